@@ -1,0 +1,17 @@
+import { PGlite } from '@electric-sql/pglite'
+import { vector } from '@electric-sql/pglite-pgvector'
+let t0 = Date.now()
+const a = await PGlite.create({ extensions: { vector } })
+console.log('create1', Date.now()-t0); t0 = Date.now()
+const b = await PGlite.create({ extensions: { vector } })
+console.log('create2', Date.now()-t0); t0 = Date.now()
+await b.exec('create extension vector; create table x(a int)')
+const dump = await b.dumpDataDir('none')
+console.log('dump', Date.now()-t0, dump.size); t0 = Date.now()
+const c = await PGlite.create({ extensions: { vector }, loadDataDir: dump })
+console.log('load', Date.now()-t0, (await c.query('select count(*) from x')).rows); t0 = Date.now()
+const d = await PGlite.create('/tmp/pgl-test', { extensions: { vector } })
+console.log('create fs', Date.now()-t0); t0 = Date.now()
+await d.close()
+const e = await PGlite.create('/tmp/pgl-test', { extensions: { vector } })
+console.log('reopen fs', Date.now()-t0); t0 = Date.now()

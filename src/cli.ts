@@ -1,0 +1,93 @@
+import { Command, Option } from 'commander'
+import { ConfigError, loadConfig, type Config } from './config.ts'
+import { createEngine, engineOptionsFromConfig, type Engine } from './db/engine.ts'
+import { migrateDown, migrateUp, migrationStatus, type MigrationResult } from './db/migrate.ts'
+import { createLogger } from './log.ts'
+import { start, stopOnSignals } from './main.ts'
+
+/** A failure the user can fix: printed as a message without a stack trace, exit code 1. */
+class CliError extends Error {}
+
+function config(): Config {
+  try {
+    return loadConfig()
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message)
+    throw err
+  }
+}
+
+async function withEngine<T>(fn: (engine: Engine) => Promise<T>): Promise<T> {
+  const engine = await createEngine(engineOptionsFromConfig(config()))
+  try {
+    return await fn(engine)
+  } finally {
+    await engine.close()
+  }
+}
+
+function report(result: MigrationResult, verb: string): void {
+  for (const name of result.ran) console.log(`${verb} ${name}`)
+  if (result.error) throw new CliError(result.error.message)
+  if (result.ran.length === 0) console.log('Nothing to do: the database is up to date.')
+}
+
+export function buildProgram(): Command {
+  const program = new Command('workroom')
+    .description('Workroom: the agency assistant for Slack and Microsoft Teams')
+    .showHelpAfterError()
+
+  const migrate = program
+    .command('migrate')
+    .description('apply pending migrations (embedded PGlite unless DATABASE_URL is set)')
+    .action(async () => {
+      await withEngine(async (engine) => {
+        console.log(`Database: ${engine.description}`)
+        report(await migrateUp(engine.pool), 'applied')
+      })
+    })
+  migrate
+    .command('down')
+    .description('revert applied migrations newer than --to (0 reverts all)')
+    .requiredOption('--to <name>', 'last migration to keep, or 0 for none')
+    .action(async (opts: { to: string }) => {
+      await withEngine(async (engine) => report(await migrateDown(engine.pool, { to: opts.to }), 'reverted'))
+    })
+  migrate
+    .command('status')
+    .description('list applied and pending migrations')
+    .action(async () => {
+      await withEngine(async (engine) => {
+        console.log(`Database: ${engine.description}`)
+        for (const row of await migrationStatus(engine.pool)) {
+          console.log(`${row.state.padEnd(8)} ${row.name}${row.appliedAt ? `  (${row.appliedAt.toISOString()})` : ''}`)
+        }
+      })
+    })
+
+  program
+    .command('serve')
+    .description('migrate, then start the HTTP server (/healthz, /readyz and the chat adapters)')
+    .addOption(new Option('--port <port>', 'port to listen on (default: PORT or 3000)').argParser((v) => Number(v)))
+    .option('--no-migrate', 'do not apply pending migrations first')
+    .action(async (opts: { port?: number; migrate: boolean }) => {
+      const cfg = config()
+      const logger = createLogger(cfg.LOG_LEVEL)
+      const running = await start({ ...cfg, ...(opts.port !== undefined ? { PORT: opts.port } : {}) }, logger, { migrate: opts.migrate })
+      stopOnSignals(running, logger)
+    })
+
+  return program
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    await buildProgram().parseAsync(process.argv)
+  } catch (err) {
+    if (err instanceof CliError) {
+      console.error(err.message)
+      process.exit(1)
+    }
+    throw err
+  }
+}

@@ -1,0 +1,40 @@
+import { z } from 'zod'
+
+/**
+ * Every environment variable Workroom reads, parsed once. Slack, Teams and OpenAI settings are
+ * added by the issues that bring those adapters; each switches on only when present.
+ */
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Unset: the embedded PGlite database under WORKROOM_DATA_DIR. Set: any PostgreSQL 15+ with pgvector. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  WORKROOM_DATA_DIR: z.string().min(1).default('.data/pglite'),
+  /** Connections in the pg.Pool for a server database (PGlite always has one). */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+})
+
+export type Config = z.infer<typeof EnvSchema>
+
+export class ConfigError extends Error {
+  readonly code = 'config_invalid'
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+  }
+}
+
+/** Parses the environment; throws ConfigError listing every missing or malformed variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Treat empty strings as unset: `DATABASE_URL= npm start` means "no database URL".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+  const parsed = EnvSchema.safeParse(cleaned)
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`))
+  }
+  return parsed.data
+}

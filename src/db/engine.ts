@@ -1,0 +1,84 @@
+import { mkdirSync } from 'node:fs'
+import { PGlite } from '@electric-sql/pglite'
+import { createPgConfig } from '@electric-sql/pglite/node-postgres'
+import { vector } from '@electric-sql/pglite-pgvector'
+import { Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import type { DB } from './schema.ts'
+
+// Type parsers are process-wide in node-postgres. We set them once here so both engines return
+// the same JavaScript values: dates as 'YYYY-MM-DD' strings (the default turns them into Dates
+// at local midnight, which shifts days across time zones), numeric and int8 as numbers (hours,
+// rates and counts here are far below 2^53).
+pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v)
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v))
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v))
+
+export type EngineKind = 'pglite' | 'postgres'
+
+/**
+ * One database, whichever engine: a node-postgres Pool (over PGlite's in-process wire protocol
+ * or a TCP server) with Kysely on top. Everything above src/db sees only this.
+ */
+export interface Engine {
+  readonly kind: EngineKind
+  /** Human-readable, without credentials: "PGlite at .data/pglite", "PostgreSQL at host:5432/db". */
+  readonly description: string
+  readonly pool: pg.Pool
+  readonly db: Kysely<DB>
+  /** The embedded instance, for tooling that dumps or restores it (tests, benchmarks). */
+  readonly lite?: PGlite
+  close(): Promise<void>
+}
+
+export type EngineOptions =
+  | { kind: 'postgres'; url: string; poolSize?: number }
+  /** dataDir undefined or 'memory://' keeps the database in memory; loadDataDir restores a dump. */
+  | { kind: 'pglite'; dataDir?: string; loadDataDir?: Blob }
+
+export async function createEngine(options: EngineOptions): Promise<Engine> {
+  if (options.kind === 'postgres') {
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      application_name: 'workroom',
+    })
+    const url = new URL(options.url)
+    return wrap('postgres', `PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname}`, pool, async () => {})
+  }
+
+  const dataDir = options.dataDir && options.dataDir !== 'memory://' ? options.dataDir : undefined
+  if (dataDir) mkdirSync(dataDir, { recursive: true })
+  const lite = await PGlite.create(dataDir, {
+    extensions: { vector },
+    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+  })
+  // PGlite is one backend: the pool hands out its single connection, so transactions queue.
+  // allowExitOnIdle: the in-process connection never reports 'end', so without it the pool's
+  // 10 s idle timer keeps a finished CLI command alive.
+  const pool = new pg.Pool(Object.assign(createPgConfig(lite), { allowExitOnIdle: true }) as unknown as pg.PoolConfig)
+  return wrap('pglite', `PGlite (PostgreSQL 18, embedded) at ${dataDir ?? 'memory'}`, pool, () => lite.close(), lite)
+}
+
+function wrap(kind: EngineKind, description: string, pool: pg.Pool, closeInner: () => Promise<void>, lite?: PGlite): Engine {
+  // An idle client that errors (server restart, network) must not crash the process: the pool
+  // discards it and the next query gets a fresh connection.
+  pool.on('error', () => {})
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+  let closed: Promise<void> | undefined
+  return {
+    kind,
+    description,
+    pool,
+    db,
+    lite,
+    close: () => (closed ??= db.destroy().then(closeInner)),
+  }
+}
+
+/** The engine the configuration asks for: a server when DATABASE_URL is set, else embedded PGlite. */
+export function engineOptionsFromConfig(config: { DATABASE_URL?: string | undefined; WORKROOM_DATA_DIR: string; DATABASE_POOL_SIZE: number }): EngineOptions {
+  return config.DATABASE_URL
+    ? { kind: 'postgres', url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }
+    : { kind: 'pglite', dataDir: config.WORKROOM_DATA_DIR }
+}

@@ -1,0 +1,456 @@
+/**
+ * Kysely table types for schemas `agency` (the spec's 15 tables and 6 views) and `workroom`.
+ * Written by hand from migrations/; the catalog tests compare them with the live database.
+ *
+ * Money columns (campaigns.budget, campaign_phases.budget, timesheet rates and amounts,
+ * people rates) are typed `Hidden`: the application role may write some of them but has no
+ * SELECT privilege, so selecting one fails at run time. Read money through
+ * agency.campaign_financials(), which masks it for roles that may not see it.
+ */
+import type { ColumnType, Generated, GeneratedAlways } from 'kysely'
+
+/** numeric comes back as a JS number (see engine.ts); writes accept number or string. */
+type Numeric = ColumnType<number, number | string, number | string>
+type NumericNull = ColumnType<number | null, number | string | null | undefined, number | string | null>
+/** date comes back as 'YYYY-MM-DD' (see engine.ts), never as a Date shifted by the time zone. */
+type DateString = ColumnType<string, string, string>
+type DateStringNull = ColumnType<string | null, string | null | undefined, string | null>
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
+type TimestampNull = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+type Json = ColumnType<unknown, string | undefined, string>
+/** Written by the app, never readable by it. */
+type Hidden = ColumnType<never, number | string | null | undefined, never>
+type HiddenGenerated = ColumnType<never, never, never>
+
+export type Role = 'leadership' | 'finance' | 'pm' | 'admin' | 'account' | 'creative'
+export const ROLES: readonly Role[] = ['leadership', 'finance', 'pm', 'admin', 'account', 'creative']
+
+export type CampaignStatus = 'draft' | 'planning' | 'active' | 'on_hold' | 'completed' | 'cancelled' | 'archived'
+
+export interface ClientsTable {
+  id: Generated<string>
+  tenant_id: string
+  name: string
+  code: string | null
+  industry: string | null
+  status: Generated<'prospect' | 'active' | 'inactive' | 'archived'>
+  account_lead_id: string | null
+  primary_contact_name: string | null
+  primary_contact_email: string | null
+  billing_currency: Generated<string>
+  website_url: string | null
+  notes: string | null
+  metadata: Generated<Json>
+  created_by: string | null
+  created_at: Generated<Timestamp>
+  updated_at: Generated<Timestamp>
+}
+
+export interface BrandsTable {
+  id: Generated<string>
+  tenant_id: string
+  client_id: string
+  name: string
+  category: string | null
+  description: string | null
+  guidelines_url: string | null
+  status: Generated<'active' | 'inactive' | 'archived'>
+  metadata: Generated<Json>
+  created_at: Generated<Timestamp>
+  updated_at: Generated<Timestamp>
+}
+
+export interface CampaignsTable {
+  id: Generated<string>
+  tenant_id: string
+  client_id: string
+  brand_id: string | null
+  name: string
+  code: string
+  description: string | null
+  status: Generated<CampaignStatus>
+  campaign_type: string | null
+  objective: string | null
+  start_date: DateStringNull
+  end_date: DateStringNull
+  duration_weeks: GeneratedAlways<number | null>
+  budget: Hidden
+  currency: Generated<string>
+  account_lead_id: string | null
+  creative_lead_id: string | null
+  producer_id: string | null
+  tags: Generated<string[]>
+  metadata: Generated<Json>
+  procure_quote_id: string | null
+  created_by: string | null
+  created_at: Generated<Timestamp>
+  updated_at: Generated<Timestamp>
+}
+
+export interface CampaignPhasesTable {
+  id: Generated<string>
+  tenant_id: string
+  campaign_id: string
+  name: string
+  phase_order: Generated<number>
+  status: Generated<'not_started' | 'in_progress' | 'completed' | 'blocked' | 'skipped'>
+  start_date: DateStringNull
+  end_date: DateStringNull
+  progress_percent: Generated<Numeric>
+  budget: Hidden
+  notes: string | null
+  created_at: Generated<Timestamp>
+  updated_at: Generated<Timestamp>
+}
+
+export type ArtifactType = 'brief' | 'script' | 'deck' | 'board' | 'copy' | 'design' | 'video' | 'audio' | 'document' | 'other'
+
+export interface ArtifactsTable {
+  id: Generated<string>
+  tenant_id: string
+  campaign_id: string | null
+  phase_id: string | null
+  title: string
+  artifact_type: ArtifactType
+  status: Generated<'draft' | 'in_review' | 'approved' | 'rejected' | 'archived'>
+  description: string | null
+  content: string | null
+  file_url: string | null
+  file_name: string | null
+  file_size_bytes: ColumnType<number | null, number | null | undefined, number | null>
+  mime_type: string | null
+  thumbnail_url: string | null
+  tags: Generated<string[]>
+  owner_id: string
+  current_version: Generated<number>
+  embedding_status: Generated<'pending' | 'processing' | 'embedded' | 'failed' | 'skipped'>
+  embedded_at: TimestampNull
+  search_vector: GeneratedAlways<string>
+  metadata: Generated<Json>
+  created_at: Generated<Timestamp>
+  updated_at: Generated<Timestamp>
+}
+
+export interface ArtifactVersionsTable {
+  id: Generated<string>
+  tenant_id: string
+  artifact_id: string
+  version_number: number
+  title: string
+  content: string | null
+  file_url: string | null
+  file_size_bytes: number | null
+  mime_type: string | null
+  change_summary: string | null
+  created_by: string | null
+  created_at: Generated<Timestamp>
+}
+
+export interface ArtifactCommentsTable {
+  id: Generated<string>
+  tenant_id: string
+  artifact_id: string
+  parent_comment_id: string | null
+  author_id: string
+  body: string
+  version_number: number | null
+  is_resolved: Generated<boolean>
+  resolved_by: string | null
+  resolved_at: TimestampNull
+  created_at: Generated<Timestamp>
+  updated_at: Generated<Timestamp>
+}
+
+export type EntrySource = 'web' | 'slack' | 'teams' | 'playground' | 'cli' | 'import' | 'seed'
+
+export interface TimesheetEntriesTable {
+  id: Generated<string>
+  tenant_id: string
+  user_id: string
+  campaign_id: string
+  phase_id: string | null
+  entry_date: DateString
+  /** Set by trigger from entry_date; any value written is replaced. */
+  week_start_date: ColumnType<string, string | undefined, never>
+  hours: Numeric
+  is_billable: Generated<boolean>
+  description: string | null
+  cost_rate: Hidden
+  bill_rate: Hidden
+  cost_amount: HiddenGenerated
+  bill_amount: HiddenGenerated
+  status: Generated<'draft' | 'submitted' | 'approved' | 'rejected'>
+  approved_by: string | null
+  approved_at: TimestampNull
+  source: Generated<EntrySource>
+  external_ref: string | null
+  created_at: Generated<Timestamp>
+  updated_at: Generated<Timestamp>
+}
+
+export interface TeamAllocationsTable {
+  id: Generated<string>
+  tenant_id: string
+  user_id: string
+  campaign_id: string
+  phase_id: string | null
+  week_start_date: DateString
+  capacity_percentage: Numeric
+  role_on_campaign: string | null
+  notes: string | null
+  created_by: string | null
+  created_at: Generated<Timestamp>
+  updated_at: Generated<Timestamp>
+}
+
+export interface IntegrationLinksTable {
+  id: Generated<string>
+  tenant_id: string
+  campaign_id: string
+  system: 'procure' | 'finance_ppm' | 'te' | 'gear' | 'notion' | 'other'
+  external_id: string
+  external_url: string | null
+  metadata: Generated<Json>
+  created_by: string | null
+  created_at: Generated<Timestamp>
+}
+
+export interface IntegrationSyncRunsTable {
+  id: Generated<string>
+  tenant_id: string
+  system: 'procure' | 'finance_ppm' | 'te' | 'gear' | 'notion' | 'other'
+  status: Generated<'running' | 'succeeded' | 'failed'>
+  records_synced: Generated<number>
+  error: string | null
+  started_at: Generated<Timestamp>
+  finished_at: TimestampNull
+}
+
+export interface KnowledgeDocumentsTable {
+  id: Generated<string>
+  tenant_id: string
+  client_id: string | null
+  title: string
+  doc_type: Generated<string>
+  source_type: Generated<'upload' | 'file' | 'notion' | 'gdrive' | 'web' | 'seed' | 'manual'>
+  source_id: string | null
+  source_url: string | null
+  content_hash: string | null
+  mime_type: string | null
+  language: Generated<string>
+  status: Generated<'active' | 'processing' | 'failed' | 'archived'>
+  chunk_count: Generated<number>
+  embedding_model: string | null
+  metadata: Generated<Json>
+  created_by: string | null
+  last_synced_at: TimestampNull
+  created_at: Generated<Timestamp>
+  updated_at: Generated<Timestamp>
+}
+
+export interface KnowledgeChunksTable {
+  id: Generated<string>
+  tenant_id: string
+  document_id: string
+  client_id: string | null
+  chunk_index: number
+  heading: string | null
+  content: string
+  token_count: number | null
+  /** pgvector text form '[0.1,0.2,…]' on write; string on read. */
+  embedding: ColumnType<string | null, string | null | undefined, string | null>
+  embedding_model: string | null
+  content_tsv: GeneratedAlways<string>
+  metadata: Generated<Json>
+  created_at: Generated<Timestamp>
+}
+
+export interface AiConversationsTable {
+  id: Generated<string>
+  tenant_id: string
+  user_id: string
+  title: string | null
+  platform: Generated<string>
+  channel_id: string | null
+  thread_ref: string | null
+  client_id: string | null
+  status: Generated<'active' | 'archived'>
+  metadata: Generated<Json>
+  last_message_at: TimestampNull
+  created_at: Generated<Timestamp>
+  updated_at: Generated<Timestamp>
+}
+
+export interface AiMessagesTable {
+  id: Generated<string>
+  tenant_id: string
+  conversation_id: string
+  role: 'user' | 'assistant' | 'system' | 'tool'
+  content: string
+  citations: Generated<Json>
+  model: string | null
+  latency_ms: number | null
+  prompt_tokens: number | null
+  completion_tokens: number | null
+  feedback: -1 | 1 | null
+  metadata: Generated<Json>
+  created_at: Generated<Timestamp>
+}
+
+// Views --------------------------------------------------------------------------------------
+type Money = number | null
+
+export interface CampaignOverviewView {
+  id: string
+  tenant_id: string
+  name: string
+  code: string
+  status: CampaignStatus
+  campaign_type: string | null
+  client_id: string
+  client_name: string
+  brand_id: string | null
+  brand_name: string | null
+  start_date: string | null
+  end_date: string | null
+  duration_weeks: number | null
+  days_remaining: number | null
+  account_lead_id: string | null
+  creative_lead_id: string | null
+  producer_id: string | null
+  phase_count: number
+  current_phase: string | null
+  progress_percent: number | null
+  team_size: number
+  hours_logged: number
+  billable_hours: number
+  hours_this_week: number
+  last_entry_date: string | null
+  artifact_count: number
+  artifacts_in_review: number
+  budget: Money
+  cost_to_date: Money
+  billed_to_date: Money
+  margin: Money
+  margin_percent: Money
+  budget_used_percent: Money
+  created_at: Date
+  updated_at: Date
+}
+
+export interface EmployeeUtilizationView {
+  tenant_id: string
+  user_id: string
+  week_start_date: string
+  hours_logged: number
+  billable_hours: number
+  non_billable_hours: number
+  billable_percent: number | null
+  standard_week_hours: number
+  utilization_percent: number
+  allocated_percent: number
+  days_logged: number
+  campaigns_logged: number
+  campaigns_allocated: number
+  allocation_status: 'over' | 'under' | 'ok'
+}
+
+export interface TimesheetSummaryByCampaignView {
+  tenant_id: string
+  campaign_id: string
+  campaign_name: string
+  campaign_code: string
+  client_id: string
+  client_name: string
+  week_start_date: string
+  total_hours: number
+  billable_hours: number
+  non_billable_hours: number
+  billable_percent: number | null
+  people_count: number
+  entry_count: number
+  cost_amount: Money
+  bill_amount: Money
+  margin: Money
+}
+
+/** Views whose columns are not used in code yet are typed loosely on purpose. */
+type LooseView = Record<string, unknown> & { tenant_id: string }
+
+// workroom -------------------------------------------------------------------------------------
+export interface TenantsTable {
+  id: Generated<string>
+  slug: string
+  name: string
+  timezone: Generated<string>
+  created_at: Generated<Timestamp>
+}
+
+export interface PeopleTable {
+  id: Generated<string>
+  tenant_id: string
+  email: string
+  display_name: string
+  role: Role
+  department: string | null
+  title: string | null
+  weekly_capacity_hours: Generated<Numeric>
+  cost_rate: Hidden
+  bill_rate: Hidden
+  timezone: string | null
+  is_active: Generated<boolean>
+  created_at: Generated<Timestamp>
+  updated_at: Generated<Timestamp>
+}
+
+export interface ChatIdentitiesTable {
+  id: Generated<string>
+  tenant_id: string
+  person_id: string
+  platform: 'slack' | 'teams' | 'playground' | 'cli'
+  workspace_id: string
+  external_user_id: string
+  linked_via: Generated<'manual' | 'email' | 'playground'>
+  created_at: Generated<Timestamp>
+}
+
+export interface DB {
+  'agency.clients': ClientsTable
+  'agency.brands': BrandsTable
+  'agency.campaigns': CampaignsTable
+  'agency.campaign_phases': CampaignPhasesTable
+  'agency.artifacts': ArtifactsTable
+  'agency.artifact_versions': ArtifactVersionsTable
+  'agency.artifact_comments': ArtifactCommentsTable
+  'agency.timesheet_entries': TimesheetEntriesTable
+  'agency.team_allocations': TeamAllocationsTable
+  'agency.integration_links': IntegrationLinksTable
+  'agency.integration_sync_runs': IntegrationSyncRunsTable
+  'agency.knowledge_documents': KnowledgeDocumentsTable
+  'agency.knowledge_chunks': KnowledgeChunksTable
+  'agency.ai_conversations': AiConversationsTable
+  'agency.ai_messages': AiMessagesTable
+  'agency.v_dashboard_kpis': LooseView
+  'agency.v_campaign_overview': CampaignOverviewView
+  'agency.v_client_360': LooseView
+  'agency.v_employee_utilization': EmployeeUtilizationView
+  'agency.v_artifact_library': LooseView
+  'agency.v_timesheet_summary_by_campaign': TimesheetSummaryByCampaignView
+  'workroom.tenants': TenantsTable
+  'workroom.people': PeopleTable
+  'workroom.chat_identities': ChatIdentitiesTable
+}
+
+/** The spec's tables, in migration order; the catalog tests check the database against this. */
+export const AGENCY_TABLES = [
+  'clients', 'brands', 'campaigns', 'campaign_phases',
+  'artifacts', 'artifact_versions', 'artifact_comments',
+  'timesheet_entries', 'team_allocations',
+  'integration_links', 'integration_sync_runs',
+  'knowledge_documents', 'knowledge_chunks', 'ai_conversations', 'ai_messages',
+] as const
+
+export const AGENCY_VIEWS = [
+  'v_dashboard_kpis', 'v_campaign_overview', 'v_client_360',
+  'v_employee_utilization', 'v_artifact_library', 'v_timesheet_summary_by_campaign',
+] as const

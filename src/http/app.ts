@@ -1,0 +1,40 @@
+import { Hono } from 'hono'
+import type { Engine } from '../db/engine.ts'
+import { migrationStatus } from '../db/migrate.ts'
+import type { Logger } from '../log.ts'
+
+export interface AppDeps {
+  engine: Engine
+  logger: Logger
+}
+
+/**
+ * The HTTP surface. Chat adapters (Slack, Teams, playground) mount their routes on this app in
+ * later issues; it stays testable with app.request() and no server.
+ */
+export function createApp({ engine, logger }: AppDeps): Hono {
+  const app = new Hono()
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }))
+
+  // Ready when the database answers and every migration on disk is applied unchanged.
+  app.get('/readyz', async (c) => {
+    try {
+      const rows = await migrationStatus(engine.pool)
+      const notApplied = rows.filter((r) => r.state !== 'applied')
+      if (notApplied.length > 0) {
+        return c.json({ status: 'not_ready', engine: engine.kind, reason: 'migrations not applied', migrations: notApplied.map((r) => `${r.name}: ${r.state}`) }, 503)
+      }
+      return c.json({ status: 'ready', engine: engine.kind, migrations: rows.length })
+    } catch (err) {
+      logger.warn({ err }, 'readiness check failed')
+      return c.json({ status: 'not_ready', engine: engine.kind, reason: 'database unreachable' }, 503)
+    }
+  })
+
+  app.onError((err, c) => {
+    logger.error({ err, path: c.req.path }, 'unhandled error')
+    return c.json({ error: 'internal_error' }, 500)
+  })
+  return app
+}

@@ -1,0 +1,51 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import pg from 'pg'
+import type { TestProject } from 'vitest/node'
+import { createEngine } from '../../src/db/engine.ts'
+import { migrateUp } from '../../src/db/migrate.ts'
+import { TEMPLATE_DB, adminUrl } from './native.ts'
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgliteEmptyDump: string
+    pgliteMigratedDump: string
+  }
+}
+
+/**
+ * Builds each engine's starting points once per run: PGlite dumps (empty, and migrated) that
+ * test files restore in ~2 s instead of running initdb and the migrations again, and on a
+ * native server a migrated template database that test databases are cloned from.
+ */
+export default async function setup(project: TestProject) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'workroom-test-'))
+  const lite = await createEngine({ kind: 'pglite' })
+  const emptyDump = path.join(dir, 'empty.tar')
+  await writeFile(emptyDump, Buffer.from(await (await lite.lite!.dumpDataDir('none')).arrayBuffer()))
+  const result = await migrateUp(lite.pool)
+  if (result.error) throw new Error(`test setup: ${result.error.message}`)
+  const migratedDump = path.join(dir, 'migrated.tar')
+  await writeFile(migratedDump, Buffer.from(await (await lite.lite!.dumpDataDir('none')).arrayBuffer()))
+  await lite.close()
+  project.provide('pgliteEmptyDump', emptyDump)
+  project.provide('pgliteMigratedDump', migratedDump)
+
+  const url = process.env.TEST_DATABASE_URL
+  if (url) {
+    const admin = new pg.Client({ connectionString: url })
+    await admin.connect()
+    await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`)
+    await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`)
+    await admin.end()
+    const engine = await createEngine({ kind: 'postgres', url: adminUrl(url, TEMPLATE_DB) })
+    const migrated = await migrateUp(engine.pool)
+    await engine.close()
+    if (migrated.error) throw new Error(`test setup (native): ${migrated.error.message}`)
+  }
+
+  return async () => {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
