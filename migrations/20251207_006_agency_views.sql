@@ -222,8 +222,9 @@ LANGUAGE sql STABLE SECURITY INVOKER SET search_path = pg_catalog, agency AS $$
       FROM agency.artifact_comments m JOIN agency.artifacts a ON a.id = m.artifact_id
      WHERE p_user_id IS NULL OR m.author_id = p_user_id
     UNION ALL
-    SELECT 'timesheet', t.id, c.name, t.hours || ' h on ' || t.entry_date, t.user_id, t.campaign_id, t.created_at
-      FROM agency.timesheet_entries t JOIN agency.campaigns c ON c.id = t.campaign_id
+    -- LEFT JOIN: your own entry stays in your feed after you leave the campaign's team.
+    SELECT 'timesheet', t.id, coalesce(c.name, 'a campaign'), t.hours || ' h on ' || t.entry_date, t.user_id, t.campaign_id, t.created_at
+      FROM agency.timesheet_entries t LEFT JOIN agency.campaigns c ON c.id = t.campaign_id
      WHERE p_user_id IS NULL OR t.user_id = p_user_id
     UNION ALL
     SELECT 'campaign', c.id, c.name, 'status ' || c.status, c.created_by, c.id, c.updated_at

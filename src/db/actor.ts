@@ -28,6 +28,9 @@ export type ActorTx = Transaction<DB> & { readonly [actorTx]: true }
  * app.current_role and app.current_user_id. Transaction-local settings are what make this safe
  * behind transaction-mode poolers (PgBouncer, Supavisor): nothing leaks to the next borrower.
  *
+ * Use only trx inside fn. On PGlite the pool has one connection, so reaching for db again
+ * inside fn waits for this very transaction: a deadlock.
+ *
  * A malformed actor is not an error here: the database helpers read malformed or empty
  * settings as "no context", so such a transaction sees no rows and every write is refused.
  */

@@ -72,7 +72,14 @@ function wrap(kind: EngineKind, description: string, pool: pg.Pool, closeInner: 
     pool,
     db,
     lite,
-    close: () => (closed ??= db.destroy().then(closeInner)),
+    close: () =>
+      (closed ??= (async () => {
+        await db.destroy()
+        // Kysely ends the pool only if it ever used it; code that went to the pool directly
+        // (migrations, health checks) would leave idle clients holding the process open.
+        if (!pool.ended) await pool.end()
+        await closeInner()
+      })()),
   }
 }
 
