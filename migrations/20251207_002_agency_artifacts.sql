@@ -125,7 +125,10 @@ BEGIN
   VALUES
     (NEW.tenant_id, NEW.id, NEW.current_version, NEW.title, NEW.content, NEW.file_url,
      NEW.file_size_bytes, NEW.mime_type,
-     CASE WHEN TG_OP = 'INSERT' THEN 'Created' ELSE NULLIF(NEW.metadata ->> 'change_summary', '') END,
+     -- metadata.change_summary describes this change only if it was set by this update
+     CASE WHEN TG_OP = 'INSERT' THEN 'Created'
+          WHEN NEW.metadata ->> 'change_summary' IS DISTINCT FROM OLD.metadata ->> 'change_summary'
+          THEN NULLIF(NEW.metadata ->> 'change_summary', '') END,
      -- a malformed setting records no author rather than failing the write
      CASE WHEN author ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
           THEN author::uuid END);

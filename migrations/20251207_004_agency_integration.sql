@@ -73,13 +73,17 @@ CREATE TABLE agency.integration_sync_runs (
 CREATE INDEX idx_integration_sync_runs_tenant ON agency.integration_sync_runs (tenant_id, system, started_at DESC);
 ALTER TABLE agency.integration_sync_runs ENABLE ROW LEVEL SECURITY;
 
--- True when rel exists, has an agency_campaign_id column, and the caller may read it.
-CREATE OR REPLACE FUNCTION agency.integration_source_ready(rel text) RETURNS boolean
+-- True when the table exists, has an agency_campaign_id column, and the caller may read it.
+-- Looked up in the catalog by name: to_regclass() would raise for a schema the caller has no
+-- USAGE on, and these functions must return empty sets, not errors.
+CREATE OR REPLACE FUNCTION agency.integration_source_ready(p_schema text, p_table text) RETURNS boolean
 LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
-  SELECT to_regclass(rel) IS NOT NULL
-     AND EXISTS (SELECT 1 FROM pg_attribute
-                  WHERE attrelid = to_regclass(rel) AND attname = 'agency_campaign_id' AND NOT attisdropped)
-     AND has_table_privilege(to_regclass(rel), 'SELECT');
+  SELECT EXISTS (
+    SELECT 1 FROM pg_class c
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+      JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'agency_campaign_id' AND NOT a.attisdropped
+     WHERE n.nspname = p_schema AND c.relname = p_table
+       AND has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(c.oid, 'SELECT'));
 $$;
 
 -- T&E expenses of one campaign, aggregated by category. SECURITY INVOKER: the campaign must be
@@ -91,7 +95,7 @@ RETURNS TABLE (category text, currency text, line_count bigint, total_amount num
                first_expense_date date, last_expense_date date)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, agency AS $$
 BEGIN
-  IF NOT agency.integration_source_ready('te.expense_lines')
+  IF NOT agency.integration_source_ready('te', 'expense_lines')
      OR NOT EXISTS (SELECT 1 FROM agency.campaigns c WHERE c.id = p_campaign_id) THEN
     RETURN;
   END IF;
@@ -115,7 +119,7 @@ RETURNS TABLE (checkout_id text, item_name text, checked_out_by text, checked_ou
                due_at timestamptz, returned_at timestamptz, status text)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, agency AS $$
 BEGIN
-  IF NOT agency.integration_source_ready('gear.checkouts')
+  IF NOT agency.integration_source_ready('gear', 'checkouts')
      OR NOT EXISTS (SELECT 1 FROM agency.campaigns c WHERE c.id = p_campaign_id) THEN
     RETURN;
   END IF;

@@ -2,7 +2,7 @@
 -- integration tables exist. The integration tables themselves belong to other systems.
 DROP FUNCTION IF EXISTS agency.get_campaign_equipment(uuid);
 DROP FUNCTION IF EXISTS agency.get_campaign_expenses(uuid);
-DROP FUNCTION IF EXISTS agency.integration_source_ready(text);
+DROP FUNCTION IF EXISTS agency.integration_source_ready(text, text);
 DO $$
 DECLARE
   rel text;

@@ -40,10 +40,10 @@ export interface ClientsTable {
   billing_currency: Generated<string>
   website_url: string | null
   notes: string | null
-  metadata: Generated<Json>
+  metadata: Json
   created_by: string | null
-  created_at: Generated<Timestamp>
-  updated_at: Generated<Timestamp>
+  created_at: Timestamp
+  updated_at: Timestamp
 }
 
 export interface BrandsTable {
@@ -55,9 +55,9 @@ export interface BrandsTable {
   description: string | null
   guidelines_url: string | null
   status: Generated<'active' | 'inactive' | 'archived'>
-  metadata: Generated<Json>
-  created_at: Generated<Timestamp>
-  updated_at: Generated<Timestamp>
+  metadata: Json
+  created_at: Timestamp
+  updated_at: Timestamp
 }
 
 export interface CampaignsTable {
@@ -80,11 +80,11 @@ export interface CampaignsTable {
   creative_lead_id: string | null
   producer_id: string | null
   tags: Generated<string[]>
-  metadata: Generated<Json>
+  metadata: Json
   procure_quote_id: string | null
   created_by: string | null
-  created_at: Generated<Timestamp>
-  updated_at: Generated<Timestamp>
+  created_at: Timestamp
+  updated_at: Timestamp
 }
 
 export interface CampaignPhasesTable {
@@ -96,11 +96,11 @@ export interface CampaignPhasesTable {
   status: Generated<'not_started' | 'in_progress' | 'completed' | 'blocked' | 'skipped'>
   start_date: DateStringNull
   end_date: DateStringNull
-  progress_percent: Generated<Numeric>
+  progress_percent: ColumnType<number, number | string | undefined, number | string>
   budget: Hidden
   notes: string | null
-  created_at: Generated<Timestamp>
-  updated_at: Generated<Timestamp>
+  created_at: Timestamp
+  updated_at: Timestamp
 }
 
 export type ArtifactType = 'brief' | 'script' | 'deck' | 'board' | 'copy' | 'design' | 'video' | 'audio' | 'document' | 'other'
@@ -126,9 +126,9 @@ export interface ArtifactsTable {
   embedding_status: Generated<'pending' | 'processing' | 'embedded' | 'failed' | 'skipped'>
   embedded_at: TimestampNull
   search_vector: GeneratedAlways<string>
-  metadata: Generated<Json>
-  created_at: Generated<Timestamp>
-  updated_at: Generated<Timestamp>
+  metadata: Json
+  created_at: Timestamp
+  updated_at: Timestamp
 }
 
 export interface ArtifactVersionsTable {
@@ -143,7 +143,7 @@ export interface ArtifactVersionsTable {
   mime_type: string | null
   change_summary: string | null
   created_by: string | null
-  created_at: Generated<Timestamp>
+  created_at: Timestamp
 }
 
 export interface ArtifactCommentsTable {
@@ -157,8 +157,8 @@ export interface ArtifactCommentsTable {
   is_resolved: Generated<boolean>
   resolved_by: string | null
   resolved_at: TimestampNull
-  created_at: Generated<Timestamp>
-  updated_at: Generated<Timestamp>
+  created_at: Timestamp
+  updated_at: Timestamp
 }
 
 export type EntrySource = 'web' | 'slack' | 'teams' | 'playground' | 'cli' | 'import' | 'seed'
@@ -184,8 +184,8 @@ export interface TimesheetEntriesTable {
   approved_at: TimestampNull
   source: Generated<EntrySource>
   external_ref: string | null
-  created_at: Generated<Timestamp>
-  updated_at: Generated<Timestamp>
+  created_at: Timestamp
+  updated_at: Timestamp
 }
 
 export interface TeamAllocationsTable {
@@ -199,8 +199,8 @@ export interface TeamAllocationsTable {
   role_on_campaign: string | null
   notes: string | null
   created_by: string | null
-  created_at: Generated<Timestamp>
-  updated_at: Generated<Timestamp>
+  created_at: Timestamp
+  updated_at: Timestamp
 }
 
 export interface IntegrationLinksTable {
@@ -210,9 +210,9 @@ export interface IntegrationLinksTable {
   system: 'procure' | 'finance_ppm' | 'te' | 'gear' | 'notion' | 'other'
   external_id: string
   external_url: string | null
-  metadata: Generated<Json>
+  metadata: Json
   created_by: string | null
-  created_at: Generated<Timestamp>
+  created_at: Timestamp
 }
 
 export interface IntegrationSyncRunsTable {
@@ -222,7 +222,7 @@ export interface IntegrationSyncRunsTable {
   status: Generated<'running' | 'succeeded' | 'failed'>
   records_synced: Generated<number>
   error: string | null
-  started_at: Generated<Timestamp>
+  started_at: Timestamp
   finished_at: TimestampNull
 }
 
@@ -241,11 +241,11 @@ export interface KnowledgeDocumentsTable {
   status: Generated<'active' | 'processing' | 'failed' | 'archived'>
   chunk_count: Generated<number>
   embedding_model: string | null
-  metadata: Generated<Json>
+  metadata: Json
   created_by: string | null
   last_synced_at: TimestampNull
-  created_at: Generated<Timestamp>
-  updated_at: Generated<Timestamp>
+  created_at: Timestamp
+  updated_at: Timestamp
 }
 
 export interface KnowledgeChunksTable {
@@ -261,8 +261,8 @@ export interface KnowledgeChunksTable {
   embedding: ColumnType<string | null, string | null | undefined, string | null>
   embedding_model: string | null
   content_tsv: GeneratedAlways<string>
-  metadata: Generated<Json>
-  created_at: Generated<Timestamp>
+  metadata: Json
+  created_at: Timestamp
 }
 
 export interface AiConversationsTable {
@@ -275,10 +275,10 @@ export interface AiConversationsTable {
   thread_ref: string | null
   client_id: string | null
   status: Generated<'active' | 'archived'>
-  metadata: Generated<Json>
+  metadata: Json
   last_message_at: TimestampNull
-  created_at: Generated<Timestamp>
-  updated_at: Generated<Timestamp>
+  created_at: Timestamp
+  updated_at: Timestamp
 }
 
 export interface AiMessagesTable {
@@ -287,14 +287,14 @@ export interface AiMessagesTable {
   conversation_id: string
   role: 'user' | 'assistant' | 'system' | 'tool'
   content: string
-  citations: Generated<Json>
+  citations: Json
   model: string | null
   latency_ms: number | null
   prompt_tokens: number | null
   completion_tokens: number | null
   feedback: -1 | 1 | null
-  metadata: Generated<Json>
-  created_at: Generated<Timestamp>
+  metadata: Json
+  created_at: Timestamp
 }
 
 // Views --------------------------------------------------------------------------------------
@@ -383,7 +383,7 @@ export interface TenantsTable {
   slug: string
   name: string
   timezone: Generated<string>
-  created_at: Generated<Timestamp>
+  created_at: Timestamp
 }
 
 export interface PeopleTable {
@@ -394,13 +394,13 @@ export interface PeopleTable {
   role: Role
   department: string | null
   title: string | null
-  weekly_capacity_hours: Generated<Numeric>
+  weekly_capacity_hours: ColumnType<number, number | string | undefined, number | string>
   cost_rate: Hidden
   bill_rate: Hidden
   timezone: string | null
   is_active: Generated<boolean>
-  created_at: Generated<Timestamp>
-  updated_at: Generated<Timestamp>
+  created_at: Timestamp
+  updated_at: Timestamp
 }
 
 export interface ChatIdentitiesTable {
@@ -411,7 +411,7 @@ export interface ChatIdentitiesTable {
   workspace_id: string
   external_user_id: string
   linked_via: Generated<'manual' | 'email' | 'playground'>
-  created_at: Generated<Timestamp>
+  created_at: Timestamp
 }
 
 export interface DB {
