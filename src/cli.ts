@@ -4,6 +4,8 @@ import { createEngine, engineOptionsFromConfig, type Engine } from './db/engine.
 import { migrateDown, migrateUp, migrationStatus, type MigrationResult } from './db/migrate.ts'
 import { createLogger } from './log.ts'
 import { start, stopOnSignals } from './main.ts'
+import { listPeople } from './db/directory.ts'
+import { seed, type Scale } from '../seeds/index.ts'
 
 /** A failure the user can fix: printed as a message without a stack trace, exit code 1. */
 class CliError extends Error {}
@@ -62,6 +64,47 @@ export function buildProgram(): Command {
         for (const row of await migrationStatus(engine.pool)) {
           console.log(`${row.state.padEnd(8)} ${row.name}${row.appliedAt ? `  (${row.appliedAt.toISOString()})` : ''}`)
         }
+      })
+    })
+
+  program
+    .command('seed')
+    .description('write the demo agencies (northwind, southpaw) or the benchmark agency; existing tenants are kept unless --reset')
+    .addOption(new Option('--scale <scale>', 'demo: two agencies for trying Workroom; bench: 1,000 campaigns, 100k+ entries').choices(['demo', 'bench']).default('demo'))
+    .option('--reset', 'delete and rebuild the tenants of this scale')
+    .option('--chunks <n>', 'bench scale: synthetic knowledge chunks', (v) => {
+      const n = Number(v)
+      if (!Number.isInteger(n) || n < 0) throw new CliError(`--chunks must be a whole number, got "${v}"`)
+      return n
+    })
+    .action(async (opts: { scale: Scale; reset?: boolean; chunks?: number }) => {
+      await withEngine(async (engine) => {
+        console.log(`Database: ${engine.description}`)
+        const migrated = await migrateUp(engine.pool)
+        if (migrated.error) throw new CliError(migrated.error.message)
+        for (const r of await seed(engine, { scale: opts.scale, reset: opts.reset ?? false, ...(opts.chunks !== undefined ? { chunks: opts.chunks } : {}) })) {
+          const total = Object.values(r.rows).reduce((a, b) => a + b, 0)
+          console.log(r.status === 'skipped'
+            ? `${r.name} (${r.slug}): already seeded, left as it is (--reset rebuilds it)`
+            : `${r.name} (${r.slug}): ${r.status}, ${total} rows in ${(r.ms / 1000).toFixed(1)} s`)
+        }
+      })
+    })
+
+  program
+    .command('people')
+    .description('list the people directory: name, e-mail, role, tenant, weekly capacity')
+    .option('--tenant <slug>', 'only this tenant')
+    .option('--json', 'print JSON')
+    .action(async (opts: { tenant?: string; json?: boolean }) => {
+      await withEngine(async (engine) => {
+        const people = await listPeople(engine.db, opts.tenant)
+        if (opts.tenant && people.length === 0) throw new CliError(`no people in tenant "${opts.tenant}" (is it seeded? try \`workroom seed\`)`)
+        if (opts.json) {
+          console.log(JSON.stringify(people, null, 2))
+          return
+        }
+        console.table(people.map((p) => ({ name: p.name, email: p.email, role: p.role, tenant: p.tenant, 'hours/week': p.weeklyCapacityHours })))
       })
     })
 

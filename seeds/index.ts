@@ -1,0 +1,146 @@
+/**
+ * `workroom seed [--scale demo|bench] [--reset]`: writes the demo agencies (or the benchmark
+ * agency) as the database owner, the way migrations do. Seeding is an operator action, not a
+ * request: it runs outside withActor on purpose, and it is the only code that does.
+ *
+ * Each tenant is written in one transaction, so an interrupted seed leaves nothing half-written.
+ * A tenant that already exists is left alone unless --reset, which deletes and rebuilds it.
+ */
+import cliProgress from 'cli-progress'
+import { sql, type Insertable, type Kysely, type Transaction } from 'kysely'
+import type { Engine } from '../src/db/engine.ts'
+import type { DB } from '../src/db/schema.ts'
+import { benchCatalog } from './bench-catalog.ts'
+import { TENANTS, type CatalogTenant } from './catalog.ts'
+import { generateTenant, type GenerateOptions, type TenantRows } from './generate.ts'
+import { readKnowledge } from './knowledge.ts'
+
+export type Scale = 'demo' | 'bench'
+
+export interface SeedOptions {
+  scale: Scale
+  reset?: boolean
+  /** 'YYYY-MM-DD'; defaults to the current UTC date. Tests pass a fixed day. */
+  today?: string
+  /** Bench scale: synthetic knowledge chunks (default 10,000). */
+  chunks?: number
+  /** Show progress bars on stderr (default: when stderr is a terminal). */
+  progress?: boolean
+}
+
+export interface SeedReport {
+  slug: string
+  name: string
+  status: 'seeded' | 'skipped' | 'reset'
+  rows: Record<string, number>
+  ms: number
+}
+
+/** Tables holding a tenant's rows, children first: the order --reset deletes in. */
+const TENANT_TABLES = [
+  'agency.ai_messages', 'agency.ai_conversations', 'agency.knowledge_chunks', 'agency.knowledge_documents',
+  'agency.integration_sync_runs', 'agency.integration_links', 'agency.timesheet_entries', 'agency.team_allocations',
+  'agency.artifact_comments', 'agency.artifact_versions', 'agency.artifacts', 'agency.campaign_phases',
+  'agency.campaigns', 'agency.brands', 'agency.clients', 'workroom.chat_identities', 'workroom.people',
+] as const
+
+export function catalogsFor(scale: Scale): CatalogTenant[] {
+  return scale === 'demo' ? TENANTS : [benchCatalog()]
+}
+
+export async function seed(engine: Engine, options: SeedOptions): Promise<SeedReport[]> {
+  const today = options.today ?? new Date().toISOString().slice(0, 10)
+  const reports: SeedReport[] = []
+  for (const catalog of catalogsFor(options.scale)) {
+    const started = performance.now()
+    const existing = await engine.db.selectFrom('workroom.tenants').select('id').where('slug', '=', catalog.slug).executeTakeFirst()
+    if (existing && !options.reset) {
+      reports.push({ slug: catalog.slug, name: catalog.name, status: 'skipped', rows: {}, ms: performance.now() - started })
+      continue
+    }
+    const generateOptions: GenerateOptions = options.scale === 'demo'
+      ? { today, timesheetWeeks: 12, entriesPerDay: [1, 3], documents: await readKnowledge(catalog.slug), syntheticChunks: 0 }
+      : { today, timesheetWeeks: 52, entriesPerDay: [8, 12], documents: [], syntheticChunks: options.chunks ?? 10_000 }
+    const rows = generateTenant(catalog, generateOptions)
+    const counts = await engine.db.transaction().execute(async (trx) => {
+      if (existing) await deleteTenant(trx, existing.id)
+      return writeTenant(trx, rows, options.progress ?? Boolean(process.stderr.isTTY))
+    })
+    reports.push({ slug: catalog.slug, name: catalog.name, status: existing ? 'reset' : 'seeded', rows: counts, ms: performance.now() - started })
+  }
+  return reports
+}
+
+async function deleteTenant(trx: Transaction<DB>, tenantId: string) {
+  for (const table of TENANT_TABLES) {
+    await sql`DELETE FROM ${sql.table(table)} WHERE tenant_id = ${tenantId}`.execute(trx)
+  }
+  await trx.deleteFrom('workroom.tenants').where('id', '=', tenantId).execute()
+}
+
+async function writeTenant(trx: Transaction<DB>, rows: TenantRows, progress: boolean): Promise<Record<string, number>> {
+  const plan: Array<[keyof DB, Array<Record<string, unknown>>]> = [
+    ['workroom.tenants', [rows.tenant]],
+    ['workroom.people', rows.people],
+    ['workroom.chat_identities', rows.chatIdentities],
+    ['agency.clients', rows.clients],
+    ['agency.brands', rows.brands],
+    ['agency.campaigns', rows.campaigns],
+    ['agency.campaign_phases', rows.phases],
+    ['agency.team_allocations', rows.allocations],
+    ['agency.timesheet_entries', rows.timesheets],
+    ['agency.artifacts', rows.artifacts],
+    ['agency.artifact_comments', rows.comments],
+    ['agency.knowledge_documents', rows.documents],
+    ['agency.knowledge_chunks', rows.chunks],
+  ]
+  const total = plan.reduce((n, [, r]) => n + r.length, 0) + rows.revisions.length
+  const bar = progress
+    ? new cliProgress.SingleBar({ format: `  ${rows.tenant.name.padEnd(20)} {bar} {value}/{total} rows  {table}`, hideCursor: true }, cliProgress.Presets.shades_classic)
+    : undefined
+  bar?.start(total, 0, { table: '' })
+  const counts: Record<string, number> = {}
+  try {
+    for (const [table, tableRows] of plan) {
+      await insertBatched(trx, table, tableRows, (n) => bar?.increment(n, { table }))
+      counts[table] = tableRows.length
+    }
+    // Revisions go through UPDATE so the versioning trigger writes artifact_versions, as it does
+    // for people. One statement per round: an artifact's second revision follows its first.
+    const rounds = new Map<string, number>()
+    const byRound: Array<Array<{ artifactId: string; content: string; changeSummary: string }>> = []
+    for (const r of rows.revisions) {
+      const round = rounds.get(r.artifactId) ?? 0
+      rounds.set(r.artifactId, round + 1)
+      ;(byRound[round] ??= []).push(r)
+    }
+    for (const round of byRound) {
+      for (let i = 0; i < round.length; i += 500) {
+        const batch = round.slice(i, i + 500)
+        await sql`
+          UPDATE agency.artifacts a
+             SET content = v.content, metadata = a.metadata || jsonb_build_object('change_summary', v.summary)
+            FROM (VALUES ${sql.join(batch.map((r) => sql`(${r.artifactId}::uuid, ${r.content}, ${r.changeSummary})`))}) AS v(id, content, summary)
+           WHERE a.id = v.id`.execute(trx)
+        bar?.increment(batch.length, { table: 'agency.artifact_versions' })
+      }
+    }
+    counts['artifact revisions'] = rows.revisions.length
+  } finally {
+    bar?.stop()
+  }
+  return counts
+}
+
+/** Multi-row INSERTs sized to stay under PostgreSQL's 65,535 bind parameters per statement. */
+async function insertBatched(trx: Kysely<DB>, table: keyof DB, rows: Array<Record<string, unknown>>, done: (n: number) => void) {
+  if (rows.length === 0) return
+  const columns = Math.max(1, ...rows.slice(0, 50).map((r) => Object.keys(r).length))
+  // Embeddings are ~12 KB of text each: keep those statements to a few MB.
+  const size = table === 'agency.knowledge_chunks' ? 250 : Math.max(1, Math.min(2000, Math.floor(60_000 / columns)))
+  for (let i = 0; i < rows.length; i += size) {
+    const batch = rows.slice(i, i + size)
+    await trx.insertInto(table).values(batch as Array<Insertable<DB[typeof table]>>).execute()
+    done(batch.length)
+  }
+}
