@@ -4,9 +4,11 @@
  */
 import { Command } from 'commander'
 import { benchMigrations } from './migrations.ts'
+import { benchSeed } from './seed.ts'
 
 const BENCHES: Record<string, (args: { runs?: number }) => Promise<void>> = {
   migrations: benchMigrations,
+  seed: benchSeed,
 }
 
 const program = new Command('bench')

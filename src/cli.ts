@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander'
+import { Command, InvalidArgumentError, Option } from 'commander'
 import { ConfigError, loadConfig, type Config } from './config.ts'
 import { createEngine, engineOptionsFromConfig, type Engine } from './db/engine.ts'
 import { migrateDown, migrateUp, migrationStatus, type MigrationResult } from './db/migrate.ts'
@@ -74,7 +74,7 @@ export function buildProgram(): Command {
     .option('--reset', 'delete and rebuild the tenants of this scale')
     .option('--chunks <n>', 'bench scale: synthetic knowledge chunks', (v) => {
       const n = Number(v)
-      if (!Number.isInteger(n) || n < 0) throw new CliError(`--chunks must be a whole number, got "${v}"`)
+      if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('it must be a whole number of chunks, like 100000.')
       return n
     })
     .action(async (opts: { scale: Scale; reset?: boolean; chunks?: number }) => {

@@ -1,0 +1,61 @@
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const run = promisify(execFile)
+const cli = path.resolve('bin/workroom.js')
+
+describe('workroom command line (embedded database)', () => {
+  let dir: string
+  let env: NodeJS.ProcessEnv
+  const workroom = (...args: string[]) => run(cli, args, { env })
+  const fails = async (...args: string[]) => {
+    try {
+      await workroom(...args)
+    } catch (err) {
+      return err as { code: number; stderr: string }
+    }
+    throw new Error(`workroom ${args.join(' ')} succeeded`)
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'workroom-cli-'))
+    env = { ...process.env, WORKROOM_DATA_DIR: dir, DATABASE_URL: '', LOG_LEVEL: 'silent' }
+  })
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('migrates and seeds a new data directory, then leaves it alone on a second run', async () => {
+    const first = await workroom('seed')
+    expect(first.stdout).toMatch(/Northwind Creative \(northwind\): seeded, \d+ rows/)
+    expect(first.stdout).toMatch(/Southpaw Studio \(southpaw\): seeded/)
+    const second = await workroom('seed')
+    expect(second.stdout).toContain('Northwind Creative (northwind): already seeded, left as it is (--reset rebuilds it)')
+    const status = await workroom('migrate', 'status')
+    expect(status.stdout).not.toMatch(/pending|changed/)
+  })
+
+  it('lists the people directory as JSON, filtered by tenant', async () => {
+    const { stdout } = await workroom('people', '--tenant', 'southpaw', '--json')
+    const people = JSON.parse(stdout) as Array<{ email: string; role: string; tenant: string }>
+    expect(people).toHaveLength(10)
+    expect(new Set(people.map((p) => p.role))).toEqual(new Set(['leadership', 'finance', 'pm', 'admin', 'account', 'creative']))
+    expect(people.every((p) => p.tenant === 'southpaw' && p.email.endsWith('@southpaw.example'))).toBe(true)
+  })
+
+  it('says clearly what is wrong with bad input, and exits non-zero', async () => {
+    const unknownTenant = await fails('people', '--tenant', 'nowhere')
+    expect(unknownTenant.code).toBe(1)
+    expect(unknownTenant.stderr).toContain('no people in tenant "nowhere"')
+    const badScale = await fails('seed', '--scale', 'huge')
+    expect(badScale.stderr).toMatch(/--scale.*huge.*demo, bench/s)
+    const badChunks = await fails('seed', '--scale', 'bench', '--chunks', 'lots')
+    expect(badChunks.stderr).toContain("argument 'lots' is invalid. it must be a whole number of chunks")
+    const badDown = await fails('migrate', 'down', '--to', 'nope')
+    expect(badDown.stderr).toContain('no migration named nope')
+  })
+})
