@@ -23,6 +23,7 @@ export async function benchSeed(args: { runs?: number }): Promise<void> {
   for (const c of cases) {
     const times: number[] = []
     let total = 0
+    let counts: Record<string, number> = {}
     for (let i = 0; i < c.runs; i++) {
       const engine = await c.make()
       try {
@@ -32,6 +33,7 @@ export async function benchSeed(args: { runs?: number }): Promise<void> {
         const reports = await seed(engine, { scale: c.scale, progress: false })
         times.push((performance.now() - started) / 1000)
         total = reports.reduce((n, r) => n + Object.values(r.rows).reduce((a, b) => a + b, 0), 0)
+        counts = Object.assign({}, ...reports.map((r) => r.rows))
       } finally {
         await engine.close()
       }
@@ -39,6 +41,10 @@ export async function benchSeed(args: { runs?: number }): Promise<void> {
     }
     process.stderr.write('\n')
     const s = summarize(times)
+    if (c.scale === 'bench') {
+      console.log('bench scale rows per table')
+      console.table(counts)
+    }
     rows.push({ scale: c.scale, engine: c.engine, rows: total, runs: s.runs, median: `${s.median.toFixed(1)} s`, max: `${s.max.toFixed(1)} s`, target: c.target })
   }
   console.log('\nSeeding a freshly migrated database')

@@ -216,7 +216,7 @@ export function generateTenant(catalog: CatalogTenant, options: GenerateOptions)
       const onDay = theirTeams.filter((t) => t.start <= day && day <= t.end)
       if (onDay.length === 0) continue
       const dayHours = Math.round(pf.number.float({ min: 6, max: 9 }) * (person.weeklyCapacityHours / 40) * 4) / 4
-      const n = Math.min(pf.number.int({ min: options.entriesPerDay[0], max: options.entriesPerDay[1] }), Math.max(1, Math.floor(dayHours / 0.5)))
+      const n = Math.min(pf.number.int({ min: options.entriesPerDay[0], max: options.entriesPerDay[1] }), Math.max(1, Math.floor(dayHours / 0.25)))
       const splits = splitHours(dayHours, n, pf)
       splits.forEach((hours, i) => {
         const t = onDay[(i + pf.number.int({ min: 0, max: onDay.length - 1 })) % onDay.length]!

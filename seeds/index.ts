@@ -44,6 +44,10 @@ const TENANT_TABLES = [
   'agency.campaigns', 'agency.brands', 'agency.clients', 'workroom.chat_identities', 'workroom.people',
 ] as const
 
+export const DEMO_SCALE = { timesheetWeeks: 12, entriesPerDay: [1, 3], syntheticChunks: 0 } satisfies Partial<GenerateOptions>
+/** Many short entries a day: the point of this scale is 100k+ rows to measure against. */
+export const BENCH_SCALE = { timesheetWeeks: 52, entriesPerDay: [11, 15], documents: [], syntheticChunks: 10_000 } satisfies Partial<GenerateOptions>
+
 export function catalogsFor(scale: Scale): CatalogTenant[] {
   return scale === 'demo' ? TENANTS : [benchCatalog()]
 }
@@ -58,9 +62,9 @@ export async function seed(engine: Engine, options: SeedOptions): Promise<SeedRe
       reports.push({ slug: catalog.slug, name: catalog.name, status: 'skipped', rows: {}, ms: performance.now() - started })
       continue
     }
-    const generateOptions: GenerateOptions = options.scale === 'demo'
-      ? { today, timesheetWeeks: 12, entriesPerDay: [1, 3], documents: await readKnowledge(catalog.slug), syntheticChunks: 0 }
-      : { today, timesheetWeeks: 52, entriesPerDay: [8, 12], documents: [], syntheticChunks: options.chunks ?? 10_000 }
+    const generateOptions = options.scale === 'demo'
+      ? { ...DEMO_SCALE, today, documents: await readKnowledge(catalog.slug) }
+      : { ...BENCH_SCALE, today, syntheticChunks: options.chunks ?? BENCH_SCALE.syntheticChunks }
     const rows = generateTenant(catalog, generateOptions)
     const counts = await engine.db.transaction().execute(async (trx) => {
       if (existing) await deleteTenant(trx, existing.id)
