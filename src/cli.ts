@@ -28,6 +28,14 @@ async function withEngine<T>(fn: (engine: Engine) => Promise<T>): Promise<T> {
   }
 }
 
+/** Commands that read the schema refuse to run on a database that is behind, and say what to do. */
+async function requireMigrated(engine: Engine): Promise<void> {
+  const behind = (await migrationStatus(engine.pool)).filter((r) => r.state !== 'applied')
+  if (behind.length > 0) {
+    throw new CliError(`The database (${engine.description}) is not up to date: ${behind.map((r) => `${r.name} ${r.state}`).join(', ')}.\nRun \`workroom migrate\` first.`)
+  }
+}
+
 function report(result: MigrationResult, verb: string): void {
   for (const name of result.ran) console.log(`${verb} ${name}`)
   if (result.error) throw new CliError(result.error.message)
@@ -98,6 +106,7 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .action(async (opts: { tenant?: string; json?: boolean }) => {
       await withEngine(async (engine) => {
+        await requireMigrated(engine)
         const people = await listPeople(engine.db, opts.tenant)
         if (opts.tenant && people.length === 0) throw new CliError(`no people in tenant "${opts.tenant}" (is it seeded? try \`workroom seed\`)`)
         if (opts.json) {

@@ -29,6 +29,13 @@ describe('workroom command line (embedded database)', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
+  it('refuses to list people from a database that is not migrated, saying what to run', async () => {
+    const err = await fails('people')
+    expect(err.code).toBe(1)
+    expect(err.stderr).toContain('is not up to date')
+    expect(err.stderr).toContain('Run `workroom migrate` first.')
+  })
+
   it('migrates and seeds a new data directory, then leaves it alone on a second run', async () => {
     const first = await workroom('seed')
     expect(first.stdout).toMatch(/Northwind Creative \(northwind\): seeded, \d+ rows/)

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { DB, Role } from './schema.ts'
 
 export interface DirectoryPerson {
@@ -11,15 +11,12 @@ export interface DirectoryPerson {
 }
 
 /**
- * Every tenant's directory, for the operator's `workroom people` (like seed and migrate, it runs
- * as the database owner from the command line). Request handling reads people through withActor.
+ * Every tenant's directory for the operator's `workroom people`, through workroom.directory()
+ * (migration 009): names, e-mails, roles and capacity, never rates. workroom_app may not call it.
  */
 export async function listPeople(db: Kysely<DB>, tenantSlug?: string): Promise<DirectoryPerson[]> {
-  let q = db.selectFrom('workroom.people as p')
-    .innerJoin('workroom.tenants as t', 't.id', 'p.tenant_id')
-    .select(['p.display_name as name', 'p.email', 'p.role', 't.slug as tenant', 'p.department', 'p.weekly_capacity_hours as weeklyCapacityHours'])
-    .where('p.is_active', '=', true)
-    .orderBy('t.slug').orderBy('p.role').orderBy('p.display_name')
-  if (tenantSlug) q = q.where('t.slug', '=', tenantSlug)
-  return q.execute()
+  const { rows } = await sql<DirectoryPerson>`
+    SELECT name, email, role, tenant, department, weekly_capacity_hours AS "weeklyCapacityHours"
+      FROM workroom.directory(${tenantSlug ?? null})`.execute(db)
+  return rows
 }

@@ -78,6 +78,10 @@ function wrap(kind: EngineKind, description: string, pool: pg.Pool, closeInner: 
         // Kysely ends the pool only if it ever used it; code that went to the pool directly
         // (migrations, health checks) would leave idle clients holding the process open.
         if (!pool.ended) await pool.end()
+        // node-postgres may still have a message queued on PGlite's in-process connection after
+        // a failed query; let it run before the database goes away. Seen once from the CLI: the
+        // message reached the closed instance and the process spun instead of exiting.
+        await new Promise((resolve) => setTimeout(resolve, 0))
         await closeInner()
       })()),
   }

@@ -150,6 +150,12 @@ describeEachEngine('row level security', (engine) => {
       })
     })
 
+    it('refuses the operator directory function to the application role', async () => {
+      for (const person of PEOPLE) {
+        expect(await sqlstate(as('A', person, (trx) => sql`SELECT * FROM workroom.directory(NULL)`.execute(trx))), person).toBe('42501')
+      }
+    })
+
     it('finds nothing of tenant B through the integration functions, even by id', async () => {
       const bCampaign = fx.B.rows.get('campaign:cX')!
       for (const person of PEOPLE) {

@@ -1,0 +1,2 @@
+-- Reverts 009.
+DROP FUNCTION IF EXISTS workroom.directory(text);
