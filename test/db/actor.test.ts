@@ -1,10 +1,9 @@
 import type { Kysely, Transaction } from 'kysely'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { withActor, type ActorTx } from '../../src/db/actor.ts'
-import type { Engine } from '../../src/db/engine.ts'
 import type { DB } from '../../src/db/schema.ts'
 import { describeEachEngine } from '../support/engines.ts'
-import { actorOf, seedFixture, type Fixture } from '../support/fixture.ts'
+import { actorOf, useFixtureDatabase } from '../support/fixture.ts'
 
 // Code that touches tenant data takes an ActorTx; nothing but withActor makes one.
 async function campaignNames(trx: ActorTx): Promise<string[]> {
@@ -19,19 +18,11 @@ export function typeLevelChecks(db: Kysely<DB>, trx: Transaction<DB>) {
 }
 
 describeEachEngine('withActor', (engine) => {
-  let e: Engine
-  let fx: Fixture
-  beforeAll(async () => {
-    e = await engine.migrated()
-    fx = await seedFixture(e.db)
-  })
-  afterAll(async () => {
-    await e?.close()
-  })
+  const ctx = useFixtureDatabase(engine)
 
   it('runs as workroom_app with the actor settings, transaction-locally', async () => {
-    const actor = actorOf(fx, 'A', 'pm')
-    const inside = await withActor(e.db, actor, async (trx) =>
+    const actor = actorOf(ctx.fx, 'A', 'pm')
+    const inside = await withActor(ctx.e.db, actor, async (trx) =>
       (await trx.selectNoFrom((eb) => [
         eb.fn<string>('current_setting', [eb.val('role')]).as('role'),
         eb.fn<string>('current_setting', [eb.val('app.current_tenant')]).as('tenant'),
@@ -45,7 +36,7 @@ describeEachEngine('withActor', (engine) => {
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) => {
         const tenant = i % 2 === 0 ? 'A' : 'B'
-        return withActor(e.db, actorOf(fx, tenant, 'leadership'), campaignNames).then((names) => ({ tenant, names }))
+        return withActor(ctx.e.db, actorOf(ctx.fx, tenant, 'leadership'), campaignNames).then((names) => ({ tenant, names }))
       }))
     for (const { tenant, names } of results) {
       expect(names).toEqual([`Campaign cX ${tenant}`, `Campaign cY ${tenant}`])
@@ -53,15 +44,15 @@ describeEachEngine('withActor', (engine) => {
   })
 
   it('rolls back everything the actor wrote when fn throws', async () => {
-    const actor = actorOf(fx, 'A', 'creative')
-    const campaign = fx.A.rows.get('campaign:cX')!
-    await expect(withActor(e.db, actor, async (trx) => {
+    const actor = actorOf(ctx.fx, 'A', 'creative')
+    const campaign = ctx.fx.A.rows.get('campaign:cX')!
+    await expect(withActor(ctx.e.db, actor, async (trx) => {
       await trx.insertInto('agency.timesheet_entries').values({
         tenant_id: actor.tenantId, user_id: actor.userId, campaign_id: campaign, entry_date: '2026-11-20', hours: 3,
       }).execute()
       throw new Error('boom')
     })).rejects.toThrow('boom')
-    const count = await e.db.selectFrom('agency.timesheet_entries').select((eb) => eb.fn.countAll<number>().as('n'))
+    const count = await ctx.e.db.selectFrom('agency.timesheet_entries').select((eb) => eb.fn.countAll<number>().as('n'))
       .where('user_id', '=', actor.userId).where('hours', '=', 3).executeTakeFirstOrThrow()
     expect(count.n).toBe(0)
   })

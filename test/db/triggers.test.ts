@@ -1,43 +1,34 @@
 import { sql } from 'kysely'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { withActor } from '../../src/db/actor.ts'
-import type { Engine } from '../../src/db/engine.ts'
 import { describeEachEngine } from '../support/engines.ts'
-import { actorOf, seedFixture, type Fixture } from '../support/fixture.ts'
+import { actorOf, useFixtureDatabase } from '../support/fixture.ts'
 
 describeEachEngine('triggers', (engine) => {
-  let e: Engine
-  let fx: Fixture
-  beforeAll(async () => {
-    e = await engine.migrated()
-    fx = await seedFixture(e.db)
-  })
-  afterAll(async () => {
-    await e?.close()
-  })
+  const ctx = useFixtureDatabase(engine)
 
   it('moves updated_at on update and leaves created_at', async () => {
-    const id = fx.A.rows.get('campaign:cX')!
-    const before = await e.db.selectFrom('agency.campaigns').select(['created_at', 'updated_at']).where('id', '=', id).executeTakeFirstOrThrow()
-    await sql`SELECT pg_sleep(0.01)`.execute(e.db)
-    await withActor(e.db, actorOf(fx, 'A', 'pm'), (trx) =>
+    const id = ctx.fx.A.rows.get('campaign:cX')!
+    const before = await ctx.e.db.selectFrom('agency.campaigns').select(['created_at', 'updated_at']).where('id', '=', id).executeTakeFirstOrThrow()
+    await sql`SELECT pg_sleep(0.01)`.execute(ctx.e.db)
+    await withActor(ctx.e.db, actorOf(ctx.fx, 'A', 'pm'), (trx) =>
       trx.updateTable('agency.campaigns').set({ status: 'on_hold' }).where('id', '=', id).execute())
-    const after = await e.db.selectFrom('agency.campaigns').select(['created_at', 'updated_at']).where('id', '=', id).executeTakeFirstOrThrow()
+    const after = await ctx.e.db.selectFrom('agency.campaigns').select(['created_at', 'updated_at']).where('id', '=', id).executeTakeFirstOrThrow()
     expect(after.updated_at.getTime()).toBeGreaterThan(before.updated_at.getTime())
     expect(after.created_at).toEqual(before.created_at)
   })
 
   it('snapshots a new artifact version when its content changes, and not for a status change', async () => {
-    const id = fx.A.rows.get('artifact:aOwn')!
-    const creative = actorOf(fx, 'A', 'creative')
-    await withActor(e.db, creative, async (trx) => {
+    const id = ctx.fx.A.rows.get('artifact:aOwn')!
+    const creative = actorOf(ctx.fx, 'A', 'creative')
+    await withActor(ctx.e.db, creative, async (trx) => {
       await trx.updateTable('agency.artifacts').set({ status: 'in_review' }).where('id', '=', id).execute()
       await trx.updateTable('agency.artifacts').set({ content: 'second draft', metadata: JSON.stringify({ change_summary: 'tightened the headline' }) }).where('id', '=', id).execute()
       await trx.updateTable('agency.artifacts').set({ content: 'third draft' }).where('id', '=', id).execute()
     })
-    const artifact = await e.db.selectFrom('agency.artifacts').select(['current_version', 'content']).where('id', '=', id).executeTakeFirstOrThrow()
+    const artifact = await ctx.e.db.selectFrom('agency.artifacts').select(['current_version', 'content']).where('id', '=', id).executeTakeFirstOrThrow()
     expect(artifact).toEqual({ current_version: 3, content: 'third draft' })
-    const versions = await withActor(e.db, creative, (trx) =>
+    const versions = await withActor(ctx.e.db, creative, (trx) =>
       trx.selectFrom('agency.artifact_versions').select(['version_number', 'content', 'change_summary', 'created_by'])
         .where('artifact_id', '=', id).orderBy('version_number').execute())
     expect(versions).toEqual([
@@ -48,7 +39,7 @@ describeEachEngine('triggers', (engine) => {
   })
 
   it('sets week_start_date to the Monday of entry_date, whatever the caller sends', async () => {
-    const pm = actorOf(fx, 'A', 'pm')
+    const pm = actorOf(ctx.fx, 'A', 'pm')
     const cases: Array<[string, string]> = [
       ['2026-11-23', '2026-11-23'], // Monday
       ['2026-11-25', '2026-11-23'], // Wednesday
@@ -57,38 +48,38 @@ describeEachEngine('triggers', (engine) => {
       ['2024-02-29', '2024-02-26'], // leap day
     ]
     for (const [entryDate, monday] of cases) {
-      const row = await withActor(e.db, pm, (trx) => trx.insertInto('agency.timesheet_entries').values({
-        tenant_id: pm.tenantId, user_id: pm.userId, campaign_id: fx.A.rows.get('campaign:cY')!,
+      const row = await withActor(ctx.e.db, pm, (trx) => trx.insertInto('agency.timesheet_entries').values({
+        tenant_id: pm.tenantId, user_id: pm.userId, campaign_id: ctx.fx.A.rows.get('campaign:cY')!,
         entry_date: entryDate, week_start_date: '1999-01-01', hours: 1,
       }).returning(['id', 'week_start_date']).executeTakeFirstOrThrow())
       expect(row.week_start_date, entryDate).toBe(monday)
-      const moved = await withActor(e.db, pm, (trx) => trx.updateTable('agency.timesheet_entries')
+      const moved = await withActor(ctx.e.db, pm, (trx) => trx.updateTable('agency.timesheet_entries')
         .set({ entry_date: '2026-11-19' }).where('id', '=', row.id).returning('week_start_date').executeTakeFirstOrThrow())
       expect(moved.week_start_date).toBe('2026-11-16')
     }
   })
 
   it('refuses hours outside (0, 24] and allocations that do not start on a Monday', async () => {
-    const pm = actorOf(fx, 'A', 'pm')
+    const pm = actorOf(ctx.fx, 'A', 'pm')
     for (const hours of [0, -1, 24.25]) {
-      await expect(withActor(e.db, pm, (trx) => trx.insertInto('agency.timesheet_entries').values({
-        tenant_id: pm.tenantId, user_id: pm.userId, campaign_id: fx.A.rows.get('campaign:cY')!, entry_date: '2026-11-20', hours,
+      await expect(withActor(ctx.e.db, pm, (trx) => trx.insertInto('agency.timesheet_entries').values({
+        tenant_id: pm.tenantId, user_id: pm.userId, campaign_id: ctx.fx.A.rows.get('campaign:cY')!, entry_date: '2026-11-20', hours,
       }).execute())).rejects.toMatchObject({ code: '23514' })
     }
-    await expect(withActor(e.db, pm, (trx) => trx.insertInto('agency.team_allocations').values({
-      tenant_id: pm.tenantId, user_id: pm.userId, campaign_id: fx.A.rows.get('campaign:cY')!, week_start_date: '2026-11-25', capacity_percentage: 10,
+    await expect(withActor(ctx.e.db, pm, (trx) => trx.insertInto('agency.team_allocations').values({
+      tenant_id: pm.tenantId, user_id: pm.userId, campaign_id: ctx.fx.A.rows.get('campaign:cY')!, week_start_date: '2026-11-25', capacity_percentage: 10,
     }).execute())).rejects.toMatchObject({ code: '23514' })
   })
 
   it('snapshots rates into bill and cost amounts, with non-billable hours billing nothing', async () => {
-    const creative = actorOf(fx, 'A', 'creative')
-    const ids = await withActor(e.db, creative, async (trx) => Promise.all([true, false].map(async (billable) =>
+    const creative = actorOf(ctx.fx, 'A', 'creative')
+    const ids = await withActor(ctx.e.db, creative, async (trx) => Promise.all([true, false].map(async (billable) =>
       (await trx.insertInto('agency.timesheet_entries').values({
-        tenant_id: creative.tenantId, user_id: creative.userId, campaign_id: fx.A.rows.get('campaign:cX')!,
+        tenant_id: creative.tenantId, user_id: creative.userId, campaign_id: ctx.fx.A.rows.get('campaign:cX')!,
         entry_date: '2026-11-20', hours: 1.5, is_billable: billable, cost_rate: 60, bill_rate: 180,
       }).returning('id').executeTakeFirstOrThrow()).id)))
     const rows = await sql<{ cost_amount: number; bill_amount: number }>`
-      SELECT cost_amount, bill_amount FROM agency.timesheet_entries WHERE id = ANY(${ids}::uuid[]) ORDER BY bill_amount DESC`.execute(e.db)
+      SELECT cost_amount, bill_amount FROM agency.timesheet_entries WHERE id = ANY(${ids}::uuid[]) ORDER BY bill_amount DESC`.execute(ctx.e.db)
     expect(rows.rows).toEqual([{ cost_amount: 90, bill_amount: 270 }, { cost_amount: 90, bill_amount: 0 }])
   })
 })

@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import pg from 'pg'
 import { describe, inject } from 'vitest'
 import { createEngine, type Engine, type EngineKind } from '../../src/db/engine.ts'
-import { TEMPLATE_DB, adminUrl } from './native.ts'
+import { createScratchDatabase } from '../../src/db/scratch.ts'
+import { TEMPLATE_DB } from './native.ts'
 
 export interface TestEngine {
   kind: EngineKind
@@ -11,7 +10,7 @@ export interface TestEngine {
   empty(): Promise<Engine>
   /** A new database with every migration applied. */
   migrated(): Promise<Engine>
-  /** For the native engine: a connection URL to the last database made (subprocess tests). */
+  /** For the native engine: the connection URL of a database it made (subprocess tests). */
   urlOf?(engine: Engine): string
 }
 
@@ -27,44 +26,12 @@ const pglite: TestEngine = {
   migrated: () => fromDump(inject('pgliteMigratedDump')),
 }
 
-const urls = new WeakMap<Engine, string>()
-
-async function nativeDatabase(template?: string): Promise<Engine> {
-  const name = `workroom_test_${randomBytes(5).toString('hex')}`
-  const admin = new pg.Client({ connectionString: nativeUrl })
-  await admin.connect()
-  // A backend that just closed can linger on the template for a moment (SQLSTATE 55006).
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`)
-      break
-    } catch (err) {
-      if ((err as { code?: string }).code !== '55006' || attempt === 50) throw err
-      await new Promise((r) => setTimeout(r, 100))
-    }
-  }
-  await admin.end()
-  const url = adminUrl(nativeUrl!, name)
-  const engine = await createEngine({ kind: 'postgres', url, poolSize: 5 })
-  urls.set(engine, url)
-  // Closing the engine drops its database, so a run leaves the server as it found it.
-  const close = engine.close.bind(engine)
-  return Object.assign(engine, {
-    close: async () => {
-      await close()
-      const a = new pg.Client({ connectionString: nativeUrl })
-      await a.connect()
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-      await a.end()
-    },
-  })
-}
-
+// Each test database is dropped when its engine is closed, so a run leaves the server as it found it.
 const postgres: TestEngine = {
   kind: 'postgres',
-  empty: () => nativeDatabase(),
-  migrated: () => nativeDatabase(TEMPLATE_DB),
-  urlOf: (engine) => urls.get(engine)!,
+  empty: () => createScratchDatabase(nativeUrl!, { prefix: 'workroom_test', poolSize: 5 }),
+  migrated: () => createScratchDatabase(nativeUrl!, { prefix: 'workroom_test', template: TEMPLATE_DB, poolSize: 5 }),
+  urlOf: (engine) => (engine as Engine & { url: string }).url,
 }
 
 /**
@@ -80,6 +47,3 @@ export function describeEachEngine(title: string, suite: (engine: TestEngine) =>
     describe.skip(`${title} [postgres: skipped, TEST_DATABASE_URL is not set]`, () => suite(postgres))
   }
 }
-
-export const hasNative = Boolean(nativeUrl)
-export { nativeUrl }

@@ -1,4 +1,7 @@
 import type { Kysely } from 'kysely'
+import { afterAll, beforeAll } from 'vitest'
+import type { Engine } from '../../src/db/engine.ts'
+import type { TestEngine } from './engines.ts'
 import type { Actor } from '../../src/db/actor.ts'
 import type { DB, Role } from '../../src/db/schema.ts'
 
@@ -162,4 +165,17 @@ export async function seedFixture(db: Kysely<DB>): Promise<Fixture> {
     fx[tenant] = { tenantId, people, rows }
   }
   return fx
+}
+
+/** A migrated database with the fixture in it, for one describe block; closed after it. */
+export function useFixtureDatabase(engine: TestEngine): { e: Engine; fx: Fixture } {
+  const ctx = {} as { e: Engine; fx: Fixture }
+  beforeAll(async () => {
+    ctx.e = await engine.migrated()
+    ctx.fx = await seedFixture(ctx.e.db)
+  })
+  afterAll(async () => {
+    await ctx.e?.close()
+  })
+  return ctx
 }

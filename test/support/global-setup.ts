@@ -1,11 +1,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import pg from 'pg'
 import type { TestProject } from 'vitest/node'
 import { createEngine } from '../../src/db/engine.ts'
 import { migrateUp } from '../../src/db/migrate.ts'
-import { TEMPLATE_DB, adminUrl } from './native.ts'
+import { withAdmin, withDatabase } from '../../src/db/scratch.ts'
+import { TEMPLATE_DB } from './native.ts'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -34,12 +34,11 @@ export default async function setup(project: TestProject) {
 
   const url = process.env.TEST_DATABASE_URL
   if (url) {
-    const admin = new pg.Client({ connectionString: url })
-    await admin.connect()
-    await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`)
-    await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`)
-    await admin.end()
-    const engine = await createEngine({ kind: 'postgres', url: adminUrl(url, TEMPLATE_DB) })
+    await withAdmin(url, async (admin) => {
+      await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`)
+      await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`)
+    })
+    const engine = await createEngine({ kind: 'postgres', url: withDatabase(url, TEMPLATE_DB) })
     const migrated = await migrateUp(engine.pool)
     await engine.close()
     if (migrated.error) throw new Error(`test setup (native): ${migrated.error.message}`)

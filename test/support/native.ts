@@ -1,9 +1,2 @@
-/** Names shared by the global setup and the test files for the native PostgreSQL engine. */
+/** The migrated template database test databases are cloned from (made by global-setup.ts). */
 export const TEMPLATE_DB = 'workroom_test_template'
-
-/** The same server as TEST_DATABASE_URL, another database. */
-export function adminUrl(url: string, database: string): string {
-  const u = new URL(url)
-  u.pathname = `/${database}`
-  return u.toString()
-}
