@@ -5,6 +5,7 @@ import { migrateDown, migrateUp, migrationStatus, type MigrationResult } from '.
 import { createLogger } from './log.ts'
 import { start, stopOnSignals } from './main.ts'
 import { listPeople } from './db/directory.ts'
+import { linkIdentity, type Platform } from './db/identity.ts'
 import { seed, type Scale } from '../seeds/index.ts'
 
 /** A failure the user can fix: printed as a message without a stack trace, exit code 1. */
@@ -114,6 +115,22 @@ export function buildProgram(): Command {
           return
         }
         console.table(people.map((p) => ({ name: p.name, email: p.email, role: p.role, tenant: p.tenant, 'hours/week': p.weeklyCapacityHours })))
+      })
+    })
+
+  program
+    .command('link')
+    .description('link a Slack or Teams user to a person of the directory, by e-mail (moves an existing link)')
+    .addOption(new Option('--platform <platform>', 'chat platform').choices(['slack', 'teams']).makeOptionMandatory())
+    .requiredOption('--workspace <id>', 'Slack team id (T…) or Teams tenant id')
+    .requiredOption('--user <id>', 'Slack user id (U…) or Teams AAD object id')
+    .requiredOption('--email <email>', "the person's e-mail in the directory")
+    .action(async (opts: { platform: Platform; workspace: string; user: string; email: string }) => {
+      await withEngine(async (engine) => {
+        await requireMigrated(engine)
+        const actor = await linkIdentity(engine.db, { platform: opts.platform, workspaceId: opts.workspace, externalUserId: opts.user }, opts.email)
+        if (!actor) throw new CliError(`No active person has the e-mail "${opts.email}". \`workroom people\` lists the directory.`)
+        console.log(`Linked ${opts.platform} user ${opts.user} in ${opts.workspace} to ${actor.displayName} <${actor.email}> (${actor.role}).`)
       })
     })
 

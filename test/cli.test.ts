@@ -54,6 +54,15 @@ describe('workroom command line (embedded database)', () => {
     expect(people.every((p) => p.tenant === 'southpaw' && p.email.endsWith('@southpaw.example'))).toBe(true)
   })
 
+  it('links a Slack user to a person by e-mail, and refuses an unknown e-mail', async () => {
+    const { stdout } = await workroom('link', '--platform', 'slack', '--workspace', 'T0SOUTH', '--user', 'U123', '--email', 'Paige.Sullivan@southpaw.example')
+    expect(stdout).toBe('Linked slack user U123 in T0SOUTH to Paige Sullivan <paige.sullivan@southpaw.example> (creative).\n')
+    const unknown = await fails('link', '--platform', 'slack', '--workspace', 'T0SOUTH', '--user', 'U124', '--email', 'ghost@southpaw.example')
+    expect(unknown.stderr).toContain('No active person has the e-mail "ghost@southpaw.example"')
+    const badPlatform = await fails('link', '--platform', 'discord', '--workspace', 'T', '--user', 'U', '--email', 'x@y.z')
+    expect(badPlatform.stderr).toMatch(/--platform.*discord.*slack, teams/s)
+  })
+
   it('says clearly what is wrong with bad input, and exits non-zero', async () => {
     const unknownTenant = await fails('people', '--tenant', 'nowhere')
     expect(unknownTenant.code).toBe(1)

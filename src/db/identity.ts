@@ -1,0 +1,60 @@
+import { sql, type Kysely } from 'kysely'
+import { APP_ROLE, type Actor } from './actor.ts'
+import type { DB, Role } from './schema.ts'
+
+export type Platform = 'slack' | 'teams' | 'playground' | 'cli'
+
+export interface ChatIdentity {
+  platform: Platform
+  workspaceId: string
+  externalUserId: string
+}
+
+export interface LinkedActor extends Actor {
+  displayName: string
+  email: string
+}
+
+interface IdentityRow {
+  tenant_id: string
+  user_id: string
+  role: Role
+  display_name: string
+  email: string
+}
+
+const toActor = (row: IdentityRow | undefined): LinkedActor | null =>
+  row ? { tenantId: row.tenant_id, userId: row.user_id, role: row.role, displayName: row.display_name, email: row.email } : null
+
+/**
+ * Who is asking, or null for someone not linked yet. Runs as workroom_app with no tenant context:
+ * the only cross-tenant lookup of a request goes through workroom.resolve_identity (migration 010).
+ */
+export async function resolveIdentity(db: Kysely<DB>, id: ChatIdentity): Promise<LinkedActor | null> {
+  return db.transaction().execute(async (trx) => {
+    await sql`SELECT set_config('role', ${APP_ROLE}, true)`.execute(trx)
+    const { rows } = await sql<IdentityRow>`
+      SELECT * FROM workroom.resolve_identity(${id.platform}, ${id.workspaceId}, ${id.externalUserId})`.execute(trx)
+    return toActor(rows[0])
+  })
+}
+
+/**
+ * Links an unknown chat user by an e-mail address the platform has verified; never moves an
+ * existing link. Null when no active person has that address.
+ */
+export async function autoLinkIdentity(db: Kysely<DB>, id: ChatIdentity, verifiedEmail: string): Promise<LinkedActor | null> {
+  return db.transaction().execute(async (trx) => {
+    await sql`SELECT set_config('role', ${APP_ROLE}, true)`.execute(trx)
+    const { rows } = await sql<IdentityRow>`
+      SELECT * FROM workroom.auto_link_identity(${id.platform}, ${id.workspaceId}, ${id.externalUserId}, ${verifiedEmail})`.execute(trx)
+    return toActor(rows[0])
+  })
+}
+
+/** Operator linking (`workroom link`), as the database owner: may move a link to another person. */
+export async function linkIdentity(db: Kysely<DB>, id: ChatIdentity, email: string): Promise<LinkedActor | null> {
+  const { rows } = await sql<IdentityRow>`
+    SELECT * FROM workroom.link_identity(${id.platform}, ${id.workspaceId}, ${id.externalUserId}, ${email})`.execute(db)
+  return toActor(rows[0])
+}
