@@ -1,0 +1,21 @@
+import type { Platform } from '../db/identity.ts'
+
+/**
+ * One message to the bot, whatever the platform: what each adapter (Bolt, botbuilder, the
+ * playground, the CLI) turns its request into. Handlers never see a platform payload.
+ */
+export interface Inbound {
+  platform: Platform
+  /** Slack team id, Teams tenant id, the playground's tenant slug. */
+  workspaceId: string
+  externalUserId: string
+  channelId: string | null
+  /** Slack thread_ts or Teams reply-chain id; null outside a thread. */
+  threadId: string | null
+  /** A slash command and its text, or a plain message (mention, DM). */
+  input: { kind: 'command'; command: string; text: string } | { kind: 'message'; text: string }
+  /** The platform's delivery id: a retried delivery carries the same one and must not act twice. */
+  requestId: string
+  /** An e-mail address the platform has verified for this user, for auto-linking. */
+  verifiedEmail?: string | null
+}
