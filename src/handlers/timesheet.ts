@@ -1,0 +1,164 @@
+/**
+ * /timesheet: log, show the week, undo. Every read and write runs inside the actor's transaction,
+ * so RLS decides which campaigns can be matched and whose entries can be seen or undone.
+ */
+import { sql } from 'kysely'
+import type { Actor, ActorTx } from '../db/actor.ts'
+import type { EntrySource } from '../db/schema.ts'
+import { matchCampaign, visibleCampaigns, type CampaignCandidate } from './campaign-match.ts'
+
+export interface TimesheetSettings {
+  /** Entries older than this many days are locked (Northwind's policy: 14). */
+  lockDays: number
+  /** How long after logging an entry `/timesheet undo` may remove it. */
+  undoWindowMinutes: number
+}
+
+export const DEFAULT_TIMESHEET_SETTINGS: TimesheetSettings = { lockDays: 14, undoWindowMinutes: 60 * 24 }
+
+export interface LogRequest {
+  hours: number
+  date: string
+  campaignQuery: string
+  phase: string | null
+  note: string | null
+  billable: boolean
+  /** Set when the person picked a campaign from buttons: skips matching. */
+  campaignId?: string
+}
+
+export interface LogContext {
+  today: string
+  /** The platform's delivery id; the same id never logs twice. */
+  requestId: string
+  source: EntrySource
+  settings?: TimesheetSettings
+}
+
+export type LogResult =
+  | { kind: 'logged'; entryId: string; hours: number; date: string; campaign: CampaignCandidate; phase: string | null; billable: boolean; dayTotal: number }
+  | { kind: 'duplicate'; entryId: string }
+  | { kind: 'choose_campaign'; request: LogRequest; campaigns: CampaignCandidate[] }
+  | { kind: 'unknown_campaign'; query: string; suggestions: CampaignCandidate[] }
+  | { kind: 'inactive_campaign'; campaign: CampaignCandidate }
+  | { kind: 'outside_campaign_dates'; campaign: CampaignCandidate; date: string }
+  | { kind: 'unknown_phase'; campaign: CampaignCandidate; phase: string; phases: string[] }
+  | { kind: 'day_over_24'; date: string; alreadyLogged: number; hours: number }
+  | { kind: 'locked_period'; date: string; lockDays: number }
+  | { kind: 'future_date'; date: string }
+
+const LOGGABLE = new Set(['active', 'on_hold', 'planning'])
+
+function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`)
+  d.setUTCDate(d.getUTCDate() + days)
+  return d.toISOString().slice(0, 10)
+}
+
+export async function logTime(trx: ActorTx, actor: Actor, req: LogRequest, ctx: LogContext): Promise<LogResult> {
+  const settings = ctx.settings ?? DEFAULT_TIMESHEET_SETTINGS
+  const existing = await trx.selectFrom('agency.timesheet_entries').select('id')
+    .where('source', '=', ctx.source).where('external_ref', '=', ctx.requestId).executeTakeFirst()
+  if (existing) return { kind: 'duplicate', entryId: existing.id }
+  if (req.date > ctx.today) return { kind: 'future_date', date: req.date }
+  if (req.date < addDays(ctx.today, -settings.lockDays)) return { kind: 'locked_period', date: req.date, lockDays: settings.lockDays }
+
+  const candidates = await visibleCampaigns(trx)
+  let campaign: CampaignCandidate
+  if (req.campaignId) {
+    const picked = candidates.find((c) => c.id === req.campaignId)
+    if (!picked) return { kind: 'unknown_campaign', query: req.campaignQuery, suggestions: [] }
+    campaign = picked
+  } else {
+    const match = matchCampaign(req.campaignQuery, candidates)
+    if (match.kind === 'none') return { kind: 'unknown_campaign', query: req.campaignQuery, suggestions: match.suggestions }
+    if (match.kind === 'several') return { kind: 'choose_campaign', request: req, campaigns: match.campaigns }
+    campaign = match.campaign
+  }
+  if (!LOGGABLE.has(campaign.status)) return { kind: 'inactive_campaign', campaign }
+  if ((campaign.startDate && req.date < campaign.startDate) || (campaign.endDate && req.date > campaign.endDate)) {
+    return { kind: 'outside_campaign_dates', campaign, date: req.date }
+  }
+
+  let phaseId: string | null = null
+  if (req.phase) {
+    const phases = await trx.selectFrom('agency.campaign_phases').select(['id', 'name']).where('campaign_id', '=', campaign.id).orderBy('phase_order').execute()
+    const phase = phases.find((p) => p.name.toLowerCase() === req.phase!.toLowerCase())
+    if (!phase) return { kind: 'unknown_phase', campaign, phase: req.phase, phases: phases.map((p) => p.name) }
+    phaseId = phase.id
+  }
+
+  // Lock this person's day so two messages arriving together cannot both pass the 24 h check.
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${actor.userId}:${req.date}`}, 0))`.execute(trx)
+  const day = await trx.selectFrom('agency.timesheet_entries').select((eb) => eb.fn.coalesce(eb.fn.sum<number>('hours'), eb.lit(0)).as('total'))
+    .where('user_id', '=', actor.userId).where('entry_date', '=', req.date).executeTakeFirstOrThrow()
+  const alreadyLogged = Number(day.total)
+  if (alreadyLogged + req.hours > 24) return { kind: 'day_over_24', date: req.date, alreadyLogged, hours: req.hours }
+
+  // Rates are left out: migration 011 snapshots the person's rates (which this role cannot read).
+  const inserted = await trx.insertInto('agency.timesheet_entries').values({
+    tenant_id: actor.tenantId, user_id: actor.userId, campaign_id: campaign.id, phase_id: phaseId,
+    entry_date: req.date, hours: req.hours, is_billable: req.billable, description: req.note,
+    source: ctx.source, external_ref: ctx.requestId,
+  }).onConflict((oc) => oc.columns(['tenant_id', 'source', 'external_ref']).where('external_ref', 'is not', null).doNothing())
+    .returning('id').executeTakeFirst()
+  if (!inserted) {
+    // The same delivery raced us between the check above and the insert.
+    const winner = await trx.selectFrom('agency.timesheet_entries').select('id')
+      .where('source', '=', ctx.source).where('external_ref', '=', ctx.requestId).executeTakeFirstOrThrow()
+    return { kind: 'duplicate', entryId: winner.id }
+  }
+  return {
+    kind: 'logged', entryId: inserted.id, hours: req.hours, date: req.date, campaign,
+    phase: req.phase, billable: req.billable, dayTotal: alreadyLogged + req.hours,
+  }
+}
+
+export interface WeekDay {
+  date: string
+  hours: number
+  entries: Array<{ id: string; hours: number; campaign: string; billable: boolean; note: string | null }>
+}
+
+export interface WeekResult {
+  kind: 'week'
+  weekOf: string
+  days: WeekDay[]
+  total: number
+  capacity: number
+}
+
+/** The actor's week, Monday to Sunday, against their weekly capacity. */
+export async function weekView(trx: ActorTx, actor: Actor, weekOf: string): Promise<WeekResult> {
+  const sunday = addDays(weekOf, 6)
+  const rows = await trx.selectFrom('agency.timesheet_entries as t')
+    .innerJoin('agency.campaigns as c', 'c.id', 't.campaign_id')
+    .select(['t.id', 't.entry_date', 't.hours', 't.is_billable', 't.description', 'c.name'])
+    .where('t.user_id', '=', actor.userId).where('t.entry_date', '>=', weekOf).where('t.entry_date', '<=', sunday)
+    .orderBy('t.entry_date').orderBy('t.created_at').execute()
+  const person = await trx.selectFrom('workroom.people').select('weekly_capacity_hours').where('id', '=', actor.userId).executeTakeFirst()
+  const days: WeekDay[] = Array.from({ length: 7 }, (_, i) => ({ date: addDays(weekOf, i), hours: 0, entries: [] }))
+  for (const r of rows) {
+    const day = days.find((d) => d.date === r.entry_date)!
+    day.hours += r.hours
+    day.entries.push({ id: r.id, hours: r.hours, campaign: r.name, billable: r.is_billable, note: r.description })
+  }
+  return { kind: 'week', weekOf, days, total: days.reduce((n, d) => n + d.hours, 0), capacity: person?.weekly_capacity_hours ?? 40 }
+}
+
+export type UndoResult =
+  | { kind: 'undone'; hours: number; date: string; campaign: string }
+  | { kind: 'nothing_to_undo'; windowMinutes: number }
+
+/** Removes the actor's most recent entry if it was logged within the undo window. */
+export async function undoLast(trx: ActorTx, actor: Actor, now: Date, settings: TimesheetSettings = DEFAULT_TIMESHEET_SETTINGS): Promise<UndoResult> {
+  const since = new Date(now.getTime() - settings.undoWindowMinutes * 60_000)
+  const last = await trx.selectFrom('agency.timesheet_entries as t')
+    .innerJoin('agency.campaigns as c', 'c.id', 't.campaign_id')
+    .select(['t.id', 't.hours', 't.entry_date', 'c.name'])
+    .where('t.user_id', '=', actor.userId).where('t.created_at', '>=', since)
+    .orderBy('t.created_at', 'desc').limit(1).executeTakeFirst()
+  if (!last) return { kind: 'nothing_to_undo', windowMinutes: settings.undoWindowMinutes }
+  await trx.deleteFrom('agency.timesheet_entries').where('id', '=', last.id).where('user_id', '=', actor.userId).execute()
+  return { kind: 'undone', hours: last.hours, date: last.entry_date, campaign: last.name }
+}
