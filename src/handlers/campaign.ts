@@ -1,0 +1,76 @@
+/**
+ * /campaign <name>: one campaign at a glance, as the asker may see it. Money comes from
+ * agency.campaign_financials(), which returns NULLs for roles that may not see it, so the reply
+ * shows budget, cost and margin only where the database allowed them.
+ */
+import { sql } from 'kysely'
+import type { ActorTx } from '../db/actor.ts'
+import { matchCampaign, visibleCampaigns, type CampaignCandidate } from './campaign-match.ts'
+
+export interface CampaignDetails {
+  id: string
+  name: string
+  code: string
+  status: string
+  clientName: string
+  brandName: string | null
+  startDate: string | null
+  endDate: string | null
+  durationWeeks: number | null
+  phases: Array<{ name: string; status: string; progress: number }>
+  team: Array<{ name: string; role: string | null }>
+  hoursThisWeek: number
+  hoursToDate: number
+  recentArtifacts: Array<{ title: string; type: string; status: string }>
+  money: { budget: number; costToDate: number; billedToDate: number; margin: number } | null
+  expenses: Array<{ category: string; currency: string; total: number }>
+  equipmentOut: string[]
+}
+
+export type CampaignLookup =
+  | { kind: 'found'; campaign: CampaignDetails }
+  | { kind: 'choose_campaign'; campaigns: CampaignCandidate[] }
+  | { kind: 'unknown_campaign'; query: string; suggestions: CampaignCandidate[] }
+
+export async function lookupCampaign(trx: ActorTx, query: string, today: string): Promise<CampaignLookup> {
+  const match = matchCampaign(query, await visibleCampaigns(trx))
+  if (match.kind === 'none') return { kind: 'unknown_campaign', query, suggestions: match.suggestions }
+  if (match.kind === 'several') return { kind: 'choose_campaign', campaigns: match.campaigns }
+  return { kind: 'found', campaign: await campaignDetails(trx, match.campaign, today) }
+}
+
+export async function campaignDetails(trx: ActorTx, c: CampaignCandidate, today: string): Promise<CampaignDetails> {
+  const monday = sql<string>`date_trunc('week', ${today}::date)::date`
+  const [row, phases, team, hours, artifacts, money, expenses, equipment] = await Promise.all([
+    trx.selectFrom('agency.campaigns').select('duration_weeks').where('id', '=', c.id).executeTakeFirstOrThrow(),
+    trx.selectFrom('agency.campaign_phases').select(['name', 'status', 'progress_percent']).where('campaign_id', '=', c.id).orderBy('phase_order').execute(),
+    trx.selectFrom('agency.team_allocations as a').innerJoin('workroom.people as p', 'p.id', 'a.user_id')
+      .select(['p.display_name as name', 'a.role_on_campaign as role']).distinct()
+      .where('a.campaign_id', '=', c.id).orderBy('p.display_name').execute(),
+    // Hours the asker may see: everyone's for pm, finance and leadership, their own otherwise (RLS).
+    trx.selectFrom('agency.timesheet_entries')
+      .select((eb) => [
+        eb.fn.coalesce(eb.fn.sum<number>('hours'), eb.lit(0)).as('toDate'),
+        eb.fn.coalesce(eb.fn.sum<number>(eb.case().when('week_start_date', '=', monday).then(eb.ref('hours')).end()), eb.lit(0)).as('thisWeek'),
+      ]).where('campaign_id', '=', c.id).executeTakeFirstOrThrow(),
+    trx.selectFrom('agency.artifacts').select(['title', 'artifact_type as type', 'status']).where('campaign_id', '=', c.id).orderBy('updated_at', 'desc').limit(5).execute(),
+    sql<{ budget: number | null; cost_amount: number | null; bill_amount: number | null }>`
+      SELECT budget, cost_amount, bill_amount FROM agency.campaign_financials(${c.id}::uuid)`.execute(trx),
+    sql<{ category: string; currency: string; total_amount: number }>`
+      SELECT category, currency, total_amount FROM agency.get_campaign_expenses(${c.id}::uuid)`.execute(trx),
+    sql<{ item_name: string }>`
+      SELECT item_name FROM agency.get_campaign_equipment(${c.id}::uuid) WHERE returned_at IS NULL`.execute(trx),
+  ])
+  const f = money.rows[0]
+  return {
+    id: c.id, name: c.name, code: c.code, status: c.status, clientName: c.clientName, brandName: c.brandName,
+    startDate: c.startDate, endDate: c.endDate, durationWeeks: row.duration_weeks,
+    phases: phases.map((p) => ({ name: p.name, status: p.status, progress: p.progress_percent })),
+    team, hoursThisWeek: Number(hours.thisWeek), hoursToDate: Number(hours.toDate), recentArtifacts: artifacts,
+    money: f && f.budget !== null && f.cost_amount !== null && f.bill_amount !== null
+      ? { budget: f.budget, costToDate: f.cost_amount, billedToDate: f.bill_amount, margin: f.bill_amount - f.cost_amount }
+      : null,
+    expenses: expenses.rows.map((e) => ({ category: e.category, currency: e.currency, total: e.total_amount })),
+    equipmentOut: equipment.rows.map((e) => e.item_name),
+  }
+}
