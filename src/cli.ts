@@ -5,7 +5,10 @@ import { migrateDown, migrateUp, migrationStatus, type MigrationResult } from '.
 import { createLogger } from './log.ts'
 import { start, stopOnSignals } from './main.ts'
 import { listPeople } from './db/directory.ts'
+import { randomUUID } from 'node:crypto'
 import { linkIdentity, type Platform } from './db/identity.ts'
+import { handleInbound } from './handlers/router.ts'
+import { renderText } from './handlers/render-text.ts'
 import { seed, type Scale } from '../seeds/index.ts'
 
 /** A failure the user can fix: printed as a message without a stack trace, exit code 1. */
@@ -131,6 +134,29 @@ export function buildProgram(): Command {
         const actor = await linkIdentity(engine.db, { platform: opts.platform, workspaceId: opts.workspace, externalUserId: opts.user }, opts.email)
         if (!actor) throw new CliError(`No active person has the e-mail "${opts.email}". \`workroom people\` lists the directory.`)
         console.log(`Linked ${opts.platform} user ${opts.user} in ${opts.workspace} to ${actor.displayName} <${actor.email}> (${actor.role}).`)
+      })
+    })
+
+  program
+    .command('as')
+    .description('run one message as a person of the directory and print the reply, e.g. workroom as maya.chen@northwind.example "/timesheet 2h Aurora Air"')
+    .argument('<email>', "the person's e-mail")
+    .argument('<message>', 'a slash command or a plain message')
+    .option('--json', 'print the Reply tree as JSON')
+    .action(async (email: string, message: string, opts: { json?: boolean }) => {
+      await withEngine(async (engine) => {
+        await requireMigrated(engine)
+        // The command line is a chat client of its own: one identity per e-mail, linked by the operator.
+        const identity = { platform: 'cli' as const, workspaceId: 'cli', externalUserId: email.trim().toLowerCase() }
+        if (!(await linkIdentity(engine.db, identity, email))) {
+          throw new CliError(`No active person has the e-mail "${email}". \`workroom people\` lists the directory.`)
+        }
+        const slash = message.trim().match(/^\/(\w+)\s*([\s\S]*)$/)
+        const out = await handleInbound({ db: engine.db, now: () => new Date() }, {
+          ...identity, channelId: null, threadId: null, requestId: randomUUID(),
+          input: slash ? { kind: 'command', command: slash[1]!, text: slash[2]! } : { kind: 'message', text: message },
+        })
+        console.log(opts.json ? JSON.stringify(out, null, 2) : renderText(out))
       })
     })
 

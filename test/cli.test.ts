@@ -63,6 +63,21 @@ describe('workroom command line (embedded database)', () => {
     expect(badPlatform.stderr).toMatch(/--platform.*discord.*slack, teams/s)
   })
 
+  it('runs one message as a person, under their role: budget for leadership, not for a creative', async () => {
+    const lead = await workroom('as', 'maya.chen@northwind.example', '/campaign aurora air spring launch')
+    expect(lead.stdout).toContain('Aurora Air Spring Launch · AUR-2026-01')
+    expect(lead.stdout).toMatch(/Budget:\s+420,000/)
+    const creative = await workroom('as', 'lucy.fernandes@northwind.example', '@workroom status of aurora air spring launch')
+    expect(creative.stdout).toContain('Aurora Air Spring Launch · AUR-2026-01')
+    expect(creative.stdout).not.toMatch(/Budget|Margin/)
+    const json = JSON.parse((await workroom('as', 'lucy.fernandes@northwind.example', '/timesheet 1h aurora air spring launch', '--json')).stdout)
+    expect(json.summary).toMatch(/^Logged 1h to Aurora Air Spring Launch on /)
+    const southpaw = await workroom('as', 'dana.whitfield@southpaw.example', '/campaign aurora air spring launch')
+    expect(southpaw.stdout).toContain("I can't find a campaign called")
+    const nobody = await fails('as', 'ghost@northwind.example', '/timesheet')
+    expect(nobody.stderr).toContain('No active person has the e-mail "ghost@northwind.example"')
+  })
+
   it('says clearly what is wrong with bad input, and exits non-zero', async () => {
     const unknownTenant = await fails('people', '--tenant', 'nowhere')
     expect(unknownTenant.code).toBe(1)

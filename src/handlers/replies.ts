@@ -1,0 +1,102 @@
+/** Handler results as Reply trees: what to say, and for mistakes what to type instead. */
+import type { CampaignCandidate } from './campaign-match.ts'
+import type { CampaignDetails, CampaignLookup } from './campaign.ts'
+import { reply, type Block, type Reply } from './reply.ts'
+import type { LogResult, UndoResult, WeekResult } from './timesheet.ts'
+
+const h = (n: number) => `${Number.isInteger(n) ? n : n.toFixed(2).replace(/0$/, '')}h`
+const money = (n: number) => n.toLocaleString('en-GB', { maximumFractionDigits: 0 })
+const weekday = (date: string) => new Date(`${date}T00:00:00Z`).toLocaleDateString('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' })
+
+const chooseButtons = (campaigns: CampaignCandidate[], actionId: string, payload: (c: CampaignCandidate) => string): Block =>
+  ({ type: 'buttons', buttons: campaigns.map((c) => ({ label: `${c.name} (${c.code})`, actionId, payload: payload(c) })) })
+
+export function logReply(r: LogResult): Reply {
+  switch (r.kind) {
+    case 'logged':
+      return reply(`Logged ${h(r.hours)} to ${r.campaign.name} on ${weekday(r.date)}.`, [
+        { type: 'text', text: `Logged ${h(r.hours)} to *${r.campaign.name}*${r.phase ? ` / ${r.phase}` : ''} on ${weekday(r.date)}${r.billable ? '' : ' (non-billable)'}.` },
+        { type: 'context', text: `${h(r.dayTotal)} logged that day · ${r.campaign.clientName} · ${r.campaign.code}` },
+        { type: 'buttons', buttons: [{ label: 'Undo', actionId: 'timesheet.undo', payload: r.entryId, style: 'danger' }] },
+      ])
+    case 'duplicate':
+      return reply('Already logged: this message was delivered twice, and I recorded it once.')
+    case 'choose_campaign':
+      return reply(`"${r.request.campaignQuery}" fits more than one campaign. Which one?`, [
+        { type: 'text', text: `"${r.request.campaignQuery}" fits more than one campaign. Which one?` },
+        chooseButtons(r.campaigns, 'timesheet.choose', (c) => JSON.stringify({ ...r.request, campaignId: c.id })),
+      ])
+    case 'unknown_campaign':
+      return reply(`I can't find a campaign called "${r.query}" that you can log time to.`, [
+        { type: 'text', text: `I can't find a campaign called "${r.query}" that you can log time to.` },
+        ...(r.suggestions.length
+          ? [{ type: 'list', title: 'Did you mean:', items: r.suggestions.map((c) => `${c.name} (${c.code})`) } satisfies Block]
+          : [{ type: 'context', text: 'Try `/campaign <name>` to look a campaign up.' } satisfies Block]),
+      ])
+    case 'inactive_campaign':
+      return reply(`${r.campaign.name} is ${r.campaign.status.replace('_', ' ')}: time can't be logged to it. Ask its producer if it should be reopened.`)
+    case 'outside_campaign_dates':
+      return reply(`${r.campaign.name} runs ${r.campaign.startDate} to ${r.campaign.endDate}; ${r.date} is outside it.`)
+    case 'unknown_phase':
+      return reply(`${r.campaign.name} has no phase "${r.phase}". Its phases are ${r.phases.join(', ') || 'not set up yet'}.`)
+    case 'day_over_24':
+      return reply(`That would make ${h(r.alreadyLogged + r.hours)} on ${weekday(r.date)}; a day holds 24h and you already have ${h(r.alreadyLogged)}. Nothing was logged.`)
+    case 'locked_period':
+      return reply(`${weekday(r.date)} is locked: entries older than ${r.lockDays} days need a Timesheet Amendment Request.`)
+    case 'future_date':
+      return reply(`${weekday(r.date)} hasn't happened yet. Log time for today or earlier.`)
+  }
+}
+
+export function weekReply(w: WeekResult): Reply {
+  return reply(`Week of ${weekday(w.weekOf)}: ${h(w.total)} of ${h(w.capacity)}.`, [
+    { type: 'header', text: `Your week of ${weekday(w.weekOf)}` },
+    { type: 'fields', fields: w.days.filter((d, i) => i < 5 || d.hours > 0).map((d) => ({ label: weekday(d.date), value: d.hours ? `${h(d.hours)} · ${d.entries.map((e) => e.campaign).filter((c, i, all) => all.indexOf(c) === i).join(', ')}` : '—' })) },
+    { type: 'context', text: `${h(w.total)} of ${h(w.capacity)} capacity (${Math.round((100 * w.total) / w.capacity)}%)` },
+  ])
+}
+
+export function undoReply(u: UndoResult): Reply {
+  return u.kind === 'undone'
+    ? reply(`Removed ${h(u.hours)} on ${u.campaign} (${weekday(u.date)}).`)
+    : reply(`Nothing to undo: you have logged nothing in the last ${Math.round(u.windowMinutes / 60)} hours.`)
+}
+
+export function campaignReply(r: CampaignLookup): Reply {
+  if (r.kind === 'unknown_campaign') {
+    return reply(`I can't find a campaign called "${r.query}" that you can see.`, [
+      { type: 'text', text: `I can't find a campaign called "${r.query}" that you can see.` },
+      ...(r.suggestions.length ? [{ type: 'list', title: 'Did you mean:', items: r.suggestions.map((c) => c.name) } satisfies Block] : []),
+    ])
+  }
+  if (r.kind === 'choose_campaign') {
+    return reply('Several campaigns match. Which one?', [
+      { type: 'text', text: 'Several campaigns match. Which one?' },
+      chooseButtons(r.campaigns, 'campaign.show', (c) => c.id),
+    ])
+  }
+  return campaignCard(r.campaign)
+}
+
+function campaignCard(c: CampaignDetails): Reply {
+  const fields = [
+    { label: 'Client', value: c.clientName }, { label: 'Brand', value: c.brandName ?? '—' },
+    { label: 'Status', value: c.status.replace('_', ' ') },
+    { label: 'Dates', value: c.startDate ? `${c.startDate} → ${c.endDate ?? '?'}${c.durationWeeks ? ` (${c.durationWeeks} weeks)` : ''}` : 'not scheduled' },
+    { label: 'Hours', value: `${h(c.hoursThisWeek)} this week · ${h(c.hoursToDate)} to date` },
+    ...(c.money ? [
+      { label: 'Budget', value: money(c.money.budget) },
+      { label: 'Cost to date', value: money(c.money.costToDate) },
+      { label: 'Margin', value: `${money(c.money.margin)}${c.money.billedToDate ? ` (${Math.round((100 * c.money.margin) / c.money.billedToDate)}%)` : ''}` },
+    ] : []),
+  ]
+  return reply(`${c.name} (${c.code}): ${c.status}`, [
+    { type: 'header', text: `${c.name} · ${c.code}` },
+    { type: 'fields', fields },
+    { type: 'list', title: 'Phases', items: c.phases.map((p) => `${p.name}: ${p.status.replace('_', ' ')}${p.status === 'in_progress' ? ` (${p.progress}%)` : ''}`) },
+    ...(c.team.length ? [{ type: 'list', title: 'Team', items: c.team.map((t) => `${t.name}${t.role ? ` — ${t.role}` : ''}`) } satisfies Block] : []),
+    ...(c.recentArtifacts.length ? [{ type: 'list', title: 'Recent work', items: c.recentArtifacts.map((a) => `${a.title} (${a.type}, ${a.status.replace('_', ' ')})`) } satisfies Block] : []),
+    ...(c.expenses.length ? [{ type: 'list', title: 'Expenses', items: c.expenses.map((e) => `${e.category}: ${money(e.total)} ${e.currency}`) } satisfies Block] : []),
+    ...(c.equipmentOut.length ? [{ type: 'list', title: 'Equipment out', items: c.equipmentOut } satisfies Block] : []),
+  ], 'in_channel')
+}

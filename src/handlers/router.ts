@@ -1,0 +1,123 @@
+/**
+ * The one entry point bots call: who is asking, what they want, and the handler that does it
+ * under their tenant and role. The router only chooses; use cases live in their own files.
+ */
+import type { Kysely } from 'kysely'
+import { withActor } from '../db/actor.ts'
+import { autoLinkIdentity, resolveIdentity, type LinkedActor } from '../db/identity.ts'
+import type { DB, EntrySource } from '../db/schema.ts'
+import { lookupCampaign } from './campaign.ts'
+import type { Inbound } from './inbound.ts'
+import { campaignReply, logReply, undoReply, weekReply } from './replies.ts'
+import { reply, type Reply } from './reply.ts'
+import { parseDuration, parseTimesheet } from './timesheet-parse.ts'
+import { DEFAULT_TIMESHEET_SETTINGS, logTime, undoLast, weekView, type TimesheetSettings } from './timesheet.ts'
+
+export interface RouterDeps {
+  db: Kysely<DB>
+  /** Injected so tests control "today" and the undo window. */
+  now: () => Date
+  timesheet?: TimesheetSettings
+}
+
+export type Intent =
+  | { kind: 'timesheet'; text: string }
+  | { kind: 'campaign'; query: string }
+  | { kind: 'ask'; question: string }
+  | { kind: 'digest'; text: string }
+  | { kind: 'help' }
+
+const MENTION = /<@[A-Z0-9]+>|@workroom\b/gi
+
+/** Slash commands map directly; free text by intent: a duration → timesheet, "status of …" → lookup, else a question. */
+export function intentOf(input: Inbound['input']): Intent {
+  if (input.kind === 'command') {
+    const command = input.command.replace(/^\//, '').toLowerCase()
+    const text = input.text.trim()
+    if (command === 'timesheet') return { kind: 'timesheet', text }
+    if (command === 'campaign') return text ? { kind: 'campaign', query: text } : { kind: 'help' }
+    if (command === 'ask') return text ? { kind: 'ask', question: text } : { kind: 'help' }
+    if (command === 'digest') return { kind: 'digest', text }
+    return { kind: 'help' }
+  }
+  const text = input.text.replace(MENTION, ' ').replace(/\s+/g, ' ').trim()
+  if (/^\/?(help|\?)$/i.test(text) || text === '') return { kind: 'help' }
+  const slash = text.match(/^\/(\w+)\s*(.*)$/)
+  if (slash) return intentOf({ kind: 'command', command: slash[1]!, text: slash[2]! })
+  const status = text.match(/^(?:what(?:'s| is) the )?(?:status of|campaign|show(?: me)?)\s+(.+?)\??$/i)
+  if (status) return { kind: 'campaign', query: status[1]!.replace(/^the\s+/i, '') }
+  // "3h on Aurora Air", "log 1h30 to Fizzwell yesterday", "half a day Tidewave": a duration and
+  // something else. Spelled-out durations count only at the start ("is a day rate…" is a question),
+  // and a question mark always means a question.
+  if (text.endsWith('?')) return { kind: 'ask', question: text }
+  const words = text.replace(/^(?:log|add|book)\s+/i, '')
+  const tokens = words.split(' ')
+  const numericDuration = tokens.some((w, i) => /\d/.test(w) && (parseDuration(w) !== null || (i + 1 < tokens.length && parseDuration(`${w} ${tokens[i + 1]}`) !== null)))
+  const spelledDuration = /^(?:half an hour|an hour|half a day|half day|a day|full day)\b/i.test(words)
+  if (tokens.length > 1 && (numericDuration || spelledDuration)) return { kind: 'timesheet', text: words }
+  return { kind: 'ask', question: text }
+}
+
+const SOURCES: Record<Inbound['platform'], EntrySource> = { slack: 'slack', teams: 'teams', playground: 'playground', cli: 'cli' }
+
+export async function handleInbound(deps: RouterDeps, inbound: Inbound): Promise<Reply> {
+  const id = { platform: inbound.platform, workspaceId: inbound.workspaceId, externalUserId: inbound.externalUserId }
+  let actor: LinkedActor | null = await resolveIdentity(deps.db, id)
+  if (!actor && inbound.verifiedEmail) actor = await autoLinkIdentity(deps.db, id, inbound.verifiedEmail)
+  if (!actor) {
+    return reply("I don't know who you are yet, so I can't do anything for you.", [
+      { type: 'text', text: "I don't know who you are yet, so I can't do anything for you." },
+      { type: 'context', text: `Ask a Workroom admin to run: workroom link --platform ${inbound.platform} --workspace ${inbound.workspaceId} --user ${inbound.externalUserId} --email <your work e-mail>` },
+    ])
+  }
+  const now = deps.now()
+  const today = now.toISOString().slice(0, 10)
+  const intent = intentOf(inbound.input)
+  const who = actor
+  switch (intent.kind) {
+    case 'help':
+      return helpReply(who)
+    case 'campaign':
+      return campaignReply(await withActor(deps.db, who, (trx) => lookupCampaign(trx, intent.query, today)))
+    case 'ask':
+    case 'digest':
+      return reply(`${intent.kind === 'ask' ? 'Knowledge answers' : 'Digests'} are not switched on in this version of Workroom yet.`)
+    case 'timesheet': {
+      const parsed = parseTimesheet(intent.text, { today })
+      if (!parsed.ok) return reply(parsed.error.message)
+      const cmd = parsed.command
+      const settings = deps.timesheet ?? DEFAULT_TIMESHEET_SETTINGS
+      switch (cmd.kind) {
+        case 'log':
+          return logReply(await withActor(deps.db, who, (trx) =>
+            logTime(trx, who, cmd, { today, requestId: inbound.requestId, source: SOURCES[inbound.platform], settings })))
+        case 'week':
+          return weekReply(await withActor(deps.db, who, (trx) => weekView(trx, who, cmd.weekOf)))
+        case 'undo':
+          return undoReply(await withActor(deps.db, who, (trx) => undoLast(trx, who, now, settings)))
+        case 'edit':
+          return reply('Editing entries is not available yet: `/timesheet undo` removes your last entry, then log it again.')
+        case 'help':
+          return helpReply(who)
+      }
+    }
+  }
+}
+
+export function helpReply(actor: LinkedActor): Reply {
+  const seesMoney = actor.role === 'finance' || actor.role === 'leadership'
+  return reply(`Hi ${actor.displayName.split(' ')[0]}, here is what I can do.`, [
+    { type: 'header', text: `Hi ${actor.displayName.split(' ')[0]}, here is what I can do` },
+    { type: 'list', title: 'Log time', items: [
+      '`/timesheet 3h Aurora Air Spring Launch`',
+      '`/timesheet 1h30 yesterday Fizzwell / production - storyboards`',
+      '`/timesheet half a day last fri Tidewave nb`',
+      '`/timesheet` shows your week · `/timesheet undo` removes your last entry',
+    ] },
+    { type: 'list', title: 'Look up a campaign', items: [
+      '`/campaign aurora air` or "@workroom status of aurora air"',
+      seesMoney ? 'You see budgets, costs and margins (finance and leadership).' : 'Budgets and margins are shown to finance and leadership only.',
+    ] },
+    { type: 'context', text: `You are ${actor.displayName} (${actor.role}). You see the campaigns your role and your teams allow.` },
+  ])
+}

@@ -1,0 +1,451 @@
+import * as chrono from 'chrono-node'
+
+/**
+ * Parser for what people type after /timesheet, and for free-text time logs such as
+ * "3h on Aurora Air yesterday". Pure: no clock (the caller passes today in the person's time
+ * zone), no database. Campaign and phase names are returned as typed; resolving them is the
+ * handler's job.
+ */
+
+export interface ParseContext {
+  /** 'YYYY-MM-DD' in the person's time zone. */
+  today: string
+}
+
+export type TimesheetCommand =
+  | { kind: 'log'; hours: number; date: string; campaignQuery: string; phase: string | null; note: string | null; billable: boolean }
+  | { kind: 'week'; weekOf: string }
+  | { kind: 'undo' }
+  | { kind: 'edit'; hours: number | null; date: string | null; note: string | null }
+  | { kind: 'help' }
+
+export type TimesheetParseError =
+  | { kind: 'missing_duration'; message: string }
+  | { kind: 'bad_duration'; message: string; input: string }
+  | { kind: 'zero_duration'; message: string }
+  | { kind: 'too_long'; message: string; hours: number }
+  | { kind: 'future_date'; message: string; date: string }
+  | { kind: 'missing_campaign'; message: string }
+  | { kind: 'bad_date'; message: string; input: string }
+
+export type ParseResult = { ok: true; command: TimesheetCommand } | { ok: false; error: TimesheetParseError }
+
+const ok = (command: TimesheetCommand): ParseResult => ({ ok: true, command })
+const fail = (error: TimesheetParseError): ParseResult => ({ ok: false, error })
+
+const DURATION_HINT = 'Try `3h`, `1h30`, `90m` or `1:30`.'
+const DATE_HINT = 'Try `yesterday`, `mon`, `last fri`, `20 nov` or `2026-11-20`.'
+const badDuration = (input: string, message = `I couldn't read "${input}" as a duration. ${DURATION_HINT}`): TimesheetParseError =>
+  ({ kind: 'bad_duration', message, input })
+const badDate = (input: string, message = `I couldn't read "${input}" as a date. ${DATE_HINT}`): TimesheetParseError =>
+  ({ kind: 'bad_date', message, input })
+
+export function parseTimesheet(text: string, ctx: ParseContext): ParseResult {
+  // A malformed today is the caller's bug, not the person's mistake.
+  if (!isIsoDate(ctx.today)) throw new Error(`parseTimesheet: ctx.today must be a YYYY-MM-DD date, got "${ctx.today}"`)
+  const body = text.replace(/^\s*\/timesheet(?=\s|$)/i, '').trim()
+  const lower = body.toLowerCase().replace(/\s+/g, ' ')
+  const first = lower.split(' ')[0] ?? ''
+
+  if (lower === '' || /^(?:(?:this )?week|week this)$/.test(lower)) return ok({ kind: 'week', weekOf: mondayOf(ctx.today) })
+  if (/^(?:(?:last|previous|prev) week|week (?:last|previous|prev))$/.test(lower)) {
+    return ok({ kind: 'week', weekOf: mondayOf(addDays(ctx.today, -7)) })
+  }
+  if (first === 'week') return parseWeekOf(body.replace(/^\S+\s*(?:of(?:\s+|$))?/i, ''), ctx.today)
+  if (first === 'help' || lower === '?') return ok({ kind: 'help' })
+  // Whatever follows ("undo that", "undo 2h"), never log time to a campaign called "undo".
+  if (first === 'undo') return ok({ kind: 'undo' })
+  if (first === 'edit') return parseEdit(body.replace(/^\S+/, ''), ctx.today)
+  return parseLog(body, ctx.today)
+}
+
+/**
+ * Hours in a duration phrase ("1h30", "90 min", "half a day"), rounded to the quarter hour,
+ * or null when the whole text is not one duration. Zero and more than 24 come back as numbers;
+ * range rules belong to parseTimesheet.
+ */
+export function parseDuration(text: string): number | null {
+  const hours = durationOf(tokenize(text).map((t) => t.word).join(' '))
+  return typeof hours === 'number' ? roundQuarter(hours) : null
+}
+
+function parseLog(body: string, today: string): ParseResult {
+  const s = scan(body, today, 'log')
+  if ('kind' in s) return fail(s)
+  if (s.hours === null) return fail(missingDuration(s.leftover))
+  const range = checkHours(s.hours)
+  if (range) return fail(range)
+  const date = s.date ?? today
+  if (date > today) return fail(futureDate(date))
+  const campaignQuery = campaignFrom(s.leftover)
+  if (campaignQuery === '') {
+    return fail({ kind: 'missing_campaign', message: `Which campaign was it for? Add its name, e.g. \`/timesheet ${formatHours(s.hours)} Aurora Air Spring Launch\`.` })
+  }
+  return ok({ kind: 'log', hours: s.hours, date, campaignQuery, phase: s.phase, note: s.note, billable: s.billable })
+}
+
+/**
+ * The parser reports what the person asked for; whether `date` picks the entry to change or
+ * moves the last entry to that day is the handler's call. Words that are neither duration nor
+ * date become the note, so `edit 2h client call` keeps every word the person typed.
+ */
+function parseEdit(rest: string, today: string): ParseResult {
+  const s = scan(rest, today, 'edit')
+  if ('kind' in s) return fail(s)
+  const suspect = s.hours === null ? s.leftover.find((t) => NUMERIC.test(t.word)) : undefined
+  if (suspect) return fail(durationTypo(suspect.raw))
+  const range = s.hours === null ? null : checkHours(s.hours)
+  if (range) return fail(range)
+  if (s.date !== null && s.date > today) return fail(futureDate(s.date))
+  const words = [...s.leftover]
+  while (words[0] && EDIT_FILLER.has(words[0].word)) words.shift()
+  const loose = words.map((t) => t.raw).join(' ').trim()
+  const note = [loose, s.note ?? ''].filter((p) => p !== '').join(' - ') || null
+  if (s.hours === null && s.date === null && note === null) {
+    return fail({ kind: 'missing_duration', message: 'Tell me what to change, e.g. `/timesheet edit 2h`, `/timesheet edit yesterday 3h` or `/timesheet edit - revised note`.' })
+  }
+  return ok({ kind: 'edit', hours: s.hours, date: s.date, note })
+}
+
+function parseWeekOf(rest: string, today: string): ParseResult {
+  const s = scan(rest, today, 'edit')
+  if ('kind' in s) return fail(s)
+  if (s.date === null || s.hours !== null || s.note !== null || s.leftover.length > 0) {
+    const which = rest === '' ? 'Which week?' : `I couldn't read "${rest}" as a week.`
+    return fail(badDate(rest, `${which} Try \`/timesheet week\`, \`/timesheet week last\` or \`/timesheet week 2026-11-16\`.`))
+  }
+  const weekOf = mondayOf(s.date)
+  if (weekOf > today) return fail(futureDate(s.date))
+  return ok({ kind: 'week', weekOf })
+}
+
+function checkHours(hours: number): TimesheetParseError | null {
+  if (hours === 0) return { kind: 'zero_duration', message: 'That rounds to 0 hours: I log time in quarter hours (15 minutes). Try `15m` or more.' }
+  if (hours > 24) {
+    return { kind: 'too_long', hours, message: `${formatHours(hours)} is more than one day holds. Log at most 24h per entry and split longer work across days, e.g. \`/timesheet mon 8h Aurora Air\`.` }
+  }
+  return null
+}
+
+const futureDate = (date: string): TimesheetParseError =>
+  ({ kind: 'future_date', date, message: `${date} hasn't happened yet, so I can't log time for it. Try \`today\`, \`yesterday\` or a past date like \`last fri\`.` })
+
+function missingDuration(leftover: Token[]): TimesheetParseError {
+  const suspect = leftover.find((t) => NUMERIC.test(t.word))
+  if (suspect) return durationTypo(suspect.raw)
+  return { kind: 'missing_duration', message: `How long did you spend? Add a duration, e.g. \`/timesheet 2h Aurora Air\`. ${DURATION_HINT}` }
+}
+
+function durationTypo(raw: string): TimesheetParseError {
+  // A bare number is the commonest slip, and "3" alone could be hours or minutes, so ask.
+  if (/^\d+(?:[.,]\d+)?$/.test(raw)) return badDuration(raw, `"${raw}" needs a unit: \`${raw}h\` for hours or \`${raw}m\` for minutes.`)
+  return badDuration(raw)
+}
+
+// ─── Scanning ────────────────────────────────────────────────────────────────────────────────
+
+interface Token { raw: string; word: string; used: boolean }
+
+interface Scanned {
+  hours: number | null
+  date: string | null
+  note: string | null
+  phase: string | null
+  billable: boolean
+  leftover: Token[]
+}
+
+const NUMERIC = /^[-−+]?[.,]?\d/
+
+/**
+ * Pulls the parts out in a fixed order: note, phase, billable flag, explicit dates, durations,
+ * then bare weekdays. Explicit dates go before durations so "2 days ago" is a date rather than
+ * 16 hours; bare weekdays go last because "sun", "sat" and "wed" also occur in campaign names.
+ * `edit` mode skips phase and billable, which an edit cannot change.
+ */
+function scan(body: string, today: string, mode: 'log' | 'edit'): Scanned | TimesheetParseError {
+  const { main, note } = splitNote(body)
+  let phase: string | null = null
+  let rest = main
+  if (mode === 'log') {
+    rest = main.replace(PHASE, (_m, name: string) => {
+      phase ??= name.toLowerCase().startsWith('post') ? 'Post' : name[0]!.toUpperCase() + name.slice(1).toLowerCase()
+      return ' '
+    })
+  }
+  const tokens = tokenize(rest)
+  let billable = true
+  if (mode === 'log') {
+    for (const hit of claim(tokens, 2, (w) => (/^(?:nb|non-billable|nonbillable|non billable|not billable|unbillable)$/.test(w) ? false : w === 'billable' ? true : null))) {
+      billable &&= hit.value
+    }
+  }
+
+  const dates = claim(tokens, 4, (w, raw) => explicitDate(w, raw, today))
+  const dateError = dates.find((h) => typeof h.value !== 'string')
+  if (dateError) return dateError.value as TimesheetParseError
+  if (dates.length > 1) {
+    const shown = dates.map((h) => h.raw).join('" and "')
+    return badDate(shown, `I found more than one date ("${shown}"). Give one date per entry. ${DATE_HINT}`)
+  }
+
+  const durations = claim(tokens, 6, (w) => durationOf(w))
+  const negative = durations.find((h) => h.value === 'negative')
+  if (negative) {
+    return badDuration(negative.raw, `I can't log a negative duration ("${negative.raw}"). To take an entry back, type \`/timesheet undo\`; to fix one, \`/timesheet edit 2h\`.`)
+  }
+  if (durations.length > 1) {
+    const shown = durations.map((h) => h.raw).join('" and "')
+    return badDuration(shown, `I found more than one duration ("${shown}"). Log one entry at a time, e.g. \`/timesheet 2h Aurora Air\`.`)
+  }
+
+  let date = (dates[0]?.value as string | undefined) ?? null
+  for (const hit of dates) consumeOn(tokens, hit.at)
+  if (date === null) date = bareWeekday(tokens, today)
+  const hours = durations[0] ? roundQuarter(durations[0].value as number) : null
+  return { hours, date, note, phase, billable, leftover: tokens.filter((t) => !t.used) }
+}
+
+const PHASE = /\/\s*(post[- ]?production|strategy|creative|production|post)(?=$|[\s,.;:!?)])/gi
+
+/**
+ * A note is quoted text ("client call", 'client call', “client call”) or everything after a
+ * spaced dash ( - , -- , – ) or an em dash. The dash must be followed by a space so "-2h" stays
+ * a (negative) duration. A dash inside quotes does not start a note.
+ */
+function splitNote(body: string): { main: string; note: string | null } {
+  const quoted = [...body.matchAll(/"([^"]*)(?:"|$)|[“”]([^“”]*)(?:[“”]|$)|(?<=^|\s)‘([^’]*)’|(?<=^|\s)'([^']*)'(?=$|[\s,.;:!?])/g)]
+  const inQuote = (i: number) => quoted.some((q) => i >= q.index && i < q.index + q[0].length)
+  const dash = [...body.matchAll(/(?:^|\s)(?:--?|–)(?=\s|$)|—/g)].find((m) => !inQuote(m.index))
+  const cut = dash?.index ?? body.length
+  const pieces: string[] = []
+  let main = ''
+  let from = 0
+  for (const q of quoted) {
+    if (q.index >= cut) break
+    pieces.push(q[1] ?? q[2] ?? q[3] ?? q[4] ?? '')
+    main += body.slice(from, q.index) + ' '
+    from = q.index + q[0].length
+  }
+  main += body.slice(from, Math.max(from, cut))
+  if (dash) pieces.push(body.slice(dash.index + dash[0].length).trim().replace(/^["“”'‘](.*)["“”'’]$/s, '$1'))
+  const note = pieces.map((p) => p.trim()).filter((p) => p !== '').join(' - ')
+  return { main, note: note === '' ? null : note }
+}
+
+function tokenize(text: string): Token[] {
+  return text.split(/\s+/).filter((raw) => raw !== '').map((raw) => ({
+    raw,
+    word: trimEnds(raw.toLowerCase(), '([{', ')]},;:!?.'),
+    used: false,
+  }))
+}
+
+interface Hit<T> { at: number; raw: string; value: T }
+
+/** Marks the longest run of unused tokens, left to right, that `match` accepts. */
+function claim<T>(tokens: Token[], maxLen: number, match: (words: string, raw: string) => T | null): Array<Hit<T>> {
+  const hits: Array<Hit<T>> = []
+  for (let i = 0; i < tokens.length; i++) {
+    for (let len = Math.min(maxLen, tokens.length - i); len >= 1; len--) {
+      const run = tokens.slice(i, i + len)
+      if (run.some((t) => t.used || t.word === '')) continue
+      const raw = run.map((t) => t.raw).join(' ')
+      const value = match(run.map((t) => t.word).join(' '), raw)
+      if (value === null) continue
+      for (const t of run) t.used = true
+      hits.push({ at: i, raw, value })
+      i += len - 1
+      break
+    }
+  }
+  return hits
+}
+
+/** "on monday", "on 20 nov": the "on" belongs to the date, not the campaign name. */
+function consumeOn(tokens: Token[], at: number): void {
+  const before = tokens[at - 1]
+  if (before && !before.used && before.word === 'on') before.used = true
+}
+
+// ─── Durations ───────────────────────────────────────────────────────────────────────────────
+
+const NUM = String.raw`(\d{1,5}(?:[.,]\d{1,4})?|[.,]\d{1,4})`
+const H = '(?:h|hr|hrs|hour|hours)'
+const M = '(?:m|min|mins|minute|minutes)'
+// Maps, not object literals: typed words such as "__proto__" must not find Object.prototype.
+const COUNT = new Map(Object.entries({
+  a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, eleven: 11, twelve: 12,
+}))
+const COUNT_WORD = [...COUNT.keys()].join('|')
+const num = (s: string) => Number(s.replace(',', '.'))
+/** A working day, for "a day" and "half a day". */
+const DAY_HOURS = 8
+
+const DURATIONS: Array<[RegExp, (m: RegExpExecArray) => number | null]> = [
+  [new RegExp(`^${NUM} ?${H}(?: ?(?:and )?(\\d{1,3}) ?(${M})?)?$`), (m) => {
+    const minutes = m[2] === undefined ? 0 : Number(m[2])
+    // "1h 90m" adds up; "1h 90" more likely has a stray number after it than 90 minutes.
+    if (m[3] === undefined && minutes >= 60) return null
+    return num(m[1]!) + minutes / 60
+  }],
+  [new RegExp(`^${NUM} ?${M}$`), (m) => num(m[1]!) / 60],
+  [new RegExp(`^${NUM} ?(?:d|day|days)$`), (m) => num(m[1]!) * DAY_HOURS],
+  [/^(\d{1,3}):([0-5]\d)(?: ?(?:h|hrs?|hours?))?$/, (m) => Number(m[1]) + Number(m[2]) / 60],
+  [new RegExp(`^(${COUNT_WORD}) ${H}( and a half)?$`), (m) => COUNT.get(m[1]!)! + (m[2] ? 0.5 : 0)],
+  [new RegExp(`^(?:(${COUNT_WORD})|${NUM}) and a half ${H}$`), (m) => (m[1] ? COUNT.get(m[1])! : num(m[2]!)) + 0.5],
+  [/^half (?:an? )?(?:hour|hr)$/, () => 0.5],
+  [/^(?:a )?quarter (?:of an )?(?:hour|hr)$/, () => 0.25],
+  [/^three quarters (?:of an )?(?:hour|hr)$/, () => 0.75],
+  [/^(?:half (?:a )?day|half-day|halfday)$/, () => DAY_HOURS / 2],
+  [/^(?:(?:a|one|all|(?:a )?full|(?:a )?whole) day|full-day)$/, () => DAY_HOURS],
+]
+
+function durationOf(words: string): number | 'negative' | null {
+  const negative = /^[-−]/.test(words)
+  const phrase = negative ? words.slice(1) : words
+  for (const [pattern, hours] of DURATIONS) {
+    const m = pattern.exec(phrase)
+    const value = m ? hours(m) : null
+    if (value !== null && Number.isFinite(value)) return negative && value > 0 ? 'negative' : value
+  }
+  return null
+}
+
+const roundQuarter = (hours: number) => Math.round(hours * 4) / 4
+const formatHours = (hours: number) => `${hours}h`
+
+// ─── Dates ───────────────────────────────────────────────────────────────────────────────────
+
+const WEEKDAYS = new Map(Object.entries({
+  mon: 1, monday: 1, tue: 2, tues: 2, tuesday: 2, wed: 3, weds: 3, wednesday: 3, thu: 4, thur: 4, thurs: 4, thursday: 4,
+  fri: 5, friday: 5, sat: 6, saturday: 6, sun: 7, sunday: 7,
+}))
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']
+const MONTH = String.raw`(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?`
+const DAY_MONTH = new RegExp(String.raw`^(\d{1,2})(?:st|nd|rd|th)? (?:of )?${MONTH}(?: (\d{4}))?$`)
+const MONTH_DAY = new RegExp(String.raw`^${MONTH} (\d{1,2})(?:st|nd|rd|th)?(?: (\d{4}))?$`)
+const AGO = new RegExp(`^(\\d{1,3}|${COUNT_WORD}) (days?|weeks?) ago$`)
+/** "Black Friday" and "Cyber Monday" are campaigns, not dates. */
+const NOT_A_WEEKDAY_AFTER = new Set(['black', 'cyber', 'good', 'easter', 'giving', 'travel', 'super', 'small', 'business'])
+
+/**
+ * Dates that cannot be a campaign word: today, yesterday, ISO, "20 nov", "last fri", "2 days ago".
+ * Weekday rules, which are a choice: "fri" and "on fri" are the most recent Friday, today
+ * included; "last fri" is the most recent Friday strictly before today (so on a Wednesday it
+ * equals "fri", and on a Friday it is a week back); "this fri" is the Friday of the current
+ * Monday-to-Sunday week, and "next fri" the first one after today (both may be in the future,
+ * which the caller reports as future_date rather than guessing).
+ */
+function explicitDate(words: string, raw: string, today: string): string | TimesheetParseError | null {
+  if (words === 'today') return today
+  if (words === 'yesterday' || words === 'yday') return addDays(today, -1)
+  if (words === 'tomorrow' || words === 'tmrw') return addDays(today, 1)
+  if (words === 'last week') return badDate(raw, `Which day last week? Try \`last fri\` or a date like \`${addDays(mondayOf(today), -7)}\`.`)
+  const iso = /^(\d{4})[-/.](\d{1,3})[-/.](\d{1,3})$/.exec(words)
+  if (iso) return validDate(Number(iso[1]), Number(iso[2]), Number(iso[3])) ?? badDate(raw)
+  const weekday = /^(last|this|next) (\w+)$/.exec(words)
+  const target = weekday ? WEEKDAYS.get(weekday[2]!) : undefined
+  if (weekday && target) {
+    const back = (isoDow(today) - target + 7) % 7
+    if (weekday[1] === 'last') return addDays(today, -(back || 7))
+    if (weekday[1] === 'next') return addDays(today, (target - isoDow(today) + 7) % 7 || 7)
+    return addDays(mondayOf(today), target - 1)
+  }
+  const ago = AGO.exec(words)
+  if (ago) return addDays(today, -(COUNT.get(ago[1]!) ?? Number(ago[1])) * (ago[2]!.startsWith('week') ? 7 : 1))
+  const dm = DAY_MONTH.exec(words)
+  if (dm) return dayMonth(Number(dm[1]), dm[2]!, dm[3], raw, today)
+  const md = MONTH_DAY.exec(words)
+  if (md) return dayMonth(Number(md[2]), md[1]!, md[3], raw, today)
+  return null
+}
+
+/**
+ * chrono reads a yearless "20 nov" as the nearest 20 November, past or future. Time is logged
+ * after the fact, so a reading more than a month ahead means last year's date ("11 may" typed
+ * in November); a nearer one stays in the future and is reported, as it is likely a typo.
+ */
+function dayMonth(day: number, monthName: string, year: string | undefined, raw: string, today: string): string | TimesheetParseError {
+  const month = MONTHS.indexOf(monthName.slice(0, 3)) + 1
+  if (year !== undefined) return validDate(Number(year), month, day) ?? badDate(raw)
+  const reference = { instant: new Date(`${today}T12:00:00Z`), timezone: 'UTC' }
+  const [hit] = chrono.en.GB.parse(`${day} ${MONTHS[month - 1]}`, reference, { forwardDate: false })
+  const chronoYear = hit?.start.get('year')
+  if (!hit || hit.start.get('month') !== month || hit.start.get('day') !== day || !chronoYear) return badDate(raw)
+  const date = validDate(chronoYear, month, day)
+  if (date === null) return badDate(raw)
+  return date > addDays(today, 31) ? validDate(chronoYear - 1, month, day) ?? badDate(raw) : date
+}
+
+/** A bare weekday ("fri", "on monday"), when no explicit date was given. */
+function bareWeekday(tokens: Token[], today: string): string | null {
+  const candidates = tokens
+    .map((t, at) => ({ t, at }))
+    .filter(({ t, at }) => !t.used && WEEKDAYS.has(t.word) && !NOT_A_WEEKDAY_AFTER.has(tokens[at - 1]?.word ?? ''))
+  // With two ("sun 2h Sun Care"), the one at either end of the message is the likelier date.
+  const pick = candidates.find(({ at }) => at === 0 || at === tokens.length - 1) ?? candidates[0]
+  if (!pick) return null
+  pick.t.used = true
+  consumeOn(tokens, pick.at)
+  return addDays(today, -((isoDow(today) - WEEKDAYS.get(pick.t.word)! + 7) % 7))
+}
+
+// ─── Campaign ────────────────────────────────────────────────────────────────────────────────
+
+const LEADING_FILLER = /^(?:(?:i(?:'ve|’ve| have)? )?(?:spent|worked|logged|did)|log|add)(?:\s+|$)/i
+const PREPOSITION_START = /^(?:on|for|to)(?:\s+|$)/i
+const PREPOSITION_END = /\s+(?:on|for|to)$/i
+const CAMPAIGN_EDGE = ' ,.;:!?-–—/'
+const EDIT_FILLER = new Set(['to', 'it', 'that', 'last', 'entry', 'the', 'my', 'one', 'change', 'set', 'make'])
+
+function campaignFrom(leftover: Token[]): string {
+  let text = leftover.map((t) => t.raw).join(' ')
+  const trim = () => (text = trimEnds(text, CAMPAIGN_EDGE, CAMPAIGN_EDGE))
+  trim()
+  text = text.replace(LEADING_FILLER, '')
+  for (let before = ''; before !== text;) {
+    before = text
+    text = text.replace(PREPOSITION_START, '').replace(PREPOSITION_END, '')
+    trim()
+  }
+  // Punctuation alone ("'", "()") names no campaign.
+  return /[\p{L}\p{N}]/u.test(text) ? text : ''
+}
+
+/**
+ * Strips `lead` characters from the start and `trail` from the end. A loop rather than
+ * /[…]+$/, which backtracks quadratically on a long run of those characters mid-string.
+ */
+function trimEnds(text: string, lead: string, trail: string): string {
+  let start = 0
+  let end = text.length
+  while (start < end && lead.includes(text[start]!)) start++
+  while (end > start && trail.includes(text[end - 1]!)) end--
+  return text.slice(start, end)
+}
+
+// ─── Calendar arithmetic on 'YYYY-MM-DD', in UTC so no time zone can shift a day ─────────────
+
+const pad = (n: number, width = 2) => String(n).padStart(width, '0')
+
+function validDate(year: number, month: number, day: number): string | null {
+  const d = new Date(Date.UTC(year, month - 1, day))
+  if (year < 1 || d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day) return null
+  return `${pad(year, 4)}-${pad(month)}-${pad(day)}`
+}
+
+function isIsoDate(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s)
+  return m !== null && validDate(Number(m[1]), Number(m[2]), Number(m[3])) === s
+}
+
+function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`)
+  d.setUTCDate(d.getUTCDate() + days)
+  return d.toISOString().slice(0, 10)
+}
+
+/** 1 = Monday … 7 = Sunday. */
+const isoDow = (date: string) => new Date(`${date}T00:00:00Z`).getUTCDay() || 7
+const mondayOf = (date: string) => addDays(date, 1 - isoDow(date))

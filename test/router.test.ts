@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest'
+import { linkIdentity } from '../src/db/identity.ts'
+import type { Inbound } from '../src/handlers/inbound.ts'
+import { renderText } from '../src/handlers/render-text.ts'
+import { handleInbound, intentOf } from '../src/handlers/router.ts'
+import { describeEachEngine } from './support/engines.ts'
+import { useFixtureDatabase } from './support/fixture.ts'
+
+describe('intent', () => {
+  it.each([
+    [{ kind: 'command', command: '/timesheet', text: '3h Nike Air' }, { kind: 'timesheet', text: '3h Nike Air' }],
+    [{ kind: 'command', command: 'campaign', text: 'nike' }, { kind: 'campaign', query: 'nike' }],
+    [{ kind: 'command', command: '/ask', text: 'what is our rounding rule?' }, { kind: 'ask', question: 'what is our rounding rule?' }],
+    [{ kind: 'command', command: '/workroom', text: 'help' }, { kind: 'help' }],
+    [{ kind: 'message', text: '<@U0BOT> 3h on Aurora Air yesterday' }, { kind: 'timesheet', text: '3h on Aurora Air yesterday' }],
+    [{ kind: 'message', text: 'log 1h30 to Fizzwell' }, { kind: 'timesheet', text: '1h30 to Fizzwell' }],
+    [{ kind: 'message', text: '@workroom half a day Tidewave' }, { kind: 'timesheet', text: 'half a day Tidewave' }],
+    [{ kind: 'message', text: '@workroom status of aurora air?' }, { kind: 'campaign', query: 'aurora air' }],
+    [{ kind: 'message', text: "what's the status of the Fizzwell Summer Refresh" }, { kind: 'campaign', query: 'Fizzwell Summer Refresh' }],
+    [{ kind: 'message', text: '@workroom when are timesheets due?' }, { kind: 'ask', question: 'when are timesheets due?' }],
+    [{ kind: 'message', text: 'how many hours is a day rate at Northwind' }, { kind: 'ask', question: 'how many hours is a day rate at Northwind' }],
+    [{ kind: 'message', text: '<@U0BOT>' }, { kind: 'help' }],
+    [{ kind: 'message', text: '/timesheet undo' }, { kind: 'timesheet', text: 'undo' }],
+  ] as Array<[Inbound['input'], ReturnType<typeof intentOf>]>)('%j → %j', (input, intent) => {
+    expect(intentOf(input)).toEqual(intent)
+  })
+})
+
+describeEachEngine('router', (engine) => {
+  const db = useFixtureDatabase(engine)
+  const now = () => new Date('2026-11-25T15:00:00Z')
+  const inbound = (over: Partial<Inbound>): Inbound => ({
+    platform: 'slack', workspaceId: 'TA', externalUserId: 'UAcreative', channelId: 'C1', threadId: null,
+    input: { kind: 'command', command: '/timesheet', text: '' }, requestId: `r-${Math.random()}`, ...over,
+  })
+
+  it('tells an unlinked person how to get linked, and does nothing else', async () => {
+    const out = await handleInbound({ db: db.e.db, now }, inbound({ externalUserId: 'UNKNOWN', input: { kind: 'command', command: '/timesheet', text: '3h Campaign cX' } }))
+    expect(renderText(out)).toContain("I don't know who you are yet")
+    expect(renderText(out)).toContain('workroom link --platform slack --workspace TA --user UNKNOWN')
+  })
+
+  it('auto-links by the e-mail the platform verified, then runs the command', async () => {
+    const out = await handleInbound({ db: db.e.db, now }, inbound({ externalUserId: 'UFRESH', verifiedEmail: 'account@a.example', input: { kind: 'command', command: '/timesheet', text: '2h Campaign cX' } }))
+    expect(out.summary).toBe('Logged 2h to Campaign cX A on Wed 25 Nov.')
+  })
+
+  it('logs from a mention, then shows the week and undoes it', async () => {
+    const logged = await handleInbound({ db: db.e.db, now }, inbound({ input: { kind: 'message', text: '<@U0BOT> 1h30 on campaign cx - storyboards' } }))
+    expect(logged.summary).toBe('Logged 1.5h to Campaign cX A on Wed 25 Nov.')
+    const week = await handleInbound({ db: db.e.db, now }, inbound({}))
+    expect(week.summary).toBe('Week of Mon 23 Nov: 1.5h of 40h.')   // the fixture's 2h on the 18th is last week
+    const undone = await handleInbound({ db: db.e.db, now }, inbound({ input: { kind: 'command', command: '/timesheet', text: 'undo' } }))
+    expect(undone.summary).toBe('Removed 1.5h on Campaign cX A (Wed 25 Nov).')
+  })
+
+  it('answers a parse mistake with what to type instead', async () => {
+    const out = await handleInbound({ db: db.e.db, now }, inbound({ input: { kind: 'command', command: '/timesheet', text: '3x Campaign cX' } }))
+    expect(out.summary).toMatch(/duration/i)
+  })
+
+  it('shows a campaign card, with budget for finance and without for the creative', async () => {
+    await linkIdentity(db.e.db, { platform: 'slack', workspaceId: 'TA', externalUserId: 'UFIN' }, 'finance@a.example')
+    const fin = await handleInbound({ db: db.e.db, now }, inbound({ externalUserId: 'UFIN', input: { kind: 'command', command: '/campaign', text: 'campaign cx' } }))
+    const creative = await handleInbound({ db: db.e.db, now }, inbound({ input: { kind: 'command', command: '/campaign', text: 'campaign cx' } }))
+    expect(renderText(fin)).toMatch(/Budget:\s+100,000/)
+    expect(renderText(creative)).not.toMatch(/Budget|Margin|Cost/)
+    expect(renderText(creative)).toContain('Campaign cX A · A-cX')
+  })
+})
