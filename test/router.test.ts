@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { linkIdentity } from '../src/db/identity.ts'
 import type { Inbound } from '../src/handlers/inbound.ts'
 import { renderText } from '../src/handlers/render-text.ts'
-import { handleInbound, intentOf } from '../src/handlers/router.ts'
+import { handleInbound, intentOf, localDate } from '../src/handlers/router.ts'
 import { describeEachEngine } from './support/engines.ts'
 import { useFixtureDatabase } from './support/fixture.ts'
 
@@ -21,8 +21,18 @@ describe('intent', () => {
     [{ kind: 'message', text: 'how many hours is a day rate at Northwind' }, { kind: 'ask', question: 'how many hours is a day rate at Northwind' }],
     [{ kind: 'message', text: '<@U0BOT>' }, { kind: 'help' }],
     [{ kind: 'message', text: '/timesheet undo' }, { kind: 'timesheet', text: 'undo' }],
-  ] as Array<[Inbound['input'], ReturnType<typeof intentOf>]>)('%j → %j', (input, intent) => {
+  ] as Array<[Parameters<typeof intentOf>[0], ReturnType<typeof intentOf>]>)('%j → %j', (input, intent) => {
     expect(intentOf(input)).toEqual(intent)
+  })
+})
+
+describe('local date', () => {
+  it("is the person's calendar day, not UTC's", () => {
+    const lateEvening = new Date('2026-11-25T23:30:00Z')
+    expect(localDate(lateEvening, 'Europe/London')).toBe('2026-11-25')
+    expect(localDate(lateEvening, 'Asia/Tokyo')).toBe('2026-11-26')
+    expect(localDate(new Date('2026-11-26T03:00:00Z'), 'America/New_York')).toBe('2026-11-25')
+    expect(localDate(lateEvening, 'Not/A_Zone')).toBe('2026-11-25')
   })
 })
 
@@ -66,5 +76,35 @@ describeEachEngine('router', (engine) => {
     expect(renderText(fin)).toMatch(/Budget:\s+100,000/)
     expect(renderText(creative)).not.toMatch(/Budget|Margin|Cost/)
     expect(renderText(creative)).toContain('Campaign cX A · A-cX')
+  })
+
+  it('asks which campaign with buttons, and logs the one clicked', async () => {
+    const lead = { externalUserId: 'ULEAD' }
+    await linkIdentity(db.e.db, { platform: 'slack', workspaceId: 'TA', externalUserId: 'ULEAD' }, 'leadership@a.example')
+    const ask = await handleInbound({ db: db.e.db, now }, inbound({ ...lead, input: { kind: 'command', command: '/timesheet', text: '2h campaign' } }))
+    const buttons = ask.blocks.find((b) => b.type === 'buttons')
+    expect(buttons?.type === 'buttons' && buttons.buttons.map((b) => b.label).sort()).toEqual(['Campaign cX A (A-cX)', 'Campaign cY A (A-cY)'])
+    const cy = buttons?.type === 'buttons' ? buttons.buttons.find((b) => b.label.startsWith('Campaign cY'))! : undefined
+    const clicked = await handleInbound({ db: db.e.db, now }, inbound({ ...lead, input: { kind: 'action', actionId: cy!.actionId, payload: cy!.payload } }))
+    expect(clicked.summary).toBe('Logged 2h to Campaign cY A on Wed 25 Nov.')
+    // A forged payload naming another tenant's campaign logs nothing.
+    const forged = JSON.stringify({ ...JSON.parse(cy!.payload), campaignId: db.fx.B.rows.get('campaign:cY') })
+    const refused = await handleInbound({ db: db.e.db, now }, inbound({ ...lead, input: { kind: 'action', actionId: 'timesheet.choose', payload: forged } }))
+    expect(refused.summary).toContain("I can't find a campaign")
+    const garbage = await handleInbound({ db: db.e.db, now }, inbound({ ...lead, input: { kind: 'action', actionId: 'timesheet.choose', payload: '{nope' } }))
+    expect(garbage.summary).toBe('That choice has expired. Please send the message again.')
+  })
+
+  it('edits the last entry, and the Undo button removes exactly the entry it names', async () => {
+    const logged = await handleInbound({ db: db.e.db, now }, inbound({ input: { kind: 'command', command: '/timesheet', text: '1h campaign cx' } }))
+    const edited = await handleInbound({ db: db.e.db, now }, inbound({ input: { kind: 'command', command: '/timesheet', text: 'edit 2h30 - concept review' } }))
+    expect(edited.summary).toBe('Changed your last entry on Campaign cX A to 2.5h on Wed 25 Nov ("concept review").')
+    const undo = logged.blocks.find((b) => b.type === 'buttons')
+    const button = undo?.type === 'buttons' ? undo.buttons[0]! : undefined
+    expect(button?.actionId).toBe('timesheet.undo')
+    const undone = await handleInbound({ db: db.e.db, now }, inbound({ input: { kind: 'action', actionId: button!.actionId, payload: button!.payload } }))
+    expect(undone.summary).toBe('Removed 2.5h on Campaign cX A (Wed 25 Nov).')
+    const again = await handleInbound({ db: db.e.db, now }, inbound({ input: { kind: 'action', actionId: button!.actionId, payload: button!.payload } }))
+    expect(again.summary).toMatch(/^Nothing to undo/)
   })
 })

@@ -13,6 +13,8 @@ export interface ChatIdentity {
 export interface LinkedActor extends Actor {
   displayName: string
   email: string
+  /** IANA zone for "today" and "yesterday": the person's, else their tenant's. */
+  timezone: string
 }
 
 interface IdentityRow {
@@ -21,10 +23,11 @@ interface IdentityRow {
   role: Role
   display_name: string
   email: string
+  timezone: string
 }
 
 const toActor = (row: IdentityRow | undefined): LinkedActor | null =>
-  row ? { tenantId: row.tenant_id, userId: row.user_id, role: row.role, displayName: row.display_name, email: row.email } : null
+  row ? { tenantId: row.tenant_id, userId: row.user_id, role: row.role, displayName: row.display_name, email: row.email, timezone: row.timezone } : null
 
 /**
  * Who is asking, or null for someone not linked yet. Runs as workroom_app with no tenant context:

@@ -12,8 +12,11 @@ export interface Inbound {
   channelId: string | null
   /** Slack thread_ts or Teams reply-chain id; null outside a thread. */
   threadId: string | null
-  /** A slash command and its text, or a plain message (mention, DM). */
-  input: { kind: 'command'; command: string; text: string } | { kind: 'message'; text: string }
+  /** A slash command and its text, a plain message (mention, DM), or a click on a Reply button. */
+  input:
+    | { kind: 'command'; command: string; text: string }
+    | { kind: 'message'; text: string }
+    | { kind: 'action'; actionId: string; payload: string }
   /** The platform's delivery id: a retried delivery carries the same one and must not act twice. */
   requestId: string
   /** An e-mail address the platform has verified for this user, for auto-linking. */

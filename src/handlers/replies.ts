@@ -2,7 +2,7 @@
 import type { CampaignCandidate } from './campaign-match.ts'
 import type { CampaignDetails, CampaignLookup } from './campaign.ts'
 import { reply, type Block, type Reply } from './reply.ts'
-import type { LogResult, UndoResult, WeekResult } from './timesheet.ts'
+import type { EditResult, LogResult, UndoResult, WeekResult } from './timesheet.ts'
 
 const h = (n: number) => `${Number.isInteger(n) ? n : n.toFixed(2).replace(/0$/, '')}h`
 const money = (n: number) => n.toLocaleString('en-GB', { maximumFractionDigits: 0 })
@@ -60,6 +60,17 @@ export function undoReply(u: UndoResult): Reply {
   return u.kind === 'undone'
     ? reply(`Removed ${h(u.hours)} on ${u.campaign} (${weekday(u.date)}).`)
     : reply(`Nothing to undo: you have logged nothing in the last ${Math.round(u.windowMinutes / 60)} hours.`)
+}
+
+export function editReply(r: EditResult): Reply {
+  switch (r.kind) {
+    case 'edited':
+      return reply(`Changed your last entry on ${r.campaign} to ${h(r.hours)} on ${weekday(r.date)}${r.note ? ` ("${r.note}")` : ''}.`)
+    case 'nothing_to_edit':
+      return reply(`Nothing to edit: you have logged nothing in the last ${Math.round(r.windowMinutes / 60)} hours.`)
+    default:
+      return logReply(r)
+  }
 }
 
 export function campaignReply(r: CampaignLookup): Reply {

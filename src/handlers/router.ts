@@ -6,12 +6,14 @@ import type { Kysely } from 'kysely'
 import { withActor } from '../db/actor.ts'
 import { autoLinkIdentity, resolveIdentity, type LinkedActor } from '../db/identity.ts'
 import type { DB, EntrySource } from '../db/schema.ts'
-import { lookupCampaign } from './campaign.ts'
+import { z } from 'zod'
+import { campaignDetails, lookupCampaign } from './campaign.ts'
+import { visibleCampaigns } from './campaign-match.ts'
 import type { Inbound } from './inbound.ts'
-import { campaignReply, logReply, undoReply, weekReply } from './replies.ts'
+import { campaignReply, editReply, logReply, undoReply, weekReply } from './replies.ts'
 import { reply, type Reply } from './reply.ts'
 import { parseDuration, parseTimesheet } from './timesheet-parse.ts'
-import { DEFAULT_TIMESHEET_SETTINGS, logTime, undoLast, weekView, type TimesheetSettings } from './timesheet.ts'
+import { DEFAULT_TIMESHEET_SETTINGS, editLast, logTime, undoLast, weekView, type TimesheetSettings } from './timesheet.ts'
 
 export interface RouterDeps {
   db: Kysely<DB>
@@ -30,7 +32,7 @@ export type Intent =
 const MENTION = /<@[A-Z0-9]+>|@workroom\b/gi
 
 /** Slash commands map directly; free text by intent: a duration → timesheet, "status of …" → lookup, else a question. */
-export function intentOf(input: Inbound['input']): Intent {
+export function intentOf(input: Exclude<Inbound['input'], { kind: 'action' }>): Intent {
   if (input.kind === 'command') {
     const command = input.command.replace(/^\//, '').toLowerCase()
     const text = input.text.trim()
@@ -71,9 +73,11 @@ export async function handleInbound(deps: RouterDeps, inbound: Inbound): Promise
     ])
   }
   const now = deps.now()
-  const today = now.toISOString().slice(0, 10)
-  const intent = intentOf(inbound.input)
+  const today = localDate(now, actor.timezone)
   const who = actor
+  const settings = deps.timesheet ?? DEFAULT_TIMESHEET_SETTINGS
+  if (inbound.input.kind === 'action') return handleAction(deps, who, inbound, inbound.input, now, today, settings)
+  const intent = intentOf(inbound.input)
   switch (intent.kind) {
     case 'help':
       return helpReply(who)
@@ -86,7 +90,6 @@ export async function handleInbound(deps: RouterDeps, inbound: Inbound): Promise
       const parsed = parseTimesheet(intent.text, { today })
       if (!parsed.ok) return reply(parsed.error.message)
       const cmd = parsed.command
-      const settings = deps.timesheet ?? DEFAULT_TIMESHEET_SETTINGS
       switch (cmd.kind) {
         case 'log':
           return logReply(await withActor(deps.db, who, (trx) =>
@@ -96,11 +99,60 @@ export async function handleInbound(deps: RouterDeps, inbound: Inbound): Promise
         case 'undo':
           return undoReply(await withActor(deps.db, who, (trx) => undoLast(trx, who, now, settings)))
         case 'edit':
-          return reply('Editing entries is not available yet: `/timesheet undo` removes your last entry, then log it again.')
+          return editReply(await withActor(deps.db, who, (trx) => editLast(trx, who, cmd, now, today, settings)))
         case 'help':
           return helpReply(who)
       }
     }
+  }
+}
+
+/** 'YYYY-MM-DD' of `now` in the person's zone: "today" at 00:30 in London is not UTC's. */
+export function localDate(now: Date, timeZone: string): string {
+  try {
+    return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now)
+  } catch (err) {
+    if (err instanceof RangeError) return now.toISOString().slice(0, 10)   // unknown zone in the directory
+    throw err
+  }
+}
+
+// Button payloads come back from the platform: validated like any other input, and the campaign
+// is still matched against what RLS lets this person see.
+const ChosenLog = z.object({
+  hours: z.number().positive().max(24), date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), campaignQuery: z.string(),
+  phase: z.string().nullable(), note: z.string().nullable(), billable: z.boolean(), campaignId: z.string().uuid(),
+})
+
+async function handleAction(
+  deps: RouterDeps, who: LinkedActor, inbound: Inbound, action: { actionId: string; payload: string },
+  now: Date, today: string, settings: TimesheetSettings,
+): Promise<Reply> {
+  switch (action.actionId) {
+    case 'timesheet.choose': {
+      let json: unknown
+      try {
+        json = JSON.parse(action.payload)
+      } catch (err) {
+        if (err instanceof SyntaxError) return reply('That choice has expired. Please send the message again.')
+        throw err
+      }
+      const chosen = ChosenLog.safeParse(json)
+      if (!chosen.success) return reply('That choice has expired. Please send the message again.')
+      return logReply(await withActor(deps.db, who, (trx) =>
+        logTime(trx, who, chosen.data, { today, requestId: inbound.requestId, source: SOURCES[inbound.platform], settings })))
+    }
+    case 'timesheet.undo':
+      return undoReply(await withActor(deps.db, who, (trx) => undoLast(trx, who, now, settings, action.payload)))
+    case 'campaign.show':
+      return campaignReply(await withActor(deps.db, who, async (trx) => {
+        const campaign = (await visibleCampaigns(trx)).find((c) => c.id === action.payload)
+        return campaign
+          ? { kind: 'found' as const, campaign: await campaignDetails(trx, campaign, today) }
+          : { kind: 'unknown_campaign' as const, query: 'that campaign', suggestions: [] }
+      }))
+    default:
+      return reply("I don't know that button any more. Please send the message again.")
   }
 }
 

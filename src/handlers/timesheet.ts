@@ -150,15 +150,47 @@ export type UndoResult =
   | { kind: 'undone'; hours: number; date: string; campaign: string }
   | { kind: 'nothing_to_undo'; windowMinutes: number }
 
-/** Removes the actor's most recent entry if it was logged within the undo window. */
-export async function undoLast(trx: ActorTx, actor: Actor, now: Date, settings: TimesheetSettings = DEFAULT_TIMESHEET_SETTINGS): Promise<UndoResult> {
+/** The actor's most recent entry logged within the undo window, or one of them by id (an Undo button). */
+async function recentEntry(trx: ActorTx, actor: Actor, now: Date, settings: TimesheetSettings, entryId?: string) {
   const since = new Date(now.getTime() - settings.undoWindowMinutes * 60_000)
-  const last = await trx.selectFrom('agency.timesheet_entries as t')
+  let q = trx.selectFrom('agency.timesheet_entries as t')
     .innerJoin('agency.campaigns as c', 'c.id', 't.campaign_id')
-    .select(['t.id', 't.hours', 't.entry_date', 'c.name'])
+    .select(['t.id', 't.hours', 't.entry_date', 't.description', 'c.name'])
     .where('t.user_id', '=', actor.userId).where('t.created_at', '>=', since)
-    .orderBy('t.created_at', 'desc').limit(1).executeTakeFirst()
+  if (entryId) q = q.where('t.id', '=', entryId)
+  return q.orderBy('t.created_at', 'desc').limit(1).executeTakeFirst()
+}
+
+/** Removes the actor's most recent entry (or the one an Undo button names) within the undo window. */
+export async function undoLast(trx: ActorTx, actor: Actor, now: Date, settings: TimesheetSettings = DEFAULT_TIMESHEET_SETTINGS, entryId?: string): Promise<UndoResult> {
+  const last = await recentEntry(trx, actor, now, settings, entryId)
   if (!last) return { kind: 'nothing_to_undo', windowMinutes: settings.undoWindowMinutes }
   await trx.deleteFrom('agency.timesheet_entries').where('id', '=', last.id).where('user_id', '=', actor.userId).execute()
   return { kind: 'undone', hours: last.hours, date: last.entry_date, campaign: last.name }
+}
+
+export type EditResult =
+  | { kind: 'edited'; hours: number; date: string; note: string | null; campaign: string }
+  | { kind: 'nothing_to_edit'; windowMinutes: number }
+  | Extract<LogResult, { kind: 'future_date' | 'locked_period' | 'day_over_24' }>
+
+/** Changes hours, date or note of the actor's most recent entry, with the same refusals as logging. */
+export async function editLast(
+  trx: ActorTx, actor: Actor, change: { hours: number | null; date: string | null; note: string | null },
+  now: Date, today: string, settings: TimesheetSettings = DEFAULT_TIMESHEET_SETTINGS,
+): Promise<EditResult> {
+  const last = await recentEntry(trx, actor, now, settings)
+  if (!last) return { kind: 'nothing_to_edit', windowMinutes: settings.undoWindowMinutes }
+  const hours = change.hours ?? last.hours
+  const date = change.date ?? last.entry_date
+  if (date > today) return { kind: 'future_date', date }
+  if (date < addDays(today, -settings.lockDays)) return { kind: 'locked_period', date, lockDays: settings.lockDays }
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${actor.userId}:${date}`}, 0))`.execute(trx)
+  const day = await trx.selectFrom('agency.timesheet_entries').select((eb) => eb.fn.coalesce(eb.fn.sum<number>('hours'), eb.lit(0)).as('total'))
+    .where('user_id', '=', actor.userId).where('entry_date', '=', date).where('id', '<>', last.id).executeTakeFirstOrThrow()
+  if (Number(day.total) + hours > 24) return { kind: 'day_over_24', date, alreadyLogged: Number(day.total), hours }
+  const note = change.note ?? last.description
+  await trx.updateTable('agency.timesheet_entries').set({ hours, entry_date: date, description: note })
+    .where('id', '=', last.id).where('user_id', '=', actor.userId).execute()
+  return { kind: 'edited', hours, date, note, campaign: last.name }
 }
