@@ -5,10 +5,9 @@ import { migrateDown, migrateUp, migrationStatus, type MigrationResult } from '.
 import { createLogger } from './log.ts'
 import { start, stopOnSignals } from './main.ts'
 import { listPeople } from './db/directory.ts'
-import { randomUUID } from 'node:crypto'
 import { linkIdentity, type Platform } from './db/identity.ts'
-import { handleInbound } from './handlers/router.ts'
 import { renderText } from './handlers/render-text.ts'
+import { openTerminalSession, runTerminalChat } from './bots/playground/terminal.ts'
 import { seed, type Scale } from '../seeds/index.ts'
 
 /** A failure the user can fix: printed as a message without a stack trace, exit code 1. */
@@ -137,6 +136,13 @@ export function buildProgram(): Command {
       })
     })
 
+  const session = async (engine: Engine, email: string) => {
+    await requireMigrated(engine)
+    const opened = await openTerminalSession(engine.db, email)
+    if (!opened) throw new CliError(`No active person has the e-mail "${email}". \`workroom people\` lists the directory.`)
+    return opened
+  }
+
   program
     .command('as')
     .description('run one message as a person of the directory and print the reply, e.g. workroom as maya.chen@northwind.example "/timesheet 2h Aurora Air"')
@@ -145,19 +151,17 @@ export function buildProgram(): Command {
     .option('--json', 'print the Reply tree as JSON')
     .action(async (email: string, message: string, opts: { json?: boolean }) => {
       await withEngine(async (engine) => {
-        await requireMigrated(engine)
-        // The command line is a chat client of its own: one identity per e-mail, linked by the operator.
-        const identity = { platform: 'cli' as const, workspaceId: 'cli', externalUserId: email.trim().toLowerCase() }
-        if (!(await linkIdentity(engine.db, identity, email))) {
-          throw new CliError(`No active person has the e-mail "${email}". \`workroom people\` lists the directory.`)
-        }
-        const slash = message.trim().match(/^\/(\w+)\s*([\s\S]*)$/)
-        const out = await handleInbound({ db: engine.db, now: () => new Date() }, {
-          ...identity, channelId: null, threadId: null, requestId: randomUUID(),
-          input: slash ? { kind: 'command', command: slash[1]!, text: slash[2]! } : { kind: 'message', text: message },
-        })
+        const out = await (await session(engine, email)).send(message)
         console.log(opts.json ? JSON.stringify(out, null, 2) : renderText(out))
       })
+    })
+
+  program
+    .command('chat')
+    .description('chat with Workroom in the terminal as a person of the directory; numbers pick from the choices offered')
+    .requiredOption('--as <email>', "the person's e-mail")
+    .action(async (opts: { as: string }) => {
+      await withEngine(async (engine) => runTerminalChat(await session(engine, opts.as), { input: process.stdin, output: process.stdout }))
     })
 
   program

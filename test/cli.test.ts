@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -76,6 +76,19 @@ describe('workroom command line (embedded database)', () => {
     expect(southpaw.stdout).toContain("I can't find a campaign called")
     const nobody = await fails('as', 'ghost@northwind.example', '/timesheet')
     expect(nobody.stderr).toContain('No active person has the e-mail "ghost@northwind.example"')
+  })
+
+  it('chats in the terminal: numbers pick from the choices of the last reply', () => {
+    const out = execFileSync(cli, ['chat', '--as', 'maya.chen@northwind.example'], {
+      env, encoding: 'utf8', input: '/timesheet 1h aurora air spring launch\n1\n/timesheet undo\n/quit\n/timesheet 9h never sent\n',
+    })
+    const lines = out.split('\n')
+    expect(lines[0]).toBe('Workroom as Maya Chen (leadership). Type /workroom help, a command, or a question; /quit to leave.')
+    expect(out).toMatch(/Logged 1h to \*Aurora Air Spring Launch\*/)
+    expect(out).toContain('  [1] Undo')
+    expect(out).toContain('Removed 1h on Aurora Air Spring Launch')
+    expect(out).toContain('Nothing to undo')
+    expect(out).not.toContain('never sent')
   })
 
   it('says clearly what is wrong with bad input, and exits non-zero', async () => {

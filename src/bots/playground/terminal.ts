@@ -1,0 +1,54 @@
+/**
+ * The command line as a chat client: `workroom as` (one message) and `workroom chat` (a
+ * readline session). Buttons in a reply become numbered choices; typing the number clicks it.
+ */
+import { randomUUID } from 'node:crypto'
+import { createInterface } from 'node:readline/promises'
+import type { Kysely } from 'kysely'
+import { linkIdentity, type ChatIdentity, type LinkedActor } from '../../db/identity.ts'
+import type { DB } from '../../db/schema.ts'
+import type { Inbound } from '../../handlers/inbound.ts'
+import { renderText } from '../../handlers/render-text.ts'
+import type { Button, Reply } from '../../handlers/reply.ts'
+import { handleInbound } from '../../handlers/router.ts'
+
+export interface TerminalSession {
+  actor: LinkedActor
+  /** A slash command, a plain message, or the number of a choice in the last reply. */
+  send(text: string): Promise<Reply>
+}
+
+/** Null when no active person has that e-mail. The CLI links its own identity per e-mail (operator action). */
+export async function openTerminalSession(db: Kysely<DB>, email: string, now: () => Date = () => new Date()): Promise<TerminalSession | null> {
+  const identity: ChatIdentity = { platform: 'cli', workspaceId: 'cli', externalUserId: email.trim().toLowerCase() }
+  const actor = await linkIdentity(db, identity, email)
+  if (!actor) return null
+  let choices: Button[] = []
+  return {
+    actor,
+    async send(text) {
+      const trimmed = text.trim()
+      const choice = /^\d+$/.test(trimmed) ? choices[Number(trimmed) - 1] : undefined
+      const slash = trimmed.match(/^\/(\w+)\s*([\s\S]*)$/)
+      const input: Inbound['input'] = choice
+        ? { kind: 'action', actionId: choice.actionId, payload: choice.payload }
+        : slash ? { kind: 'command', command: slash[1]!, text: slash[2]! } : { kind: 'message', text: trimmed }
+      const out = await handleInbound({ db, now }, { ...identity, channelId: null, threadId: null, requestId: randomUUID(), input })
+      choices = out.blocks.flatMap((b) => (b.type === 'buttons' ? b.buttons : []))
+      return out
+    },
+  }
+}
+
+/** Interactive loop on stdin/stdout until EOF or `/quit`. */
+export async function runTerminalChat(session: TerminalSession, io: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream }): Promise<void> {
+  const rl = createInterface({ input: io.input, output: io.output, terminal: false })
+  const write = (s: string) => io.output.write(`${s}\n`)
+  write(`Workroom as ${session.actor.displayName} (${session.actor.role}). Type /workroom help, a command, or a question; /quit to leave.`)
+  for await (const line of rl) {
+    if (/^\/(quit|exit)$/i.test(line.trim())) break
+    if (!line.trim()) continue
+    write(renderText(await session.send(line)))
+  }
+  rl.close()
+}
