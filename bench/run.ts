@@ -5,10 +5,12 @@
 import { Command } from 'commander'
 import { benchMigrations } from './migrations.ts'
 import { benchSeed } from './seed.ts'
+import { benchTimesheet } from './timesheet.ts'
 
 const BENCHES: Record<string, (args: { runs?: number }) => Promise<void>> = {
   migrations: benchMigrations,
   seed: benchSeed,
+  timesheet: benchTimesheet,
 }
 
 const program = new Command('bench')

@@ -71,28 +71,31 @@ $$;
 -- Campaigns the current user works on: leads, producer, creator, or allocated in any week.
 -- SECURITY DEFINER because the campaigns policy itself depends on it (an invoker function would
 -- recurse into that policy); it is pinned to the current tenant and user and returns ids only.
+-- Helpers are wrapped as (SELECT …) so they are computed once, not per row scanned.
 CREATE OR REPLACE FUNCTION agency.current_user_campaign_ids() RETURNS uuid[]
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, agency AS $$
+  WITH me AS (SELECT agency.current_tenant_id() AS tenant_id, agency.current_user_id() AS user_id)
   SELECT coalesce(array_agg(DISTINCT id), '{}') FROM (
-    SELECT c.id FROM agency.campaigns c
-     WHERE c.tenant_id = agency.current_tenant_id()
-       AND agency.current_user_id() IN (c.account_lead_id, c.creative_lead_id, c.producer_id, c.created_by)
+    SELECT c.id FROM agency.campaigns c, me
+     WHERE c.tenant_id = me.tenant_id
+       AND me.user_id IN (c.account_lead_id, c.creative_lead_id, c.producer_id, c.created_by)
     UNION ALL
-    SELECT a.campaign_id FROM agency.team_allocations a
-     WHERE a.tenant_id = agency.current_tenant_id() AND a.user_id = agency.current_user_id()
+    SELECT a.campaign_id FROM agency.team_allocations a, me
+     WHERE a.tenant_id = me.tenant_id AND a.user_id = me.user_id
   ) mine;
 $$;
 
 -- Clients of those campaigns, plus clients the user leads.
 CREATE OR REPLACE FUNCTION agency.current_user_client_ids() RETURNS uuid[]
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, agency AS $$
+  WITH me AS (SELECT agency.current_tenant_id() AS tenant_id, agency.current_user_id() AS user_id,
+                     agency.current_user_campaign_ids() AS campaign_ids)
   SELECT coalesce(array_agg(DISTINCT id), '{}') FROM (
-    SELECT c.client_id AS id FROM agency.campaigns c
-     WHERE c.tenant_id = agency.current_tenant_id()
-       AND c.id = ANY (agency.current_user_campaign_ids())
+    SELECT c.client_id AS id FROM agency.campaigns c, me
+     WHERE c.tenant_id = me.tenant_id AND c.id = ANY (me.campaign_ids)
     UNION ALL
-    SELECT cl.id FROM agency.clients cl
-     WHERE cl.tenant_id = agency.current_tenant_id() AND cl.account_lead_id = agency.current_user_id()
+    SELECT cl.id FROM agency.clients cl, me
+     WHERE cl.tenant_id = me.tenant_id AND cl.account_lead_id = me.user_id
   ) mine;
 $$;
 
