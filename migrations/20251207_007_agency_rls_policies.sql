@@ -74,28 +74,29 @@ $$;
 -- Helpers are wrapped as (SELECT …) so they are computed once, not per row scanned.
 CREATE OR REPLACE FUNCTION agency.current_user_campaign_ids() RETURNS uuid[]
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, agency AS $$
-  WITH me AS (SELECT agency.current_tenant_id() AS tenant_id, agency.current_user_id() AS user_id)
   SELECT coalesce(array_agg(DISTINCT id), '{}') FROM (
-    SELECT c.id FROM agency.campaigns c, me
-     WHERE c.tenant_id = me.tenant_id
-       AND me.user_id IN (c.account_lead_id, c.creative_lead_id, c.producer_id, c.created_by)
+    SELECT c.id FROM agency.campaigns c
+     WHERE c.tenant_id = (SELECT agency.current_tenant_id())
+       AND (SELECT agency.current_user_id()) IN (c.account_lead_id, c.creative_lead_id, c.producer_id, c.created_by)
     UNION ALL
-    SELECT a.campaign_id FROM agency.team_allocations a, me
-     WHERE a.tenant_id = me.tenant_id AND a.user_id = me.user_id
+    SELECT a.campaign_id FROM agency.team_allocations a
+     WHERE a.user_id = (SELECT agency.current_user_id()) AND a.tenant_id = (SELECT agency.current_tenant_id())
   ) mine;
 $$;
 
--- Clients of those campaigns, plus clients the user leads.
+-- Clients of those campaigns, plus clients the user leads. One pass, without calling the
+-- function above again: the clients policy runs it beside the campaigns policy.
 CREATE OR REPLACE FUNCTION agency.current_user_client_ids() RETURNS uuid[]
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, agency AS $$
-  WITH me AS (SELECT agency.current_tenant_id() AS tenant_id, agency.current_user_id() AS user_id,
-                     agency.current_user_campaign_ids() AS campaign_ids)
   SELECT coalesce(array_agg(DISTINCT id), '{}') FROM (
-    SELECT c.client_id AS id FROM agency.campaigns c, me
-     WHERE c.tenant_id = me.tenant_id AND c.id = ANY (me.campaign_ids)
+    SELECT c.client_id AS id FROM agency.campaigns c
+     WHERE c.tenant_id = (SELECT agency.current_tenant_id())
+       AND ((SELECT agency.current_user_id()) IN (c.account_lead_id, c.creative_lead_id, c.producer_id, c.created_by)
+            OR EXISTS (SELECT 1 FROM agency.team_allocations a
+                        WHERE a.campaign_id = c.id AND a.user_id = (SELECT agency.current_user_id())))
     UNION ALL
-    SELECT cl.id FROM agency.clients cl, me
-     WHERE cl.tenant_id = me.tenant_id AND cl.account_lead_id = me.user_id
+    SELECT cl.id FROM agency.clients cl
+     WHERE cl.tenant_id = (SELECT agency.current_tenant_id()) AND cl.account_lead_id = (SELECT agency.current_user_id())
   ) mine;
 $$;
 
