@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
-import { ConfigError, loadConfig, type Config } from './config.ts'
+import { ConfigError, loadConfig, timesheetSettings, type Config } from './config.ts'
 import { createEngine, engineOptionsFromConfig, type Engine } from './db/engine.ts'
 import { migrateDown, migrateUp, migrationStatus, type MigrationResult } from './db/migrate.ts'
 import { createLogger } from './log.ts'
@@ -138,7 +138,7 @@ export function buildProgram(): Command {
 
   const session = async (engine: Engine, email: string) => {
     await requireMigrated(engine)
-    const opened = await openTerminalSession(engine.db, email)
+    const opened = await openTerminalSession(engine.db, email, { timesheet: timesheetSettings(config()) })
     if (!opened) throw new CliError(`No active person has the e-mail "${email}". \`workroom people\` lists the directory.`)
     return opened
   }

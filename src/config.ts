@@ -17,7 +17,15 @@ const EnvSchema = z.object({
   WORKROOM_DATA_DIR: z.string().min(1).default('.data/pglite'),
   /** Connections in the pg.Pool for a server database (PGlite always has one). */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Timesheet entries older than this many days are locked (Northwind's policy: 14). */
+  TIMESHEET_LOCK_DAYS: z.coerce.number().int().min(0).max(366).default(14),
+  /** How long after logging `/timesheet undo` and `edit` may change an entry. */
+  TIMESHEET_UNDO_MINUTES: z.coerce.number().int().min(1).max(60 * 24 * 31).default(60 * 24),
 })
+
+export function timesheetSettings(config: Config): { lockDays: number; undoWindowMinutes: number } {
+  return { lockDays: config.TIMESHEET_LOCK_DAYS, undoWindowMinutes: config.TIMESHEET_UNDO_MINUTES }
+}
 
 export type Config = z.infer<typeof EnvSchema>
 

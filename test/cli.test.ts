@@ -74,6 +74,8 @@ describe('workroom command line (embedded database)', () => {
     expect(json.summary).toMatch(/^Logged 1h to Aurora Air Spring Launch on /)
     const southpaw = await workroom('as', 'dana.whitfield@southpaw.example', '/campaign aurora air spring launch')
     expect(southpaw.stdout).toContain("I can't find a campaign called")
+    const locked = await run(cli, ['as', 'lucy.fernandes@northwind.example', '/timesheet 1h yesterday aurora air spring launch'], { env: { ...env, TIMESHEET_LOCK_DAYS: '0' } })
+    expect(locked.stdout).toMatch(/is locked: entries older than 0 days need a Timesheet Amendment Request/)
     const nobody = await fails('as', 'ghost@northwind.example', '/timesheet')
     expect(nobody.stderr).toContain('No active person has the e-mail "ghost@northwind.example"')
   })

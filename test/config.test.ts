@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from '../src/config.ts'
+import { ConfigError, loadConfig, timesheetSettings } from '../src/config.ts'
 import { engineOptionsFromConfig } from '../src/db/engine.ts'
 
 describe('configuration', () => {
@@ -13,6 +13,12 @@ describe('configuration', () => {
     const url = 'postgres://workroom@db.internal:5432/workroom'
     expect(engineOptionsFromConfig(loadConfig({ DATABASE_URL: url }))).toEqual({ kind: 'postgres', url, poolSize: 10 })
     expect(engineOptionsFromConfig(loadConfig({ DATABASE_URL: '' })).kind).toBe('pglite')
+  })
+
+  it('reads the timesheet lock period and undo window, with the policy defaults', () => {
+    expect(timesheetSettings(loadConfig({}))).toEqual({ lockDays: 14, undoWindowMinutes: 1440 })
+    expect(timesheetSettings(loadConfig({ TIMESHEET_LOCK_DAYS: '7', TIMESHEET_UNDO_MINUTES: '30' }))).toEqual({ lockDays: 7, undoWindowMinutes: 30 })
+    expect(() => loadConfig({ TIMESHEET_LOCK_DAYS: '-1' })).toThrow(/TIMESHEET_LOCK_DAYS/)
   })
 
   it('lists every malformed variable at once', () => {

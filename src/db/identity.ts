@@ -30,16 +30,14 @@ const toActor = (row: IdentityRow | undefined): LinkedActor | null =>
   row ? { tenantId: row.tenant_id, userId: row.user_id, role: row.role, displayName: row.display_name, email: row.email, timezone: row.timezone } : null
 
 /**
- * Who is asking, or null for someone not linked yet. Runs as workroom_app with no tenant context:
- * the only cross-tenant lookup of a request goes through workroom.resolve_identity (migration 010).
+ * Who is asking, or null for someone not linked yet. One statement, no transaction: the only
+ * cross-tenant lookup of a request is workroom.resolve_identity (migration 010), a SECURITY
+ * DEFINER function that returns one person or none, whoever calls it.
  */
 export async function resolveIdentity(db: Kysely<DB>, id: ChatIdentity): Promise<LinkedActor | null> {
-  return db.transaction().execute(async (trx) => {
-    await sql`SELECT set_config('role', ${APP_ROLE}, true)`.execute(trx)
-    const { rows } = await sql<IdentityRow>`
-      SELECT * FROM workroom.resolve_identity(${id.platform}, ${id.workspaceId}, ${id.externalUserId})`.execute(trx)
-    return toActor(rows[0])
-  })
+  const { rows } = await sql<IdentityRow>`
+    SELECT * FROM workroom.resolve_identity(${id.platform}, ${id.workspaceId}, ${id.externalUserId})`.execute(db)
+  return toActor(rows[0])
 }
 
 /**

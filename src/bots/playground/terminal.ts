@@ -11,6 +11,7 @@ import type { Inbound } from '../../handlers/inbound.ts'
 import { renderText } from '../../handlers/render-text.ts'
 import type { Button, Reply } from '../../handlers/reply.ts'
 import { handleInbound } from '../../handlers/router.ts'
+import type { TimesheetSettings } from '../../handlers/timesheet.ts'
 
 export interface TerminalSession {
   actor: LinkedActor
@@ -19,7 +20,10 @@ export interface TerminalSession {
 }
 
 /** Null when no active person has that e-mail. The CLI links its own identity per e-mail (operator action). */
-export async function openTerminalSession(db: Kysely<DB>, email: string, now: () => Date = () => new Date()): Promise<TerminalSession | null> {
+export async function openTerminalSession(
+  db: Kysely<DB>, email: string, options: { now?: () => Date; timesheet?: TimesheetSettings } = {},
+): Promise<TerminalSession | null> {
+  const now = options.now ?? (() => new Date())
   const identity: ChatIdentity = { platform: 'cli', workspaceId: 'cli', externalUserId: email.trim().toLowerCase() }
   const actor = await linkIdentity(db, identity, email)
   if (!actor) return null
@@ -33,7 +37,7 @@ export async function openTerminalSession(db: Kysely<DB>, email: string, now: ()
       const input: Inbound['input'] = choice
         ? { kind: 'action', actionId: choice.actionId, payload: choice.payload }
         : slash ? { kind: 'command', command: slash[1]!, text: slash[2]! } : { kind: 'message', text: trimmed }
-      const out = await handleInbound({ db, now }, { ...identity, channelId: null, threadId: null, requestId: randomUUID(), input })
+      const out = await handleInbound({ db, now, ...(options.timesheet ? { timesheet: options.timesheet } : {}) }, { ...identity, channelId: null, threadId: null, requestId: randomUUID(), input })
       choices = out.blocks.flatMap((b) => (b.type === 'buttons' ? b.buttons : []))
       return out
     },
