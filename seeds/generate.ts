@@ -12,6 +12,7 @@ import type {
   TeamAllocationsTable, TenantsTable, TimesheetEntriesTable,
 } from '../src/db/schema.ts'
 import type { CatalogCampaign, CatalogPerson, CatalogTenant } from './catalog.ts'
+import { addDays, isoDow, mondayOf } from '../src/dates.ts'
 
 export interface TenantRows {
   tenant: Insertable<TenantsTable> & { id: string }
@@ -59,15 +60,6 @@ export function stableId(...parts: string[]): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`
 }
 
-// Date arithmetic on 'YYYY-MM-DD' in UTC. Only adding days and weekdays is needed, which Date
-// does exactly in UTC; a date library would add nothing here.
-export function addDays(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`)
-  d.setUTCDate(d.getUTCDate() + days)
-  return d.toISOString().slice(0, 10)
-}
-const isoDow = (date: string) => ((new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7) + 1
-export const mondayOf = (date: string) => addDays(date, 1 - isoDow(date))
 
 const PHASES = [
   { name: 'Strategy', share: 0.15 },

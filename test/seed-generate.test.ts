@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { benchCatalog } from '../seeds/bench-catalog.ts'
 import { TENANTS } from '../seeds/catalog.ts'
-import { addDays, generateTenant, mondayOf, stableId } from '../seeds/generate.ts'
+import { addDays, mondayOf } from '../src/dates.ts'
+import { generateTenant, stableId } from '../seeds/generate.ts'
 import { BENCH_SCALE, DEMO_SCALE } from '../seeds/index.ts'
 
 const TODAY = '2026-11-25'

@@ -1,4 +1,5 @@
 import * as chrono from 'chrono-node'
+import { addDays, isoDow, mondayOf } from '../dates.ts'
 
 /**
  * Parser for what people type after /timesheet, and for free-text time logs such as
@@ -440,12 +441,4 @@ function isIsoDate(s: string): boolean {
   return m !== null && validDate(Number(m[1]), Number(m[2]), Number(m[3])) === s
 }
 
-function addDays(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`)
-  d.setUTCDate(d.getUTCDate() + days)
-  return d.toISOString().slice(0, 10)
-}
 
-/** 1 = Monday … 7 = Sunday. */
-const isoDow = (date: string) => new Date(`${date}T00:00:00Z`).getUTCDay() || 7
-const mondayOf = (date: string) => addDays(date, 1 - isoDow(date))

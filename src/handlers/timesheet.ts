@@ -3,6 +3,7 @@
  * so RLS decides which campaigns can be matched and whose entries can be seen or undone.
  */
 import { sql } from 'kysely'
+import { addDays } from '../dates.ts'
 import type { Actor, ActorTx } from '../db/actor.ts'
 import type { EntrySource } from '../db/schema.ts'
 import { matchCampaign, visibleCampaigns, type CampaignCandidate } from './campaign-match.ts'
@@ -48,12 +49,6 @@ export type LogResult =
   | { kind: 'future_date'; date: string }
 
 const LOGGABLE = new Set(['active', 'on_hold', 'planning'])
-
-function addDays(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`)
-  d.setUTCDate(d.getUTCDate() + days)
-  return d.toISOString().slice(0, 10)
-}
 
 export async function logTime(trx: ActorTx, actor: Actor, req: LogRequest, ctx: LogContext): Promise<LogResult> {
   const settings = ctx.settings ?? DEFAULT_TIMESHEET_SETTINGS
