@@ -13,6 +13,7 @@ import type {
 } from '../src/db/schema.ts'
 import type { CatalogCampaign, CatalogPerson, CatalogTenant } from './catalog.ts'
 import { addDays, isoDow, mondayOf } from '../src/dates.ts'
+import type { IngestSource } from '../src/rag/ingest.ts'
 
 export interface TenantRows {
   tenant: Insertable<TenantsTable> & { id: string }
@@ -28,8 +29,11 @@ export interface TenantRows {
   /** Later edits of artifact content; each makes the versioning trigger write a version. */
   revisions: Array<{ artifactId: string; content: string; changeSummary: string }>
   comments: Array<Insertable<ArtifactCommentsTable>>
+  /** Benchmark scale: synthetic documents and chunks with ready-made embeddings. */
   documents: Array<Insertable<KnowledgeDocumentsTable> & { id: string }>
   chunks: Array<Insertable<KnowledgeChunksTable>>
+  /** The demo corpus, to ingest (chunk and embed) once the tenant exists. */
+  knowledge: IngestSource[]
 }
 
 export interface GenerateOptions {
@@ -121,7 +125,7 @@ export function generateTenant(catalog: CatalogTenant, options: GenerateOptions)
   const rows: TenantRows = {
     tenant: { id: tenantId, slug, name: catalog.name, timezone: catalog.timezone },
     people, chatIdentities, clients: [], brands: [], campaigns: [], phases: [], allocations: [],
-    timesheets: [], artifacts: [], revisions: [], comments: [], documents: [], chunks: [],
+    timesheets: [], artifacts: [], revisions: [], comments: [], documents: [], chunks: [], knowledge: [],
   }
 
   interface Team { campaign: CatalogCampaign; id: string; start: string; end: string; members: Array<{ person: CatalogPerson; share: number }> }
@@ -257,14 +261,12 @@ export function generateTenant(catalog: CatalogTenant, options: GenerateOptions)
     }
   }
 
-  for (const doc of options.documents) {
-    rows.documents.push({
-      id: id('document', doc.file), tenant_id: tenantId, client_id: doc.clientKey ? (clientIds.get(doc.clientKey) ?? null) : null,
-      title: doc.title, doc_type: doc.type, source_type: 'seed', source_id: `seeds/knowledge/${doc.file}`,
-      source_url: `seeds/knowledge/${doc.file}`, content_hash: createHash('sha256').update(doc.body).digest('hex'),
-      mime_type: 'text/markdown', status: 'active',
-    })
-  }
+  // Ingested after the tenant is written (seeds/index.ts), through the same path as `workroom ingest`.
+  rows.knowledge = options.documents.map((doc) => ({
+    id: id('document', doc.file), sourceId: `seeds/knowledge/${doc.file}`, url: `seeds/knowledge/${doc.file}`,
+    title: doc.title, docType: doc.type, clientId: doc.clientKey ? (clientIds.get(doc.clientKey) ?? null) : null,
+    text: doc.body, format: 'markdown' as const, sourceType: 'seed' as const,
+  }))
   if (options.syntheticChunks > 0) addSyntheticChunks(rows, options.syntheticChunks, f, id)
   return rows
 }

@@ -14,6 +14,8 @@ import { benchCatalog } from './bench-catalog.ts'
 import { TENANTS, type CatalogTenant } from './catalog.ts'
 import { generateTenant, type GenerateOptions, type TenantRows } from './generate.ts'
 import { readKnowledge } from './knowledge.ts'
+import { HashingEmbedder, type Embedder } from '../src/rag/embed.ts'
+import { ingest, type IngestStatus } from '../src/rag/ingest.ts'
 
 export type Scale = 'demo' | 'bench'
 
@@ -26,6 +28,8 @@ export interface SeedOptions {
   chunks?: number
   /** Show progress bars on stderr (default: when stderr is a terminal). */
   progress?: boolean
+  /** Embeds the demo corpus (default: the offline hashing embedder). */
+  embedder?: Embedder
 }
 
 export interface SeedReport {
@@ -33,6 +37,8 @@ export interface SeedReport {
   name: string
   status: 'seeded' | 'skipped' | 'reset'
   rows: Record<string, number>
+  /** The demo corpus: ingested on every seed, a no-op for documents already embedded by this model. */
+  knowledge: Record<IngestStatus, number> & { chunks: number }
   ms: number
 }
 
@@ -55,24 +61,43 @@ export function catalogsFor(scale: Scale): CatalogTenant[] {
 export async function seed(engine: Engine, options: SeedOptions): Promise<SeedReport[]> {
   const today = options.today ?? new Date().toISOString().slice(0, 10)
   const reports: SeedReport[] = []
+  const progress = options.progress ?? Boolean(process.stderr.isTTY)
   for (const catalog of catalogsFor(options.scale)) {
     const started = performance.now()
     const existing = await engine.db.selectFrom('workroom.tenants').select('id').where('slug', '=', catalog.slug).executeTakeFirst()
-    if (existing && !options.reset) {
-      reports.push({ slug: catalog.slug, name: catalog.name, status: 'skipped', rows: {}, ms: performance.now() - started })
-      continue
-    }
     const generateOptions = options.scale === 'demo'
       ? { ...DEMO_SCALE, today, documents: await readKnowledge(catalog.slug) }
       : { ...BENCH_SCALE, today, syntheticChunks: options.chunks ?? BENCH_SCALE.syntheticChunks }
     const rows = generateTenant(catalog, generateOptions)
-    const counts = await engine.db.transaction().execute(async (trx) => {
-      if (existing) await deleteTenant(trx, existing.id)
-      return writeTenant(trx, rows, options.progress ?? Boolean(process.stderr.isTTY))
-    })
-    reports.push({ slug: catalog.slug, name: catalog.name, status: existing ? 'reset' : 'seeded', rows: counts, ms: performance.now() - started })
+    const write = !existing || options.reset
+    const counts = write
+      ? await engine.db.transaction().execute(async (trx) => {
+        if (existing) await deleteTenant(trx, existing.id)
+        return writeTenant(trx, rows, progress)
+      })
+      : {}
+    const knowledge = await ingestCorpus(engine, rows, options.embedder ?? new HashingEmbedder(), progress)
+    reports.push({ slug: catalog.slug, name: catalog.name, status: !write ? 'skipped' : existing ? 'reset' : 'seeded', rows: counts, knowledge, ms: performance.now() - started })
   }
   return reports
+}
+
+async function ingestCorpus(engine: Engine, rows: TenantRows, embedder: Embedder, progress: boolean): Promise<SeedReport['knowledge']> {
+  const bar = progress && rows.knowledge.length
+    ? new cliProgress.SingleBar({ format: `  ${rows.tenant.name.padEnd(20)} {bar} {value}/{total} documents embedded`, hideCursor: true }, cliProgress.Presets.shades_classic)
+    : undefined
+  bar?.start(rows.knowledge.length, 0)
+  try {
+    const results = await ingest(engine.db, rows.tenant.id, rows.knowledge, embedder, { onProgress: (done) => bar?.update(done) })
+    const tally = { created: 0, updated: 0, unchanged: 0, chunks: 0 }
+    for (const r of results) {
+      tally[r.status]++
+      tally.chunks += r.chunks
+    }
+    return tally
+  } finally {
+    bar?.stop()
+  }
 }
 
 async function deleteTenant(trx: Transaction<DB>, tenantId: string) {

@@ -21,6 +21,24 @@ const EnvSchema = z.object({
   TIMESHEET_LOCK_DAYS: z.coerce.number().int().min(0).max(366).default(14),
   /** How long after logging `/timesheet undo` and `edit` may change an entry. */
   TIMESHEET_UNDO_MINUTES: z.coerce.number().int().min(1).max(60 * 24 * 31).default(60 * 24),
+  /** Either one switches the OpenAI providers on (RAG_EMBEDDINGS / RAG_ANSWERS 'auto'). */
+  OPENAI_API_KEY: z.string().optional(),
+  /** Any OpenAI-compatible server (Azure, vLLM, Ollama, LiteLLM…), e.g. http://127.0.0.1:11434/v1. */
+  OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  OPENAI_EMBEDDING_MODEL: z.string().min(1).default('text-embedding-3-small'),
+  OPENAI_CHAT_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  /** Per attempt; the SDK retries 429 and 5xx OPENAI_MAX_RETRIES times with back-off. */
+  OPENAI_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),
+  OPENAI_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  /** offline: feature hashing, no network. auto: OpenAI when OPENAI_API_KEY or OPENAI_BASE_URL is set. */
+  RAG_EMBEDDINGS: z.enum(['auto', 'offline', 'openai']).default('auto'),
+  /** extractive: quoted passages, no network. auto: an OpenAI chat model when configured. */
+  RAG_ANSWERS: z.enum(['auto', 'extractive', 'openai']).default('auto'),
+}).superRefine((env, ctx) => {
+  const openai = Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL)
+  for (const key of ['RAG_EMBEDDINGS', 'RAG_ANSWERS'] as const) {
+    if (env[key] === 'openai' && !openai) ctx.addIssue({ code: 'custom', path: [key], message: "is 'openai' but neither OPENAI_API_KEY nor OPENAI_BASE_URL is set" })
+  }
 })
 
 export function timesheetSettings(config: Config): { lockDays: number; undoWindowMinutes: number } {
@@ -28,6 +46,15 @@ export function timesheetSettings(config: Config): { lockDays: number; undoWindo
 }
 
 export type Config = z.infer<typeof EnvSchema>
+
+/** Which providers the knowledge answers use, from RAG_EMBEDDINGS and RAG_ANSWERS. */
+export function ragProviders(config: Config): { embeddings: 'offline' | 'openai'; answers: 'extractive' | 'openai' } {
+  const openai = Boolean(config.OPENAI_API_KEY || config.OPENAI_BASE_URL)
+  return {
+    embeddings: config.RAG_EMBEDDINGS === 'auto' ? (openai ? 'openai' : 'offline') : config.RAG_EMBEDDINGS,
+    answers: config.RAG_ANSWERS === 'auto' ? (openai ? 'openai' : 'extractive') : config.RAG_ANSWERS,
+  }
+}
 
 export class ConfigError extends Error {
   readonly code = 'config_invalid'

@@ -11,8 +11,10 @@ const TODAY = '2026-11-25'
 const TABLES = [
   'workroom.tenants', 'workroom.people', 'workroom.chat_identities', 'agency.clients', 'agency.brands', 'agency.campaigns',
   'agency.campaign_phases', 'agency.team_allocations', 'agency.timesheet_entries', 'agency.artifacts',
-  'agency.artifact_versions', 'agency.artifact_comments', 'agency.knowledge_documents',
+  'agency.artifact_versions', 'agency.artifact_comments', 'agency.knowledge_documents', 'agency.knowledge_chunks',
 ]
+/** Columns that differ between two identical seeds: generated ids and clock readings. */
+const VOLATILE: Record<string, string[]> = { 'agency.artifact_versions': ['id'], 'agency.knowledge_chunks': ['id'] }
 
 /** Row count and a hash of every row's content (generated ids and timestamps left out), per table. */
 async function fingerprint(e: Engine) {
@@ -20,7 +22,7 @@ async function fingerprint(e: Engine) {
   for (const table of TABLES) {
     const r = await sql<{ rows: number; hash: string }>`
       SELECT count(*)::int AS rows, md5(coalesce(string_agg(j::text, '|' ORDER BY j::text), '')) AS hash
-        FROM (SELECT to_jsonb(t) - 'created_at' - 'updated_at' - ${table === 'agency.artifact_versions' ? 'id' : '-'}::text AS j
+        FROM (SELECT to_jsonb(t) - 'created_at' - 'updated_at' - 'last_synced_at' - ${VOLATILE[table] ?? []}::text[] AS j
                 FROM ${sql.table(table)} t) s`.execute(e.db)
     out[table] = r.rows[0]!
   }
@@ -48,11 +50,14 @@ describeEachEngine('demo seed', (engine) => {
     expect(nw('agency.artifact_versions')).toBeGreaterThan(nw('agency.artifacts'))
     expect(nw('agency.timesheet_entries')).toBeGreaterThan(3000)
     expect(nw('agency.knowledge_documents')).toBeGreaterThanOrEqual(30)
+    expect(nw('agency.knowledge_chunks')).toBeGreaterThan(nw('agency.knowledge_documents'))
   })
 
   it('changes nothing when run again without --reset', async () => {
     const reports = await seed(e, { scale: 'demo', today: TODAY, progress: false })
     expect(reports.map((r) => r.status)).toEqual(['skipped', 'skipped'])
+    expect(reports.map((r) => [r.knowledge.created, r.knowledge.updated])).toEqual([[0, 0], [0, 0]])
+    expect(reports.every((r) => r.knowledge.unchanged > 0)).toBe(true)
     expect(await fingerprint(e)).toEqual(first)
   })
 

@@ -1,4 +1,5 @@
 /** Handler results as Reply trees: what to say, and for mistakes what to type instead. */
+import type { AskResult } from './ask.ts'
 import type { CampaignCandidate } from './campaign-match.ts'
 import type { CampaignDetails, CampaignLookup } from './campaign.ts'
 import { reply, type Block, type Reply } from './reply.ts'
@@ -110,4 +111,34 @@ function campaignCard(c: CampaignDetails): Reply {
     ...(c.expenses.length ? [{ type: 'list', title: 'Expenses', items: c.expenses.map((e) => `${e.category}: ${money(e.total)} ${e.currency}`) } satisfies Block] : []),
     ...(c.equipmentOut.length ? [{ type: 'list', title: 'Equipment out', items: c.equipmentOut } satisfies Block] : []),
   ], 'in_channel')
+}
+
+const FALLBACK_NOTE = {
+  llm_unavailable: "The answer service didn't respond in time, so these are the best matching passages, quoted.",
+  llm_malformed: 'The answer service sent back something unreadable, so these are the best matching passages, quoted.',
+  llm_uncited: "The generated answer didn't cite its sources, so these are the best matching passages instead.",
+} as const
+
+export function askReply(r: AskResult, visibility: Reply['visibility']): Reply {
+  const { answer } = r
+  const citations: Block = {
+    type: 'citations',
+    citations: answer.citations.map((c) => ({ n: c.n, title: c.title, url: c.url, snippet: c.snippet, chunkId: c.chunk_id, heading: c.heading })),
+  }
+  if (!answer.found) {
+    return reply(answer.text, [
+      { type: 'text', text: answer.text },
+      ...(answer.citations.length ? [{ type: 'context', text: 'The closest documents I have, in case one of them helps:' } satisfies Block, citations] : []),
+    ], visibility)
+  }
+  const how = answer.model === 'extractive' ? 'Quoted from the sources' : `Answered by ${answer.model} from the sources`
+  return reply(answer.text.split('\n').find((l) => l.trim() && !l.startsWith('From the knowledge base'))?.replace(/^>\s*/, '') ?? answer.text, [
+    { type: 'text', text: answer.text },
+    citations,
+    { type: 'context', text: answer.fallback ? FALLBACK_NOTE[answer.fallback] : `${how}${r.followUp ? ' · follow-up in this thread' : ''}.` },
+    { type: 'buttons', buttons: [
+      { label: '👍 Helpful', actionId: 'answer.feedback', payload: `${r.messageId}:1` },
+      { label: '👎 Not helpful', actionId: 'answer.feedback', payload: `${r.messageId}:-1` },
+    ] },
+  ], visibility)
 }

@@ -26,6 +26,9 @@ export interface Citation {
   title: string
   url: string | null
   snippet: string
+  /** The cited passage: the playground links to it; other renderers may ignore it. */
+  chunkId?: string
+  heading?: string | null
 }
 
 export interface Reply {

@@ -6,11 +6,14 @@ import type { Kysely } from 'kysely'
 import { withActor } from '../db/actor.ts'
 import { autoLinkIdentity, resolveIdentity, type LinkedActor } from '../db/identity.ts'
 import type { DB, EntrySource } from '../db/schema.ts'
+import { setFeedback } from '../rag/conversation.ts'
+import { OFFLINE_PROVIDERS, type KnowledgeProviders } from '../rag/providers.ts'
 import { z } from 'zod'
+import { ask } from './ask.ts'
 import { campaignDetails, lookupCampaign } from './campaign.ts'
 import { visibleCampaigns } from './campaign-match.ts'
 import type { Inbound } from './inbound.ts'
-import { campaignReply, editReply, logReply, undoReply, weekReply } from './replies.ts'
+import { askReply, campaignReply, editReply, logReply, undoReply, weekReply } from './replies.ts'
 import { reply, type Reply } from './reply.ts'
 import { parseDuration, parseTimesheet } from './timesheet-parse.ts'
 import { DEFAULT_TIMESHEET_SETTINGS, editLast, logTime, undoLast, weekView, type TimesheetSettings } from './timesheet.ts'
@@ -20,6 +23,8 @@ export interface RouterDeps {
   /** Injected so tests control "today" and the undo window. */
   now: () => Date
   timesheet?: TimesheetSettings
+  /** Embedding and answer providers; offline (hashing, extractive) when absent. */
+  knowledge?: KnowledgeProviders
 }
 
 export type Intent =
@@ -83,9 +88,14 @@ export async function handleInbound(deps: RouterDeps, inbound: Inbound): Promise
       return helpReply(who)
     case 'campaign':
       return campaignReply(await withActor(deps.db, who, (trx) => lookupCampaign(trx, intent.query, today)))
-    case 'ask':
+    case 'ask': {
+      // A slash command's answer is for the asker; a mention is answered where it was asked.
+      const visibility = inbound.input.kind === 'command' ? 'ephemeral' : 'in_channel'
+      const thread = { platform: inbound.platform, channelId: inbound.channelId, threadId: inbound.threadId }
+      return askReply(await ask(deps.db, who, thread, intent.question, deps.knowledge ?? OFFLINE_PROVIDERS), visibility)
+    }
     case 'digest':
-      return reply(`${intent.kind === 'ask' ? 'Knowledge answers' : 'Digests'} are not switched on in this version of Workroom yet.`)
+      return reply('Digests are not switched on in this version of Workroom yet.')
     case 'timesheet': {
       const parsed = parseTimesheet(intent.text, { today })
       if (!parsed.ok) return reply(parsed.error.message)
@@ -124,6 +134,8 @@ const ChosenLog = z.object({
   phase: z.string().nullable(), note: z.string().nullable(), billable: z.boolean(), campaignId: z.string().uuid(),
 })
 
+const Feedback = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:(1|-1)$/i)
+
 async function handleAction(
   deps: RouterDeps, who: LinkedActor, inbound: Inbound, action: { actionId: string; payload: string },
   now: Date, today: string, settings: TimesheetSettings,
@@ -151,6 +163,13 @@ async function handleAction(
           ? { kind: 'found' as const, campaign: await campaignDetails(trx, campaign, today) }
           : { kind: 'unknown_campaign' as const, query: 'that campaign', suggestions: [] }
       }))
+    case 'answer.feedback': {
+      const parsed = Feedback.safeParse(action.payload)
+      if (!parsed.success) return reply("I don't know that button any more. Please send the message again.")
+      const [messageId, value] = parsed.data.split(':') as [string, '1' | '-1']
+      const stored = await withActor(deps.db, who, (trx) => setFeedback(trx, messageId, value === '1' ? 1 : -1))
+      return reply(stored ? 'Thanks for the feedback.' : "I can't find that answer any more.")
+    }
     default:
       return reply("I don't know that button any more. Please send the message again.")
   }

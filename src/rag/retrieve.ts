@@ -1,0 +1,110 @@
+/**
+ * Hybrid retrieval: nearest neighbours by cosine through agency.search_knowledge (HNSW, SECURITY
+ * INVOKER so the caller's RLS filters chunks) plus PostgreSQL full-text search, fused by
+ * reciprocal rank. Everything runs in the asking person's ActorTx: a chunk RLS hides is never a
+ * candidate, so it can never be cited.
+ */
+import { sql } from 'kysely'
+import type { ActorTx } from '../db/actor.ts'
+import { toVectorLiteral } from './embed.ts'
+
+export interface RetrievalFilters {
+  /** Only this client's documents (plus tenant-wide ones unless includeTenantWide is false). */
+  clientId?: string
+  includeTenantWide?: boolean
+  docTypes?: string[]
+}
+
+export interface RetrievedChunk {
+  chunkId: string
+  documentId: string
+  title: string
+  heading: string | null
+  content: string
+  clientId: string | null
+  docType: string
+  url: string | null
+  /** Cosine similarity to the question, when the vector search found the chunk. */
+  similarity: number | null
+  /** Full-text rank (ts_rank_cd), when full-text search found it. */
+  textRank: number | null
+  /** Reciprocal-rank fusion of both lists: Σ 1/(60 + rank). */
+  score: number
+}
+
+export interface RetrievalQuery {
+  text: string
+  embedding: number[]
+  model: string
+  filters?: RetrievalFilters
+  /** Chunks returned (default 8). */
+  k?: number
+  /** Candidates taken from each list before fusion (default 40). */
+  candidates?: number
+}
+
+/** Cormack et al.'s constant: damps the head of each list so neither retriever dominates. */
+const RRF_K = 60
+
+type Row = {
+  chunk_id: string; document_id: string; title: string; heading: string | null; content: string
+  client_id: string | null; doc_type: string; source_url: string | null; score: number
+}
+
+export async function retrieve(trx: ActorTx, q: RetrievalQuery): Promise<RetrievedChunk[]> {
+  const k = q.k ?? 8
+  const candidates = q.candidates ?? 40
+  const filters = {
+    embedding_model: q.model,
+    ...(q.filters?.clientId ? { client_id: q.filters.clientId, include_tenant_wide: q.filters.includeTenantWide ?? true } : {}),
+    ...(q.filters?.docTypes?.length ? { doc_types: q.filters.docTypes } : {}),
+  }
+  // pgvector ≥ 0.8: keep scanning the HNSW graph until enough rows pass the filters (RLS's
+  // tenant and client rules, the model and client filters), instead of returning the first
+  // ef_search neighbours and filtering most of them away. Transaction-local, like the actor.
+  await sql`SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),
+                   set_config('hnsw.ef_search', ${String(Math.max(40, candidates))}, true)`.execute(trx)
+  const vector = await sql<Row>`
+    SELECT chunk_id, document_id, title, heading, content, client_id, doc_type, source_url, similarity AS score
+      FROM agency.search_knowledge(${toVectorLiteral(q.embedding)}::vector, -1, ${candidates}, ${JSON.stringify(filters)}::jsonb)`.execute(trx)
+  const text = await fullText(trx, q.text, q.model, q.filters ?? {}, candidates)
+
+  const fused = new Map<string, RetrievedChunk>()
+  const add = (rows: Row[], field: 'similarity' | 'textRank') => rows.forEach((r, i) => {
+    const hit = fused.get(r.chunk_id) ?? {
+      chunkId: r.chunk_id, documentId: r.document_id, title: r.title, heading: r.heading, content: r.content,
+      clientId: r.client_id, docType: r.doc_type, url: r.source_url, similarity: null, textRank: null, score: 0,
+    }
+    hit[field] = r.score
+    hit.score += 1 / (RRF_K + i + 1)
+    fused.set(r.chunk_id, hit)
+  })
+  add(vector.rows, 'similarity')
+  add(text, 'textRank')
+  return [...fused.values()].sort((a, b) => b.score - a.score || (b.similarity ?? 0) - (a.similarity ?? 0)).slice(0, k)
+}
+
+/**
+ * websearch_to_tsquery understands what people type ("quoted phrases", -exclusions, or), but
+ * joins plain words with AND: a chat question ("who approves a write-off on an invoice?") would
+ * then match only chunks containing every word. Relaxing the top-level ANDs to ORs keeps phrases
+ * and exclusions and lets ts_rank_cd reward chunks that match more of the question. (An AND before a negation
+ * stays: "x -y" must not become "x or not y".)
+ */
+async function fullText(trx: ActorTx, text: string, model: string, filters: RetrievalFilters, limit: number): Promise<Row[]> {
+  const { rows } = await sql<Row>`
+    WITH q AS (SELECT regexp_replace(websearch_to_tsquery('english', ${text})::text, ' & (?!!)', ' | ', 'g') AS t)
+    SELECT c.id AS chunk_id, c.document_id, d.title, c.heading, c.content, c.client_id, d.doc_type, d.source_url,
+           ts_rank_cd(c.content_tsv, q.t::tsquery, 1) AS score
+      FROM q, agency.knowledge_chunks c
+      JOIN agency.knowledge_documents d ON d.id = c.document_id
+     WHERE q.t <> '' AND c.content_tsv @@ q.t::tsquery
+       AND c.embedding_model = ${model}
+       ${filters.clientId
+         ? (filters.includeTenantWide ?? true) ? sql`AND (c.client_id = ${filters.clientId} OR c.client_id IS NULL)` : sql`AND c.client_id = ${filters.clientId}`
+         : sql``}
+       ${filters.docTypes?.length ? sql`AND d.doc_type IN (${sql.join(filters.docTypes)})` : sql``}
+     ORDER BY score DESC, c.id
+     LIMIT ${limit}`.execute(trx)
+  return rows
+}
