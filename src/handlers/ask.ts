@@ -31,12 +31,15 @@ const DEFAULT_RELEVANCE = { similarity: 0.25, coverage: 0 }
 
 export function isRelevant(question: string, chunks: RetrievedChunk[], model: string): boolean {
   const min = RELEVANCE[model] ?? DEFAULT_RELEVANCE
-  const best = Math.max(-1, ...chunks.map((c) => c.similarity ?? -1))
+  const similarities = chunks.flatMap((c) => (c.similarity === null ? [] : [c.similarity]))
+  const best = Math.max(-1, ...similarities)
   const wanted = new Set(terms(question))
   const coverage = Math.max(0, ...chunks.slice(0, 3).map((c) => {
     const have = new Set(terms(`${c.title} ${c.heading ?? ''} ${c.content}`))
     return [...wanted].filter((t) => have.has(t)).length / Math.max(1, wanted.size)
   }))
+  // Without a vector search (the embedding service was down) only the words can vouch.
+  if (similarities.length === 0) return chunks.length > 0 && coverage >= Math.max(0.5, min.coverage)
   return best >= min.similarity && coverage >= min.coverage
 }
 
@@ -66,11 +69,13 @@ export async function ask(
   const started = performance.now()
   const history = await withActor(db, who, (trx) => threadHistory(trx, who.userId, thread))
   const query = retrievalText(question, history)
-  const [embedding] = await deps.embedder.embed([query])
-  const chunks = await withActor(db, who, (trx) => retrieve(trx, { text: query, embedding: embedding!, model: deps.embedder.model, filters }))
-  const answer = !isRelevant(query, chunks, deps.embedder.model) ? notFound(chunks)
+  // An embedding service that is down still leaves full-text search: answer from that, and say so.
+  const embedding = await deps.embedder.embed([query]).then(([v]) => v!, () => null)
+  const chunks = await withActor(db, who, (trx) => retrieve(trx, { text: query, embedding, model: deps.embedder.model, filters }))
+  const answered = !isRelevant(query, chunks, deps.embedder.model) ? notFound(chunks)
     : deps.chat ? await answerWithModel(deps.chat, question, history, chunks)
     : extractiveAnswer(query, chunks)
+  const answer: Answer = embedding ? answered : { ...answered, keywordOnly: true }
   const saved = await withActor(db, who, (trx) => saveTurn(trx, who, thread, {
     question, answer, latencyMs: performance.now() - started,
     metadata: { embedding_model: deps.embedder.model, retrieved: chunks.map((c) => c.chunkId), ...(query !== question ? { retrieval_text: query } : {}) },

@@ -135,7 +135,10 @@ export function askReply(r: AskResult, visibility: Reply['visibility']): Reply {
   return reply(answer.text.split('\n').find((l) => l.trim() && !l.startsWith('From the knowledge base'))?.replace(/^>\s*/, '') ?? answer.text, [
     { type: 'text', text: answer.text },
     citations,
-    { type: 'context', text: answer.fallback ? FALLBACK_NOTE[answer.fallback] : `${how}${r.followUp ? ' · follow-up in this thread' : ''}.` },
+    { type: 'context', text: [
+      answer.fallback ? FALLBACK_NOTE[answer.fallback] : `${how}${r.followUp ? ' · follow-up in this thread' : ''}.`,
+      ...(answer.keywordOnly ? ["The search service didn't respond, so the sources were found by keyword search alone."] : []),
+    ].join(' ') },
     { type: 'buttons', buttons: [
       { label: '👍 Helpful', actionId: 'answer.feedback', payload: `${r.messageId}:1` },
       { label: '👎 Not helpful', actionId: 'answer.feedback', payload: `${r.messageId}:-1` },

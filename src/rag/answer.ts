@@ -30,6 +30,8 @@ export interface Answer {
   found: boolean
   /** Why the chat model's answer was not used, when it was not. */
   fallback?: 'llm_unavailable' | 'llm_malformed' | 'llm_uncited'
+  /** The question could not be embedded: the sources come from full-text search alone. */
+  keywordOnly?: boolean
   promptTokens?: number
   completionTokens?: number
 }

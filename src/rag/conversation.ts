@@ -55,7 +55,7 @@ export async function saveTurn(
       tenant_id: who.tenantId, conversation_id: conversation.id, role: 'assistant', content: turn.answer.text,
       citations: JSON.stringify(turn.answer.citations), model: turn.answer.model, latency_ms: Math.round(turn.latencyMs),
       prompt_tokens: turn.answer.promptTokens ?? null, completion_tokens: turn.answer.completionTokens ?? null,
-      metadata: JSON.stringify({ ...turn.metadata, found: turn.answer.found, ...(turn.answer.fallback ? { fallback: turn.answer.fallback } : {}) }),
+      metadata: JSON.stringify({ ...turn.metadata, found: turn.answer.found, ...(turn.answer.fallback ? { fallback: turn.answer.fallback } : {}), ...(turn.answer.keywordOnly ? { keyword_only: true } : {}) }),
       // The answer sorts after its question even when both get the same now().
       created_at: sql<Date>`now() + interval '1 microsecond'`,
     },

@@ -34,7 +34,8 @@ export interface RetrievedChunk {
 
 export interface RetrievalQuery {
   text: string
-  embedding: number[]
+  /** Null when the question could not be embedded: full-text search alone. */
+  embedding: number[] | null
   model: string
   filters?: RetrievalFilters
   /** Chunks returned (default 8). */
@@ -59,14 +60,7 @@ export async function retrieve(trx: ActorTx, q: RetrievalQuery): Promise<Retriev
     ...(q.filters?.clientId ? { client_id: q.filters.clientId, include_tenant_wide: q.filters.includeTenantWide ?? true } : {}),
     ...(q.filters?.docTypes?.length ? { doc_types: q.filters.docTypes } : {}),
   }
-  // pgvector ≥ 0.8: keep scanning the HNSW graph until enough rows pass the filters (RLS's
-  // tenant and client rules, the model and client filters), instead of returning the first
-  // ef_search neighbours and filtering most of them away. Transaction-local, like the actor.
-  await sql`SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),
-                   set_config('hnsw.ef_search', ${String(Math.max(40, candidates))}, true)`.execute(trx)
-  const vector = await sql<Row>`
-    SELECT chunk_id, document_id, title, heading, content, client_id, doc_type, source_url, similarity AS score
-      FROM agency.search_knowledge(${toVectorLiteral(q.embedding)}::vector, -1, ${candidates}, ${JSON.stringify(filters)}::jsonb)`.execute(trx)
+  const vector = q.embedding ? await nearest(trx, q.embedding, filters, candidates) : []
   const text = await fullText(trx, q.text, q.model, q.filters ?? {}, candidates)
 
   const fused = new Map<string, RetrievedChunk>()
@@ -79,9 +73,21 @@ export async function retrieve(trx: ActorTx, q: RetrievalQuery): Promise<Retriev
     hit.score += 1 / (RRF_K + i + 1)
     fused.set(r.chunk_id, hit)
   })
-  add(vector.rows, 'similarity')
+  add(vector, 'similarity')
   add(text, 'textRank')
   return [...fused.values()].sort((a, b) => b.score - a.score || (b.similarity ?? 0) - (a.similarity ?? 0)).slice(0, k)
+}
+
+async function nearest(trx: ActorTx, embedding: number[], filters: object, candidates: number): Promise<Row[]> {
+  // pgvector ≥ 0.8: keep scanning the HNSW graph until enough rows pass the filters (RLS's
+  // tenant and client rules, the model and client filters), instead of returning the first
+  // ef_search neighbours and filtering most of them away. Transaction-local, like the actor.
+  await sql`SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),
+                   set_config('hnsw.ef_search', ${String(Math.max(40, candidates))}, true)`.execute(trx)
+  const { rows } = await sql<Row>`
+    SELECT chunk_id, document_id, title, heading, content, client_id, doc_type, source_url, similarity AS score
+      FROM agency.search_knowledge(${toVectorLiteral(embedding)}::vector, -1, ${candidates}, ${JSON.stringify(filters)}::jsonb)`.execute(trx)
+  return rows
 }
 
 /**

@@ -20,7 +20,7 @@ async function fromDump(file: string): Promise<Engine> {
   return createEngine({ kind: 'pglite', loadDataDir: new Blob([await readFile(file)]) })
 }
 
-const pglite: TestEngine = {
+export const pglite: TestEngine = {
   kind: 'pglite',
   empty: () => fromDump(inject('pgliteEmptyDump')),
   migrated: () => fromDump(inject('pgliteMigratedDump')),
