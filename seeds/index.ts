@@ -38,7 +38,7 @@ export interface SeedReport {
   status: 'seeded' | 'skipped' | 'reset'
   rows: Record<string, number>
   /** The demo corpus: ingested on every seed, a no-op for documents already embedded by this model. */
-  knowledge: Record<IngestStatus, number> & { chunks: number }
+  knowledge: Record<IngestStatus, number> & { /** Chunks embedded in this run. */ chunks: number }
   ms: number
 }
 
@@ -92,7 +92,7 @@ async function ingestCorpus(engine: Engine, rows: TenantRows, embedder: Embedder
     const tally = { created: 0, updated: 0, unchanged: 0, chunks: 0 }
     for (const r of results) {
       tally[r.status]++
-      tally.chunks += r.chunks
+      if (r.status !== 'unchanged') tally.chunks += r.chunks
     }
     return tally
   } finally {

@@ -8,7 +8,11 @@ import { listPeople } from './db/directory.ts'
 import { linkIdentity, type Platform } from './db/identity.ts'
 import { renderText } from './handlers/render-text.ts'
 import { openTerminalSession, runTerminalChat } from './bots/playground/terminal.ts'
+import { findClient, ingest } from './rag/ingest.ts'
+import { providersFromConfig } from './rag/providers.ts'
+import { readSources } from './rag/sources.ts'
 import { seed, type Scale } from '../seeds/index.ts'
+import cliProgress from 'cli-progress'
 
 /** A failure the user can fix: printed as a message without a stack trace, exit code 1. */
 class CliError extends Error {}
@@ -93,12 +97,52 @@ export function buildProgram(): Command {
         console.log(`Database: ${engine.description}`)
         const migrated = await migrateUp(engine.pool)
         if (migrated.error) throw new CliError(migrated.error.message)
-        for (const r of await seed(engine, { scale: opts.scale, reset: opts.reset ?? false, ...(opts.chunks !== undefined ? { chunks: opts.chunks } : {}) })) {
+        const { embedder } = providersFromConfig(config())
+        for (const r of await seed(engine, { scale: opts.scale, reset: opts.reset ?? false, embedder, ...(opts.chunks !== undefined ? { chunks: opts.chunks } : {}) })) {
           const total = Object.values(r.rows).reduce((a, b) => a + b, 0)
+          const k = r.knowledge
+          const knowledge = k.created + k.updated > 0 ? `; knowledge: ${k.created + k.updated} documents embedded with ${embedder.model} (${k.chunks} chunks)` : ''
           console.log(r.status === 'skipped'
-            ? `${r.name} (${r.slug}): already seeded, left as it is (--reset rebuilds it)`
-            : `${r.name} (${r.slug}): ${r.status}, ${total} rows in ${(r.ms / 1000).toFixed(1)} s`)
+            ? `${r.name} (${r.slug}): already seeded, left as it is (--reset rebuilds it)${knowledge}`
+            : `${r.name} (${r.slug}): ${r.status}, ${total} rows in ${(r.ms / 1000).toFixed(1)} s${knowledge}`)
         }
+      })
+    })
+
+  program
+    .command('ingest')
+    .description('add or update knowledge documents (Markdown, text, HTML): unchanged files are skipped, changed ones re-chunked and re-embedded')
+    .argument('<paths...>', 'files or folders (searched recursively)')
+    .requiredOption('--tenant <slug>', 'the agency the documents belong to')
+    .option('--client <name>', "only people working with this client (and managers) will see the documents")
+    .option('--type <doc type>', "document type, e.g. brief, brand_guidelines, policy (default: the front matter's type, else other)")
+    .action(async (paths: string[], opts: { tenant: string; client?: string; type?: string }) => {
+      const cfg = config()
+      await withEngine(async (engine) => {
+        await requireMigrated(engine)
+        const tenant = await engine.db.selectFrom('workroom.tenants').select(['id', 'name']).where('slug', '=', opts.tenant).executeTakeFirst()
+        if (!tenant) {
+          const known = (await engine.db.selectFrom('workroom.tenants').select('slug').orderBy('slug').execute()).map((t) => t.slug)
+          throw new CliError(`There is no tenant "${opts.tenant}". Tenants: ${known.join(', ') || 'none yet (run workroom seed)'}.`)
+        }
+        let clientId: string | null = null
+        if (opts.client) {
+          const client = await findClient(engine.db, tenant.id, opts.client)
+          if ('candidates' in client) throw new CliError(`No single client of ${tenant.name} is called "${opts.client}". Clients: ${client.candidates.join(', ')}.`)
+          clientId = client.id
+        }
+        const read = await readSources(paths, { tenantSlug: opts.tenant, clientId, ...(opts.type ? { docType: opts.type } : {}) }).catch((err: Error) => {
+          throw new CliError(err.message)
+        })
+        for (const s of read.skipped) console.log(`skipped ${s.file}: ${s.reason}`)
+        const { embedder } = providersFromConfig(cfg)
+        const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: '  {bar} {value}/{total} documents  {file}', hideCursor: true }, cliProgress.Presets.shades_classic) : undefined
+        bar?.start(read.sources.length, 0, { file: '' })
+        const started = performance.now()
+        const results = await ingest(engine.db, tenant.id, read.sources, embedder, { onProgress: (done, _total, file) => bar?.update(done, { file }) })
+          .finally(() => bar?.stop())
+        const count = (status: string) => results.filter((r) => r.status === status).length
+        console.log(`${results.length} documents for ${tenant.name} with ${embedder.model}: ${count('created')} created, ${count('updated')} updated, ${count('unchanged')} unchanged; ${results.reduce((n, r) => n + (r.status === 'unchanged' ? 0 : r.chunks), 0)} chunks, ${results.reduce((n, r) => n + r.tokens, 0)} tokens embedded in ${((performance.now() - started) / 1000).toFixed(1)} s`)
       })
     })
 
@@ -138,7 +182,8 @@ export function buildProgram(): Command {
 
   const session = async (engine: Engine, email: string) => {
     await requireMigrated(engine)
-    const opened = await openTerminalSession(engine.db, email, { timesheet: timesheetSettings(config()) })
+    const cfg = config()
+    const opened = await openTerminalSession(engine.db, email, { timesheet: timesheetSettings(cfg), knowledge: providersFromConfig(cfg) })
     if (!opened) throw new CliError(`No active person has the e-mail "${email}". \`workroom people\` lists the directory.`)
     return opened
   }

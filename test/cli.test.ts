@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -46,6 +46,37 @@ describe('workroom command line (embedded database)', () => {
     expect(status.stdout).not.toMatch(/pending|changed/)
   })
 
+  it('ingests a folder for one client of one tenant; a second run changes nothing; answers cite it for that tenant only', async () => {
+    const docs = path.join(dir, 'docs')
+    await mkdir(path.join(docs, 'sub'), { recursive: true })
+    await writeFile(path.join(docs, 'kickoff.md'), '---\ntitle: Copperline Cold Brew Kickoff\ntype: meeting_notes\n---\n# Kickoff\n\n## Sampling\n\nThe cold brew sampling van visits 14 commuter stations in the first fortnight.\n')
+    await writeFile(path.join(docs, 'sub', 'faq.html'), '<html><head><title>Ritual Rewards FAQ</title><script>alert("x")</script></head><body><h1>FAQ</h1><h2>Stamps</h2><p>Members earn a free drink after nine stamps on the card.</p></body></html>')
+    await writeFile(path.join(docs, 'notes.txt'), 'Barista training\n\nEvery barista repeats the latte art course every 18 months.\n')
+    await writeFile(path.join(docs, 'logo.png'), 'not text')
+    await writeFile(path.join(docs, 'northwind-only.md'), '---\ntitle: Not ours\ntenant: northwind\n---\nSecret.\n')
+    const first = await workroom('ingest', docs, '--tenant', 'southpaw', '--client', 'copperline coffee co.')
+    expect(first.stdout).toMatch(/skipped .*northwind-only\.md: its front matter says tenant "northwind", not "southpaw"/)
+    expect(first.stdout).toMatch(/3 documents for Southpaw Studio with workroom-hashing-v1: 3 created, 0 updated, 0 unchanged; \d+ chunks/)
+    const second = await workroom('ingest', docs, '--tenant', 'southpaw', '--client', 'copperline coffee co.')
+    expect(second.stdout).toContain('0 created, 0 updated, 3 unchanged; 0 chunks, 0 tokens embedded')
+    const answer = await workroom('as', 'dana.whitfield@southpaw.example', 'How many stations does the cold brew sampling van visit?')
+    expect(answer.stdout).toContain('14 commuter stations')
+    expect(answer.stdout).toMatch(/\[1\] Copperline Cold Brew Kickoff/)
+    const faq = await workroom('as', 'dana.whitfield@southpaw.example', '/ask how many stamps before a free drink?')
+    expect(faq.stdout).toMatch(/nine stamps[\s\S]*Ritual Rewards FAQ/)
+    expect(faq.stdout).not.toContain('alert')
+    const northwind = await workroom('as', 'maya.chen@northwind.example', 'How many stations does the cold brew sampling van visit?')
+    expect(northwind.stdout).not.toMatch(/14 commuter stations|Copperline Cold Brew Kickoff/)
+  })
+
+  it('refuses bad ingest input with a clear message', async () => {
+    expect((await fails('ingest', path.join(dir, 'nothing-here'), '--tenant', 'southpaw')).stderr).toContain('nothing-here: no such file or folder')
+    expect((await fails('ingest', path.join(dir, 'docs'), '--tenant', 'nowhere')).stderr).toContain('There is no tenant "nowhere". Tenants: northwind, southpaw.')
+    expect((await fails('ingest', path.join(dir, 'docs'), '--tenant', 'southpaw', '--client', 'Nike')).stderr).toMatch(/No single client of Southpaw Studio is called "Nike". Clients: .*Copperline Coffee Co\./)
+    expect((await fails('ingest', path.join(dir, 'docs', 'logo.png'), '--tenant', 'southpaw')).stderr).toMatch(/logo\.png: can't ingest this kind of file/)
+    expect((await fails('ingest', path.join(dir, 'docs'))).stderr).toContain("required option '--tenant <slug>' not specified")
+  })
+
   it('lists the people directory as JSON, filtered by tenant', async () => {
     const { stdout } = await workroom('people', '--tenant', 'southpaw', '--json')
     const people = JSON.parse(stdout) as Array<{ email: string; role: string; tenant: string }>
@@ -82,7 +113,8 @@ describe('workroom command line (embedded database)', () => {
 
   it('chats in the terminal: numbers pick from the choices of the last reply', () => {
     const out = execFileSync(cli, ['chat', '--as', 'maya.chen@northwind.example'], {
-      env, encoding: 'utf8', input: '/timesheet 1h aurora air spring launch\n1\n/timesheet undo\n/quit\n/timesheet 9h never sent\n',
+      env, encoding: 'utf8',
+      input: '/timesheet 1h aurora air spring launch\n1\n/timesheet undo\nHow many quotes do I need for a purchase order over 10k?\nand who approves it?\n/quit\n/timesheet 9h never sent\n',
     })
     const lines = out.split('\n')
     expect(lines[0]).toBe('Workroom as Maya Chen (leadership). Type /workroom help, a command, or a question; /quit to leave.')
@@ -90,6 +122,8 @@ describe('workroom command line (embedded database)', () => {
     expect(out).toContain('  [1] Undo')
     expect(out).toContain('Removed 1h on Aurora Air Spring Launch')
     expect(out).toContain('Nothing to undo')
+    expect(out).toMatch(/three competitive quotes[\s\S]*\[1\] Vendor Portal Tips/)
+    expect(out).toContain('follow-up in this thread')
     expect(out).not.toContain('never sent')
   })
 

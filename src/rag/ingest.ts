@@ -116,3 +116,11 @@ async function replaceDocument(
   }
   return doc.id
 }
+
+/** A client of the tenant by name or code, case-insensitive; the candidates when none or several match. */
+export async function findClient(db: Kysely<DB>, tenantId: string, nameOrCode: string): Promise<{ id: string; name: string } | { candidates: string[] }> {
+  const clients = await withActor(db, systemActor(tenantId), (trx) => trx.selectFrom('agency.clients').select(['id', 'name', 'code']).orderBy('name').execute())
+  const wanted = nameOrCode.trim().toLowerCase()
+  const hits = clients.filter((c) => c.name.toLowerCase() === wanted || c.code?.toLowerCase() === wanted)
+  return hits.length === 1 ? hits[0]! : { candidates: (hits.length ? hits : clients).map((c) => c.code ? `${c.name} (${c.code})` : c.name) }
+}

@@ -12,6 +12,7 @@ import { renderText } from '../../handlers/render-text.ts'
 import type { Button, Reply } from '../../handlers/reply.ts'
 import { handleInbound } from '../../handlers/router.ts'
 import type { TimesheetSettings } from '../../handlers/timesheet.ts'
+import type { KnowledgeProviders } from '../../rag/providers.ts'
 
 export interface TerminalSession {
   actor: LinkedActor
@@ -21,13 +22,15 @@ export interface TerminalSession {
 
 /** Null when no active person has that e-mail. The CLI links its own identity per e-mail (operator action). */
 export async function openTerminalSession(
-  db: Kysely<DB>, email: string, options: { now?: () => Date; timesheet?: TimesheetSettings } = {},
+  db: Kysely<DB>, email: string, options: { now?: () => Date; timesheet?: TimesheetSettings; knowledge?: KnowledgeProviders } = {},
 ): Promise<TerminalSession | null> {
   const now = options.now ?? (() => new Date())
   const identity: ChatIdentity = { platform: 'cli', workspaceId: 'cli', externalUserId: email.trim().toLowerCase() }
   const actor = await linkIdentity(db, identity, email)
   if (!actor) return null
   let choices: Button[] = []
+  // The session is one thread: a question can be followed up ("and what about the budget?").
+  const threadId = randomUUID()
   return {
     actor,
     async send(text) {
@@ -37,7 +40,8 @@ export async function openTerminalSession(
       const input: Inbound['input'] = choice
         ? { kind: 'action', actionId: choice.actionId, payload: choice.payload }
         : slash ? { kind: 'command', command: slash[1]!, text: slash[2]! } : { kind: 'message', text: trimmed }
-      const out = await handleInbound({ db, now, ...(options.timesheet ? { timesheet: options.timesheet } : {}) }, { ...identity, channelId: null, threadId: null, requestId: randomUUID(), input })
+      const deps = { db, now, ...(options.timesheet ? { timesheet: options.timesheet } : {}), ...(options.knowledge ? { knowledge: options.knowledge } : {}) }
+      const out = await handleInbound(deps, { ...identity, channelId: 'terminal', threadId, requestId: randomUUID(), input })
       choices = out.blocks.flatMap((b) => (b.type === 'buttons' ? b.buttons : []))
       return out
     },
