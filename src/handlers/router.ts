@@ -189,6 +189,10 @@ export function helpReply(actor: LinkedActor): Reply {
       '`/campaign aurora air` or "@workroom status of aurora air"',
       seesMoney ? 'You see budgets, costs and margins (finance and leadership).' : 'Budgets and margins are shown to finance and leadership only.',
     ] },
+    { type: 'list', title: 'Ask the knowledge base', items: [
+      '`/ask how many quotes do I need for a PO over 10k?` (only you see the answer)',
+      '"@workroom when are timesheets due?" answers in the thread; follow-ups in the thread keep the context',
+    ] },
     { type: 'context', text: `You are ${actor.displayName} (${actor.role}). You see the campaigns your role and your teams allow.` },
   ])
 }
