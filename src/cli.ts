@@ -217,7 +217,7 @@ export function buildProgram(): Command {
     .action(async (opts: { port?: number; migrate: boolean }) => {
       const cfg = config()
       const logger = createLogger(cfg.LOG_LEVEL)
-      const running = await start({ ...cfg, ...(opts.port !== undefined ? { PORT: opts.port } : {}) }, logger, { migrate: opts.migrate })
+      const running = await start({ ...cfg, ...(opts.port !== undefined ? { PORT: opts.port } : {}) }, logger, { migrate: opts.migrate, banner: (text) => console.log(text) })
       stopOnSignals(running, logger)
     })
 

@@ -30,6 +30,10 @@ const EnvSchema = z.object({
   /** Per attempt; the SDK retries 429 and 5xx OPENAI_MAX_RETRIES times with back-off. */
   OPENAI_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),
   OPENAI_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  /** The web playground at /: no login, acts as anyone. auto: on unless NODE_ENV=production. */
+  PLAYGROUND_ENABLED: z.enum(['auto', 'true', 'false']).default('auto'),
+  /** Write the demo agencies on start when the database has no tenant yet. auto: for the embedded database only. */
+  WORKROOM_DEMO_SEED: z.enum(['auto', 'true', 'false']).default('auto'),
   /** offline: feature hashing, no network. auto: OpenAI when OPENAI_API_KEY or OPENAI_BASE_URL is set. */
   RAG_EMBEDDINGS: z.enum(['auto', 'offline', 'openai']).default('auto'),
   /** extractive: quoted passages, no network. auto: an OpenAI chat model when configured. */
@@ -46,6 +50,12 @@ export function timesheetSettings(config: Config): { lockDays: number; undoWindo
 }
 
 export type Config = z.infer<typeof EnvSchema>
+
+export const playgroundEnabled = (config: Config) =>
+  config.PLAYGROUND_ENABLED === 'auto' ? config.NODE_ENV !== 'production' : config.PLAYGROUND_ENABLED === 'true'
+
+export const demoSeedOnStart = (config: Config) =>
+  config.WORKROOM_DEMO_SEED === 'auto' ? !config.DATABASE_URL : config.WORKROOM_DEMO_SEED === 'true'
 
 /** Which providers the knowledge answers use, from RAG_EMBEDDINGS and RAG_ANSWERS. */
 export function ragProviders(config: Config): { embeddings: 'offline' | 'openai'; answers: 'extractive' | 'openai' } {

@@ -1,9 +1,12 @@
-import { loadConfig, ConfigError, type Config } from './config.ts'
+import { demoSeedOnStart, loadConfig, playgroundEnabled, timesheetSettings, ConfigError, type Config } from './config.ts'
 import { createEngine, engineOptionsFromConfig, type Engine } from './db/engine.ts'
+import type { Embedder } from './rag/embed.ts'
 import { migrateUp } from './db/migrate.ts'
 import { createApp } from './http/app.ts'
 import { startServer } from './http/server.ts'
 import { createLogger, type Logger } from './log.ts'
+import { describeProviders, providersFromConfig } from './rag/providers.ts'
+import { seed } from '../seeds/index.ts'
 
 export interface Running {
   engine: Engine
@@ -15,15 +18,29 @@ export interface Running {
  * Starts Workroom: opens the database (embedded PGlite unless DATABASE_URL is set), applies
  * pending migrations under the advisory lock (safe with many replicas), serves HTTP.
  */
-export async function start(config: Config, logger: Logger, options: { migrate?: boolean } = {}): Promise<Running> {
+export async function start(config: Config, logger: Logger, options: { migrate?: boolean; banner?: (text: string) => void } = {}): Promise<Running> {
   const engine = await createEngine(engineOptionsFromConfig(config))
   try {
     if (options.migrate !== false) {
       const result = await migrateUp(engine.pool, { onApplied: (name, ms) => logger.info({ migration: name, ms: Math.round(ms) }, 'migration applied') })
       if (result.error) throw new Error(result.error.message)
     }
-    const server = await startServer(createApp({ engine, logger }), { port: config.PORT, host: config.HOST, logger })
-    logger.info({ database: engine.description, url: `http://${config.HOST}:${server.port}` }, 'workroom is running')
+    const knowledge = providersFromConfig(config)
+    const seeded = demoSeedOnStart(config) ? await seedIfEmpty(engine, knowledge.embedder, logger) : 'off'
+    const router = { db: engine.db, now: () => new Date(), timesheet: timesheetSettings(config), knowledge }
+    const playground = playgroundEnabled(config)
+    const server = await startServer(createApp({ engine, logger, router, playground }), { port: config.PORT, host: config.HOST, logger })
+    const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${server.port}`
+    logger.info({ database: engine.description, url }, 'workroom is running')
+    options.banner?.([
+      `Workroom is running at ${url}`,
+      `  Playground  ${playground ? `${url}/  (acts as any demo person; no login)` : 'off (NODE_ENV=production; PLAYGROUND_ENABLED=true turns it on)'}`,
+      `  Slack       ${url}/slack/events  off (not built yet)`,
+      `  Teams       ${url}/api/messages  off (not built yet)`,
+      `  Database    ${engine.description}${seeded === 'seeded' ? ' (demo agencies written)' : seeded === 'present' ? ' (data already there, not reseeded)' : ''}`,
+      `  Knowledge   ${describeProviders(knowledge)}`,
+      `  Health      ${url}/healthz  ${url}/readyz`,
+    ].join('\n'))
     return {
       engine,
       port: server.port,
@@ -36,6 +53,16 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     await engine.close()
     throw err
   }
+}
+
+/** First start only: the demo agencies, with progress bars when stderr is a terminal. */
+async function seedIfEmpty(engine: Engine, embedder: Embedder, logger: Logger): Promise<'seeded' | 'present'> {
+  const any = await engine.db.selectFrom('workroom.tenants').select('id').limit(1).executeTakeFirst()
+  if (any) return 'present'
+  const started = performance.now()
+  const reports = await seed(engine, { scale: 'demo', embedder })
+  logger.info({ tenants: reports.map((r) => r.slug), ms: Math.round(performance.now() - started) }, 'demo agencies seeded')
+  return 'seeded'
 }
 
 /** SIGTERM and SIGINT drain in-flight requests, close the database, then exit. */
@@ -66,6 +93,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     throw err
   }
   const logger = createLogger(config.LOG_LEVEL)
-  const running = await start(config, logger)
+  const running = await start(config, logger, { banner: (text) => console.log(text) })
   stopOnSignals(running, logger)
 }

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 const run = promisify(execFile)
 const cli = path.resolve('bin/workroom.js')
 
-describe('workroom command line (embedded database)', () => {
+// Each command is a process that opens the embedded database: seconds each, more on a busy machine.
+describe('workroom command line (embedded database)', { timeout: 180_000 }, () => {
   let dir: string
   let env: NodeJS.ProcessEnv
   const workroom = (...args: string[]) => run(cli, args, { env })

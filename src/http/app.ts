@@ -2,18 +2,24 @@ import { Hono } from 'hono'
 import type { Engine } from '../db/engine.ts'
 import { migrationStatus } from '../db/migrate.ts'
 import type { Logger } from '../log.ts'
+import { playgroundRoutes } from '../bots/playground/web.ts'
+import type { RouterDeps } from '../handlers/router.ts'
 
 export interface AppDeps {
   engine: Engine
   logger: Logger
+  /** Handlers' dependencies; with it the playground can be mounted. */
+  router?: RouterDeps
+  playground?: boolean
 }
 
 /**
- * The HTTP surface. Chat adapters (Slack, Teams, playground) mount their routes on this app in
- * later issues; it stays testable with app.request() and no server.
+ * The HTTP surface: health, and each chat adapter's routes (the playground now; Slack and Teams
+ * in their issues). Testable with app.request() and no server.
  */
-export function createApp({ engine, logger }: AppDeps): Hono {
+export function createApp({ engine, logger, router, playground }: AppDeps): Hono {
   const app = new Hono()
+  if (router && playground) app.route('/', playgroundRoutes(router))
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
 

@@ -183,7 +183,8 @@ export function extractiveAnswer(question: string, sources: RetrievedChunk[]): A
   })
   return {
     text: `From the knowledge base:\n${lines.join('\n')}`,
-    citations: numbers.map((s, i) => citation(i + 1, shown[s]!, question)),
+    // The snippet is what was quoted from that source.
+    citations: numbers.map((s, i) => ({ ...citation(i + 1, shown[s]!, question), snippet: picked.find((p) => p.source === s)!.text.slice(0, 240) })),
     model: 'extractive',
     found: true,
   }

@@ -1,0 +1,97 @@
+/**
+ * The web playground: a chat client at `/` that acts as any person of the directory, through
+ * the same router and handlers as Slack and Teams. It has no login, so it is for a developer's
+ * machine: bound to 127.0.0.1 by default and off under NODE_ENV=production unless
+ * PLAYGROUND_ENABLED=true (src/config.ts).
+ */
+import { randomUUID } from 'node:crypto'
+import { Hono } from 'hono'
+import type { Kysely } from 'kysely'
+import { z } from 'zod'
+import { withActor } from '../../db/actor.ts'
+import { listPeople } from '../../db/directory.ts'
+import { linkIdentity, resolveIdentity, type ChatIdentity, type LinkedActor } from '../../db/identity.ts'
+import type { DB } from '../../db/schema.ts'
+import type { Inbound } from '../../handlers/inbound.ts'
+import { handleInbound, type RouterDeps } from '../../handlers/router.ts'
+import { PLAYGROUND_PAGE } from './page.ts'
+import { escapeHtml, renderHtml } from './render-html.ts'
+
+const Send = z.object({
+  as: z.email(),
+  threadId: z.string().min(1).max(100).nullish(),
+  text: z.string().trim().min(1).max(4000).optional(),
+  action: z.object({ actionId: z.string().min(1).max(100), payload: z.string().max(4000) }).optional(),
+}).refine((b) => Boolean(b.text) !== Boolean(b.action), 'send either text or action')
+
+export function playgroundRoutes(deps: RouterDeps): Hono {
+  const app = new Hono()
+  const db = deps.db
+
+  /** The playground identity of a directory person (linked on first use, like the CLI's), or null. */
+  async function personFor(email: string): Promise<{ identity: ChatIdentity; actor: LinkedActor } | null> {
+    const person = (await listPeople(db)).find((p) => p.email === email.trim().toLowerCase())
+    if (!person) return null
+    const identity: ChatIdentity = { platform: 'playground', workspaceId: person.tenant, externalUserId: person.email }
+    const actor = (await resolveIdentity(db, identity)) ?? (await linkIdentity(db, identity, person.email))
+    return actor ? { identity, actor } : null
+  }
+
+  app.get('/', (c) => c.html(PLAYGROUND_PAGE))
+
+  app.get('/playground/people', async (c) => {
+    const [people, tenants] = await Promise.all([listPeople(db), tenantNames(db)])
+    return c.json({
+      tenants: tenants.map((t) => ({
+        slug: t.slug, name: t.name,
+        people: people.filter((p) => p.tenant === t.slug).map((p) => ({ email: p.email, name: p.name, role: p.role, department: p.department })),
+      })).filter((t) => t.people.length > 0),
+    })
+  })
+
+  app.post('/playground/send', async (c) => {
+    const body = Send.safeParse(await c.req.json().catch(() => null))
+    if (!body.success) return c.json({ error: body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') }, 400)
+    const who = await personFor(body.data.as)
+    if (!who) return c.json({ error: `nobody in the directory has the e-mail ${body.data.as}` }, 404)
+    const text = body.data.text
+    const slash = text?.match(/^\/(\w+)\s*([\s\S]*)$/)
+    const input: Inbound['input'] = body.data.action
+      ? { kind: 'action', ...body.data.action }
+      : slash ? { kind: 'command', command: slash[1]!, text: slash[2]! } : { kind: 'message', text: text! }
+    // Every new message starts a thread; "reply in thread" sends the thread id back.
+    const threadId = body.data.threadId ?? randomUUID()
+    const reply = await handleInbound(deps, { ...who.identity, channelId: 'playground', threadId, requestId: randomUUID(), input })
+    const as = encodeURIComponent(who.identity.externalUserId)
+    const html = renderHtml(reply, { citationHref: (cit) => (cit.chunkId ? `/playground/passages/${cit.chunkId}?as=${as}` : cit.url) })
+    return c.json({ threadId, reply, html })
+  })
+
+  // The cited passage, read as the person who was given the citation: RLS decides, as for the answer.
+  app.get('/playground/passages/:chunkId', async (c) => {
+    const chunkId = c.req.param('chunkId')
+    const who = await personFor(c.req.query('as') ?? '')
+    if (!who || !z.uuid().safeParse(chunkId).success) return c.html(passagePage('Not found', '<p>There is no such passage.</p>'), 404)
+    const chunk = await withActor(db, who.actor, (trx) => trx.selectFrom('agency.knowledge_chunks as k')
+      .innerJoin('agency.knowledge_documents as d', 'd.id', 'k.document_id')
+      .select(['d.title', 'd.doc_type', 'd.source_url', 'k.heading', 'k.content', 'k.chunk_index', 'd.chunk_count'])
+      .where('k.id', '=', chunkId).executeTakeFirst())
+    if (!chunk) return c.html(passagePage('Not found', `<p>${escapeHtml(who.actor.displayName)} can't see that passage.</p>`), 404)
+    return c.html(passagePage(chunk.title, `
+      <p class="meta">${escapeHtml(chunk.doc_type)} · passage ${chunk.chunk_index + 1} of ${chunk.chunk_count}${chunk.source_url ? ` · ${escapeHtml(chunk.source_url)}` : ''}</p>
+      ${chunk.heading ? `<h2 data-testid="passage-heading">${escapeHtml(chunk.heading)}</h2>` : ''}
+      <pre data-testid="passage">${escapeHtml(chunk.content)}</pre>`))
+  })
+
+  return app
+}
+
+async function tenantNames(db: Kysely<DB>) {
+  return db.selectFrom('workroom.tenants').select(['slug', 'name']).orderBy('name').execute()
+}
+
+const passagePage = (title: string, body: string) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} · Workroom</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#1d1c1d}
+pre{white-space:pre-wrap;font:inherit;background:#f8f8f8;border-left:4px solid #4a154b;padding:1rem}.meta{color:#616061}</style>
+</head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`
