@@ -30,6 +30,14 @@ const EnvSchema = z.object({
   /** Per attempt; the SDK retries 429 and 5xx OPENAI_MAX_RETRIES times with back-off. */
   OPENAI_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),
   OPENAI_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  /** Slack: the app's signing secret (Basic Information) verifies every request to /slack/events. */
+  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  /** Slack: the bot token (xoxb-…) of a single-workspace install. */
+  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'must be a bot token (xoxb-…)').optional(),
+  /** Slack: an app-level token (xapp-…) switches to Socket Mode: no public URL needed. */
+  SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'must be an app-level token (xapp-…)').optional(),
+  /** Slack Web API base URL, e.g. a stand-in; default Slack's. */
+  SLACK_API_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** The web playground at /: no login, acts as anyone. auto: on unless NODE_ENV=production. */
   PLAYGROUND_ENABLED: z.enum(['auto', 'true', 'false']).default('auto'),
   /** Write the demo agencies on start when the database has no tenant yet. auto: for the embedded database only. */
@@ -39,6 +47,12 @@ const EnvSchema = z.object({
   /** extractive: quoted passages, no network. auto: an OpenAI chat model when configured. */
   RAG_ANSWERS: z.enum(['auto', 'extractive', 'openai']).default('auto'),
 }).superRefine((env, ctx) => {
+  if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
+    ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'is required with SLACK_BOT_TOKEN (or set SLACK_APP_TOKEN for Socket Mode)' })
+  }
+  if ((env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN) && !env.SLACK_BOT_TOKEN) {
+    ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'is required to answer in Slack (xoxb-…, OAuth & Permissions)' })
+  }
   const openai = Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL)
   for (const key of ['RAG_EMBEDDINGS', 'RAG_ANSWERS'] as const) {
     if (env[key] === 'openai' && !openai) ctx.addIssue({ code: 'custom', path: [key], message: "is 'openai' but neither OPENAI_API_KEY nor OPENAI_BASE_URL is set" })
@@ -50,6 +64,12 @@ export function timesheetSettings(config: Config): { lockDays: number; undoWindo
 }
 
 export type Config = z.infer<typeof EnvSchema>
+
+/** Slack settings when Slack is configured, else null. */
+export function slackSettings(config: Config) {
+  if (!config.SLACK_BOT_TOKEN) return null
+  return { signingSecret: config.SLACK_SIGNING_SECRET, botToken: config.SLACK_BOT_TOKEN, appToken: config.SLACK_APP_TOKEN, apiUrl: config.SLACK_API_URL }
+}
 
 export const playgroundEnabled = (config: Config) =>
   config.PLAYGROUND_ENABLED === 'auto' ? config.NODE_ENV !== 'production' : config.PLAYGROUND_ENABLED === 'true'

@@ -1,4 +1,5 @@
-import { demoSeedOnStart, loadConfig, playgroundEnabled, timesheetSettings, ConfigError, type Config } from './config.ts'
+import { demoSeedOnStart, loadConfig, playgroundEnabled, slackSettings, timesheetSettings, ConfigError, type Config } from './config.ts'
+import { createSlackBot } from './bots/slack/app.ts'
 import { createEngine, engineOptionsFromConfig, type Engine } from './db/engine.ts'
 import type { Embedder } from './rag/embed.ts'
 import { migrateUp } from './db/migrate.ts'
@@ -29,13 +30,16 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     const seeded = demoSeedOnStart(config) ? await seedIfEmpty(engine, knowledge.embedder, logger) : 'off'
     const router = { db: engine.db, now: () => new Date(), timesheet: timesheetSettings(config), knowledge }
     const playground = playgroundEnabled(config)
-    const server = await startServer(createApp({ engine, logger, router, playground }), { port: config.PORT, host: config.HOST, logger })
+    const slackConfig = slackSettings(config)
+    const slack = slackConfig ? createSlackBot(router, slackConfig, logger) : null
+    const server = await startServer(createApp({ engine, logger, router, playground, adapters: slack ? [slack.routes] : [] }), { port: config.PORT, host: config.HOST, logger })
+    await slack?.start()
     const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${server.port}`
     logger.info({ database: engine.description, url }, 'workroom is running')
     options.banner?.([
       `Workroom is running at ${url}`,
       `  Playground  ${playground ? `${url}/  (acts as any demo person; no login)` : 'off (NODE_ENV=production; PLAYGROUND_ENABLED=true turns it on)'}`,
-      `  Slack       ${url}/slack/events  off (not built yet)`,
+      `  Slack       ${!slack ? 'off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode)' : slack.mode === 'socket' ? 'on, Socket Mode' : `on, ${url}/slack/events`}`,
       `  Teams       ${url}/api/messages  off (not built yet)`,
       `  Database    ${engine.description}${seeded === 'seeded' ? ' (demo agencies written)' : seeded === 'present' ? ' (data already there, not reseeded)' : ''}`,
       `  Knowledge   ${describeProviders(knowledge)}`,
@@ -45,6 +49,7 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
       engine,
       port: server.port,
       stop: async () => {
+        await slack?.stop()
         await server.close()
         await engine.close()
       },

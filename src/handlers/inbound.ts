@@ -19,6 +19,9 @@ export interface Inbound {
     | { kind: 'action'; actionId: string; payload: string }
   /** The platform's delivery id: a retried delivery carries the same one and must not act twice. */
   requestId: string
-  /** An e-mail address the platform has verified for this user, for auto-linking. */
-  verifiedEmail?: string | null
+  /**
+   * An e-mail address the platform has verified for this user, for auto-linking; or how to
+   * fetch it (Slack's users.info), called only when the user is not linked yet.
+   */
+  verifiedEmail?: string | null | (() => Promise<string | null>)
 }

@@ -34,6 +34,9 @@ export type Intent =
   | { kind: 'digest'; text: string }
   | { kind: 'help' }
 
+/** Every slash command the router answers; each platform's manifest registers exactly these. */
+export const COMMANDS = ['timesheet', 'campaign', 'ask', 'digest', 'workroom'] as const
+
 const MENTION = /<@[A-Z0-9]+>|@workroom\b/gi
 
 /** Slash commands map directly; free text by intent: a duration → timesheet, "status of …" → lookup, else a question. */
@@ -70,7 +73,10 @@ const SOURCES: Record<Inbound['platform'], EntrySource> = { slack: 'slack', team
 export async function handleInbound(deps: RouterDeps, inbound: Inbound): Promise<Reply> {
   const id = { platform: inbound.platform, workspaceId: inbound.workspaceId, externalUserId: inbound.externalUserId }
   let actor: LinkedActor | null = await resolveIdentity(deps.db, id)
-  if (!actor && inbound.verifiedEmail) actor = await autoLinkIdentity(deps.db, id, inbound.verifiedEmail)
+  if (!actor && inbound.verifiedEmail) {
+    const email = typeof inbound.verifiedEmail === 'function' ? await inbound.verifiedEmail() : inbound.verifiedEmail
+    if (email) actor = await autoLinkIdentity(deps.db, id, email)
+  }
   if (!actor) {
     return reply("I don't know who you are yet, so I can't do anything for you.", [
       { type: 'text', text: "I don't know who you are yet, so I can't do anything for you." },

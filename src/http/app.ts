@@ -11,14 +11,17 @@ export interface AppDeps {
   /** Handlers' dependencies; with it the playground can be mounted. */
   router?: RouterDeps
   playground?: boolean
+  /** Routes of chat adapters (Slack's /slack/events…), mounted as they are. */
+  adapters?: Array<Hono<any>>
 }
 
 /**
  * The HTTP surface: health, and each chat adapter's routes (the playground now; Slack and Teams
  * in their issues). Testable with app.request() and no server.
  */
-export function createApp({ engine, logger, router, playground }: AppDeps): Hono {
+export function createApp({ engine, logger, router, playground, adapters = [] }: AppDeps): Hono {
   const app = new Hono()
+  for (const routes of adapters) app.route('/', routes)
   if (router && playground) app.route('/', playgroundRoutes(router))
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }))

@@ -1,0 +1,2 @@
+-- Reverts 012.
+DROP TABLE IF EXISTS workroom.slack_deliveries;

@@ -1,0 +1,191 @@
+/**
+ * Workroom as a Slack app: a Bolt App whose HTTPReceiver is mounted on the process's own HTTP
+ * server at /slack/events (Bolt verifies the signing secret and the 5-minute replay window on
+ * every request), or Socket Mode when SLACK_APP_TOKEN is set. Listeners only translate: Slack
+ * payload → Inbound → router → Reply → Block Kit. No SQL here except the delivery ledger.
+ */
+import { App, HTTPReceiver, LogLevel, type Logger as SlackLogger } from '@slack/bolt'
+import type { WebClient } from '@slack/web-api'
+import { Hono } from 'hono'
+import type { HttpBindings } from '@hono/node-server'
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
+import { sql, type Kysely } from 'kysely'
+import type { DB } from '../../db/schema.ts'
+import type { Inbound } from '../../handlers/inbound.ts'
+import type { Reply } from '../../handlers/reply.ts'
+import { COMMANDS, handleInbound, intentOf, type RouterDeps } from '../../handlers/router.ts'
+import type { Logger } from '../../log.ts'
+import { renderBlocks, replyActionId } from './blocks.ts'
+
+export interface SlackSettings {
+  signingSecret: string | undefined
+  botToken: string | undefined
+  /** Socket Mode: no public URL needed (local development). */
+  appToken: string | undefined
+  /** Web API base URL, e.g. a stand-in in tests; Slack's own when unset. */
+  apiUrl: string | undefined
+}
+
+export interface SlackBot {
+  app: App
+  /** Routes to mount on the HTTP server (empty in Socket Mode). */
+  routes: Hono<{ Bindings: HttpBindings }>
+  mode: 'http' | 'socket'
+  start(): Promise<void>
+  stop(): Promise<void>
+}
+
+export function createSlackBot(router: RouterDeps, settings: SlackSettings, logger: Logger): SlackBot {
+  const socket = Boolean(settings.appToken)
+  const receiver = socket ? undefined : new HTTPReceiver({
+    signingSecret: settings.signingSecret!,
+    endpoints: '/slack/events',
+    logger: slackLogger(logger),
+    // Unsigned, wrongly signed and stale requests get 401 from Bolt; keep our logs informative.
+    unhandledRequestTimeoutMillis: 3001,
+  })
+  const app = new App({
+    token: settings.botToken,
+    ...(socket ? { socketMode: true, appToken: settings.appToken } : { receiver }),
+    logger: slackLogger(logger),
+    clientOptions: { ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}) },
+    // auth.test on start is a network call that would fail a start without Slack; errors surface on use.
+    tokenVerificationEnabled: false,
+  })
+  const ledger = new DeliveryLedger(router.db)
+
+  const run = (inbound: Inbound) => handleInbound(router, inbound)
+  const emailOf = (client: WebClient, user: string) => async () => {
+    const info = await client.users.info({ user }).catch(() => null)
+    return (info?.user?.profile?.email as string | undefined) ?? null
+  }
+
+  // Slash commands: ack at once (Slack allows 3 s), answer through response_url.
+  app.command(new RegExp(`^/(${COMMANDS.join('|')})$`), async ({ command, ack, respond, client }) => {
+    const slow = command.command === '/ask'
+    await ack(slow ? { response_type: 'ephemeral', text: ':mag: Looking that up in the knowledge base…' } : undefined)
+    const reply = await run({
+      platform: 'slack', workspaceId: command.team_id, externalUserId: command.user_id, channelId: command.channel_id, threadId: null,
+      requestId: `slash:${command.trigger_id}`, input: { kind: 'command', command: command.command, text: command.text },
+      verifiedEmail: emailOf(client, command.user_id),
+    })
+    await respond({ ...renderBlocks(reply), response_type: reply.visibility, ...(slow ? { replace_original: true } : {}) })
+  })
+
+  // Mentions in channels and direct messages: answered in the thread of the message.
+  const onMessage = async (args: {
+    eventId: string; team: string; user: string; channel: string; ts: string; threadTs: string | undefined; text: string; client: WebClient; inThread: boolean
+  }) => {
+    if (!(await ledger.claim(`event:${args.eventId}`))) return   // a retry of a delivery we already have
+    const { client } = args
+    const threadTs = args.inThread ? (args.threadTs ?? args.ts) : args.threadTs
+    const inbound: Inbound = {
+      platform: 'slack', workspaceId: args.team, externalUserId: args.user, channelId: args.channel, threadId: threadTs ?? null,
+      requestId: `event:${args.eventId}`, input: { kind: 'message', text: args.text }, verifiedEmail: emailOf(client, args.user),
+    }
+    const asking = intentOf({ kind: 'message', text: args.text }).kind === 'ask'
+    const progress = asking
+      ? await client.chat.postMessage({ channel: args.channel, ...(threadTs ? { thread_ts: threadTs } : {}), text: ':mag: Looking that up…' })
+      : null
+    const reply = await run(inbound)
+    await deliver(client, reply, { channel: args.channel, user: args.user, threadTs, replaceTs: progress?.ts })
+  }
+
+  app.event('app_mention', async ({ event, body, client }) => {
+    if (!event.user) return
+    await onMessage({ eventId: body.event_id, team: body.team_id, user: event.user, channel: event.channel, ts: event.ts, threadTs: event.thread_ts, text: event.text, client, inThread: true })
+  })
+  app.message(async ({ message, body, client }) => {
+    // Direct messages only (mentions arrive as app_mention); never bots, edits or joins.
+    if (message.channel_type !== 'im' || message.subtype !== undefined || !('user' in message) || !message.user) return
+    const eventBody = body as { event_id: string; team_id: string }
+    await onMessage({ eventId: eventBody.event_id, team: eventBody.team_id, user: message.user, channel: message.channel, ts: message.ts, threadTs: message.thread_ts, text: message.text ?? '', client, inThread: false })
+  })
+
+  // Buttons: the block action id maps back to the Reply's action id; the payload is the value.
+  app.action(/^(timesheet|campaign|answer)\./, async ({ ack, body, action, respond, client }) => {
+    await ack()
+    if (body.type !== 'block_actions' || action.type !== 'button' || !('action_id' in action)) return
+    const messageTs = body.container?.message_ts ?? body.message?.ts ?? 'none'
+    // A double click is the same (message, button, value): the handlers' request ids make it a no-op.
+    const requestId = `action:${messageTs}:${action.action_id}:${action.value ?? ''}`
+    if (!(await ledger.claim(requestId))) return
+    const reply = await run({
+      platform: 'slack', workspaceId: body.team?.id ?? body.user.team_id ?? '', externalUserId: body.user.id,
+      channelId: body.channel?.id ?? null, threadId: body.message?.thread_ts ?? messageTs, requestId,
+      input: { kind: 'action', actionId: replyActionId(action.action_id), payload: action.value ?? '' },
+      verifiedEmail: emailOf(client, body.user.id),
+    })
+    await respond({ ...renderBlocks(reply), response_type: reply.visibility, replace_original: false })
+  })
+
+  app.error(async (err) => {
+    logger.error({ err }, 'slack listener failed')
+  })
+
+  const routes = new Hono<{ Bindings: HttpBindings }>()
+  if (receiver) {
+    // Bolt reads the raw body itself (the signature covers its exact bytes) and writes the response.
+    routes.post('/slack/events', (c) => {
+      receiver.requestListener(c.env.incoming, c.env.outgoing)
+      return RESPONSE_ALREADY_SENT
+    })
+  }
+  return {
+    app, routes, mode: socket ? 'socket' : 'http',
+    start: async () => {
+      if (socket) await app.start()
+    },
+    stop: async () => {
+      if (socket) await app.stop()
+    },
+  }
+}
+
+/** A reply to a message: ephemeral ones only to the person, others in the thread (replacing the progress note). */
+async function deliver(client: WebClient, reply: Reply, to: { channel: string; user: string; threadTs: string | undefined; replaceTs: string | undefined }) {
+  const { text, blocks } = renderBlocks(reply)
+  const thread = to.threadTs ? { thread_ts: to.threadTs } : {}
+  if (reply.visibility === 'ephemeral') {
+    if (to.replaceTs) await client.chat.delete({ channel: to.channel, ts: to.replaceTs }).catch(() => undefined)
+    await client.chat.postEphemeral({ channel: to.channel, user: to.user, text, blocks, ...thread })
+  } else if (to.replaceTs) {
+    await client.chat.update({ channel: to.channel, ts: to.replaceTs, text, blocks })
+  } else {
+    await client.chat.postMessage({ channel: to.channel, text, blocks, ...thread })
+  }
+}
+
+/**
+ * Deliveries already handled, by Slack's event id (retries carry the same one) or by button
+ * click: a retried event or a double click acts once, across replicas. Platform bookkeeping,
+ * not tenant data, so it is written by the service, outside any actor.
+ */
+class DeliveryLedger {
+  private writes = 0
+  constructor(private readonly db: Kysely<DB>) {}
+
+  async claim(key: string): Promise<boolean> {
+    const { rows } = await sql<{ key: string }>`
+      INSERT INTO workroom.slack_deliveries (delivery_key) VALUES (${key})
+      ON CONFLICT (delivery_key) DO NOTHING RETURNING delivery_key AS key`.execute(this.db)
+    // Slack retries within minutes: a day of keys is plenty. Pruned now and then, not per request.
+    if (++this.writes % 500 === 0) await sql`DELETE FROM workroom.slack_deliveries WHERE received_at < now() - interval '1 day'`.execute(this.db)
+    return rows.length === 1
+  }
+}
+
+/** Bolt's logger interface over pino. */
+function slackLogger(logger: Logger): SlackLogger {
+  const child = logger.child({ component: 'slack' })
+  let level = LogLevel.INFO
+  return {
+    debug: (...msg) => child.debug(msg.join(' ')),
+    info: (...msg) => child.info(msg.join(' ')),
+    warn: (...msg) => child.warn(msg.join(' ')),
+    error: (...msg) => child.error(msg.join(' ')),
+    setLevel: (l) => { level = l },
+    getLevel: () => level,
+    setName: () => undefined,
+  }
+}

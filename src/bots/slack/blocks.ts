@@ -1,0 +1,159 @@
+/**
+ * A Reply as Slack Block Kit. Every piece of document or user text is escaped before it reaches
+ * mrkdwn, so it can never become a mention or a link; the little formatting the handlers write
+ * (*bold*, `code`, "> " quotes) is already mrkdwn and survives escaping (Slack reads "&gt; " at
+ * a line start as a quote, as it stores quotes people type). Slack rejects a message that breaks
+ * a limit, so each one is met here: long text is split into more blocks, labels are shortened
+ * with a visible '…', and a payload that cannot fit throws rather than make a broken button.
+ * https://docs.slack.dev/reference/block-kit/blocks
+ */
+import type { ActionsBlock, Button as SlackButton, ContextBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types'
+import type { Block, Button, Citation, Reply } from '../../handlers/reply.ts'
+
+const MAX_BLOCKS = 50
+const MAX_TEXT = 3000 // section text, context text, notification text
+const MAX_FIELD = 2000
+const MAX_FIELDS = 10 // per section
+const MAX_HEADER = 150
+const MAX_BUTTON_LABEL = 75
+const MAX_BUTTONS = 25 // per actions block
+const MAX_VALUE = 2000
+const MAX_ACTION_ID = 255
+const SNIPPET = 160 // a citation's snippet is a hint, not the passage
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' }
+
+/** Escapes &, < and > for mrkdwn (Slack's only three), so document or user text can never become a mention (<!channel>, <@U…>) or a link. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/[&<>]/g, (c) => ESCAPES[c]!)
+}
+
+/** A Block Kit action_id made unique within its block ("timesheet.choose#2"), and back to the Reply's actionId. */
+export function blockActionId(actionId: string, index: number): string {
+  return `${actionId}#${index}`
+}
+
+export function replyActionId(blockActionId: string): string {
+  return blockActionId.replace(/#\d+$/, '')
+}
+
+/** Shortens to max characters, ending with '…' so the reader sees something was left out. */
+function clip(text: string, max: number): string {
+  if (text.length <= max) return text
+  return `${text.slice(0, cutAt(text, max - 1))}…`
+}
+
+/** Where to cut escaped text at most max long without splitting an entity (&amp;) or a surrogate pair. */
+function cutAt(text: string, max: number): number {
+  let at = max
+  const amp = text.lastIndexOf('&', at - 1)
+  if (amp >= 0 && amp > at - 5 && /^&(amp|lt|gt);/.test(text.slice(amp, amp + 5)) && text.indexOf(';', amp) >= at) at = amp
+  const code = text.charCodeAt(at - 1)
+  if (code >= 0xd800 && code <= 0xdbff) at -= 1
+  return at
+}
+
+/** Escaped mrkdwn in pieces of at most 3,000 characters: whole lines where they fit, hard cuts only inside a longer line. */
+function splitText(text: string, max = MAX_TEXT): string[] {
+  const out: string[] = []
+  let current: string | null = null
+  for (let line of text.split('\n')) {
+    while (line.length > max) {
+      if (current !== null) out.push(current)
+      current = null
+      const at = cutAt(line, max)
+      out.push(line.slice(0, at))
+      line = line.slice(at)
+    }
+    if (current !== null && current.length + 1 + line.length <= max) current += `\n${line}`
+    else {
+      if (current !== null) out.push(current)
+      current = line
+    }
+  }
+  if (current !== null) out.push(current)
+  // Slack refuses an empty section; a blank piece only ever held line breaks.
+  return out.filter((piece) => piece.trim() !== '')
+}
+
+const mrkdwn = (text: string): MrkdwnElement => ({ type: 'mrkdwn', text })
+const sections = (escaped: string): SectionBlock[] => splitText(escaped).map((t) => ({ type: 'section', text: mrkdwn(t) }))
+const context = (escaped: string): ContextBlock => ({ type: 'context', elements: [mrkdwn(clip(escaped, MAX_TEXT))] })
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
+
+/** Link text may not contain '|' (it would end the URL) and Slack has no escape for it; '>' is already &gt;. */
+const linkText = (text: string) => escapeMrkdwn(text).replace(/\|/g, '∣')
+
+/** An http(s) URL as it may sit inside <…|…>: no raw '|', '<' or '>' (URL serialising encodes the last two). */
+function linkUrl(url: string | null): string | null {
+  if (!url || !URL.canParse(url)) return null
+  const parsed = new URL(url)
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return null
+  const href = escapeMrkdwn(parsed.href.replace(/\|/g, '%7C'))
+  return href.length <= 1000 ? href : null // a link longer than its block is better shown as a title
+}
+
+function citationLine(c: Citation): string {
+  const title = clip(c.title.replace(/\s+/g, ' ').trim(), 200)
+  const url = linkUrl(c.url)
+  const source = url ? `<${url}|${linkText(title)}>` : `*${escapeMrkdwn(title)}*`
+  const heading = c.heading ? ` › ${escapeMrkdwn(clip(c.heading.split(' › ').at(-1)!, 100))}` : ''
+  // Italics end at the next '_' or line break, so neither may stay inside the snippet.
+  const snippet = c.snippet.replace(/\s+/g, ' ').replace(/_/g, ' ').trim()
+  return `[${c.n}] ${source}${heading}${snippet ? ` _${escapeMrkdwn(clip(snippet, SNIPPET))}_` : ''}`
+}
+
+function slackButton(b: Button, index: number): SlackButton {
+  const actionId = blockActionId(b.actionId, index)
+  // Slack would reject or cut these, and a cut id or payload routes the click nowhere: a bug, not a limit to meet.
+  if (b.payload.length > MAX_VALUE) throw new Error(`Button ${b.actionId}: payload is ${b.payload.length} characters, Slack allows ${MAX_VALUE}`)
+  if (actionId.length > MAX_ACTION_ID) throw new Error(`Button ${b.actionId}: action id is longer than Slack's ${MAX_ACTION_ID} characters`)
+  return {
+    type: 'button',
+    text: { type: 'plain_text', text: clip(b.label, MAX_BUTTON_LABEL), emoji: true },
+    action_id: actionId,
+    ...(b.payload ? { value: b.payload } : {}),
+    ...(b.style ? { style: b.style } : {}),
+  }
+}
+
+/** Block Kit blocks for a Reply, within Slack's limits, plus the fallback text for notifications. */
+export function renderBlocks(reply: Reply): { text: string; blocks: KnownBlock[] } {
+  let buttonIndex = 0 // across the message, so action ids are unique in it, not just in one block
+  const render = (b: Block): KnownBlock[] => {
+    switch (b.type) {
+      case 'header':
+        return b.text.trim() ? [{ type: 'header', text: { type: 'plain_text', text: clip(b.text, MAX_HEADER), emoji: true } }] : []
+      case 'text':
+        return sections(escapeMrkdwn(b.text))
+      case 'fields':
+        return chunk(b.fields, MAX_FIELDS).map((fields): SectionBlock => ({
+          type: 'section',
+          fields: fields.map((f) => mrkdwn(clip(`*${escapeMrkdwn(f.label)}*\n${escapeMrkdwn(f.value)}`, MAX_FIELD))),
+        }))
+      case 'list':
+        return sections([...(b.title ? [`*${escapeMrkdwn(b.title)}*`] : []), ...b.items.map((i) => `• ${escapeMrkdwn(i)}`)].join('\n'))
+      case 'buttons': {
+        const buttons = b.buttons.filter((btn) => btn.label.trim()).map((btn) => slackButton(btn, buttonIndex++))
+        return chunk(buttons, MAX_BUTTONS).map((elements): ActionsBlock => ({ type: 'actions', elements }))
+      }
+      case 'citations':
+        return sections(b.citations.map(citationLine).join('\n'))
+      case 'context':
+        return b.text.trim() ? [context(escapeMrkdwn(b.text))] : []
+      case 'divider':
+        return [{ type: 'divider' }]
+    }
+  }
+  const all = reply.blocks.flatMap(render)
+  const blocks = all.length <= MAX_BLOCKS ? all : [
+    ...all.slice(0, MAX_BLOCKS - 1),
+    context(`…${all.length - (MAX_BLOCKS - 1)} more blocks not shown; ask in the Workroom playground or narrow the request.`),
+  ]
+  return { text: clip(escapeMrkdwn(reply.summary), MAX_TEXT), blocks }
+}

@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { parse } from 'yaml'
+import { COMMANDS, intentOf } from '../src/handlers/router.ts'
+
+interface Manifest {
+  display_information: { name: string }
+  features: { bot_user: { display_name: string }; slash_commands: Array<{ command: string; url: string; description: string; usage_hint?: string }> }
+  oauth_config: { scopes: { bot: string[] } }
+  settings: { event_subscriptions: { request_url: string; bot_events: string[] }; interactivity: { is_enabled: boolean; request_url: string } }
+}
+
+describe('manifest/slack/manifest.yml', () => {
+  const manifest = parse(readFileSync('manifest/slack/manifest.yml', 'utf8')) as Manifest
+
+  it('registers exactly the slash commands the router answers, each with a usage hint, all to /slack/events', () => {
+    const commands = manifest.features.slash_commands
+    expect(commands.map((c) => c.command).sort()).toEqual(COMMANDS.map((c) => `/${c}`).sort())
+    for (const c of commands) {
+      expect(c.url).toMatch(/^https:\/\/[^/]+\/slack\/events$/)
+      expect(c.description.length).toBeLessThanOrEqual(100)
+      expect(c.usage_hint).toBeTruthy()
+      // Every registered command reaches its handler (only /workroom is help by design).
+      const intent = intentOf({ kind: 'command', command: c.command, text: 'something' })
+      expect(intent.kind).toBe(c.command === '/workroom' ? 'help' : c.command.slice(1))
+    }
+  })
+
+  it('subscribes to mentions and direct messages and turns interactivity on, at the same endpoint', () => {
+    expect(manifest.settings.event_subscriptions.bot_events.sort()).toEqual(['app_mention', 'message.im'])
+    expect(manifest.settings.event_subscriptions.request_url).toMatch(/\/slack\/events$/)
+    expect(manifest.settings.interactivity).toMatchObject({ is_enabled: true })
+    expect(manifest.settings.interactivity.request_url).toBe(manifest.settings.event_subscriptions.request_url)
+  })
+
+  it('asks for the minimum scopes and nothing more', () => {
+    expect(manifest.oauth_config.scopes.bot.sort()).toEqual(['app_mentions:read', 'chat:write', 'commands', 'im:history', 'users:read', 'users:read.email'])
+    expect(manifest.features.bot_user.display_name).toBe('Workroom')
+  })
+})

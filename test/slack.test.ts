@@ -1,0 +1,162 @@
+/**
+ * Slack end to end: the real server with the Bolt app mounted, requests signed as Slack signs
+ * them, and Bolt's WebClient talking to a Slack Web API stand-in on 127.0.0.1.
+ */
+import { createHmac } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createSlackBot } from '../src/bots/slack/app.ts'
+import type { Engine } from '../src/db/engine.ts'
+import { createApp } from '../src/http/app.ts'
+import { startServer, type RunningServer } from '../src/http/server.ts'
+import { createLogger } from '../src/log.ts'
+import { seed } from '../seeds/index.ts'
+import { pglite } from './support/engines.ts'
+import { startSlackStandin, type SlackStandin } from './support/slack-standin.ts'
+
+const SECRET = 'test-signing-secret'
+const TEAM = 'T0TEST'
+
+describe('Slack app over HTTP (signed requests, Web API stand-in)', () => {
+  let engine: Engine
+  let server: RunningServer
+  let slack: SlackStandin
+  let url: string
+  let seq = 0
+
+  const sign = (body: string, timestamp = Math.floor(Date.now() / 1000)) => ({
+    'x-slack-request-timestamp': String(timestamp),
+    'x-slack-signature': `v0=${createHmac('sha256', SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`,
+  })
+  const post = (body: string, contentType: string, headers: Record<string, string> = sign(body)) =>
+    fetch(`${url}/slack/events`, { method: 'POST', headers: { 'content-type': contentType, ...headers }, body })
+  const command = (user: string, name: string, text: string, extra: Record<string, string> = {}) => {
+    const id = `c${++seq}`
+    const body = new URLSearchParams({
+      token: 'legacy', team_id: TEAM, team_domain: 'test', channel_id: 'C0GENERAL', channel_name: 'general', user_id: user, user_name: user,
+      command: name, text, api_app_id: 'A0APP', trigger_id: `trigger.${id}`, response_url: slack.responseUrl(id), ...extra,
+    }).toString()
+    return { id, body }
+  }
+  const responsesTo = (id: string) => slack.responses.filter((r) => r.path.endsWith(`/${id}`))
+  const entries = () => engine.db.selectFrom('agency.timesheet_entries').select(['id', 'hours', 'external_ref', 'source']).where('source', '=', 'slack').execute()
+  const textOf = (body: { text?: string; blocks?: unknown }) => `${body.text ?? ''}\n${JSON.stringify(body.blocks ?? [])}`
+
+  beforeAll(async () => {
+    slack = await startSlackStandin()
+    slack.users.set('U0LUCY', { email: 'lucy.fernandes@northwind.example', name: 'lucy' })
+    slack.users.set('U0MAYA', { email: 'maya.chen@northwind.example', name: 'maya' })
+    slack.users.set('U0SOFIA', { email: 'sofia.alvarez@northwind.example', name: 'sofia' })
+    engine = await pglite.migrated()
+    await seed(engine, { scale: 'demo', progress: false })
+    const logger = createLogger('silent')
+    const router = { db: engine.db, now: () => new Date() }
+    const bot = createSlackBot(router, { signingSecret: SECRET, botToken: 'xoxb-test', appToken: undefined, apiUrl: slack.apiUrl }, logger)
+    server = await startServer(createApp({ engine, logger, router, adapters: [bot.routes] }), { port: 0, host: '127.0.0.1', logger })
+    url = `http://127.0.0.1:${server.port}`
+  }, 60_000)
+  afterAll(async () => {
+    await server?.close()
+    await engine?.close()
+    await slack?.close()
+  })
+
+  it('/timesheet acks at once, links the person by their Slack e-mail, and writes one entry', async () => {
+    const before = (await entries()).length
+    const { id, body } = command('U0LUCY', '/timesheet', '3h Aurora Air Spring Launch')
+    const responses = slack.responses.length
+    const started = performance.now()
+    const res = await post(body, 'application/x-www-form-urlencoded')
+    const ackMs = performance.now() - started
+    expect(res.status).toBe(200)
+    expect(ackMs).toBeLessThan(3000)
+    const answer = (await slack.waitForResponses(responses + 1)).at(-1)
+    expect(answer!.path).toBe(`/response/${id}`)
+    expect(answer!.body.response_type).toBe('ephemeral')
+    expect(textOf(answer!.body)).toMatch(/Logged 3h to Aurora Air Spring Launch/)
+    expect((await slack.waitFor('users.info', 1)).at(-1)!.args.user).toBe('U0LUCY')
+    const after = await entries()
+    expect(after.length).toBe(before + 1)
+    expect(after.filter((e) => e.external_ref === `slash:trigger.${id}`)).toHaveLength(1)
+  })
+
+  it('rejects unsigned, wrongly signed and stale requests, and writes nothing', async () => {
+    const before = (await entries()).length
+    const responses = slack.responses.length
+    const { body } = command('U0LUCY', '/timesheet', '1h Aurora Air Spring Launch')
+    expect((await post(body, 'application/x-www-form-urlencoded', {})).status).toBe(401)
+    expect((await post(body, 'application/x-www-form-urlencoded', { ...sign(body), 'x-slack-signature': `v0=${'0'.repeat(64)}` })).status).toBe(401)
+    expect((await post(body, 'application/x-www-form-urlencoded', sign(body, Math.floor(Date.now() / 1000) - 6 * 60))).status).toBe(401)
+    // Signed for another body: a replayed signature on a tampered request.
+    const tampered = body.replace('1h', '9h')
+    expect((await post(tampered, 'application/x-www-form-urlencoded', sign(body))).status).toBe(401)
+    await new Promise((r) => setTimeout(r, 300))
+    expect((await entries()).length).toBe(before)
+    expect(slack.responses.length).toBe(responses)
+  })
+
+  it('answers a mention in its thread with citations, replacing the progress note; a retried event is answered once', async () => {
+    const ts = '1700000100.000100'
+    const envelope = JSON.stringify({
+      token: 'legacy', team_id: TEAM, api_app_id: 'A0APP', type: 'event_callback', event_id: 'Ev0MENTION1', event_time: 1700000100,
+      event: { type: 'app_mention', user: 'U0SOFIA', text: '<@U0BOT> How many quotes do I need for a purchase order over 10k?', ts, channel: 'C0GENERAL', event_ts: ts },
+    })
+    const posted = (await slack.waitFor('chat.postMessage', 0)).length
+    const res = await post(envelope, 'application/json')
+    expect(res.status).toBe(200)
+    const progress = (await slack.waitFor('chat.postMessage', posted + 1)).at(-1)!
+    expect(progress.args).toMatchObject({ channel: 'C0GENERAL', thread_ts: ts })
+    const [update] = (await slack.waitFor('chat.update', 1)).slice(-1)
+    expect(textOf(update!.args)).toMatch(/three competitive quotes/)
+    expect(textOf(update!.args)).toMatch(/Vendor Portal Tips/)
+    expect(update!.args.channel).toBe('C0GENERAL')
+
+    // Slack thought we were slow and delivers it again.
+    const retry = await post(envelope, 'application/json', { ...sign(envelope), 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' })
+    expect(retry.status).toBe(200)
+    await new Promise((r) => setTimeout(r, 500))
+    expect(slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.thread_ts === ts)).toHaveLength(1)
+    expect(slack.calls.filter((c) => c.method === 'chat.update')).toHaveLength(1)
+  })
+
+  it('resolves an ambiguous campaign with a button click; a double click logs once', async () => {
+    // Two Fizzwell campaigns are live, and leadership sees both.
+    const { id, body } = command('U0MAYA', '/timesheet', '1h fizzwell')
+    const asked = slack.responses.length
+    await post(body, 'application/x-www-form-urlencoded')
+    await slack.waitForResponses(asked + 1)
+    const choose = responsesTo(id).at(-1)!.body
+    expect(textOf(choose)).toMatch(/fits more than one campaign/)
+    const actions = (choose.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string; text: { text: string } }> }>)
+      .filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? [])
+    const button = actions.find((a) => /Fizzwell Zero Sugar Challenge/.test(a.text.text))!
+    expect(button).toBeDefined()
+    const before = (await entries()).length
+    const click = () => {
+      const payload = JSON.stringify({
+        type: 'block_actions', team: { id: TEAM, domain: 'test' }, user: { id: 'U0MAYA', team_id: TEAM }, api_app_id: 'A0APP',
+        container: { type: 'message', message_ts: '1700000200.000100', channel_id: 'C0GENERAL', is_ephemeral: true },
+        channel: { id: 'C0GENERAL', name: 'general' }, trigger_id: `trigger.click.${++seq}`, response_url: slack.responseUrl(`${id}-click`),
+        actions: [{ type: 'button', action_id: button.action_id, block_id: 'b1', value: button.value, text: button.text, action_ts: String(Date.now() / 1000) }],
+      })
+      return post(new URLSearchParams({ payload }).toString(), 'application/x-www-form-urlencoded')
+    }
+    const responses = slack.responses.length
+    expect((await click()).status).toBe(200)
+    expect((await click()).status).toBe(200)
+    const logged = (await slack.waitForResponses(responses + 1)).at(-1)
+    expect(textOf(logged!.body)).toMatch(/Logged 1h to Fizzwell Zero Sugar Challenge/)
+    await new Promise((r) => setTimeout(r, 500))
+    expect((await entries()).length).toBe(before + 1)
+    expect(responsesTo(`${id}-click`)).toHaveLength(1)
+  })
+
+  it('tells an unknown Slack user how to get linked, and writes nothing', async () => {
+    const before = (await entries()).length
+    const { id, body } = command('U0NOBODY', '/timesheet', '1h Aurora Air Spring Launch')
+    const responses = slack.responses.length
+    await post(body, 'application/x-www-form-urlencoded')
+    await slack.waitForResponses(responses + 1)
+    expect(textOf(responsesTo(id).at(-1)!.body)).toMatch(/I don't know who you are yet[\s\S]*workroom link --platform slack --workspace T0TEST --user U0NOBODY/)
+    expect((await entries()).length).toBe(before)
+  })
+})
