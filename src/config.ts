@@ -36,6 +36,11 @@ const EnvSchema = z.object({
   SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'must be a bot token (xoxb-…)').optional(),
   /** Slack: an app-level token (xapp-…) switches to Socket Mode: no public URL needed. */
   SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'must be an app-level token (xapp-…)').optional(),
+  /** Slack OAuth (multi-workspace: any workspace installs at /slack/install). Instead of SLACK_BOT_TOKEN. */
+  SLACK_CLIENT_ID: z.string().min(1).optional(),
+  SLACK_CLIENT_SECRET: z.string().min(1).optional(),
+  /** Signs the OAuth state parameter; any long random string. */
+  SLACK_STATE_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Slack Web API base URL, e.g. a stand-in; default Slack's. */
   SLACK_API_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** The web playground at /: no login, acts as anyone. auto: on unless NODE_ENV=production. */
@@ -47,12 +52,19 @@ const EnvSchema = z.object({
   /** extractive: quoted passages, no network. auto: an OpenAI chat model when configured. */
   RAG_ANSWERS: z.enum(['auto', 'extractive', 'openai']).default('auto'),
 }).superRefine((env, ctx) => {
-  if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
-    ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'is required with SLACK_BOT_TOKEN (or set SLACK_APP_TOKEN for Socket Mode)' })
+  const oauth = [env.SLACK_CLIENT_ID, env.SLACK_CLIENT_SECRET, env.SLACK_STATE_SECRET]
+  const issue = (key: string, message: string) => ctx.addIssue({ code: 'custom', path: [key], message })
+  if (oauth.some(Boolean) && !oauth.every(Boolean)) {
+    for (const [i, key] of ['SLACK_CLIENT_ID', 'SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET'].entries()) if (!oauth[i]) issue(key, 'is required for Slack OAuth (multi-workspace) along with the other two')
   }
-  if ((env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN) && !env.SLACK_BOT_TOKEN) {
-    ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'is required to answer in Slack (xoxb-…, OAuth & Permissions)' })
+  if (env.SLACK_BOT_TOKEN && env.SLACK_CLIENT_ID) issue('SLACK_BOT_TOKEN', 'and SLACK_CLIENT_ID are exclusive: one workspace with a bot token, or OAuth for many')
+  if ((env.SLACK_BOT_TOKEN || env.SLACK_CLIENT_ID) && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
+    issue('SLACK_SIGNING_SECRET', 'is required to verify requests from Slack (or set SLACK_APP_TOKEN for Socket Mode)')
   }
+  if ((env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN) && !env.SLACK_BOT_TOKEN && !env.SLACK_CLIENT_ID) {
+    issue('SLACK_BOT_TOKEN', 'is required to answer in Slack (xoxb-…, OAuth & Permissions), or SLACK_CLIENT_ID/SECRET/STATE_SECRET for OAuth')
+  }
+  if (env.SLACK_APP_TOKEN && env.SLACK_CLIENT_ID) issue('SLACK_APP_TOKEN', 'Socket Mode is for one workspace: use SLACK_BOT_TOKEN with it')
   const openai = Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL)
   for (const key of ['RAG_EMBEDDINGS', 'RAG_ANSWERS'] as const) {
     if (env[key] === 'openai' && !openai) ctx.addIssue({ code: 'custom', path: [key], message: "is 'openai' but neither OPENAI_API_KEY nor OPENAI_BASE_URL is set" })
@@ -67,8 +79,11 @@ export type Config = z.infer<typeof EnvSchema>
 
 /** Slack settings when Slack is configured, else null. */
 export function slackSettings(config: Config) {
-  if (!config.SLACK_BOT_TOKEN) return null
-  return { signingSecret: config.SLACK_SIGNING_SECRET, botToken: config.SLACK_BOT_TOKEN, appToken: config.SLACK_APP_TOKEN, apiUrl: config.SLACK_API_URL }
+  if (!config.SLACK_BOT_TOKEN && !config.SLACK_CLIENT_ID) return null
+  return {
+    signingSecret: config.SLACK_SIGNING_SECRET, botToken: config.SLACK_BOT_TOKEN, appToken: config.SLACK_APP_TOKEN, apiUrl: config.SLACK_API_URL,
+    oauth: config.SLACK_CLIENT_ID ? { clientId: config.SLACK_CLIENT_ID, clientSecret: config.SLACK_CLIENT_SECRET!, stateSecret: config.SLACK_STATE_SECRET! } : undefined,
+  }
 }
 
 export const playgroundEnabled = (config: Config) =>

@@ -39,7 +39,7 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     options.banner?.([
       `Workroom is running at ${url}`,
       `  Playground  ${playground ? `${url}/  (acts as any demo person; no login)` : 'off (NODE_ENV=production; PLAYGROUND_ENABLED=true turns it on)'}`,
-      `  Slack       ${!slack ? 'off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode)' : slack.mode === 'socket' ? 'on, Socket Mode' : `on, ${url}/slack/events`}`,
+      `  Slack       ${!slack ? 'off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode)' : slack.mode === 'socket' ? 'on, Socket Mode' : `on, ${url}/slack/events${slackConfig?.oauth ? ` (install: ${url}/slack/install)` : ''}`}`,
       `  Teams       ${url}/api/messages  off (not built yet)`,
       `  Database    ${engine.description}${seeded === 'seeded' ? ' (demo agencies written)' : seeded === 'present' ? ' (data already there, not reseeded)' : ''}`,
       `  Knowledge   ${describeProviders(knowledge)}`,

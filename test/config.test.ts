@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig, timesheetSettings } from '../src/config.ts'
+import { ConfigError, loadConfig, playgroundEnabled, ragProviders, slackSettings, timesheetSettings } from '../src/config.ts'
 import { engineOptionsFromConfig } from '../src/db/engine.ts'
 
 describe('configuration', () => {
@@ -34,5 +34,41 @@ describe('configuration', () => {
     expect(message).toMatch(/DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/)
     expect(message).toMatch(/LOG_LEVEL/)
     expect((error as ConfigError).problems).toHaveLength(3)
+  })
+
+  const problems = (env: Record<string, string>) => {
+    try {
+      loadConfig(env)
+    } catch (err) {
+      if (err instanceof ConfigError) return err.problems
+      throw err
+    }
+    return []
+  }
+
+  it('switches Slack on only when fully configured, and says exactly what a half configuration lacks', () => {
+    expect(slackSettings(loadConfig({}))).toBeNull()
+    expect(slackSettings(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' }))).toMatchObject({ botToken: 'xoxb-1', signingSecret: 's', oauth: undefined })
+    expect(slackSettings(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' }))).toMatchObject({ appToken: 'xapp-1' })
+    expect(problems({ SLACK_BOT_TOKEN: 'xoxb-1' })).toEqual(['SLACK_SIGNING_SECRET: is required to verify requests from Slack (or set SLACK_APP_TOKEN for Socket Mode)'])
+    expect(problems({ SLACK_SIGNING_SECRET: 's' })).toEqual([expect.stringMatching(/^SLACK_BOT_TOKEN: is required to answer in Slack/)])
+    expect(problems({ SLACK_BOT_TOKEN: 'xoxp-user-token', SLACK_SIGNING_SECRET: 's' })).toEqual(['SLACK_BOT_TOKEN: must be a bot token (xoxb-…)'])
+    expect(problems({ SLACK_CLIENT_ID: '1.2', SLACK_SIGNING_SECRET: 's' })).toEqual([
+      'SLACK_CLIENT_SECRET: is required for Slack OAuth (multi-workspace) along with the other two',
+      'SLACK_STATE_SECRET: is required for Slack OAuth (multi-workspace) along with the other two',
+    ])
+    const oauth = { SLACK_CLIENT_ID: '1.2', SLACK_CLIENT_SECRET: 'c', SLACK_STATE_SECRET: 'a-long-enough-secret', SLACK_SIGNING_SECRET: 's' }
+    expect(slackSettings(loadConfig(oauth))?.oauth).toEqual({ clientId: '1.2', clientSecret: 'c', stateSecret: 'a-long-enough-secret' })
+    expect(problems({ ...oauth, SLACK_BOT_TOKEN: 'xoxb-1' })).toEqual([expect.stringMatching(/^SLACK_BOT_TOKEN: and SLACK_CLIENT_ID are exclusive/)])
+  })
+
+  it('picks the knowledge providers and the playground from the environment', () => {
+    expect(ragProviders(loadConfig({}))).toEqual({ embeddings: 'offline', answers: 'extractive' })
+    expect(ragProviders(loadConfig({ OPENAI_API_KEY: 'sk-x' }))).toEqual({ embeddings: 'openai', answers: 'openai' })
+    expect(ragProviders(loadConfig({ OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1', RAG_EMBEDDINGS: 'offline' }))).toEqual({ embeddings: 'offline', answers: 'openai' })
+    expect(problems({ RAG_ANSWERS: 'openai' })).toEqual(["RAG_ANSWERS: is 'openai' but neither OPENAI_API_KEY nor OPENAI_BASE_URL is set"])
+    expect(playgroundEnabled(loadConfig({}))).toBe(true)
+    expect(playgroundEnabled(loadConfig({ NODE_ENV: 'production' }))).toBe(false)
+    expect(playgroundEnabled(loadConfig({ NODE_ENV: 'production', PLAYGROUND_ENABLED: 'true' }))).toBe(true)
   })
 })

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
+import { BOT_SCOPES } from '../src/bots/slack/app.ts'
 import { COMMANDS, intentOf } from '../src/handlers/router.ts'
 
 interface Manifest {
@@ -35,6 +36,8 @@ describe('manifest/slack/manifest.yml', () => {
 
   it('asks for the minimum scopes and nothing more', () => {
     expect(manifest.oauth_config.scopes.bot.sort()).toEqual(['app_mentions:read', 'chat:write', 'commands', 'im:history', 'users:read', 'users:read.email'])
+    // The OAuth install asks for the same.
+    expect([...BOT_SCOPES].sort()).toEqual(manifest.oauth_config.scopes.bot.sort())
     expect(manifest.features.bot_user.display_name).toBe('Workroom')
   })
 })

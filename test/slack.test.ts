@@ -160,3 +160,87 @@ describe('Slack app over HTTP (signed requests, Web API stand-in)', () => {
     expect((await entries()).length).toBe(before)
   })
 })
+
+describe('Slack app over OAuth: a second workspace installs without a redeploy', () => {
+  let engine: Engine
+  let server: RunningServer
+  let slack: SlackStandin
+  let url: string
+
+  beforeAll(async () => {
+    slack = await startSlackStandin()
+    slack.users.set('U0MAYA2', { email: 'maya.chen@northwind.example' })
+    engine = await pglite.migrated()
+    await seed(engine, { scale: 'demo', progress: false })
+    const logger = createLogger('silent')
+    const router = { db: engine.db, now: () => new Date() }
+    const bot = createSlackBot(router, {
+      signingSecret: SECRET, botToken: undefined, appToken: undefined, apiUrl: slack.apiUrl,
+      oauth: { clientId: '111.222', clientSecret: 'client-secret', stateSecret: 'state-secret-of-some-length' },
+    }, logger)
+    server = await startServer(createApp({ engine, logger, router, adapters: [bot.routes] }), { port: 0, host: '127.0.0.1', logger })
+    url = `http://127.0.0.1:${server.port}`
+  }, 60_000)
+  afterAll(async () => {
+    await server?.close()
+    await engine?.close()
+    await slack?.close()
+  })
+
+  const signed = (body: string) => {
+    const timestamp = Math.floor(Date.now() / 1000)
+    return {
+      'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': `v0=${createHmac('sha256', SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`,
+    }
+  }
+  const slash = (team: string, user: string, id: string) => new URLSearchParams({
+    team_id: team, channel_id: 'C0X', user_id: user, command: '/timesheet', text: '', trigger_id: `t.${id}`, response_url: slack.responseUrl(id),
+  }).toString()
+
+  it('installs through /slack/install and /slack/oauth_redirect, stores the installation, and answers that workspace with its own token', async () => {
+    const install = await fetch(`${url}/slack/install`, { redirect: 'manual' })
+    expect(install.status).toBe(302)
+    const authorize = new URL(install.headers.get('location')!)
+    expect(authorize.searchParams.get('client_id')).toBe('111.222')
+    expect(authorize.searchParams.get('scope')!.split(',').sort()).toEqual(['app_mentions:read', 'chat:write', 'commands', 'im:history', 'users:read', 'users:read.email'])
+    const state = authorize.searchParams.get('state')!
+    const cookie = install.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')
+
+    slack.script('oauth.v2.access', { kind: 'json', body: {
+      ok: true, app_id: 'A0APP', authed_user: { id: 'U0ADMIN' }, scope: 'commands,chat:write', token_type: 'bot',
+      access_token: 'xoxb-second-workspace', bot_user_id: 'U0BOT2', team: { id: 'T0SECOND', name: 'Second Workspace' }, enterprise: null, is_enterprise_install: false,
+    } })
+    const callback = await fetch(`${url}/slack/oauth_redirect?code=the-code&state=${encodeURIComponent(state)}`, { headers: { cookie } })
+    expect(callback.status).toBe(200)
+    const exchange = slack.calls.find((c) => c.method === 'oauth.v2.access')!
+    expect(exchange.args).toMatchObject({ code: 'the-code', client_id: '111.222' })
+    const stored = await engine.db.selectFrom('workroom.slack_installations').select(['install_key', 'installation']).execute()
+    expect(stored.map((r) => r.install_key)).toEqual(['T:T0SECOND'])
+    expect((stored[0]!.installation as { bot: { token: string } }).bot.token).toBe('xoxb-second-workspace')
+
+    const responses = slack.responses.length
+    const body = slash('T0SECOND', 'U0MAYA2', 'oauth1')
+    expect((await fetch(`${url}/slack/events`, { method: 'POST', headers: signed(body), body })).status).toBe(200)
+    const answer = (await slack.waitForResponses(responses + 1)).at(-1)!
+    expect(JSON.stringify(answer.body)).toMatch(/Your week of/)
+    expect(slack.calls.filter((c) => c.method === 'users.info').at(-1)!.token).toBe('xoxb-second-workspace')
+  })
+
+  it('refuses an install callback with a forged state, and ignores a workspace that never installed', async () => {
+    const forged = await fetch(`${url}/slack/oauth_redirect?code=x&state=forged`)
+    expect(forged.status).toBe(400)
+    const installs = await engine.db.selectFrom('workroom.slack_installations').selectAll().execute()
+    const responses = slack.responses.length
+    const body = slash('T0NEVER', 'U0MAYA2', 'never1')
+    const res = await fetch(`${url}/slack/events`, { method: 'POST', headers: signed(body), body })
+    // Bolt acknowledges (so Slack stops retrying) and runs no listener: no answer, no API call, nothing written.
+    expect(res.status).toBe(200)
+    expect(await res.text()).toBe('')
+    const calls = slack.calls.length
+    await new Promise((r) => setTimeout(r, 300))
+    expect(slack.responses.length).toBe(responses)
+    expect(slack.calls.length).toBe(calls)
+    expect(await engine.db.selectFrom('workroom.slack_installations').selectAll().execute()).toEqual(installs)
+  })
+})

@@ -403,6 +403,20 @@ export interface PeopleTable {
   updated_at: Timestamp
 }
 
+/** Migration 012: Slack deliveries already acted on (retries, double clicks). */
+export interface SlackDeliveriesTable {
+  delivery_key: string
+  received_at: Timestamp
+}
+/** Migration 012: OAuth installations (Bolt's Installation object; holds bot tokens). */
+export interface SlackInstallationsTable {
+  install_key: string
+  team_id: string | null
+  enterprise_id: string | null
+  installation: Json
+  installed_at: Timestamp
+  updated_at: Timestamp
+}
 export interface ChatIdentitiesTable {
   id: Generated<string>
   tenant_id: string
@@ -439,6 +453,8 @@ export interface DB {
   'workroom.tenants': TenantsTable
   'workroom.people': PeopleTable
   'workroom.chat_identities': ChatIdentitiesTable
+  'workroom.slack_deliveries': SlackDeliveriesTable
+  'workroom.slack_installations': SlackInstallationsTable
 }
 
 /** The spec's tables, in migration order; the catalog tests check the database against this. */

@@ -22,6 +22,7 @@ export type SlackScript =
   | { kind: 'rate_limited'; retryAfterSeconds: number }
   | { kind: 'error'; error: string }
   | { kind: 'status'; status: number }
+  | { kind: 'json'; body: Record<string, unknown> }        // exactly this body, HTTP 200 (e.g. oauth.v2.access)
 export interface SlackStandin {
   apiUrl: string
   calls: SlackCall[]
@@ -94,6 +95,7 @@ export async function startSlackStandin(): Promise<SlackStandin> {
       case 'rate_limited': return sendJson(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(next.retryAfterSeconds) })
       case 'error': return sendJson(res, 200, { ok: false, error: next.error })
       case 'status': return sendJson(res, next.status, { ok: false, error: `status_${next.status}` })
+      case 'json': return sendJson(res, 200, next.body)
     }
   }
 

@@ -16,15 +16,21 @@ import type { Reply } from '../../handlers/reply.ts'
 import { COMMANDS, handleInbound, intentOf, type RouterDeps } from '../../handlers/router.ts'
 import type { Logger } from '../../log.ts'
 import { renderBlocks, replyActionId } from './blocks.ts'
+import { pgInstallationStore } from './installations.ts'
 
 export interface SlackSettings {
   signingSecret: string | undefined
+  /** Single workspace. Without it, OAuth (below) installs the app in any number of workspaces. */
   botToken: string | undefined
+  oauth?: { clientId: string; clientSecret: string; stateSecret: string } | undefined
   /** Socket Mode: no public URL needed (local development). */
   appToken: string | undefined
   /** Web API base URL, e.g. a stand-in in tests; Slack's own when unset. */
   apiUrl: string | undefined
 }
+
+/** What manifest/slack/manifest.yml asks for; OAuth requests the same. */
+export const BOT_SCOPES = ['app_mentions:read', 'chat:write', 'commands', 'im:history', 'users:read', 'users:read.email']
 
 export interface SlackBot {
   app: App
@@ -37,16 +43,21 @@ export interface SlackBot {
 
 export function createSlackBot(router: RouterDeps, settings: SlackSettings, logger: Logger): SlackBot {
   const socket = Boolean(settings.appToken)
+  const oauth = settings.botToken ? undefined : settings.oauth && {
+    ...settings.oauth,
+    scopes: BOT_SCOPES,
+    installationStore: pgInstallationStore(router.db),
+    installerOptions: { installPath: '/slack/install', redirectUriPath: '/slack/oauth_redirect', directInstall: true, clientOptions: { ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}) } },
+  }
   const receiver = socket ? undefined : new HTTPReceiver({
     signingSecret: settings.signingSecret!,
     endpoints: '/slack/events',
     logger: slackLogger(logger),
-    // Unsigned, wrongly signed and stale requests get 401 from Bolt; keep our logs informative.
-    unhandledRequestTimeoutMillis: 3001,
+    ...oauth,
   })
   const app = new App({
-    token: settings.botToken,
-    ...(socket ? { socketMode: true, appToken: settings.appToken } : { receiver }),
+    ...(settings.botToken ? { token: settings.botToken } : {}),
+    ...(socket ? { socketMode: true, appToken: settings.appToken, ...oauth } : { receiver }),
     logger: slackLogger(logger),
     clientOptions: { ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}) },
     // auth.test on start is a network call that would fail a start without Slack; errors surface on use.
@@ -126,10 +137,12 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
   const routes = new Hono<{ Bindings: HttpBindings }>()
   if (receiver) {
     // Bolt reads the raw body itself (the signature covers its exact bytes) and writes the response.
-    routes.post('/slack/events', (c) => {
+    const bolt = (c: { env: HttpBindings }) => {
       receiver.requestListener(c.env.incoming, c.env.outgoing)
       return RESPONSE_ALREADY_SENT
-    })
+    }
+    routes.post('/slack/events', bolt)
+    if (oauth) routes.get('/slack/install', bolt).get('/slack/oauth_redirect', bolt)
   }
   return {
     app, routes, mode: socket ? 'socket' : 'http',
