@@ -329,7 +329,7 @@ function makeQueries(centres: number[][], count: number): Query[] {
  * index and building it once is much faster. The index is rebuilt from its own catalog
  * definition, so it is exactly what migration 005 created.
  */
-async function growChunks(engine: Engine, from: number, to: number, phase: <T>(chunks: number | null, name: string, fn: () => Promise<T>) => Promise<T>) {
+export async function growChunks(engine: Engine, from: number, to: number, phase: <T>(chunks: number | null, name: string, fn: () => Promise<T>) => Promise<T>) {
   const { db } = engine
   const tenant = await db.selectFrom('workroom.tenants').select('id').where('slug', '=', benchCatalog().slug).executeTakeFirstOrThrow()
   const centres = await clusterCentres(db)

@@ -118,6 +118,24 @@ describe('Slack app over HTTP (signed requests, Web API stand-in)', () => {
     expect(slack.calls.filter((c) => c.method === 'chat.update')).toHaveLength(1)
   })
 
+  it('waits out a 429 from chat.update and delivers the answer once', async () => {
+    const ts = '1700000300.000100'
+    const envelope = JSON.stringify({
+      team_id: TEAM, api_app_id: 'A0APP', type: 'event_callback', event_id: 'Ev0MENTION429', event_time: 1700000300,
+      event: { type: 'app_mention', user: 'U0SOFIA', text: '<@U0BOT> Who has to approve a PO over 10k?', ts, channel: 'C0GENERAL', event_ts: ts },
+    })
+    slack.script('chat.update', { kind: 'rate_limited', retryAfterSeconds: 1 })
+    const updates = slack.calls.filter((c) => c.method === 'chat.update').length
+    expect((await post(envelope, 'application/json')).status).toBe(200)
+    const calls = await slack.waitFor('chat.update', updates + 2, 8000)
+    const mine = calls.slice(updates)
+    expect(mine[1]!.at - mine[0]!.at).toBeGreaterThanOrEqual(900)
+    expect(textOf(mine[1]!.args)).toMatch(/Vendor Portal Tips/)
+    await new Promise((r) => setTimeout(r, 300))
+    expect(slack.calls.filter((c) => c.method === 'chat.update').length).toBe(updates + 2)
+    expect(slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.thread_ts === ts)).toHaveLength(1)
+  })
+
   it('resolves an ambiguous campaign with a button click; a double click logs once', async () => {
     // Two Fizzwell campaigns are live, and leadership sees both.
     const { id, body } = command('U0MAYA', '/timesheet', '1h fizzwell')
