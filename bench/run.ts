@@ -6,12 +6,14 @@ import { Command } from 'commander'
 import { benchMigrations } from './migrations.ts'
 import { benchRag } from './rag.ts'
 import { benchSeed } from './seed.ts'
+import { benchSlack } from './slack.ts'
 import { benchTimesheet } from './timesheet.ts'
 
 const BENCHES: Record<string, (args: { runs?: number }) => Promise<void>> = {
   migrations: benchMigrations,
   rag: benchRag,
   seed: benchSeed,
+  slack: benchSlack,
   timesheet: benchTimesheet,
 }
 

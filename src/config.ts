@@ -77,6 +77,9 @@ export function timesheetSettings(config: Config): { lockDays: number; undoWindo
 
 export type Config = z.infer<typeof EnvSchema>
 
+/** Every variable Workroom reads: README's table and .env.example document each one. */
+export const CONFIG_KEYS = Object.keys(EnvSchema.shape) as Array<keyof Config>
+
 /** Slack settings when Slack is configured, else null. */
 export function slackSettings(config: Config) {
   if (!config.SLACK_BOT_TOKEN && !config.SLACK_CLIENT_ID) return null

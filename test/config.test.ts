@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig, playgroundEnabled, ragProviders, slackSettings, timesheetSettings } from '../src/config.ts'
+import { CONFIG_KEYS, ConfigError, loadConfig, playgroundEnabled, ragProviders, slackSettings, timesheetSettings } from '../src/config.ts'
 import { engineOptionsFromConfig } from '../src/db/engine.ts'
 
 describe('configuration', () => {
@@ -70,5 +71,13 @@ describe('configuration', () => {
     expect(playgroundEnabled(loadConfig({}))).toBe(true)
     expect(playgroundEnabled(loadConfig({ NODE_ENV: 'production' }))).toBe(false)
     expect(playgroundEnabled(loadConfig({ NODE_ENV: 'production', PLAYGROUND_ENABLED: 'true' }))).toBe(true)
+  })
+
+  it('documents every setting in the README and in .env.example', () => {
+    const readme = readFileSync('README.md', 'utf8')
+    const example = readFileSync('.env.example', 'utf8')
+    expect(CONFIG_KEYS.length).toBeGreaterThan(20)
+    expect(CONFIG_KEYS.filter((k) => !readme.includes(`\`${k}\``))).toEqual([])
+    expect(CONFIG_KEYS.filter((k) => !new RegExp(`^# ${k}=`, 'm').test(example))).toEqual([])
   })
 })

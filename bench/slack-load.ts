@@ -1,0 +1,101 @@
+/**
+ * The load side of `npm run bench -- slack`, run as its own process so that generating and
+ * signing requests never shares an event loop with the server it measures:
+ *
+ *   node --import tsx bench/slack-load.ts <url> <connections> <amount> <signingSecret> <responseUrlBase> <idPrefix> <senders> <days>
+ *
+ * senders and days are comma-separated (Slack user ids; recent 'YYYY-MM-DD' weekdays). Every
+ * request is a distinct slash command (its own trigger_id and response_url), signed as Slack
+ * signs it the moment autocannon builds it. Prints one JSON line: LoadResult.
+ */
+import autocannon from 'autocannon'
+import { createHmac } from 'node:crypto'
+
+export interface LoadResult {
+  /** Requests built and sent (setupRequest calls). */
+  sent: number
+  acked: number
+  non2xx: number
+  errors: number
+  timeouts: number
+  /** From autocannon's latency histogram: whole milliseconds (it truncates its samples). */
+  p50: number
+  p90: number
+  p99: number
+  max: number
+  /** Epoch milliseconds of the first request built and the last response, comparable with the stand-in's `at`. */
+  startedAt: number
+  finishedAt: number
+}
+
+const [url, connections, amount, signingSecret, responseUrlBase, idPrefix, senderList, dayList] = process.argv.slice(2)
+if (!url || !connections || !amount || !signingSecret || !responseUrlBase || !idPrefix || !senderList || !dayList) {
+  console.error('usage: slack-load.ts <url> <connections> <amount> <signingSecret> <responseUrlBase> <idPrefix> <senders> <days>')
+  process.exit(2)
+}
+const senders = senderList.split(',')
+const days = dayList.split(',')
+
+/** Half week views, three in ten campaign look-ups, one in five a 15-minute entry (a write). */
+const MIX: Array<(i: number) => { command: string; text: string }> = [
+  ...Array(5).fill(() => ({ command: '/timesheet', text: '' })),
+  ...Array(3).fill(() => ({ command: '/campaign', text: 'aurora air spring launch' })),
+  ...Array(2).fill((i: number) => ({ command: '/timesheet', text: `15m ${days[i % days.length]} Aurora Air Spring Launch` })),
+]
+
+let sent = 0
+// autocannon notices `amount` is reached on its 1-second sample tick, so its start and finish
+// are up to a second apart from the requests; time the first send and the last ack here instead.
+let firstSentAt = 0
+let lastAckAt = 0
+const slashCommand = (request: autocannon.Request): autocannon.Request => {
+  if (sent === 0) firstSentAt = Date.now()
+  const i = sent++
+  const id = `${idPrefix}-${i}`
+  // The commands interleave, and each round over the senders shifts them by one: every person
+  // sends every kind of command, even in a short run.
+  const { command, text } = MIX[(i + Math.floor(i / senders.length)) % MIX.length]!(i)
+  const user = senders[i % senders.length]!
+  const body = new URLSearchParams({
+    token: 'legacy', team_id: 'TBENCH', team_domain: 'bench', channel_id: 'C0BENCH', channel_name: 'bench', user_id: user, user_name: user,
+    command, text, api_app_id: 'A0BENCH', trigger_id: `trigger.${id}`, response_url: `${responseUrlBase}${encodeURIComponent(id)}`,
+  }).toString()
+  const timestamp = Math.floor(Date.now() / 1000)
+  return {
+    ...request,
+    method: 'POST',
+    path: '/slack/events',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`,
+    },
+    body,
+  }
+}
+
+const result = await new Promise<autocannon.Result>((resolve, reject) => {
+  const instance = autocannon({
+    url,
+    connections: Number(connections),
+    amount: Number(amount),
+    // Slack gives up after 3 s; anything near that is a failure whatever the percentiles say.
+    timeout: 3,
+    requests: [{ setupRequest: slashCommand }],
+  }, (err, done) => (err ? reject(err) : resolve(done)))
+  instance.on('response', () => { lastAckAt = Date.now() })
+})
+const out: LoadResult = {
+  sent,
+  acked: result['2xx'],
+  non2xx: result.non2xx,
+  errors: result.errors,
+  timeouts: result.timeouts,
+  p50: result.latency.p50,
+  p90: result.latency.p90,
+  p99: result.latency.p99,
+  max: result.latency.max,
+  startedAt: firstSentAt,
+  finishedAt: lastAckAt,
+}
+process.stdout.write(`${JSON.stringify(out)}\n`)
