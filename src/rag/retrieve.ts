@@ -78,17 +78,30 @@ export async function retrieve(trx: ActorTx, q: RetrievalQuery): Promise<Retriev
   return [...fused.values()].sort((a, b) => b.score - a.score || (b.similarity ?? 0) - (a.similarity ?? 0)).slice(0, k)
 }
 
+/**
+ * HNSW search settings, transaction-local like the actor. Measured in bench/rag.ts:
+ * - ef_search 200: recall@10 0.97 at 100k chunks (40, pgvector's default, gave 0.81), for ~2 ms.
+ * - random_page_cost 1.1: the planner otherwise prices the exact scan too low (it leaves out the
+ *   TOAST reads of 6 KB vectors, pgvector/pgvector#133) and sorts all 10k chunks (55–70 ms)
+ *   instead of using the index (2–5 ms).
+ * - iterative_scan (pgvector ≥ 0.8): keep walking the graph until enough rows pass the filters
+ *   (RLS's tenant and client rules, the model and client filters) instead of filtering the
+ *   first ef_search neighbours down to a starved top-k.
+ */
+export const HNSW_EF_SEARCH = 200
+
 async function nearest(trx: ActorTx, embedding: number[], filters: object, candidates: number): Promise<Row[]> {
-  // pgvector ≥ 0.8: keep scanning the HNSW graph until enough rows pass the filters (RLS's
-  // tenant and client rules, the model and client filters), instead of returning the first
-  // ef_search neighbours and filtering most of them away. Transaction-local, like the actor.
   await sql`SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),
-                   set_config('hnsw.ef_search', ${String(Math.max(40, candidates))}, true)`.execute(trx)
+                   set_config('hnsw.ef_search', ${String(Math.max(HNSW_EF_SEARCH, candidates))}, true),
+                   set_config('random_page_cost', '1.1', true)`.execute(trx)
   const { rows } = await sql<Row>`
     SELECT chunk_id, document_id, title, heading, content, client_id, doc_type, source_url, similarity AS score
       FROM agency.search_knowledge(${toVectorLiteral(embedding)}::vector, -1, ${candidates}, ${JSON.stringify(filters)}::jsonb)`.execute(trx)
   return rows
 }
+
+/** Full-text matches ranked per question, at most: see fullText. */
+const FULL_TEXT_SCAN = 1000
 
 /**
  * websearch_to_tsquery understands what people type ("quoted phrases", -exclusions, or), but
@@ -96,21 +109,29 @@ async function nearest(trx: ActorTx, embedding: number[], filters: object, candi
  * then match only chunks containing every word. Relaxing the top-level ANDs to ORs keeps phrases
  * and exclusions and lets ts_rank_cd reward chunks that match more of the question. (An AND before a negation
  * stays: "x -y" must not become "x or not y".)
+ *
+ * Ranking reads every matching chunk's tsvector, so a question made of common words would rank
+ * thousands of chunks at 100k (bench/rag.ts: ~100 ms). At most FULL_TEXT_SCAN matches are ranked:
+ * a question that common is a weak lexical signal anyway, and the vector half carries it.
  */
 async function fullText(trx: ActorTx, text: string, model: string, filters: RetrievalFilters, limit: number): Promise<Row[]> {
   const { rows } = await sql<Row>`
-    WITH q AS (SELECT regexp_replace(websearch_to_tsquery('english', ${text})::text, ' & (?!!)', ' | ', 'g') AS t)
-    SELECT c.id AS chunk_id, c.document_id, d.title, c.heading, c.content, c.client_id, d.doc_type, d.source_url,
-           ts_rank_cd(c.content_tsv, q.t::tsquery, 1) AS score
-      FROM q, agency.knowledge_chunks c
-      JOIN agency.knowledge_documents d ON d.id = c.document_id
-     WHERE q.t <> '' AND c.content_tsv @@ q.t::tsquery
-       AND c.embedding_model = ${model}
-       ${filters.clientId
-         ? (filters.includeTenantWide ?? true) ? sql`AND (c.client_id = ${filters.clientId} OR c.client_id IS NULL)` : sql`AND c.client_id = ${filters.clientId}`
-         : sql``}
-       ${filters.docTypes?.length ? sql`AND d.doc_type IN (${sql.join(filters.docTypes)})` : sql``}
-     ORDER BY score DESC, c.id
+    WITH q AS (SELECT regexp_replace(websearch_to_tsquery('english', ${text})::text, ' & (?!!)', ' | ', 'g')::tsquery AS t),
+    matches AS (
+      SELECT c.id, c.document_id, c.heading, c.content, c.client_id, c.content_tsv, d.title, d.doc_type, d.source_url
+        FROM q, agency.knowledge_chunks c
+        JOIN agency.knowledge_documents d ON d.id = c.document_id
+       WHERE numnode(q.t) > 0 AND c.content_tsv @@ q.t
+         AND c.embedding_model = ${model}
+         ${filters.clientId
+           ? (filters.includeTenantWide ?? true) ? sql`AND (c.client_id = ${filters.clientId} OR c.client_id IS NULL)` : sql`AND c.client_id = ${filters.clientId}`
+           : sql``}
+         ${filters.docTypes?.length ? sql`AND d.doc_type IN (${sql.join(filters.docTypes)})` : sql``}
+       LIMIT ${FULL_TEXT_SCAN})
+    SELECT m.id AS chunk_id, m.document_id, m.title, m.heading, m.content, m.client_id, m.doc_type, m.source_url,
+           ts_rank_cd(m.content_tsv, q.t, 1) AS score
+      FROM q, matches m
+     ORDER BY score DESC, m.id
      LIMIT ${limit}`.execute(trx)
   return rows
 }
