@@ -168,6 +168,11 @@ describe('Slack app over HTTP (signed requests, Web API stand-in)', () => {
     expect(responsesTo(`${id}-click`)).toHaveLength(1)
   })
 
+  it('asks Slack who the bot is once, not before every request', () => {
+    expect(slack.calls.filter((c) => c.method.startsWith('chat.')).length).toBeGreaterThan(3)
+    expect(slack.calls.filter((c) => c.method === 'auth.test')).toHaveLength(1)
+  })
+
   it('tells an unknown Slack user how to get linked, and writes nothing', async () => {
     const before = (await entries()).length
     const { id, body } = command('U0NOBODY', '/timesheet', '1h Aurora Air Spring Launch')

@@ -7,7 +7,8 @@ import type { EditResult, LogResult, UndoResult, WeekResult } from './timesheet.
 
 const h = (n: number) => `${Number.isInteger(n) ? n : n.toFixed(2).replace(/0$/, '')}h`
 const money = (n: number) => n.toLocaleString('en-GB', { maximumFractionDigits: 0 })
-const weekday = (date: string) => new Date(`${date}T00:00:00Z`).toLocaleDateString('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' })
+const WEEKDAY = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' })
+const weekday = (date: string) => WEEKDAY.format(new Date(`${date}T00:00:00Z`))
 
 const chooseButtons = (campaigns: CampaignCandidate[], actionId: string, payload: (c: CampaignCandidate) => string): Block =>
   ({ type: 'buttons', buttons: campaigns.map((c) => ({ label: `${c.name} (${c.code})`, actionId, payload: payload(c) })) })

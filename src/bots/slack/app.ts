@@ -5,7 +5,7 @@
  * payload → Inbound → router → Reply → Block Kit. No SQL here except the delivery ledger.
  */
 import { App, HTTPReceiver, LogLevel, type Logger as SlackLogger } from '@slack/bolt'
-import type { WebClient } from '@slack/web-api'
+import { WebClient } from '@slack/web-api'
 import { Hono } from 'hono'
 import type { HttpBindings } from '@hono/node-server'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
@@ -55,13 +55,12 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
     logger: slackLogger(logger),
     ...oauth,
   })
+  const clientOptions = { ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}) }
   const app = new App({
-    ...(settings.botToken ? { token: settings.botToken } : {}),
+    ...(settings.botToken ? { authorize: singleWorkspace(new WebClient(undefined, clientOptions), settings.botToken) } : {}),
     ...(socket ? { socketMode: true, appToken: settings.appToken, ...oauth } : { receiver }),
     logger: slackLogger(logger),
-    clientOptions: { ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}) },
-    // auth.test on start is a network call that would fail a start without Slack; errors surface on use.
-    tokenVerificationEnabled: false,
+    clientOptions,
   })
   const ledger = new DeliveryLedger(router.db)
 
@@ -152,6 +151,26 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
     stop: async () => {
       if (socket) await app.stop()
     },
+  }
+}
+
+/**
+ * The single-workspace bot's identity: auth.test once, remembered (and asked again only after a
+ * failure). Bolt's own token mode either calls it at construction (failing a start without
+ * Slack) or, with verification off, before every request: bench/slack.ts saw one auth.test per
+ * slash command, a Web API round trip in front of every ack.
+ */
+function singleWorkspace(client: WebClient, botToken: string) {
+  let identity: Promise<{ botUserId: string; botId: string }> | null = null
+  return async () => {
+    identity ??= client.auth.test({ token: botToken }).then(
+      (r) => ({ botUserId: r.user_id!, botId: r.bot_id! }),
+      (err: unknown) => {
+        identity = null
+        throw err
+      },
+    )
+    return { botToken, ...(await identity) }
   }
 }
 
