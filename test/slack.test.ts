@@ -4,10 +4,10 @@
  */
 import { createHmac } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createSlackBot } from '../src/bots/slack/app.ts'
+import { createSlackBot, type SlackSettings } from '../src/bots/slack/app.ts'
 import type { Engine } from '../src/db/engine.ts'
 import { createApp } from '../src/http/app.ts'
-import { startServer, type RunningServer } from '../src/http/server.ts'
+import { startServer } from '../src/http/server.ts'
 import { createLogger } from '../src/log.ts'
 import { seed } from '../seeds/index.ts'
 import { pglite } from './support/engines.ts'
@@ -16,17 +16,39 @@ import { startSlackStandin, type SlackStandin } from './support/slack-standin.ts
 const SECRET = 'test-signing-secret'
 const TEAM = 'T0TEST'
 
+/** Headers Slack would send with this body: v0 signature over the timestamp and the exact bytes. */
+const sign = (body: string, timestamp = Math.floor(Date.now() / 1000)) => ({
+  'x-slack-request-timestamp': String(timestamp),
+  'x-slack-signature': `v0=${createHmac('sha256', SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`,
+})
+
+/** The demo agencies, a Web API stand-in that knows these Slack users' e-mails, and the real server with the Slack app. */
+async function startSlackServer(settings: (apiUrl: string) => SlackSettings, users: Record<string, string>) {
+  const slack = await startSlackStandin()
+  for (const [id, email] of Object.entries(users)) slack.users.set(id, { email })
+  const engine = await pglite.migrated()
+  await seed(engine, { scale: 'demo', progress: false })
+  const logger = createLogger('silent')
+  const router = { db: engine.db, now: () => new Date() }
+  const bot = createSlackBot(router, settings(slack.apiUrl), logger)
+  const server = await startServer(createApp({ engine, logger, router, adapters: [bot.routes] }), { port: 0, host: '127.0.0.1', logger })
+  return {
+    slack, engine, url: `http://127.0.0.1:${server.port}`,
+    close: async () => {
+      await server.close()
+      await engine.close()
+      await slack.close()
+    },
+  }
+}
+
 describe('Slack app over HTTP (signed requests, Web API stand-in)', () => {
   let engine: Engine
-  let server: RunningServer
   let slack: SlackStandin
   let url: string
+  let close: () => Promise<void>
   let seq = 0
 
-  const sign = (body: string, timestamp = Math.floor(Date.now() / 1000)) => ({
-    'x-slack-request-timestamp': String(timestamp),
-    'x-slack-signature': `v0=${createHmac('sha256', SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`,
-  })
   const post = (body: string, contentType: string, headers: Record<string, string> = sign(body)) =>
     fetch(`${url}/slack/events`, { method: 'POST', headers: { 'content-type': contentType, ...headers }, body })
   const command = (user: string, name: string, text: string, extra: Record<string, string> = {}) => {
@@ -42,22 +64,13 @@ describe('Slack app over HTTP (signed requests, Web API stand-in)', () => {
   const textOf = (body: { text?: string; blocks?: unknown }) => `${body.text ?? ''}\n${JSON.stringify(body.blocks ?? [])}`
 
   beforeAll(async () => {
-    slack = await startSlackStandin()
-    slack.users.set('U0LUCY', { email: 'lucy.fernandes@northwind.example', name: 'lucy' })
-    slack.users.set('U0MAYA', { email: 'maya.chen@northwind.example', name: 'maya' })
-    slack.users.set('U0SOFIA', { email: 'sofia.alvarez@northwind.example', name: 'sofia' })
-    engine = await pglite.migrated()
-    await seed(engine, { scale: 'demo', progress: false })
-    const logger = createLogger('silent')
-    const router = { db: engine.db, now: () => new Date() }
-    const bot = createSlackBot(router, { signingSecret: SECRET, botToken: 'xoxb-test', appToken: undefined, apiUrl: slack.apiUrl }, logger)
-    server = await startServer(createApp({ engine, logger, router, adapters: [bot.routes] }), { port: 0, host: '127.0.0.1', logger })
-    url = `http://127.0.0.1:${server.port}`
+    ;({ slack, engine, url, close } = await startSlackServer(
+      (apiUrl) => ({ signingSecret: SECRET, botToken: 'xoxb-test', appToken: undefined, apiUrl }),
+      { U0LUCY: 'lucy.fernandes@northwind.example', U0MAYA: 'maya.chen@northwind.example', U0SOFIA: 'sofia.alvarez@northwind.example' },
+    ))
   }, 60_000)
   afterAll(async () => {
-    await server?.close()
-    await engine?.close()
-    await slack?.close()
+    await close?.()
   })
 
   it('/timesheet acks at once, links the person by their Slack e-mail, and writes one entry', async () => {
@@ -186,37 +199,21 @@ describe('Slack app over HTTP (signed requests, Web API stand-in)', () => {
 
 describe('Slack app over OAuth: a second workspace installs without a redeploy', () => {
   let engine: Engine
-  let server: RunningServer
   let slack: SlackStandin
   let url: string
+  let close: () => Promise<void>
 
   beforeAll(async () => {
-    slack = await startSlackStandin()
-    slack.users.set('U0MAYA2', { email: 'maya.chen@northwind.example' })
-    engine = await pglite.migrated()
-    await seed(engine, { scale: 'demo', progress: false })
-    const logger = createLogger('silent')
-    const router = { db: engine.db, now: () => new Date() }
-    const bot = createSlackBot(router, {
-      signingSecret: SECRET, botToken: undefined, appToken: undefined, apiUrl: slack.apiUrl,
+    ;({ slack, engine, url, close } = await startSlackServer((apiUrl) => ({
+      signingSecret: SECRET, botToken: undefined, appToken: undefined, apiUrl,
       oauth: { clientId: '111.222', clientSecret: 'client-secret', stateSecret: 'state-secret-of-some-length' },
-    }, logger)
-    server = await startServer(createApp({ engine, logger, router, adapters: [bot.routes] }), { port: 0, host: '127.0.0.1', logger })
-    url = `http://127.0.0.1:${server.port}`
+    }), { U0MAYA2: 'maya.chen@northwind.example' }))
   }, 60_000)
   afterAll(async () => {
-    await server?.close()
-    await engine?.close()
-    await slack?.close()
+    await close?.()
   })
 
-  const signed = (body: string) => {
-    const timestamp = Math.floor(Date.now() / 1000)
-    return {
-      'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(timestamp),
-      'x-slack-signature': `v0=${createHmac('sha256', SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`,
-    }
-  }
+  const signed = (body: string) => ({ 'content-type': 'application/x-www-form-urlencoded', ...sign(body) })
   const slash = (team: string, user: string, id: string) => new URLSearchParams({
     team_id: team, channel_id: 'C0X', user_id: user, command: '/timesheet', text: '', trigger_id: `t.${id}`, response_url: slack.responseUrl(id),
   }).toString()
