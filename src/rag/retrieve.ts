@@ -101,7 +101,7 @@ async function nearest(trx: ActorTx, embedding: number[], filters: object, candi
 }
 
 /** Full-text matches ranked per question, at most: see fullText. */
-const FULL_TEXT_SCAN = 1000
+const FULL_TEXT_SCAN = 300
 
 /**
  * websearch_to_tsquery understands what people type ("quoted phrases", -exclusions, or), but
