@@ -4,7 +4,7 @@ import { createEngine, engineOptionsFromConfig, type Engine } from './db/engine.
 import { migrateDown, migrateUp, migrationStatus, type MigrationResult } from './db/migrate.ts'
 import { createLogger } from './log.ts'
 import { start, stopOnSignals } from './main.ts'
-import { listPeople } from './db/directory.ts'
+import { listPeople, listTenants } from './db/directory.ts'
 import { linkIdentity, type Platform } from './db/identity.ts'
 import { renderText } from './handlers/render-text.ts'
 import { openTerminalSession, runTerminalChat } from './bots/playground/terminal.ts'
@@ -120,9 +120,10 @@ export function buildProgram(): Command {
       const cfg = config()
       await withEngine(async (engine) => {
         await requireMigrated(engine)
-        const tenant = await engine.db.selectFrom('workroom.tenants').select(['id', 'name']).where('slug', '=', opts.tenant).executeTakeFirst()
+        const tenants = await listTenants(engine.db)
+        const tenant = tenants.find((t) => t.slug === opts.tenant)
         if (!tenant) {
-          const known = (await engine.db.selectFrom('workroom.tenants').select('slug').orderBy('slug').execute()).map((t) => t.slug)
+          const known = tenants.map((t) => t.slug).sort()
           throw new CliError(`There is no tenant "${opts.tenant}". Tenants: ${known.join(', ') || 'none yet (run workroom seed)'}.`)
         }
         let clientId: string | null = null

@@ -20,3 +20,8 @@ export async function listPeople(db: Kysely<DB>, tenantSlug?: string): Promise<D
       FROM workroom.directory(${tenantSlug ?? null})`.execute(db)
   return rows
 }
+
+/** The tenants by name, for operator tools (the playground's picker, `workroom ingest`). */
+export async function listTenants(db: Kysely<DB>): Promise<Array<{ id: string; slug: string; name: string }>> {
+  return db.selectFrom('workroom.tenants').select(['id', 'slug', 'name']).orderBy('name').execute()
+}

@@ -135,3 +135,12 @@ async function fullText(trx: ActorTx, text: string, model: string, filters: Retr
      LIMIT ${limit}`.execute(trx)
   return rows
 }
+
+/** One chunk with its document, as the actor may see it (null when RLS hides it or there is none). */
+export async function readPassage(trx: ActorTx, chunkId: string) {
+  const passage = await trx.selectFrom('agency.knowledge_chunks as k')
+    .innerJoin('agency.knowledge_documents as d', 'd.id', 'k.document_id')
+    .select(['d.title', 'd.doc_type', 'd.source_url', 'k.heading', 'k.content', 'k.chunk_index', 'd.chunk_count'])
+    .where('k.id', '=', chunkId).executeTakeFirst()
+  return passage ?? null
+}

@@ -6,14 +6,13 @@
  */
 import { randomUUID } from 'node:crypto'
 import { Hono } from 'hono'
-import type { Kysely } from 'kysely'
 import { z } from 'zod'
 import { withActor } from '../../db/actor.ts'
-import { listPeople } from '../../db/directory.ts'
+import { listPeople, listTenants } from '../../db/directory.ts'
 import { linkIdentity, resolveIdentity, type ChatIdentity, type LinkedActor } from '../../db/identity.ts'
-import type { DB } from '../../db/schema.ts'
 import type { Inbound } from '../../handlers/inbound.ts'
 import { handleInbound, type RouterDeps } from '../../handlers/router.ts'
+import { readPassage } from '../../rag/retrieve.ts'
 import { PLAYGROUND_PAGE } from './page.ts'
 import { escapeHtml, renderHtml } from './render-html.ts'
 
@@ -40,7 +39,7 @@ export function playgroundRoutes(deps: RouterDeps): Hono {
   app.get('/', (c) => c.html(PLAYGROUND_PAGE))
 
   app.get('/playground/people', async (c) => {
-    const [people, tenants] = await Promise.all([listPeople(db), tenantNames(db)])
+    const [people, tenants] = await Promise.all([listPeople(db), listTenants(db)])
     return c.json({
       tenants: tenants.map((t) => ({
         slug: t.slug, name: t.name,
@@ -72,10 +71,7 @@ export function playgroundRoutes(deps: RouterDeps): Hono {
     const chunkId = c.req.param('chunkId')
     const who = await personFor(c.req.query('as') ?? '')
     if (!who || !z.uuid().safeParse(chunkId).success) return c.html(passagePage('Not found', '<p>There is no such passage.</p>'), 404)
-    const chunk = await withActor(db, who.actor, (trx) => trx.selectFrom('agency.knowledge_chunks as k')
-      .innerJoin('agency.knowledge_documents as d', 'd.id', 'k.document_id')
-      .select(['d.title', 'd.doc_type', 'd.source_url', 'k.heading', 'k.content', 'k.chunk_index', 'd.chunk_count'])
-      .where('k.id', '=', chunkId).executeTakeFirst())
+    const chunk = await withActor(db, who.actor, (trx) => readPassage(trx, chunkId))
     if (!chunk) return c.html(passagePage('Not found', `<p>${escapeHtml(who.actor.displayName)} can't see that passage.</p>`), 404)
     return c.html(passagePage(chunk.title, `
       <p class="meta">${escapeHtml(chunk.doc_type)} · passage ${chunk.chunk_index + 1} of ${chunk.chunk_count}${chunk.source_url ? ` · ${escapeHtml(chunk.source_url)}` : ''}</p>
@@ -84,10 +80,6 @@ export function playgroundRoutes(deps: RouterDeps): Hono {
   })
 
   return app
-}
-
-async function tenantNames(db: Kysely<DB>) {
-  return db.selectFrom('workroom.tenants').select(['slug', 'name']).orderBy('name').execute()
 }
 
 const passagePage = (title: string, body: string) => `<!doctype html>

@@ -2,15 +2,15 @@
  * Workroom as a Slack app: a Bolt App whose HTTPReceiver is mounted on the process's own HTTP
  * server at /slack/events (Bolt verifies the signing secret and the 5-minute replay window on
  * every request), or Socket Mode when SLACK_APP_TOKEN is set. Listeners only translate: Slack
- * payload → Inbound → router → Reply → Block Kit. No SQL here except the delivery ledger.
+ * payload → Inbound → router → Reply → Block Kit. No SQL here: the delivery ledger and the
+ * installation store live in src/db/slack.ts.
  */
 import { App, HTTPReceiver, LogLevel, type Logger as SlackLogger } from '@slack/bolt'
 import { WebClient } from '@slack/web-api'
 import { Hono } from 'hono'
 import type { HttpBindings } from '@hono/node-server'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
-import { sql, type Kysely } from 'kysely'
-import type { DB } from '../../db/schema.ts'
+import { DeliveryLedger } from '../../db/slack.ts'
 import type { Inbound } from '../../handlers/inbound.ts'
 import type { Reply } from '../../handlers/reply.ts'
 import { COMMANDS, handleInbound, intentOf, type RouterDeps } from '../../handlers/router.ts'
@@ -185,25 +185,6 @@ async function deliver(client: WebClient, reply: Reply, to: { channel: string; u
     await client.chat.update({ channel: to.channel, ts: to.replaceTs, text, blocks })
   } else {
     await client.chat.postMessage({ channel: to.channel, text, blocks, ...thread })
-  }
-}
-
-/**
- * Deliveries already handled, by Slack's event id (retries carry the same one) or by button
- * click: a retried event or a double click acts once, across replicas. Platform bookkeeping,
- * not tenant data, so it is written by the service, outside any actor.
- */
-class DeliveryLedger {
-  private writes = 0
-  constructor(private readonly db: Kysely<DB>) {}
-
-  async claim(key: string): Promise<boolean> {
-    const { rows } = await sql<{ key: string }>`
-      INSERT INTO workroom.slack_deliveries (delivery_key) VALUES (${key})
-      ON CONFLICT (delivery_key) DO NOTHING RETURNING delivery_key AS key`.execute(this.db)
-    // Slack retries within minutes: a day of keys is plenty. Pruned now and then, not per request.
-    if (++this.writes % 500 === 0) await sql`DELETE FROM workroom.slack_deliveries WHERE received_at < now() - interval '1 day'`.execute(this.db)
-    return rows.length === 1
   }
 }
 
