@@ -1,3 +1,4 @@
+import pLimit from 'p-limit'
 import { demoSeedOnStart, loadConfig, playgroundEnabled, slackSettings, timesheetSettings, ConfigError, type Config } from './config.ts'
 import { createSlackBot } from './bots/slack/app.ts'
 import { createEngine, engineOptionsFromConfig, type Engine } from './db/engine.ts'
@@ -28,7 +29,7 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     }
     const knowledge = providersFromConfig(config)
     const seeded = demoSeedOnStart(config) ? await seedIfEmpty(engine, knowledge.embedder, logger) : 'off'
-    const router = { db: engine.db, now: () => new Date(), timesheet: timesheetSettings(config), knowledge }
+    const router = { db: engine.db, now: () => new Date(), timesheet: timesheetSettings(config), knowledge, inFlight: pLimit(config.CHAT_CONCURRENCY) }
     const playground = playgroundEnabled(config)
     const slackConfig = slackSettings(config)
     const slack = slackConfig ? createSlackBot(router, slackConfig, logger) : null

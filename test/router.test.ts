@@ -1,3 +1,4 @@
+import pLimit, { type LimitFunction } from 'p-limit'
 import { describe, expect, it } from 'vitest'
 import { linkIdentity } from '../src/db/identity.ts'
 import type { Inbound } from '../src/handlers/inbound.ts'
@@ -106,5 +107,20 @@ describeEachEngine('router', (engine) => {
     expect(undone.summary).toBe('Removed 2.5h on Campaign cX A (Wed 25 Nov).')
     const again = await handleInbound({ db: db.e.db, now }, inbound({ input: { kind: 'action', actionId: button!.actionId, payload: button!.payload } }))
     expect(again.summary).toMatch(/^Nothing to undo/)
+  })
+
+  it('runs at most CHAT_CONCURRENCY handlers at once; the rest wait and are all answered', async () => {
+    const limit = pLimit(2)
+    let running = 0
+    let most = 0
+    const inFlight = (<T>(fn: () => Promise<T>) => limit(async () => {
+      most = Math.max(most, ++running)
+      try { return await fn() } finally { running-- }
+    })) as LimitFunction
+    const answered = await Promise.all(Array.from({ length: 6 }, () =>
+      handleInbound({ db: db.e.db, now, inFlight }, inbound({ input: { kind: 'command', command: '/campaign', text: 'campaign cx' } }))))
+    expect(most).toBe(2)
+    expect(answered.map((r) => r.summary)).toEqual(Array(6).fill(answered[0]!.summary))
+    expect(answered[0]!.summary).toContain('Campaign cX A')
   })
 })

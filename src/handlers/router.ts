@@ -17,6 +17,7 @@ import { askReply, campaignReply, editReply, logReply, undoReply, weekReply } fr
 import { reply, type Reply } from './reply.ts'
 import { parseDuration, parseTimesheet } from './timesheet-parse.ts'
 import { DEFAULT_TIMESHEET_SETTINGS, editLast, logTime, undoLast, weekView, type TimesheetSettings } from './timesheet.ts'
+import type { LimitFunction } from 'p-limit'
 
 export interface RouterDeps {
   db: Kysely<DB>
@@ -25,6 +26,11 @@ export interface RouterDeps {
   timesheet?: TimesheetSettings
   /** Embedding and answer providers; offline (hashing, extractive) when absent. */
   knowledge?: KnowledgeProviders
+  /**
+   * Bounds the handlers running at once (CHAT_CONCURRENCY); the rest wait their turn. Adapters
+   * acknowledge before calling in, so a busy process still acks and accepts connections at once.
+   */
+  inFlight?: LimitFunction
 }
 
 export type Intent =
@@ -70,7 +76,11 @@ export function intentOf(input: Exclude<Inbound['input'], { kind: 'action' }>): 
 
 const SOURCES: Record<Inbound['platform'], EntrySource> = { slack: 'slack', teams: 'teams', playground: 'playground', cli: 'cli' }
 
-export async function handleInbound(deps: RouterDeps, inbound: Inbound): Promise<Reply> {
+export function handleInbound(deps: RouterDeps, inbound: Inbound): Promise<Reply> {
+  return deps.inFlight ? deps.inFlight(() => handle(deps, inbound)) : handle(deps, inbound)
+}
+
+async function handle(deps: RouterDeps, inbound: Inbound): Promise<Reply> {
   const id = { platform: inbound.platform, workspaceId: inbound.workspaceId, externalUserId: inbound.externalUserId }
   let actor: LinkedActor | null = await resolveIdentity(deps.db, id)
   if (!actor && inbound.verifiedEmail) {
