@@ -3,6 +3,7 @@
  * native PostgreSQL is measured when BENCH_DATABASE_URL (or TEST_DATABASE_URL) is set.
  */
 import { Command } from 'commander'
+import { benchDigest } from './digest.ts'
 import { benchMigrations } from './migrations.ts'
 import { benchRag } from './rag.ts'
 import { benchSeed } from './seed.ts'
@@ -10,6 +11,7 @@ import { benchSlack } from './slack.ts'
 import { benchTimesheet } from './timesheet.ts'
 
 const BENCHES: Record<string, (args: { runs?: number }) => Promise<void>> = {
+  digest: benchDigest,
   migrations: benchMigrations,
   rag: benchRag,
   seed: benchSeed,

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
-import { ConfigError, loadConfig, timesheetSettings, type Config } from './config.ts'
+import { ConfigError, loadConfig, slackSettings, teamsSettings, timesheetSettings, type Config } from './config.ts'
 import { createEngine, engineOptionsFromConfig, type Engine } from './db/engine.ts'
 import { migrateDown, migrateUp, migrationStatus, type MigrationResult } from './db/migrate.ts'
 import { createLogger } from './log.ts'
@@ -7,12 +7,19 @@ import { start, stopOnSignals } from './main.ts'
 import { listPeople, listTenants } from './db/directory.ts'
 import { linkIdentity, type Platform } from './db/identity.ts'
 import { renderText } from './handlers/render-text.ts'
+import { buildDigest, digestReply } from './handlers/digest-content.ts'
+import { localDate } from './handlers/router.ts'
+import { createSlackBot } from './bots/slack/app.ts'
+import { createTeamsBot } from './bots/teams/app.ts'
+import { digestSenders, runDueDigests } from './scheduler.ts'
 import { openTerminalSession, runTerminalChat } from './bots/playground/terminal.ts'
 import { findClient, ingest } from './rag/ingest.ts'
 import { providersFromConfig } from './rag/providers.ts'
 import { readSources } from './rag/sources.ts'
 import { seed, type Scale } from '../seeds/index.ts'
 import cliProgress from 'cli-progress'
+
+const isIsoDate = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s)
 
 /** A failure the user can fix: printed as a message without a stack trace, exit code 1. */
 class CliError extends Error {}
@@ -208,6 +215,44 @@ export function buildProgram(): Command {
     .requiredOption('--as <email>', "the person's e-mail")
     .action(async (opts: { as: string }) => {
       await withEngine(async (engine) => runTerminalChat(await session(engine, opts.as), { input: process.stdin, output: process.stdout }))
+    })
+
+  const digest = program
+    .command('digest')
+    .description("print a tenant's utilization digest without posting it (run-due: one scheduler tick)")
+    .option('--tenant <slug>', 'the tenant whose digest to print')
+    .option('--date <YYYY-MM-DD>', "the day it would be posted (default: today in the tenant's time zone)")
+    .option('--json', 'print the figures as JSON instead of the message')
+    .action(async (opts: { tenant?: string; date?: string; json?: boolean }) => {
+      if (!opts.tenant) throw new CliError('which tenant? `workroom digest --tenant <slug>` (`workroom people` lists them)')
+      if (opts.date !== undefined && !isIsoDate(opts.date)) throw new CliError(`--date must be a calendar date like 2026-11-25, not "${opts.date}"`)
+      await withEngine(async (engine) => {
+        await requireMigrated(engine)
+        const tenants = await listTenants(engine.db)
+        const tenant = tenants.find((t) => t.slug === opts.tenant)
+        if (!tenant) throw new CliError(`no tenant "${opts.tenant}"; there are: ${tenants.map((t) => t.slug).join(', ') || 'none (run `workroom seed`)'}`)
+        const data = await buildDigest(engine.db, tenant.id, opts.date ?? localDate(new Date(), tenant.timezone))
+        console.log(opts.json ? JSON.stringify(data, null, 2) : renderText(digestReply(data)))
+      })
+    })
+  digest
+    .command('run-due')
+    .description('claim and post the digests due now, once, as the scheduler does every minute')
+    .option('--now <ISO time>', 'pretend it is this time, e.g. 2026-11-25T09:00:00Z')
+    .action(async (opts: { now?: string }) => {
+      const now = opts.now === undefined ? new Date() : new Date(opts.now)
+      if (Number.isNaN(now.getTime())) throw new CliError(`--now must be an ISO time like 2026-11-25T09:00:00Z, not "${opts.now}"`)
+      const cfg = config()
+      const logger = createLogger(cfg.LOG_LEVEL)
+      await withEngine(async (engine) => {
+        await requireMigrated(engine)
+        const router = { db: engine.db, now: () => now }
+        const slack = slackSettings(cfg)
+        const teams = teamsSettings(cfg)
+        const senders = digestSenders(slack ? createSlackBot(router, slack, logger) : null, teams ? createTeamsBot(router, teams, logger) : null)
+        const result = await runDueDigests({ db: engine.db, now: () => now, senders, logger })
+        console.log(`${result.claimed} due: ${result.sent} posted, ${result.failed} failed (retried on a later tick), ${result.gaveUp} given up`)
+      })
     })
 
   program

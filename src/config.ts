@@ -49,6 +49,15 @@ const EnvSchema = z.object({
   SLACK_STATE_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Slack Web API base URL, e.g. a stand-in; default Slack's. */
   SLACK_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Teams: the bot's Microsoft App ID (Azure Bot resource); switches Teams on at /api/messages with JWT checks. */
+  MICROSOFT_APP_ID: z.string().min(1).optional(),
+  /** Teams: the app's client secret (not needed for UserAssignedMSI). */
+  MICROSOFT_APP_PASSWORD: z.string().min(1).optional(),
+  MICROSOFT_APP_TYPE: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
+  /** Teams: the Microsoft Entra tenant of a SingleTenant or UserAssignedMSI app. */
+  MICROSOFT_APP_TENANT_ID: z.string().min(1).optional(),
+  /** Teams without an app id, for the Bot Framework Emulator on this machine: no token is checked. */
+  TEAMS_EMULATOR: z.enum(['true', 'false']).default('false'),
   /** The web playground at /: no login, acts as anyone. auto: on unless NODE_ENV=production. */
   PLAYGROUND_ENABLED: z.enum(['auto', 'true', 'false']).default('auto'),
   /** Write the demo agencies on start when the database has no tenant yet. auto: for the embedded database only. */
@@ -71,6 +80,15 @@ const EnvSchema = z.object({
     issue('SLACK_BOT_TOKEN', 'is required to answer in Slack (xoxb-…, OAuth & Permissions), or SLACK_CLIENT_ID/SECRET/STATE_SECRET for OAuth')
   }
   if (env.SLACK_APP_TOKEN && env.SLACK_CLIENT_ID) issue('SLACK_APP_TOKEN', 'Socket Mode is for one workspace: use SLACK_BOT_TOKEN with it')
+  if (env.MICROSOFT_APP_ID && !env.MICROSOFT_APP_PASSWORD && env.MICROSOFT_APP_TYPE !== 'UserAssignedMSI') {
+    issue('MICROSOFT_APP_PASSWORD', 'is required with MICROSOFT_APP_ID to answer in Teams (the app\'s client secret)')
+  }
+  if (!env.MICROSOFT_APP_ID && (env.MICROSOFT_APP_PASSWORD || env.MICROSOFT_APP_TENANT_ID)) issue('MICROSOFT_APP_ID', 'is required when MICROSOFT_APP_PASSWORD or MICROSOFT_APP_TENANT_ID is set')
+  if (env.MICROSOFT_APP_ID && env.MICROSOFT_APP_TYPE !== 'MultiTenant' && !env.MICROSOFT_APP_TENANT_ID) {
+    issue('MICROSOFT_APP_TENANT_ID', `is required for a ${env.MICROSOFT_APP_TYPE} app`)
+  }
+  if (env.TEAMS_EMULATOR === 'true' && env.MICROSOFT_APP_ID) issue('TEAMS_EMULATOR', 'is for running without an app id; unset it or MICROSOFT_APP_ID')
+  if (env.TEAMS_EMULATOR === 'true' && env.NODE_ENV === 'production') issue('TEAMS_EMULATOR', 'accepts unauthenticated activities and is refused with NODE_ENV=production')
   const openai = Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL)
   for (const key of ['RAG_EMBEDDINGS', 'RAG_ANSWERS'] as const) {
     if (env[key] === 'openai' && !openai) ctx.addIssue({ code: 'custom', path: [key], message: "is 'openai' but neither OPENAI_API_KEY nor OPENAI_BASE_URL is set" })
@@ -92,6 +110,15 @@ export function slackSettings(config: Config) {
   return {
     signingSecret: config.SLACK_SIGNING_SECRET, botToken: config.SLACK_BOT_TOKEN, appToken: config.SLACK_APP_TOKEN, apiUrl: config.SLACK_API_URL,
     oauth: config.SLACK_CLIENT_ID ? { clientId: config.SLACK_CLIENT_ID, clientSecret: config.SLACK_CLIENT_SECRET!, stateSecret: config.SLACK_STATE_SECRET! } : undefined,
+  }
+}
+
+/** Teams settings when Teams is configured (an app id, or the Emulator's anonymous mode), else null. */
+export function teamsSettings(config: Config) {
+  if (!config.MICROSOFT_APP_ID && config.TEAMS_EMULATOR !== 'true') return null
+  return {
+    appId: config.MICROSOFT_APP_ID, appPassword: config.MICROSOFT_APP_PASSWORD,
+    appType: config.MICROSOFT_APP_TYPE, tenantId: config.MICROSOFT_APP_TENANT_ID,
   }
 }
 

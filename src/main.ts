@@ -1,6 +1,8 @@
 import pLimit from 'p-limit'
-import { demoSeedOnStart, loadConfig, playgroundEnabled, slackSettings, timesheetSettings, ConfigError, type Config } from './config.ts'
+import { demoSeedOnStart, loadConfig, playgroundEnabled, slackSettings, teamsSettings, timesheetSettings, ConfigError, type Config } from './config.ts'
 import { createSlackBot } from './bots/slack/app.ts'
+import { createTeamsBot } from './bots/teams/app.ts'
+import { digestSenders, startScheduler } from './scheduler.ts'
 import { createEngine, engineOptionsFromConfig, type Engine } from './db/engine.ts'
 import type { Embedder } from './rag/embed.ts'
 import { migrateUp } from './db/migrate.ts'
@@ -33,23 +35,30 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     const playground = playgroundEnabled(config)
     const slackConfig = slackSettings(config)
     const slack = slackConfig ? createSlackBot(router, slackConfig, logger) : null
-    const server = await startServer(createApp({ engine, logger, router, playground, adapters: slack ? [slack.routes] : [] }), { port: config.PORT, host: config.HOST, logger })
+    const teamsConfig = teamsSettings(config)
+    const teams = teamsConfig ? createTeamsBot(router, teamsConfig, logger) : null
+    const adapters = [...(slack ? [slack.routes] : []), ...(teams ? [teams.routes] : [])]
+    const server = await startServer(createApp({ engine, logger, router, playground, adapters }), { port: config.PORT, host: config.HOST, logger })
     await slack?.start()
+    const senders = digestSenders(slack, teams)
+    const scheduler = Object.keys(senders).length > 0 ? startScheduler({ db: engine.db, now: () => new Date(), senders, logger }) : null
     const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${server.port}`
     logger.info({ database: engine.description, url }, 'workroom is running')
     options.banner?.([
       `Workroom is running at ${url}`,
       `  Playground  ${playground ? `${url}/  (acts as any demo person; no login)` : 'off (NODE_ENV=production; PLAYGROUND_ENABLED=true turns it on)'}`,
       `  Slack       ${!slack ? 'off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode)' : slack.mode === 'socket' ? 'on, Socket Mode' : `on, ${url}/slack/events${slackConfig?.oauth ? ` (install: ${url}/slack/install)` : ''}`}`,
-      `  Teams       ${url}/api/messages  off (not built yet)`,
+      `  Teams       ${!teams ? 'off (set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD, or TEAMS_EMULATOR=true for the Bot Framework Emulator)' : `on, ${url}/api/messages${teams.mode === 'anonymous' ? ' (Emulator mode: NO token checks)' : ''}`}`,
       `  Database    ${engine.description}${seeded === 'seeded' ? ' (demo agencies written)' : seeded === 'present' ? ' (data already there, not reseeded)' : ''}`,
       `  Knowledge   ${describeProviders(knowledge)}`,
+      `  Digests     ${scheduler ? `checked every minute for ${Object.keys(senders).join(' and ')} channels (/digest subscribes one)` : 'off (no Slack or Teams to post to)'}`,
       `  Health      ${url}/healthz  ${url}/readyz`,
     ].join('\n'))
     return {
       engine,
       port: server.port,
       stop: async () => {
+        await scheduler?.stop()
         await slack?.stop()
         await server.close()
         await engine.close()

@@ -128,6 +128,20 @@ describe('workroom command line (embedded database)', { timeout: 180_000 }, () =
     expect(out).not.toContain('never sent')
   })
 
+  it("prints a tenant's digest without posting it, as text or JSON; run-due posts nothing with no subscription", async () => {
+    const { stdout: json } = await workroom('digest', '--tenant', 'southpaw', '--date', '2026-11-25', '--json')
+    const data = JSON.parse(json) as { tenant: { slug: string }; reportDate: string; people: unknown[] }
+    expect(data).toMatchObject({ tenant: { slug: 'southpaw' }, reportDate: '2026-11-24' })
+    expect(data.people).toHaveLength(10)
+    const { stdout: text } = await workroom('digest', '--tenant', 'southpaw', '--date', '2026-11-23')
+    expect(text).toMatch(/^Team utilization · Fri 20 Nov/)
+    expect((await fails('digest', '--tenant', 'nowhere')).stderr).toMatch(/no tenant "nowhere"; there are: .*southpaw/)
+    expect((await fails('digest', '--tenant', 'southpaw', '--date', '2026-02-30')).stderr).toContain('--date must be a calendar date')
+    expect((await fails('digest')).stderr).toContain('which tenant?')
+    const { stdout: tick } = await workroom('digest', 'run-due', '--now', '2026-11-25T09:00:00Z')
+    expect(tick).toBe('0 due: 0 posted, 0 failed (retried on a later tick), 0 given up\n')
+  })
+
   it('says clearly what is wrong with bad input, and exits non-zero', async () => {
     const unknownTenant = await fails('people', '--tenant', 'nowhere')
     expect(unknownTenant.code).toBe(1)

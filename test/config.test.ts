@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { CONFIG_KEYS, ConfigError, loadConfig, playgroundEnabled, ragProviders, slackSettings, timesheetSettings } from '../src/config.ts'
+import { CONFIG_KEYS, ConfigError, loadConfig, playgroundEnabled, ragProviders, slackSettings, teamsSettings, timesheetSettings } from '../src/config.ts'
 import { engineOptionsFromConfig } from '../src/db/engine.ts'
 
 describe('configuration', () => {
@@ -61,6 +61,20 @@ describe('configuration', () => {
     const oauth = { SLACK_CLIENT_ID: '1.2', SLACK_CLIENT_SECRET: 'c', SLACK_STATE_SECRET: 'a-long-enough-secret', SLACK_SIGNING_SECRET: 's' }
     expect(slackSettings(loadConfig(oauth))?.oauth).toEqual({ clientId: '1.2', clientSecret: 'c', stateSecret: 'a-long-enough-secret' })
     expect(problems({ ...oauth, SLACK_BOT_TOKEN: 'xoxb-1' })).toEqual([expect.stringMatching(/^SLACK_BOT_TOKEN: and SLACK_CLIENT_ID are exclusive/)])
+  })
+
+  it('switches Teams on with an app id and secret, or explicitly for the Emulator, and says what a half configuration lacks', () => {
+    const id = '6f1d7c2e-3b0a-4c55-9d2e-7a1b2c3d4e5f'
+    expect(teamsSettings(loadConfig({}))).toBeNull()
+    expect(teamsSettings(loadConfig({ MICROSOFT_APP_ID: id, MICROSOFT_APP_PASSWORD: 'p' }))).toEqual({ appId: id, appPassword: 'p', appType: 'MultiTenant', tenantId: undefined })
+    expect(teamsSettings(loadConfig({ TEAMS_EMULATOR: 'true' }))).toMatchObject({ appId: undefined })
+    expect(teamsSettings(loadConfig({ MICROSOFT_APP_ID: id, MICROSOFT_APP_TYPE: 'UserAssignedMSI', MICROSOFT_APP_TENANT_ID: 't' }))).toMatchObject({ appType: 'UserAssignedMSI' })
+    expect(problems({ MICROSOFT_APP_ID: id })).toEqual([expect.stringMatching(/^MICROSOFT_APP_PASSWORD: is required with MICROSOFT_APP_ID/)])
+    expect(problems({ MICROSOFT_APP_PASSWORD: 'p' })).toEqual([expect.stringMatching(/^MICROSOFT_APP_ID: is required/)])
+    expect(problems({ MICROSOFT_APP_ID: id, MICROSOFT_APP_PASSWORD: 'p', MICROSOFT_APP_TYPE: 'SingleTenant' })).toEqual(['MICROSOFT_APP_TENANT_ID: is required for a SingleTenant app'])
+    expect(problems({ MICROSOFT_APP_ID: id, MICROSOFT_APP_PASSWORD: 'p', MICROSOFT_APP_TYPE: 'Personal' })).toEqual([expect.stringMatching(/^MICROSOFT_APP_TYPE: /)])
+    expect(problems({ MICROSOFT_APP_ID: id, MICROSOFT_APP_PASSWORD: 'p', TEAMS_EMULATOR: 'true' })).toEqual([expect.stringMatching(/^TEAMS_EMULATOR: is for running without an app id/)])
+    expect(problems({ TEAMS_EMULATOR: 'true', NODE_ENV: 'production' })).toEqual([expect.stringMatching(/^TEAMS_EMULATOR: accepts unauthenticated activities/)])
   })
 
   it('picks the knowledge providers and the playground from the environment', () => {

@@ -22,6 +22,13 @@ describe('intent', () => {
     [{ kind: 'message', text: 'how many hours is a day rate at Northwind' }, { kind: 'ask', question: 'how many hours is a day rate at Northwind' }],
     [{ kind: 'message', text: '<@U0BOT>' }, { kind: 'help' }],
     [{ kind: 'message', text: '/timesheet undo' }, { kind: 'timesheet', text: 'undo' }],
+    [{ kind: 'message', text: 'timesheet 3h Nike Air' }, { kind: 'timesheet', text: '3h Nike Air' }],
+    [{ kind: 'message', text: 'Timesheet' }, { kind: 'timesheet', text: '' }],
+    [{ kind: 'message', text: 'campaign nike' }, { kind: 'campaign', query: 'nike' }],
+    [{ kind: 'message', text: 'ask how do we round time?' }, { kind: 'ask', question: 'how do we round time?' }],
+    [{ kind: 'message', text: 'digest daily 09:00' }, { kind: 'digest', text: 'daily 09:00' }],
+    [{ kind: 'message', text: 'workroom' }, { kind: 'help' }],
+    [{ kind: 'message', text: 'campaigns this week?' }, { kind: 'ask', question: 'campaigns this week?' }],
   ] as Array<[Parameters<typeof intentOf>[0], ReturnType<typeof intentOf>]>)('%j → %j', (input, intent) => {
     expect(intentOf(input)).toEqual(intent)
   })

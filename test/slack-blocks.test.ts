@@ -64,6 +64,14 @@ describe('Slack Block Kit renderer', () => {
     expect(text).toBe('&lt;!here&gt; &amp; you')
   })
 
+  it('mentions people by their Slack user id, and shows the unlinked (or a forged id) by escaped name', () => {
+    const [section] = render({ type: 'mentions', label: 'No time logged <yesterday>:', people: [
+      { name: 'Dana', externalId: 'U0DANA' }, { name: 'Kel <b>', externalId: null }, { name: 'Eve', externalId: '!channel>' },
+    ] })
+    expect(sectionText(section!)).toBe('No time logged &lt;yesterday&gt;: <@U0DANA>, Kel &lt;b&gt;, Eve')
+    expect(render({ type: 'mentions', label: 'Nobody:', people: [] })).toEqual([])
+  })
+
   it('escapes fields, list items and context too', () => {
     const blocks = render(
       { type: 'fields', fields: [{ label: '<!channel>', value: '<@U123>' }] },

@@ -22,6 +22,6 @@ export async function listPeople(db: Kysely<DB>, tenantSlug?: string): Promise<D
 }
 
 /** The tenants by name, for operator tools (the playground's picker, `workroom ingest`). */
-export async function listTenants(db: Kysely<DB>): Promise<Array<{ id: string; slug: string; name: string }>> {
-  return db.selectFrom('workroom.tenants').select(['id', 'slug', 'name']).orderBy('name').execute()
+export async function listTenants(db: Kysely<DB>): Promise<Array<{ id: string; slug: string; name: string; timezone: string }>> {
+  return db.selectFrom('workroom.tenants').select(['id', 'slug', 'name', 'timezone']).orderBy('name').execute()
 }

@@ -403,8 +403,8 @@ export interface PeopleTable {
   updated_at: Timestamp
 }
 
-/** Migration 012: Slack deliveries already acted on (retries, double clicks). */
-export interface SlackDeliveriesTable {
+/** Migrations 012/013: deliveries already acted on (retries, double clicks), keys prefixed by platform. */
+export interface ChatDeliveriesTable {
   delivery_key: string
   received_at: Timestamp
 }
@@ -416,6 +416,42 @@ export interface SlackInstallationsTable {
   installation: Json
   installed_at: Timestamp
   updated_at: Timestamp
+}
+/** Migration 013: where the Teams bot can post proactively (a Bot Framework ConversationReference). */
+export interface TeamsConversationsTable {
+  conversation_id: string
+  aad_tenant_id: string | null
+  conversation_type: 'personal' | 'groupChat' | 'channel'
+  team_id: string | null
+  service_url: string
+  reference: Json
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+/** Migration 014: a channel's daily utilization digest (tenant data, under row security). */
+export interface DigestSubscriptionsTable {
+  id: Generated<string>
+  tenant_id: string
+  platform: 'slack' | 'teams'
+  workspace_id: string
+  channel_id: string
+  cadence: 'daily' | 'weekdays'
+  /** 'HH:MM:SS' wall-clock time in `timezone`. */
+  post_at: string
+  timezone: string
+  created_by: string
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+/** Migration 014: the scheduler's claim on (subscription, local date). */
+export interface DigestRunsTable {
+  subscription_id: string
+  local_date: ColumnType<string, string, string>
+  status: 'claimed' | 'sent' | 'failed' | 'gave_up'
+  attempts: Generated<number>
+  claimed_at: Timestamp
+  finished_at: Timestamp | null
+  last_error: string | null
 }
 export interface ChatIdentitiesTable {
   id: Generated<string>
@@ -453,8 +489,11 @@ export interface DB {
   'workroom.tenants': TenantsTable
   'workroom.people': PeopleTable
   'workroom.chat_identities': ChatIdentitiesTable
-  'workroom.slack_deliveries': SlackDeliveriesTable
+  'workroom.chat_deliveries': ChatDeliveriesTable
   'workroom.slack_installations': SlackInstallationsTable
+  'workroom.teams_conversations': TeamsConversationsTable
+  'workroom.digest_subscriptions': DigestSubscriptionsTable
+  'workroom.digest_runs': DigestRunsTable
 }
 
 /** The spec's tables, in migration order; the catalog tests check the database against this. */

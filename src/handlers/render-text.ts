@@ -23,6 +23,8 @@ export function renderText(r: Reply): string {
         return b.text
       case 'divider':
         return '—'
+      case 'mentions':
+        return b.people.length === 0 ? '' : `${b.label} ${b.people.map((p) => `@${p.name}`).join(', ')}`
     }
   }
   return r.blocks.map(line).join('\n\n')

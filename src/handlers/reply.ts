@@ -11,6 +11,17 @@ export type Block =
   | { type: 'citations'; citations: Citation[] }
   | { type: 'context'; text: string }
   | { type: 'divider' }
+  /**
+   * People to notify by name, e.g. the digest's "no time logged yesterday": each platform renders
+   * a real mention where it knows the person's user id there (Slack <@U…>), else the name.
+   */
+  | { type: 'mentions'; label: string; people: Mention[] }
+
+export interface Mention {
+  name: string
+  /** The person's user id on the platform the reply goes to; null when they are not linked there. */
+  externalId: string | null
+}
 
 export interface Button {
   label: string

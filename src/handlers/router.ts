@@ -11,6 +11,7 @@ import { OFFLINE_PROVIDERS, type KnowledgeProviders } from '../rag/providers.ts'
 import { z } from 'zod'
 import { ask } from './ask.ts'
 import { campaignDetails, lookupCampaign } from './campaign.ts'
+import { digestCommand } from './digest.ts'
 import { visibleCampaigns } from './campaign-match.ts'
 import type { Inbound } from './inbound.ts'
 import { askReply, campaignReply, editReply, logReply, undoReply, weekReply } from './replies.ts'
@@ -43,6 +44,7 @@ export type Intent =
 /** Every slash command the router answers; each platform's manifest registers exactly these. */
 export const COMMANDS = ['timesheet', 'campaign', 'ask', 'digest', 'workroom'] as const
 
+const COMMAND_WORD = new RegExp(`^(${COMMANDS.join('|')})(?:\\s+(.*))?$`, 'i')
 const MENTION = /<@[A-Z0-9]+>|@workroom\b/gi
 
 /** Slash commands map directly; free text by intent: a duration → timesheet, "status of …" → lookup, else a question. */
@@ -60,6 +62,9 @@ export function intentOf(input: Exclude<Inbound['input'], { kind: 'action' }>): 
   if (/^\/?(help|\?)$/i.test(text) || text === '') return { kind: 'help' }
   const slash = text.match(/^\/(\w+)\s*(.*)$/)
   if (slash) return intentOf({ kind: 'command', command: slash[1]!, text: slash[2]! })
+  // Teams has no slash commands: its command list sends the same words without the slash.
+  const word = text.match(COMMAND_WORD)
+  if (word) return intentOf({ kind: 'command', command: word[1]!, text: word[2] ?? '' })
   const status = text.match(/^(?:what(?:'s| is) the )?(?:status of|campaign|show(?: me)?)\s+(.+?)\??$/i)
   if (status) return { kind: 'campaign', query: status[1]!.replace(/^the\s+/i, '') }
   // "3h on Aurora Air", "log 1h30 to Fizzwell yesterday", "half a day Tidewave": a duration and
@@ -111,7 +116,7 @@ async function handle(deps: RouterDeps, inbound: Inbound): Promise<Reply> {
       return askReply(await ask(deps.db, who, thread, intent.question, deps.knowledge ?? OFFLINE_PROVIDERS), visibility)
     }
     case 'digest':
-      return reply('Digests are not switched on in this version of Workroom yet.')
+      return digestCommand(deps.db, who, inbound, intent.text, now, today)
     case 'timesheet': {
       const parsed = parseTimesheet(intent.text, { today })
       if (!parsed.ok) return reply(parsed.error.message)

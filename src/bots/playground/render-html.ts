@@ -68,6 +68,8 @@ export function renderHtml(reply: Reply, options: HtmlOptions): string {
         return `<p class="context">${inline(b.text)}</p>`
       case 'divider':
         return '<hr>'
+      case 'mentions':
+        return b.people.length === 0 ? '' : `<p class="mentions">${inline(b.label)} ${b.people.map((p) => `<strong>@${escapeHtml(p.name)}</strong>`).join(', ')}</p>`
     }
   }
   const only = reply.visibility === 'ephemeral' ? '<p class="visibility">Only visible to you</p>' : ''

@@ -2,15 +2,15 @@
  * Workroom as a Slack app: a Bolt App whose HTTPReceiver is mounted on the process's own HTTP
  * server at /slack/events (Bolt verifies the signing secret and the 5-minute replay window on
  * every request), or Socket Mode when SLACK_APP_TOKEN is set. Listeners only translate: Slack
- * payload → Inbound → router → Reply → Block Kit. No SQL here: the delivery ledger and the
- * installation store live in src/db/slack.ts.
+ * payload → Inbound → router → Reply → Block Kit. No SQL here: the delivery ledger lives in
+ * src/db/deliveries.ts, the installation store in src/db/slack.ts.
  */
 import { App, HTTPReceiver, LogLevel, type Logger as SlackLogger } from '@slack/bolt'
 import { WebClient } from '@slack/web-api'
 import { Hono } from 'hono'
 import type { HttpBindings } from '@hono/node-server'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
-import { DeliveryLedger } from '../../db/slack.ts'
+import { DeliveryLedger } from '../../db/deliveries.ts'
 import type { Inbound } from '../../handlers/inbound.ts'
 import type { Reply } from '../../handlers/reply.ts'
 import { COMMANDS, handleInbound, intentOf, type RouterDeps } from '../../handlers/router.ts'
@@ -37,16 +37,19 @@ export interface SlackBot {
   /** Routes to mount on the HTTP server (empty in Socket Mode). */
   routes: Hono<{ Bindings: HttpBindings }>
   mode: 'http' | 'socket'
+  /** Posts a reply to a channel unprompted (digests), with that workspace's bot token. */
+  postMessage(workspaceId: string, channelId: string, reply: Reply): Promise<void>
   start(): Promise<void>
   stop(): Promise<void>
 }
 
 export function createSlackBot(router: RouterDeps, settings: SlackSettings, logger: Logger): SlackBot {
   const socket = Boolean(settings.appToken)
+  const installationStore = pgInstallationStore(router.db)
   const oauth = settings.botToken ? undefined : settings.oauth && {
     ...settings.oauth,
     scopes: BOT_SCOPES,
-    installationStore: pgInstallationStore(router.db),
+    installationStore,
     installerOptions: { installPath: '/slack/install', redirectUriPath: '/slack/oauth_redirect', directInstall: true, clientOptions: { ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}) } },
   }
   const receiver = socket ? undefined : new HTTPReceiver({
@@ -58,7 +61,9 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
   const clientOptions = { ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}) }
   const app = new App({
     ...(settings.botToken ? { authorize: singleWorkspace(new WebClient(undefined, clientOptions), settings.botToken) } : {}),
-    ...(socket ? { socketMode: true, appToken: settings.appToken, ...oauth } : { receiver }),
+    // SocketModeClient writes retryConfig { retries: 100 } into the clientOptions it is given, which
+    // would be every listener's: it gets a copy.
+    ...(socket ? { socketMode: true, appToken: settings.appToken, installerOptions: { clientOptions: { ...clientOptions } }, ...oauth } : { receiver }),
     logger: slackLogger(logger),
     clientOptions,
   })
@@ -86,7 +91,7 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
   const onMessage = async (args: {
     eventId: string; team: string; user: string; channel: string; ts: string; threadTs: string | undefined; text: string; client: WebClient; inThread: boolean
   }) => {
-    if (!(await ledger.claim(`event:${args.eventId}`))) return   // a retry of a delivery we already have
+    if (!(await ledger.claim('slack', `event:${args.eventId}`))) return   // a retry of a delivery we already have
     const { client } = args
     const threadTs = args.inThread ? (args.threadTs ?? args.ts) : args.threadTs
     const inbound: Inbound = {
@@ -119,7 +124,7 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
     const messageTs = body.container?.message_ts ?? body.message?.ts ?? 'none'
     // A double click is the same (message, button, value): the handlers' request ids make it a no-op.
     const requestId = `action:${messageTs}:${action.action_id}:${action.value ?? ''}`
-    if (!(await ledger.claim(requestId))) return
+    if (!(await ledger.claim('slack', requestId))) return
     const reply = await run({
       platform: 'slack', workspaceId: body.team?.id ?? body.user.team_id ?? '', externalUserId: body.user.id,
       channelId: body.channel?.id ?? null, threadId: body.message?.thread_ts ?? messageTs, requestId,
@@ -145,6 +150,13 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
   }
   return {
     app, routes, mode: socket ? 'socket' : 'http',
+    postMessage: async (workspaceId, channelId, reply) => {
+      const token = settings.botToken
+        ?? (await installationStore.fetchInstallation({ teamId: workspaceId, enterpriseId: undefined, isEnterpriseInstall: false })).bot?.token
+      if (!token) throw new Error(`no bot token for Slack workspace ${workspaceId}`)
+      // The WebClient retries a 429 after its Retry-After; nothing was posted, so no duplicate.
+      await app.client.chat.postMessage({ token, channel: channelId, ...renderBlocks(reply) })
+    },
     start: async () => {
       if (socket) await app.start()
     },

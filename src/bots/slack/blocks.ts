@@ -148,6 +148,10 @@ export function renderBlocks(reply: Reply): { text: string; blocks: KnownBlock[]
         return b.text.trim() ? [context(escapeMrkdwn(b.text))] : []
       case 'divider':
         return [{ type: 'divider' }]
+      case 'mentions':
+        // Slack user ids are [A-Z0-9]; anything else is not one and is shown as the name.
+        return b.people.length === 0 ? [] : sections(`${escapeMrkdwn(b.label)} ${b.people
+          .map((p) => (p.externalId && /^[UW][A-Z0-9]{2,}$/.test(p.externalId) ? `<@${p.externalId}>` : escapeMrkdwn(p.name))).join(', ')}`)
     }
   }
   const all = reply.blocks.flatMap(render)

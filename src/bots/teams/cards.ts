@@ -1,0 +1,465 @@
+/**
+ * A Reply as a Microsoft Teams Adaptive Card (schema 1.5). Teams renders a Markdown subset in
+ * TextBlock text and FactSet titles and values (**bold**, _italic_, "- " and "1. " lists,
+ * [links](url)), so every piece of document or user text is backslash-escaped before it gets
+ * there and can never become a link, a list or emphasis. The one piece of formatting the handlers
+ * write, Slack-style *bold*, is applied on top of the escaped text as **bold**, as the playground
+ * does; their `code` and "> " quotes have no Teams Markdown (a quote becomes an emphasised
+ * container), so backticks show as typed. Only citations make links, from http(s) URLs.
+ * Teams rejects a message of more than about 28 KB, so the card's JSON is kept within a budget:
+ * long texts are cut, trailing blocks dropped, and the card says so; buttons are the last thing
+ * dropped. A button whose id or payload could not come back intact throws rather than render.
+ * https://learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/cards-format
+ */
+import { CardFactory, type Activity } from 'botbuilder'
+import type { Block, Button, Citation, Reply } from '../../handlers/reply.ts'
+
+/** The card's JSON in UTF-8 bytes: Teams' ~28 KB is for the whole activity, which adds the summary and the connector's envelope. */
+export const CARD_BUDGET = 24_000
+const MAX_SUMMARY_BYTES = 500 // the activity's summary, JSON-encoded; its text is that escaped, at most 3 times as long
+const MAX_HEADER = 150
+const MAX_CONTEXT = 3000
+const MAX_ITEM = 1000 // one list item
+const MAX_FACT_TITLE = 200
+const MAX_FACT_VALUE = 2000
+const MAX_BUTTON_LABEL = 75
+const BUTTONS_PER_SET = 5 // Teams shows 6 per set, the adaptivecards host default allows 5
+const MIN_TEXT = 40 // a text cut shorter than this says nothing: drop it instead
+const CITATION_TITLE = 200
+const CITATION_HEADING = 100
+const SNIPPET = 200 // a citation's snippet is a hint, not the passage
+const MAX_URL = 1000
+const MAX_MENTIONS = 20 // each is an entity of ~150 bytes outside the card body's budget
+/** The same limits as the Slack renderer's: the same Reply goes to both. */
+export const MAX_PAYLOAD = 2000
+export const ACTION_ID = /^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/
+const MAX_ACTION_ID = 64
+
+export interface TextBlock {
+  type: 'TextBlock'
+  text: string
+  wrap: true
+  size?: 'Small' | 'Medium'
+  weight?: 'Bolder'
+  isSubtle?: true
+  spacing?: 'None' | 'Small' | 'Medium'
+  separator?: true
+}
+export interface FactSet { type: 'FactSet'; facts: Array<{ title: string; value: string }>; separator?: true }
+export interface Container { type: 'Container'; style: 'emphasis'; items: CardElement[]; separator?: true }
+export interface SubmitAction { type: 'Action.Submit'; title: string; style?: 'positive' | 'destructive'; data: SubmitData }
+export interface ActionSet { type: 'ActionSet'; actions: SubmitAction[]; separator?: true }
+export type CardElement = TextBlock | FactSet | Container | ActionSet
+
+/** What a button sends back: Teams delivers a click as a message activity whose value is this. */
+export interface SubmitData { workroom: { actionId: string; payload: string } }
+
+export interface MentionEntity { type: 'mention'; text: string; mentioned: { id: string; name: string } }
+
+export interface AdaptiveCard {
+  $schema: 'http://adaptivecards.io/schemas/adaptive-card.json'
+  type: 'AdaptiveCard'
+  version: '1.5'
+  msteams: { width: 'Full'; entities?: MentionEntity[] }
+  body: CardElement[]
+}
+
+// Invisible, and JSON spends 6 bytes on each; \t, \n and \r are whitespace the renderer handles.
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g
+
+/**
+ * Text as Teams Markdown that shows as typed. Within a line: \ * _ ` ~ [ ] and < anywhere (emphasis,
+ * code, strikethrough, links, autolinks, <at> mentions and HTML) and & where it would start an entity,
+ * except inside a bare URL, which Teams links as it is.
+ * At a line's start, what would make a list, heading, quote or rule: - + # > = and "1." / "1)".
+ * Leading spaces are dropped (four would make a code block); parentheses, '!' and '|' stay (without
+ * '[' they make nothing, and Teams has no tables). Each line becomes a paragraph, since Teams shows
+ * a lone line break as a space; blank lines go.
+ */
+export function escapeMarkdown(text: string): string {
+  return lines(text).map((line) => escapeLineStart(line.trimStart(), escapeInline(line.trimStart()))).join('\n\n')
+}
+
+const lines = (text: string) => text.replace(CONTROL, '').split(/\r\n|\r|\n/).filter((l) => l.trim())
+
+/**
+ * A bare URL, starting a word, as far as it can stay unescaped: Teams links bare URLs itself, and a
+ * backslash inside one would become part of the link (or end it). Underscores are common in URLs and
+ * stay; the run stops at what could still make markup around it: [ ] < > ` \ * ~ ( ) and an entity.
+ */
+const BARE_URL = /(?<=^|[\s(])(?:https?:\/\/|www\.)(?:[^\s<>[\]`\\*~()&]|&(?!#?[a-z0-9]+;))*/gi
+/**
+ * GFM links a bare URL up to the next space or '<', taking the backslash of an escape into the link
+ * and so freeing the character it escaped. For most that is cosmetic, but a freed '<' could start HTML
+ * or an autolink: after a URL, up to the next space, '<' is written as &lt;, which Markdown shows as
+ * '<' and never reads as markup (and which does not end the link).
+ */
+const URL_TO_SPACE = /(?:https?:\/\/|www\.)\S*/gi
+
+/** Escapes text that follows `before` on its line (which decides whether a '<' ends a bare URL). */
+function escapeInline(text: string, before = ''): string {
+  const clean = text.replace(CONTROL, '')
+  const context = before.replace(CONTROL, '')
+  const entity = new Set<number>()
+  for (const m of (context + clean).matchAll(URL_TO_SPACE)) {
+    for (let i = m[0].indexOf('<'); i >= 0; i = m[0].indexOf('<', i + 1)) entity.add(m.index + i - context.length)
+  }
+  const escape = (from: number, to: number) => {
+    let out = ''
+    for (let i = from; i < to; i++) {
+      const c = clean[i]!
+      if (c === '<' && entity.has(i)) out += '&lt;'
+      else if ('\\*_`~[]<'.includes(c) || (c === '&' && /^&#?[a-z0-9]+;/i.test(clean.slice(i, i + 40)))) out += `\\${c}`
+      else out += c
+    }
+    return out
+  }
+  let out = ''
+  let last = 0
+  for (const m of clean.matchAll(BARE_URL)) {
+    const url = m[0].replace(/_+$/, '') // GFM leaves a URL's trailing '_' out of the link, free to pair with another
+    out += escape(last, m.index) + url
+    last = m.index + url.length
+  }
+  return out + escape(last, clean.length)
+}
+
+/** Escapes a list, heading, quote or rule marker that starts the line (raw is the line before inline escaping). */
+function escapeLineStart(raw: string, escaped: string): string {
+  if (/^(?:[-+](?=\s|$)|[-=][-=\s]*$|#{1,6}(?=\s|$)|>)/.test(raw)) return `\\${escaped}`
+  const ordered = /^(\d{1,9})([.)])(?=\s|$)/.exec(escaped)
+  return ordered ? `${ordered[1]}\\${escaped.slice(ordered[1]!.length)}` : escaped
+}
+
+// The handlers' Slack-style *bold*, read as the playground reads it.
+const BOLD = /(^|[\s(])\*([^*\n]+)\*(?=[\s).,;:!?]|$)/g
+
+/** One line as Teams Markdown: escaped, with the handlers' *bold* as **bold** around escaped text. */
+function inlineLine(line: string): string {
+  const raw = line.trimStart()
+  let out = ''
+  let last = 0
+  for (const m of raw.matchAll(BOLD)) {
+    const start = m.index + m[1]!.length
+    const inner = m[2]!
+    // Markdown bolds only what starts and ends with a visible character; anything else keeps its stars, escaped.
+    const bold = /^\S(.*\S)?$/.test(inner)
+    out += escapeInline(raw.slice(last, start), raw.slice(0, last)) + (bold ? `**${escapeInline(inner, raw.slice(0, start + 1))}**` : escapeInline(`*${inner}*`, raw.slice(0, start)))
+    last = start + m[2]!.length + 2
+  }
+  out += escapeInline(raw.slice(last), raw.slice(0, last))
+  return out.startsWith('**') ? out : escapeLineStart(raw, out)
+}
+
+/** Lines as paragraphs, like escapeMarkdown, with the handlers' *bold*. */
+const paragraphs = (text: string) => lines(text).map(inlineLine).join('\n\n')
+const oneLine = (text: string) => text.replace(CONTROL, '').replace(/\s+/g, ' ').trim()
+
+/** Shortens to max characters, ending with '…' so the reader sees something was left out. Cuts raw text: escaping comes after. */
+function clip(text: string, max: number): string {
+  if (text.length <= max) return text
+  let at = Math.max(0, max - 1)
+  const code = text.charCodeAt(at - 1)
+  if (code >= 0xd800 && code <= 0xdbff) at -= 1 // never half a surrogate pair
+  return `${text.slice(0, at)}…`
+}
+
+const textBlock = (text: string, extra: Partial<TextBlock> = {}): TextBlock => ({ type: 'TextBlock', text, wrap: true, ...extra })
+const subtle = (text: string, extra: Partial<TextBlock> = {}) => textBlock(text, { isSubtle: true, size: 'Small', ...extra })
+const more = (n: number, what: string) => subtle(`…${n} more ${what} not shown`, { spacing: 'None' })
+
+/** Text with its "> " lines as emphasised containers, the way Slack and the playground show quotes. */
+function textElements(text: string): CardElement[] {
+  const out: CardElement[] = []
+  let run: string[] = []
+  let quoted = false
+  const flush = () => {
+    const body = paragraphs(run.join('\n'))
+    if (body) out.push(quoted ? { type: 'Container', style: 'emphasis', items: [textBlock(body)] } : textBlock(body))
+    run = []
+  }
+  for (const line of text.split(/\r\n|\r|\n/)) {
+    const isQuote = /^\s*>\s/.test(line) || /^\s*>$/.test(line)
+    if (isQuote !== quoted && run.length) flush()
+    quoted = isQuote
+    run.push(isQuote ? line.replace(/^\s*>\s?/, '') : line)
+  }
+  flush()
+  return out
+}
+
+/** An http(s) URL as a Markdown link destination: no raw parentheses, spaces, '<' or '>' (URL serialising encodes the last three). */
+function linkUrl(url: string | null): string | null {
+  if (!url || !URL.canParse(url)) return null
+  const parsed = new URL(url)
+  if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.hostname.startsWith('[')) return null
+  const href = parsed.href.replace(/[()\\[\]]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)
+  return href.length <= MAX_URL ? href : null // a link this long is better shown as a title
+}
+
+function citationElements(c: Citation): CardElement[] {
+  const title = escapeInline(clip(oneLine(c.title), CITATION_TITLE)) || 'Untitled'
+  const url = linkUrl(c.url)
+  const heading = c.heading ? ` › ${escapeInline(clip(oneLine(c.heading.split(' › ').at(-1)!), CITATION_HEADING))}` : ''
+  const snippet = clip(oneLine(c.snippet), SNIPPET)
+  return [
+    textBlock(`\\[${c.n}\\] ${url ? `[${title}](${url})` : title}${heading}`, { spacing: 'Small' }),
+    ...(snippet ? [subtle(escapeInline(snippet), { spacing: 'None' })] : []),
+  ]
+}
+
+function submitAction(b: Button): SubmitAction {
+  // Teams would deliver these, but submittedAction could not read them back: a bug, not a limit to meet.
+  if (!ACTION_ID.test(b.actionId) || b.actionId.length > MAX_ACTION_ID) throw new Error(`Button ${JSON.stringify(b.actionId)}: an action id must look like "timesheet.choose"`)
+  if (b.payload.length > MAX_PAYLOAD) throw new Error(`Button ${b.actionId}: payload is ${b.payload.length} characters, at most ${MAX_PAYLOAD} come back`)
+  return {
+    type: 'Action.Submit',
+    title: clip(oneLine(b.label), MAX_BUTTON_LABEL), // a title is plain text: no Markdown to escape
+    ...(b.style ? { style: b.style === 'primary' ? 'positive' as const : 'destructive' as const } : {}),
+    data: { workroom: { actionId: b.actionId, payload: b.payload } },
+  }
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
+
+/**
+ * One Reply block as something that can be shown in part: build(levels) is all of it, build(0)
+ * nothing, and in between a visibly shortened version that grows with the level (characters of a
+ * text, items of a list, facts, citations or buttons).
+ */
+interface Piece {
+  buttons: boolean
+  levels: number
+  /** Below this a cut text says nothing and is dropped instead. */
+  minLevel: number
+  separator: boolean
+  build(level: number): CardElement[]
+}
+
+function textPiece(text: string, build: (text: string) => CardElement[]): Omit<Piece, 'separator'> {
+  return {
+    buttons: false,
+    levels: text.length,
+    minLevel: Math.min(text.length, MIN_TEXT),
+    build: (level) => (!level ? [] : level >= text.length ? build(text) : [...build(clip(text, level)), more(text.length - level + 1, 'characters')]),
+  }
+}
+
+function countPiece<T>(items: T[], build: (kept: T[], dropped: number) => CardElement[], buttons = false): Omit<Piece, 'separator'> {
+  return { buttons, levels: items.length, minLevel: Math.min(items.length, 1), build: (level) => (level ? build(items.slice(0, level), items.length - level) : []) }
+}
+
+function piece(b: Exclude<Block, { type: 'divider' }>): Omit<Piece, 'separator'> | null {
+  switch (b.type) {
+    case 'header': {
+      const text = oneLine(b.text)
+      return text ? textPiece(clip(text, MAX_HEADER), (t) => [textBlock(escapeMarkdown(t), { size: 'Medium', weight: 'Bolder' })]) : null
+    }
+    case 'text': {
+      const text = b.text.replace(CONTROL, '').trim()
+      return text ? textPiece(text, textElements) : null
+    }
+    case 'context': {
+      const text = b.text.replace(CONTROL, '').trim()
+      return text ? textPiece(clip(text, MAX_CONTEXT), (t) => { const body = paragraphs(t); return body ? [subtle(body)] : [] }) : null
+    }
+    case 'fields': {
+      // A fact needs both: an empty one says nothing, and a missing half shows as a dash, as the week's empty days do.
+      const facts = b.fields
+        .map((f) => ({ title: inlineLine(clip(oneLine(f.label), MAX_FACT_TITLE)), value: inlineLine(clip(oneLine(f.value), MAX_FACT_VALUE)) }))
+        .filter((f) => f.title || f.value)
+        .map((f) => ({ title: f.title || '—', value: f.value || '—' }))
+      return facts.length ? countPiece(facts, (kept, dropped) => [{ type: 'FactSet', facts: kept }, ...(dropped ? [more(dropped, 'fields')] : [])]) : null
+    }
+    case 'list': {
+      const items = b.items.map((i) => clip(oneLine(i), MAX_ITEM))
+      const title = b.title ? oneLine(b.title) : ''
+      if (!items.length && !title) return null
+      const head = title ? [textBlock(inlineLine(title), { weight: 'Bolder' })] : []
+      if (!items.length) return countPiece([title], () => head)
+      // "- item" lines joined by single breaks are one list in Teams; each item is escaped, so it stays one item.
+      const rows = items.map((i) => `- ${inlineLine(i) || '\u00a0'}`)
+      return countPiece(rows, (kept, dropped) => [
+        ...head,
+        textBlock(kept.join('\n'), head.length ? { spacing: 'Small' } : {}),
+        ...(dropped ? [more(dropped, 'items')] : []),
+      ])
+    }
+    case 'citations':
+      return b.citations.length
+        ? countPiece(b.citations, (kept, dropped) => [
+          textBlock('Sources', { weight: 'Bolder', size: 'Small' }),
+          ...kept.flatMap(citationElements),
+          ...(dropped ? [more(dropped, 'sources')] : []),
+        ])
+        : null
+    case 'mentions': {
+      // Up to MAX_MENTIONS real mentions (each adds an entity to the card); the rest by name.
+      const names = b.people.map((p, i) => (p.externalId && i < MAX_MENTIONS ? atTag(p.name) : `**${escapeInline(oneLine(p.name))}**`))
+      return names.length ? countPiece(names, (kept, dropped) => [textBlock(`${escapeInline(oneLine(b.label))} ${kept.join(', ')}`), ...(dropped ? [more(dropped, 'people')] : [])]) : null
+    }
+    case 'buttons': {
+      const actions = b.buttons.filter((btn) => oneLine(btn.label)).map(submitAction)
+      return actions.length
+        ? countPiece(actions, (kept, dropped) => [
+          ...chunk(kept, BUTTONS_PER_SET).map((set): ActionSet => ({ type: 'ActionSet', actions: set })),
+          ...(dropped ? [more(dropped, 'choices')] : []),
+        ], true)
+        : null
+    }
+  }
+}
+
+/** Teams mentions someone where the text has <at>name</at> and the card an entity with the same text. */
+const atTag = (name: string) => `<at>${oneLine(name).replace(/[<>]/g, '')}</at>`
+
+/** The mention entities for the <at> tags the card kept (truncation may have dropped some). */
+function mentionEntities(reply: Reply, body: CardElement[]): MentionEntity[] {
+  const text = JSON.stringify(body)
+  return reply.blocks.flatMap((b) => (b.type === 'mentions' ? b.people.slice(0, MAX_MENTIONS) : []))
+    .filter((p): p is { name: string; externalId: string } => Boolean(p.externalId) && text.includes(atTag(p.name)))
+    .map((p) => ({ type: 'mention' as const, text: atTag(p.name), mentioned: { id: p.externalId, name: oneLine(p.name) } }))
+}
+
+/** The search for what fits builds each piece at many levels, and the others at the same ones again and again. */
+function memo(build: Piece['build']): Piece['build'] {
+  const cache = new Map<number, CardElement[]>()
+  return (level) => {
+    let elements = cache.get(level)
+    if (!elements) cache.set(level, (elements = build(level)))
+    return [...elements]
+  }
+}
+
+const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value), 'utf8')
+
+function card(body: CardElement[]): AdaptiveCard {
+  return { $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', type: 'AdaptiveCard', version: '1.5', msteams: { width: 'Full' }, body }
+}
+
+/** The card body at these levels; where the first block is missing entirely, a note says how many are. */
+function assemble(pieces: Piece[], levels: number[]): CardElement[] {
+  const body: CardElement[] = []
+  const dropped = pieces.filter((p, i) => levels[i] === 0).length
+  let separator = false
+  let noted = false
+  pieces.forEach((p, i) => {
+    separator ||= p.separator
+    const elements = p.build(levels[i]!)
+    if (!elements.length && !noted && dropped) {
+      noted = true
+      elements.push(subtle(`…${dropped} more ${dropped === 1 ? 'block' : 'blocks'} not shown; ask in the Workroom playground or narrow the request.`))
+    }
+    if (!elements.length) return
+    if (separator) elements[0] = { ...elements[0]!, separator: true }
+    separator = false
+    body.push(...elements)
+  })
+  return body
+}
+
+/** The largest level of pieces[i] (others as they are) whose card fits the budget; 0 always does when called. */
+function largestFitting(pieces: Piece[], levels: number[], i: number): number {
+  const fits = (level: number) => bytes(card(assemble(pieces, levels.with(i, level)))) <= CARD_BUDGET
+  let lo = 0
+  let hi = pieces[i]!.levels
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2)
+    if (fits(mid)) lo = mid
+    else hi = mid - 1
+  }
+  return lo < pieces[i]!.minLevel ? 0 : lo
+}
+
+/** An Adaptive Card for a Reply whose JSON stays within CARD_BUDGET bytes. Teams has no ephemeral messages in channels: visibility is the adapter's business. */
+export function renderCard(reply: Reply): AdaptiveCard {
+  const body = cardBody(reply)
+  const entities = mentionEntities(reply, body)
+  const out = card(body)
+  return entities.length ? { ...out, msteams: { ...out.msteams, entities } } : out
+}
+
+function cardBody(reply: Reply): CardElement[] {
+  const pieces: Piece[] = []
+  let separator = false
+  for (const b of reply.blocks) {
+    if (b.type === 'divider') {
+      separator = pieces.length > 0 // a separator above the first element shows nothing
+      continue
+    }
+    const p = piece(b)
+    if (!p) continue
+    pieces.push({ ...p, build: memo(p.build), separator })
+    separator = false
+  }
+  if (!pieces.length) {
+    const summary = reply.summary.replace(CONTROL, '').trim()
+    if (summary) pieces.push({ ...textPiece(summary, textElements), separator: false })
+  }
+
+  const levels = pieces.map((p) => p.levels)
+  if (bytes(card(assemble(pieces, levels))) <= CARD_BUDGET) return assemble(pieces, levels)
+
+  // Too big: content goes first, from the end, and buttons last.
+  pieces.forEach((p, i) => { if (!p.buttons) levels[i] = 0 })
+  if (bytes(card(assemble(pieces, levels))) > CARD_BUDGET) {
+    for (let i = pieces.length - 1; i >= 0; i--) {
+      if (!pieces[i]!.buttons) continue
+      levels[i] = 0
+      levels[i] = largestFitting(pieces, levels, i)
+      if (levels[i]) break
+    }
+    return assemble(pieces, levels)
+  }
+  for (let i = 0; i < pieces.length; i++) {
+    if (pieces[i]!.buttons) continue
+    const level = largestFitting(pieces, levels, i)
+    levels[i] = level
+    if (level < pieces[i]!.levels) break // what follows stays out, counted in the note
+  }
+  return assemble(pieces, levels)
+}
+
+/** Shortens text until its JSON takes at most max bytes. */
+function clipBytes(text: string, max: number): string {
+  if (bytes(text) <= max) return text
+  let lo = 0
+  let hi = text.length
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2)
+    if (bytes(clip(text, mid)) <= max) lo = mid
+    else hi = mid - 1
+  }
+  return clip(text, lo)
+}
+
+/**
+ * The message activity for a Reply: the card, with the summary as its notification text (summary:
+ * desktop, web and iOS; text: Android's lock screen, and shown above the card). text is Markdown in
+ * Teams, so it is escaped like the card; summary is plain.
+ */
+export function replyActivity(reply: Reply): Partial<Activity> {
+  const summary = clipBytes(oneLine(reply.summary).replace(CONTROL, ''), MAX_SUMMARY_BYTES)
+  return {
+    type: 'message',
+    text: escapeMarkdown(summary),
+    textFormat: 'markdown',
+    summary,
+    attachments: [CardFactory.adaptiveCard(renderCard(reply))],
+  }
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** The button a Teams card submit came from (the activity's value), or null for anything a Workroom button does not send. */
+export function submittedAction(value: unknown): { actionId: string; payload: string } | null {
+  if (!isRecord(value) || !isRecord(value.workroom)) return null
+  const { actionId, payload } = value.workroom
+  if (typeof actionId !== 'string' || actionId.length > MAX_ACTION_ID || !ACTION_ID.test(actionId)) return null
+  if (typeof payload !== 'string' || payload.length > MAX_PAYLOAD) return null
+  return { actionId, payload }
+}

@@ -1,0 +1,124 @@
+/**
+ * Digest subscriptions and runs (migration 014).
+ *
+ * Subscriptions are tenant data: the /digest handler reads and writes them inside the person's
+ * actor transaction, where row security lets only pm, leadership and finance subscribe. The
+ * scheduler's side (which subscriptions are due, across tenants, and the runs table) is the
+ * service's own bookkeeping: it reads only the scheduling columns, and builds each digest
+ * afterwards under a system actor of the subscription's tenant.
+ */
+import { sql, type Kysely } from 'kysely'
+import type { ActorTx } from './actor.ts'
+import type { DB, DigestSubscriptionsTable } from './schema.ts'
+
+export type DigestPlatform = DigestSubscriptionsTable['platform']
+export type Cadence = DigestSubscriptionsTable['cadence']
+
+export interface DigestSubscription {
+  id: string
+  tenantId: string
+  platform: DigestPlatform
+  workspaceId: string
+  channelId: string
+  cadence: Cadence
+  /** 'HH:MM', wall-clock time in `timezone`. */
+  postAt: string
+  timezone: string
+  createdBy: string
+}
+
+export interface ChannelRef { platform: DigestPlatform; workspaceId: string; channelId: string }
+
+const columns = ['id', 'tenant_id', 'platform', 'workspace_id', 'channel_id', 'cadence', 'post_at', 'timezone', 'created_by'] as const
+type Row = Pick<DigestSubscriptionsTable, Exclude<(typeof columns)[number], 'id'>> & { id: string }
+const toSubscription = (r: Row): DigestSubscription => ({
+  id: r.id, tenantId: r.tenant_id, platform: r.platform, workspaceId: r.workspace_id, channelId: r.channel_id,
+  cadence: r.cadence, postAt: r.post_at.slice(0, 5), timezone: r.timezone, createdBy: r.created_by,
+})
+
+/** The channel's subscription, if the actor's tenant has one. */
+export async function findSubscription(trx: ActorTx, channel: ChannelRef): Promise<DigestSubscription | null> {
+  const row = await trx.selectFrom('workroom.digest_subscriptions').select(columns)
+    .where('platform', '=', channel.platform).where('workspace_id', '=', channel.workspaceId).where('channel_id', '=', channel.channelId)
+    .executeTakeFirst()
+  return row ? toSubscription(row) : null
+}
+
+/**
+ * Subscribes the channel or changes its schedule, as the actor (row security refuses roles that
+ * may not). `now` is when it takes effect: a post time already past today starts tomorrow.
+ */
+export async function saveSubscription(trx: ActorTx, s: Omit<DigestSubscription, 'id'>, now: Date): Promise<DigestSubscription> {
+  const row = await trx.insertInto('workroom.digest_subscriptions')
+    .values({
+      tenant_id: s.tenantId, platform: s.platform, workspace_id: s.workspaceId, channel_id: s.channelId,
+      cadence: s.cadence, post_at: s.postAt, timezone: s.timezone, created_by: s.createdBy, created_at: now, updated_at: now,
+    })
+    .onConflict((oc) => oc.constraint('digest_subscriptions_channel_key').doUpdateSet((eb) => ({
+      cadence: eb.ref('excluded.cadence'), post_at: eb.ref('excluded.post_at'), timezone: eb.ref('excluded.timezone'),
+      created_by: eb.ref('excluded.created_by'), created_at: eb.ref('excluded.created_at'), updated_at: eb.ref('excluded.updated_at'),
+    })))
+    .returning(columns)
+    .executeTakeFirstOrThrow()
+  return toSubscription(row)
+}
+
+/** True when there was a subscription to remove. */
+export async function deleteSubscription(trx: ActorTx, channel: ChannelRef): Promise<boolean> {
+  const rows = await trx.deleteFrom('workroom.digest_subscriptions')
+    .where('platform', '=', channel.platform).where('workspace_id', '=', channel.workspaceId).where('channel_id', '=', channel.channelId)
+    .returning('id').execute()
+  return rows.length > 0
+}
+
+/** PostgreSQL's own zone list decides, since the scheduler computes local times there. */
+export async function isKnownTimezone(trx: ActorTx, zone: string): Promise<boolean> {
+  const { rows } = await sql<{ ok: boolean }>`SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = ${zone}) AS ok`.execute(trx)
+  return rows[0]?.ok ?? false
+}
+
+export interface Claim { subscription: DigestSubscription; localDate: string; attempt: number }
+
+/**
+ * Claims the digests due at `now`: for each subscription whose local time has reached its post
+ * time today (weekdays only for 'weekdays'), and which existed at that moment, one row per
+ * (subscription, local date) in digest_runs. The insert is the claim, so any number of
+ * schedulers running at once post each digest once. Local dates come from PostgreSQL's time
+ * zones, so a day with a daylight-saving change is still one day: a post time the clocks skip
+ * (02:30 on a spring-forward night) is claimed when the clocks pass it, and an hour that repeats
+ * (autumn) cannot claim the same date twice.
+ *
+ * Also re-claims runs that failed at least `retryAfterMs` ago and have attempts left.
+ */
+export async function claimDue(db: Kysely<DB>, now: Date, options: { maxAttempts: number; retryAfterMs: number }): Promise<Claim[]> {
+  const fresh = await sql<{ subscription_id: string; local_date: string; attempts: number }>`
+    INSERT INTO workroom.digest_runs (subscription_id, local_date, claimed_at)
+    SELECT s.id, (${now}::timestamptz AT TIME ZONE s.timezone)::date, ${now}::timestamptz
+      FROM workroom.digest_subscriptions s
+     WHERE (${now}::timestamptz AT TIME ZONE s.timezone)::time >= s.post_at
+       AND (s.cadence = 'daily' OR extract(isodow FROM ${now}::timestamptz AT TIME ZONE s.timezone) < 6)
+       AND s.created_at <= (((${now}::timestamptz AT TIME ZONE s.timezone)::date + s.post_at) AT TIME ZONE s.timezone)
+    ON CONFLICT (subscription_id, local_date) DO NOTHING
+    RETURNING subscription_id, local_date, attempts`.execute(db)
+  const retried = await sql<{ subscription_id: string; local_date: string; attempts: number }>`
+    UPDATE workroom.digest_runs SET status = 'claimed', attempts = attempts + 1, claimed_at = ${now}::timestamptz, finished_at = NULL
+     WHERE status = 'failed' AND attempts < ${options.maxAttempts}
+       AND claimed_at <= ${now}::timestamptz - make_interval(secs => ${options.retryAfterMs / 1000})
+    RETURNING subscription_id, local_date, attempts`.execute(db)
+  const runs = [...fresh.rows, ...retried.rows]
+  if (runs.length === 0) return []
+  const subs = await db.selectFrom('workroom.digest_subscriptions').select(columns).where('id', 'in', runs.map((r) => r.subscription_id)).execute()
+  const byId = new Map(subs.map((r) => [r.id, toSubscription(r)]))
+  return runs.flatMap((r) => {
+    const subscription = byId.get(r.subscription_id)
+    return subscription ? [{ subscription, localDate: r.local_date, attempt: r.attempts }] : []
+  })
+}
+
+/** Records how a claimed run ended: sent, failed (retried on a later tick) or given up. */
+export async function finishRun(db: Kysely<DB>, claim: Claim, outcome: { status: 'sent' } | { status: 'failed' | 'gave_up'; error: string }, now: Date): Promise<void> {
+  await db.updateTable('workroom.digest_runs')
+    .set({ status: outcome.status, finished_at: now, last_error: outcome.status === 'sent' ? null : outcome.error.slice(0, 2000) })
+    .where('subscription_id', '=', claim.subscription.id).where('local_date', '=', claim.localDate)
+    .execute()
+}

@@ -1,0 +1,258 @@
+/**
+ * Teams end to end: the real server with the botbuilder CloudAdapter mounted at /api/messages,
+ * Bot Framework activities POSTed as Teams sends them, and replies captured by a Bot Connector
+ * stand-in on 127.0.0.1 (each activity's serviceUrl points there). With an app id configured,
+ * tokens are checked by the SDK against the stand-in's OpenID metadata and signing key.
+ */
+import { randomUUID } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ServiceClientCredentialsFactory } from 'botframework-connector'
+import { createTeamsBot, type TeamsBot, type TeamsSettings } from '../src/bots/teams/app.ts'
+import type { Engine } from '../src/db/engine.ts'
+import { createApp } from '../src/http/app.ts'
+import { startServer } from '../src/http/server.ts'
+import { createLogger } from '../src/log.ts'
+import { reply } from '../src/handlers/reply.ts'
+import { seed } from '../seeds/index.ts'
+import { pglite } from './support/engines.ts'
+import { startTeamsStandin, type ConnectorCall, type TeamsStandin } from './support/teams-standin.ts'
+
+const TENANT = 'aad-tenant-northwind'
+const BOT = { id: '28:workroom-bot', name: 'Workroom' }
+const CHANNEL = '19:general@thread.tacv2'
+const APP_ID = '6f1d7c2e-3b0a-4c55-9d2e-7a1b2c3d4e5f'
+const PEOPLE = {
+  lucy: { id: '29:lucy', aadObjectId: 'aad-lucy', email: 'lucy.fernandes@northwind.example', name: 'Lucy Fernandes' },
+  maya: { id: '29:maya', aadObjectId: 'aad-maya', email: 'maya.chen@northwind.example', name: 'Maya Chen' },
+  sofia: { id: '29:sofia', aadObjectId: 'aad-sofia', email: 'sofia.alvarez@northwind.example', name: 'Sofia Alvarez' },
+}
+type Person = (typeof PEOPLE)[keyof typeof PEOPLE]
+
+/** Outbound calls carry this fixed token instead of one from Entra ID (unreachable here). */
+const fixedCredentials: ServiceClientCredentialsFactory = {
+  isValidAppId: async (appId) => appId === APP_ID,
+  isAuthenticationDisabled: async () => false,
+  createCredentials: async () => ({ signRequest: async (request: { headers: { set(n: string, v: string): void } }) => { request.headers.set('authorization', 'Bearer outbound-test-token'); return request } }) as never,
+}
+
+async function startTeamsServer(settings: (teams: TeamsStandin) => TeamsSettings) {
+  const teams = await startTeamsStandin()
+  for (const p of Object.values(PEOPLE)) teams.members.set(p.id, p)
+  const engine = await pglite.migrated()
+  await seed(engine, { scale: 'demo', progress: false })
+  const logger = createLogger('silent')
+  const router = { db: engine.db, now: () => new Date() }
+  const bot = createTeamsBot(router, settings(teams), logger)
+  const server = await startServer(createApp({ engine, logger, router, adapters: [bot.routes] }), { port: 0, host: '127.0.0.1', logger })
+  return {
+    teams, engine, bot, url: `http://127.0.0.1:${server.port}`,
+    close: async () => {
+      await server.close()
+      await engine.close()
+      await teams.close()
+    },
+  }
+}
+
+/** A message activity as Teams sends it: in a channel (with an <at> mention of the bot) or in a personal chat. */
+function message(teams: TeamsStandin, from: Person, text: string, where: 'channel' | 'personal', extra: Record<string, unknown> = {}) {
+  const id = `${Date.now()}${Math.floor(Math.random() * 1000)}`
+  const channel = where === 'channel'
+  return {
+    type: 'message', id, timestamp: new Date().toISOString(), serviceUrl: teams.serviceUrl, channelId: 'msteams',
+    from: { id: from.id, name: from.name, aadObjectId: from.aadObjectId },
+    recipient: BOT,
+    conversation: channel
+      ? { id: `${CHANNEL};messageid=${id}`, conversationType: 'channel', isGroup: true, tenantId: TENANT }
+      : { id: `a:personal-${from.aadObjectId}`, conversationType: 'personal', tenantId: TENANT },
+    text: channel ? `<at>Workroom</at> ${text}` : text,
+    textFormat: 'plain',
+    entities: channel ? [{ type: 'mention', mentioned: BOT, text: '<at>Workroom</at>' }] : [],
+    channelData: { tenant: { id: TENANT }, ...(channel ? { team: { id: '19:team@thread.tacv2' }, channel: { id: CHANNEL } } : {}) },
+    ...extra,
+  }
+}
+
+const cardOf = (call: ConnectorCall) => call.activity.attachments?.[0]
+const cardText = (call: ConnectorCall) => JSON.stringify(cardOf(call)?.content ?? {})
+/** Every Action.Submit in a card, wherever it sits. */
+function submitActions(node: unknown): Array<{ title: string; data: unknown }> {
+  if (!node || typeof node !== 'object') return []
+  if (Array.isArray(node)) return node.flatMap(submitActions)
+  const o = node as Record<string, unknown>
+  return [...(o.type === 'Action.Submit' ? [{ title: String(o.title), data: o.data }] : []), ...Object.values(o).flatMap(submitActions)]
+}
+
+describe('Teams bot (anonymous mode, Bot Connector stand-in)', () => {
+  let engine: Engine
+  let teams: TeamsStandin
+  let bot: TeamsBot
+  let url: string
+  let close: () => Promise<void>
+
+  const post = (activity: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof activity === 'string' ? activity : JSON.stringify(activity) })
+  const entries = () => engine.db.selectFrom('agency.timesheet_entries').select(['id', 'hours']).where('source', '=', 'teams').execute()
+  const callsIn = (conversationPrefix: string) => teams.calls.filter((c) => c.conversationId.startsWith(conversationPrefix) && c.activity.type === 'message')
+
+  beforeAll(async () => {
+    ;({ engine, teams, bot, url, close } = await startTeamsServer(() => ({ appId: undefined, appPassword: undefined, appType: 'MultiTenant', tenantId: undefined })))
+  }, 60_000)
+  afterAll(async () => {
+    await close?.()
+  })
+
+  it('logs a timesheet from a channel mention once, links the person by their Teams e-mail, and replies in the thread with a card', async () => {
+    const before = (await entries()).length
+    const activity = message(teams, PEOPLE.lucy, 'timesheet 3h Aurora Air Spring Launch', 'channel')
+    const calls = teams.calls.length
+    const res = await post(activity)
+    expect(res.status).toBe(200)
+    const [answer] = (await teams.waitForCalls(calls + 1)).slice(calls)
+    expect(answer!.conversationId).toBe(activity.conversation.id)
+    expect(answer!.activityId).toBe(activity.id)                  // a reply to the mention, in its thread
+    expect(answer!.activity.text).toMatch(/Logged 3h to Aurora Air Spring Launch/)
+    expect(cardOf(answer!)?.contentType).toBe('application/vnd.microsoft.card.adaptive')
+    expect(cardText(answer!)).toMatch(/Logged 3h to \**Aurora Air Spring Launch/)
+    expect((await entries()).length).toBe(before + 1)
+
+    // The Bot Framework delivers the same activity again: answered once, logged once.
+    expect((await post(activity)).status).toBe(200)
+    await new Promise((r) => setTimeout(r, 300))
+    expect(teams.calls.length).toBe(calls + 1)
+    expect((await entries()).length).toBe(before + 1)
+  })
+
+  it('answers a question in a personal chat with an Adaptive Card citing its sources, after a typing indicator', async () => {
+    const activity = message(teams, PEOPLE.sofia, 'How many quotes do I need for a purchase order over 10k?', 'personal')
+    const calls = teams.calls.length
+    expect((await post(activity)).status).toBe(200)
+    const mine = (await teams.waitForCalls(calls + 2)).slice(calls)
+    expect(mine.map((c) => c.activity.type)).toEqual(['typing', 'message'])
+    const answer = mine[1]!
+    expect(answer.conversationId).toBe(`a:personal-${PEOPLE.sofia.aadObjectId}`)
+    expect(cardText(answer)).toMatch(/three competitive quotes/)
+    expect(cardText(answer)).toMatch(/Vendor Portal Tips/)
+    expect(cardOf(answer)?.content.version).toBe('1.5')
+  })
+
+  it('resolves an ambiguous campaign with an Action.Submit click; a double click logs once', async () => {
+    const calls = teams.calls.length
+    const ask = message(teams, PEOPLE.maya, 'timesheet 1h fizzwell', 'channel')
+    await post(ask)
+    const [choose] = (await teams.waitForCalls(calls + 1)).slice(calls)
+    expect(cardText(choose!)).toMatch(/fits more than one campaign/)
+    const button = submitActions(cardOf(choose!)?.content).find((a) => /Fizzwell Zero Sugar Challenge/.test(a.title))
+    expect(button).toBeDefined()
+    const before = (await entries()).length
+    // Teams sends a click as a message activity in the card's thread whose value is the button's data.
+    const click = () => post(message(teams, PEOPLE.maya, '', 'channel', { conversation: ask.conversation, text: undefined, entities: [], value: button!.data, replyToId: 'card-activity-1' }))
+    expect((await click()).status).toBe(200)
+    expect((await click()).status).toBe(200)
+    const logged = (await teams.waitForCalls(calls + 2)).at(-1)!
+    expect(logged.activity.text).toMatch(/Logged 1h to Fizzwell Zero Sugar Challenge/)
+    await new Promise((r) => setTimeout(r, 300))
+    expect(teams.calls.length).toBe(calls + 2)
+    expect((await entries()).length).toBe(before + 1)
+  })
+
+  it('tells a Teams user it cannot link how to get linked, and writes nothing', async () => {
+    const before = (await entries()).length
+    const calls = teams.calls.length
+    const stranger = { id: '29:stranger', aadObjectId: 'aad-stranger', email: 'nobody@elsewhere.example', name: 'Stranger' }
+    await post(message(teams, stranger, 'timesheet 1h Aurora Air Spring Launch', 'personal'))
+    const [answer] = (await teams.waitForCalls(calls + 1)).slice(calls)
+    expect(answer!.activity.text).toMatch(/I don't know who you are yet/)
+    expect(cardText(answer!)).toContain('workroom link --platform teams')
+    expect((await entries()).length).toBe(before)
+  })
+
+  it('remembers where it was installed and posts there proactively; a 429 is waited out and posted once', async () => {
+    const update = {
+      type: 'conversationUpdate', id: `f:${randomUUID()}`, serviceUrl: teams.serviceUrl, channelId: 'msteams',
+      from: { id: PEOPLE.maya.id, aadObjectId: PEOPLE.maya.aadObjectId }, recipient: BOT,
+      conversation: { id: '19:resourcing@thread.tacv2', conversationType: 'channel', isGroup: true, tenantId: TENANT },
+      membersAdded: [BOT], channelData: { tenant: { id: TENANT }, team: { id: '19:resourcing@thread.tacv2' }, eventType: 'teamMemberAdded' },
+    }
+    expect((await post(update)).status).toBe(200)
+    expect(teams.calls.filter((c) => c.conversationId === '19:resourcing@thread.tacv2')).toHaveLength(0)   // no chatter on install
+
+    teams.script({ status: 429, retryAfterSeconds: 1 })
+    const calls = teams.calls.length
+    const attempts = teams.attempts()
+    const started = Date.now()
+    expect(await bot.sendProactive('19:resourcing@thread.tacv2', reply('Utilization yesterday: 82%', undefined, 'in_channel'))).toBe(true)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900)
+    const posted = teams.calls.slice(calls)
+    expect(posted).toHaveLength(1)
+    expect(teams.attempts() - attempts).toBe(2)
+    expect(posted[0]!.conversationId).toBe('19:resourcing@thread.tacv2')
+    expect(posted[0]!.activityId).toBeNull()                      // a new thread, not a reply
+    expect(cardText(posted[0]!)).toMatch(/Utilization yesterday: 82%/)
+
+    expect(await bot.sendProactive('19:never-installed@thread.tacv2', reply('hello'))).toBe(false)
+  })
+
+  it('answers malformed bodies with 400 and oversized ones with 413, running nothing', async () => {
+    const calls = teams.calls.length
+    expect((await post('{"type": "message",')).status).toBe(400)
+    expect((await post('[1,2,3]')).status).toBe(400)
+    expect((await post({ text: 'no type' })).status).toBe(400)
+    expect((await post({ ...message(teams, PEOPLE.lucy, 'x'.repeat(300_000), 'personal') })).status).toBe(413)
+    await new Promise((r) => setTimeout(r, 200))
+    expect(teams.calls.length).toBe(calls)
+  })
+})
+
+describe('Teams bot with an app id (Bot Framework tokens checked)', () => {
+  let engine: Engine
+  let teams: TeamsStandin
+  let url: string
+  let close: () => Promise<void>
+
+  beforeAll(async () => {
+    ;({ engine, teams, url, close } = await startTeamsServer((t) => ({
+      appId: APP_ID, appPassword: 'unused-secret', appType: 'MultiTenant', tenantId: undefined,
+      openIdMetadataUrl: t.openIdMetadataUrl, tokenIssuer: t.tokenIssuer, credentialsFactory: fixedCredentials,
+    })))
+  }, 60_000)
+  afterAll(async () => {
+    await close?.()
+  })
+
+  const post = (activity: unknown, token?: string) =>
+    fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(activity) })
+  const remembered = async () => (await engine.db.selectFrom('workroom.teams_conversations').select('conversation_id').execute()).length
+  const entries = () => engine.db.selectFrom('agency.timesheet_entries').select('id').where('source', '=', 'teams').execute()
+
+  it('accepts a token signed with the published key for this app, and replies with its own credentials', async () => {
+    const activity = message(teams, PEOPLE.lucy, 'timesheet', 'personal')
+    const calls = teams.calls.length
+    const res = await post(activity, await teams.channelToken({ aud: APP_ID }))
+    expect(res.status).toBe(200)
+    const [answer] = (await teams.waitForCalls(calls + 1)).slice(calls)
+    expect(answer!.authorization).toBe('Bearer outbound-test-token')
+    expect(answer!.activity.text).toMatch(/week|hours|nothing logged/i)
+  })
+
+  it.each([
+    ['no token', async () => undefined],
+    ['an expired token', async () => teams.channelToken({ aud: APP_ID, expiresIn: -3600 })],
+    ['a token signed with a key the metadata does not publish', async () => teams.channelToken({ aud: APP_ID, signedWith: 'unpublished' })],
+    ['a token for another bot', async () => teams.channelToken({ aud: 'another-app-id' })],
+    ['a token from another issuer', async () => teams.channelToken({ aud: APP_ID, iss: 'https://sts.windows.net/evil/' })],
+    ['a token for another serviceUrl', async () => teams.channelToken({ aud: APP_ID, serviceUrl: 'https://evil.example/' })],
+    ['a malformed bearer value', async () => 'not-a-jwt'],
+  ])('refuses %s with 401 and runs nothing', async (_label, token) => {
+    const conversations = await remembered()
+    const before = (await entries()).length
+    const calls = teams.calls.length
+    const activity = message(teams, PEOPLE.lucy, 'timesheet 1h Aurora Air Spring Launch', 'personal', { conversation: { id: `a:attacker-${randomUUID()}`, conversationType: 'personal', tenantId: TENANT } })
+    const res = await post(activity, await token())
+    expect(res.status).toBe(401)
+    await new Promise((r) => setTimeout(r, 200))
+    expect(teams.calls.length).toBe(calls)
+    expect(await remembered()).toBe(conversations)
+    expect((await entries()).length).toBe(before)
+  })
+})
