@@ -20,14 +20,12 @@ import { addDays } from '../src/dates.ts'
 import { listPeople, listTenants } from '../src/db/directory.ts'
 import type { Engine } from '../src/db/engine.ts'
 import { linkIdentity } from '../src/db/identity.ts'
-import { migrateUp } from '../src/db/migrate.ts'
 import { renderText } from '../src/handlers/render-text.ts'
 import { handleInbound } from '../src/handlers/router.ts'
 import { createLogger } from '../src/log.ts'
 import { runDueDigests, type DigestSender } from '../src/scheduler.ts'
-import { seed } from '../seeds/index.ts'
 import { startSlackStandin, type SlackStandin } from '../test/support/slack-standin.ts'
-import { emptyPgliteDump, nativeUrl, scratchNative, scratchPglite } from './engines.ts'
+import { benchEngines, migrateAndSeedDemo } from './engines.ts'
 import { summarize } from './stats.ts'
 
 const CHANNELS = 100
@@ -42,10 +40,7 @@ type Row = Record<string, string | number>
 export async function benchDigest(args: { runs?: number }): Promise<void> {
   const runs = Math.max(1, args.runs ?? 5)
   const started = performance.now()
-  const dump = await emptyPgliteDump()
-  const engines: Array<[string, () => Promise<Engine>]> = [['PGlite (embedded)', () => scratchPglite(dump)]]
-  if (nativeUrl) engines.push(['PostgreSQL (native)', scratchNative])
-  else console.log('native PostgreSQL: skipped (set BENCH_DATABASE_URL or TEST_DATABASE_URL)')
+  const engines = await benchEngines()
 
   // Post dates: a warm-up day, then one day a run, the last one yesterday.
   const today = new Date().toISOString().slice(0, 10)
@@ -58,9 +53,7 @@ export async function benchDigest(args: { runs?: number }): Promise<void> {
     const engine = await make()
     const standin = await startSlackStandin()
     try {
-      const migrated = await migrateUp(engine.pool)
-      if (migrated.error) throw new Error(migrated.error.message)
-      await seed(engine, { scale: 'demo', progress: false })
+      await migrateAndSeedDemo(engine)
       const managers = await linkManagers(engine)
       await subscribeChannels(engine, managers, subscribedAt)
 

@@ -1,5 +1,7 @@
 import { createEngine, type Engine } from '../src/db/engine.ts'
+import { migrateUp } from '../src/db/migrate.ts'
 import { createScratchDatabase } from '../src/db/scratch.ts'
+import { seed } from '../seeds/index.ts'
 
 /** The native server benchmarks run against: BENCH_DATABASE_URL, else TEST_DATABASE_URL. */
 export const nativeUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL
@@ -17,4 +19,20 @@ export async function emptyPgliteDump(): Promise<Blob> {
   const dump = await e.lite!.dumpDataDir('none')
   await e.close()
   return dump
+}
+
+/** The engines a benchmark runs on, named: PGlite always, native PostgreSQL when configured. */
+export async function benchEngines(): Promise<Array<[string, () => Promise<Engine>]>> {
+  const dump = await emptyPgliteDump()
+  const engines: Array<[string, () => Promise<Engine>]> = [['PGlite (embedded)', () => scratchPglite(dump)]]
+  if (nativeUrl) engines.push(['PostgreSQL (native)', scratchNative])
+  else console.log('native PostgreSQL: skipped (set BENCH_DATABASE_URL or TEST_DATABASE_URL)')
+  return engines
+}
+
+/** Every migration, then the demo agencies (no progress bars). */
+export async function migrateAndSeedDemo(engine: Engine): Promise<void> {
+  const migrated = await migrateUp(engine.pool)
+  if (migrated.error) throw new Error(migrated.error.message)
+  await seed(engine, { scale: 'demo', progress: false })
 }

@@ -19,14 +19,12 @@ import { addDays, isoDow } from '../src/dates.ts'
 import { listPeople } from '../src/db/directory.ts'
 import type { Engine } from '../src/db/engine.ts'
 import { linkIdentity } from '../src/db/identity.ts'
-import { migrateUp } from '../src/db/migrate.ts'
 import type { Role } from '../src/db/schema.ts'
 import { createApp } from '../src/http/app.ts'
 import { startServer } from '../src/http/server.ts'
 import { createLogger } from '../src/log.ts'
-import { seed } from '../seeds/index.ts'
 import { startSlackStandin, type SlackStandin } from '../test/support/slack-standin.ts'
-import { emptyPgliteDump, nativeUrl, scratchNative, scratchPglite } from './engines.ts'
+import { benchEngines, migrateAndSeedDemo } from './engines.ts'
 import type { LoadResult } from './slack-load.ts'
 
 const SIGNING_SECRET = 'bench-signing-secret'
@@ -56,10 +54,7 @@ export async function benchSlack(args: { runs?: number }): Promise<void> {
     { connections: 10, amount: Math.max(10, Math.round(top / 2)) },
     { connections: TARGET_CONNECTIONS, amount: top },
   ]
-  const dump = await emptyPgliteDump()
-  const engines: Array<[string, () => Promise<Engine>]> = [['PGlite (embedded)', () => scratchPglite(dump)]]
-  if (nativeUrl) engines.push(['PostgreSQL (native)', scratchNative])
-  else console.log('native PostgreSQL: skipped (set BENCH_DATABASE_URL or TEST_DATABASE_URL)')
+  const engines = await benchEngines()
 
   const rows: Row[] = []
   const problems: string[] = []
@@ -67,9 +62,7 @@ export async function benchSlack(args: { runs?: number }): Promise<void> {
     const engine = await make()
     const standin = await startSlackStandin()
     try {
-      const migrated = await migrateUp(engine.pool)
-      if (migrated.error) throw new Error(migrated.error.message)
-      await seed(engine, { scale: 'demo', progress: false })
+      await migrateAndSeedDemo(engine)
       const senders = await linkSenders(engine)
       const logger = createLogger('silent')
       const router = { db: engine.db, now: () => new Date(), inFlight: pLimit(loadConfig({}).CHAT_CONCURRENCY) }

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import type { Engine } from '../src/db/engine.ts'
 import { linkIdentity } from '../src/db/identity.ts'
-import { migrateUp } from '../src/db/migrate.ts'
 import { handleInbound } from '../src/handlers/router.ts'
 import { addDays } from '../src/dates.ts'
-import { seed } from '../seeds/index.ts'
-import { emptyPgliteDump, nativeUrl, scratchNative, scratchPglite } from './engines.ts'
+import { benchEngines, migrateAndSeedDemo } from './engines.ts'
 import { ms, summarize } from './stats.ts'
 
 const PEOPLE = ['lucy.fernandes@northwind.example', 'oscar.lindqvist@northwind.example', 'olivia.hart@northwind.example']
@@ -16,17 +14,12 @@ const PEOPLE = ['lucy.fernandes@northwind.example', 'oscar.lindqvist@northwind.e
  */
 export async function benchTimesheet(args: { runs?: number }): Promise<void> {
   const runs = args.runs ?? 1000
-  const dump = await emptyPgliteDump()
-  const engines: Array<[string, () => Promise<Engine>]> = [['PGlite (embedded)', () => scratchPglite(dump)]]
-  if (nativeUrl) engines.push(['PostgreSQL (native)', scratchNative])
-  else console.log('native PostgreSQL: skipped (set BENCH_DATABASE_URL or TEST_DATABASE_URL)')
+  const engines = await benchEngines()
   const rows = []
   for (const [name, make] of engines) {
     const engine = await make()
     try {
-      const migrated = await migrateUp(engine.pool)
-      if (migrated.error) throw new Error(migrated.error.message)
-      await seed(engine, { scale: 'demo', progress: false })
+      await migrateAndSeedDemo(engine)
       for (const email of PEOPLE) await linkIdentity(engine.db, { platform: 'slack', workspaceId: 'TBENCH', externalUserId: email }, email)
       const now = () => new Date()
       const today = now().toISOString().slice(0, 10)
