@@ -13,6 +13,7 @@ import { createApp } from '../src/http/app.ts'
 import { startServer } from '../src/http/server.ts'
 import { createLogger } from '../src/log.ts'
 import { reply } from '../src/handlers/reply.ts'
+import { digestSenders, runDueDigests } from '../src/scheduler.ts'
 import { seed } from '../seeds/index.ts'
 import { pglite } from './support/engines.ts'
 import { startTeamsStandin, type ConnectorCall, type TeamsStandin } from './support/teams-standin.ts'
@@ -191,6 +192,21 @@ describe('Teams bot (anonymous mode, Bot Connector stand-in)', () => {
     expect(cardText(posted[0]!)).toMatch(/Utilization yesterday: 82%/)
 
     expect(await bot.sendProactive('19:never-installed@thread.tacv2', reply('hello'))).toBe(false)
+  })
+
+  it('subscribes a channel to the digest with "digest daily 09:00", and the scheduler posts it there as a new message', async () => {
+    const calls = teams.calls.length
+    await post(message(teams, PEOPLE.maya, 'digest daily 09:00 UTC', 'channel'))
+    const [answer] = (await teams.waitForCalls(calls + 1)).slice(calls)
+    expect(answer!.activity.text).toMatch(/Subscribed: this channel gets the utilization digest every day at 09:00 \(UTC\)/)
+    const tomorrow = new Date(Date.now() + 24 * 3600_000).toISOString().slice(0, 10)
+    const now = new Date(`${tomorrow}T09:00:30Z`)
+    const result = await runDueDigests({ db: engine.db, now: () => now, senders: digestSenders(null, bot), logger: createLogger('silent') })
+    expect(result).toMatchObject({ claimed: 1, sent: 1 })
+    const digest = teams.calls.at(-1)!
+    expect(digest.conversationId).toBe(CHANNEL)
+    expect(digest.activityId).toBeNull()
+    expect(cardText(digest)).toMatch(/Team utilization/)
   })
 
   it('answers malformed bodies with 400 and oversized ones with 413, running nothing', async () => {
