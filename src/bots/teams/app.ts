@@ -17,6 +17,7 @@ import {
   type Activity, type ConversationReference, type Request as BotRequest, type Response as BotResponse,
 } from 'botbuilder'
 import type { ConnectorClient, ServiceClientCredentialsFactory } from 'botframework-connector'
+import { randomUUID } from 'node:crypto'
 import type { HttpBindings } from '@hono/node-server'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
@@ -98,7 +99,7 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
     // A double click is the same (card, button, value): the handlers' request ids make it a no-op.
     const key = submitted
       ? `action:${baseConversationId(activity.conversation.id)}:${activity.replyToId ?? 'none'}:${submitted.actionId}:${submitted.payload}`
-      : `activity:${activity.id}`
+      : `activity:${activity.id ?? randomUUID()}`   // Teams always sets an id; without one there is nothing to de-duplicate by
     if (!(await ledger.claim('teams', key))) return
     const text = submitted ? '' : TurnContext.removeRecipientMention(activity).replace(/<at>[^<]*<\/at>/g, ' ').replace(/&nbsp;|\u00a0/g, ' ').trim()
     const input: Inbound['input'] = submitted ? { kind: 'action', ...submitted } : { kind: 'message', text }

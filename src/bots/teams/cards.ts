@@ -12,7 +12,7 @@
  * https://learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/cards-format
  */
 import { CardFactory, type Activity } from 'botbuilder'
-import type { Block, Button, Citation, Reply } from '../../handlers/reply.ts'
+import type { Block, Button, Citation, Mention, Reply } from '../../handlers/reply.ts'
 
 /** The card's JSON in UTF-8 bytes: Teams' ~28 KB is for the whole activity, which adds the summary and the connector's envelope. */
 export const CARD_BUDGET = 24_000
@@ -29,7 +29,8 @@ const CITATION_TITLE = 200
 const CITATION_HEADING = 100
 const SNIPPET = 200 // a citation's snippet is a hint, not the passage
 const MAX_URL = 1000
-const MAX_MENTIONS = 20 // each is an entity of ~150 bytes outside the card body's budget
+const MAX_MENTIONS = 20 // each is an entity outside the card's body: their bytes come out of its budget
+const MAX_MENTION_NAME = 100
 /** The same limits as the Slack renderer's: the same Reply goes to both. */
 export const MAX_PAYLOAD = 2000
 export const ACTION_ID = /^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/
@@ -198,12 +199,15 @@ function linkUrl(url: string | null): string | null {
 }
 
 function citationElements(c: Citation): CardElement[] {
-  const title = escapeInline(clip(oneLine(c.title), CITATION_TITLE)) || 'Untitled'
+  const raw = clip(oneLine(c.title), CITATION_TITLE)
+  const title = escapeInline(raw) || 'Untitled'
   const url = linkUrl(c.url)
+  // A bare URL inside link text is linked on its own by GFM, breaking the citation's link: link a word beside it instead.
+  const source = !url ? title : /https?:\/\/|www\./i.test(raw) ? `${title} · [link](${url})` : `[${title}](${url})`
   const heading = c.heading ? ` › ${escapeInline(clip(oneLine(c.heading.split(' › ').at(-1)!), CITATION_HEADING))}` : ''
   const snippet = clip(oneLine(c.snippet), SNIPPET)
   return [
-    textBlock(`\\[${c.n}\\] ${url ? `[${title}](${url})` : title}${heading}`, { spacing: 'Small' }),
+    textBlock(`\\[${c.n}\\] ${source}${heading}`, { spacing: 'Small' }),
     ...(snippet ? [subtle(escapeInline(snippet), { spacing: 'None' })] : []),
   ]
 }
@@ -299,7 +303,7 @@ function piece(b: Exclude<Block, { type: 'divider' }>): Omit<Piece, 'separator'>
         : null
     case 'mentions': {
       // Up to MAX_MENTIONS real mentions (each adds an entity to the card); the rest by name.
-      const names = b.people.map((p, i) => (p.externalId && i < MAX_MENTIONS ? atTag(p.name) : `**${escapeInline(oneLine(p.name))}**`))
+      const names = named(b.people).map((p, i) => (p.externalId && i < MAX_MENTIONS ? atTag(p.name) : `**${escapeInline(oneLine(p.name))}**`))
       return names.length ? countPiece(names, (kept, dropped) => [textBlock(`${escapeInline(oneLine(b.label))} ${kept.join(', ')}`), ...(dropped ? [more(dropped, 'people')] : [])]) : null
     }
     case 'buttons': {
@@ -314,16 +318,27 @@ function piece(b: Exclude<Block, { type: 'divider' }>): Omit<Piece, 'separator'>
   }
 }
 
-/** Teams mentions someone where the text has <at>name</at> and the card an entity with the same text. */
-const atTag = (name: string) => `<at>${oneLine(name).replace(/[<>]/g, '')}</at>`
+/**
+ * A name as it goes inside <at>…</at>, where the entity must match it exactly: what could end the tag or
+ * make a link or emphasis becomes a space rather than an escape, which the mention could show as typed.
+ */
+const mentionName = (name: string) => clip(oneLine(name.replace(/[[\]*_~`\\<>]/g, ' ')), MAX_MENTION_NAME)
+/** People with a name to show: a mention of nobody would be an empty <at></at> or ****. */
+const named = (people: Mention[]) => people.filter((p) => mentionName(p.name))
 
-/** The mention entities for the <at> tags the card kept (truncation may have dropped some). */
-function mentionEntities(reply: Reply, body: CardElement[]): MentionEntity[] {
-  const text = JSON.stringify(body)
-  return reply.blocks.flatMap((b) => (b.type === 'mentions' ? b.people.slice(0, MAX_MENTIONS) : []))
-    .filter((p): p is { name: string; externalId: string } => Boolean(p.externalId) && text.includes(atTag(p.name)))
-    .map((p) => ({ type: 'mention' as const, text: atTag(p.name), mentioned: { id: p.externalId, name: oneLine(p.name) } }))
+/** Teams mentions someone where the text has <at>name</at> and the card an entity with the same text. */
+const atTag = (name: string) => `<at>${mentionName(name)}</at>`
+
+/** The mention entities the card could need: they sit outside its body, so their bytes come out of its budget. */
+function mentionEntities(reply: Reply): MentionEntity[] {
+  return reply.blocks.flatMap((b) => (b.type === 'mentions' ? named(b.people).slice(0, MAX_MENTIONS) : []))
+    .filter((p): p is { name: string; externalId: string } => Boolean(p.externalId))
+    .map((p) => ({ type: 'mention' as const, text: atTag(p.name), mentioned: { id: p.externalId, name: mentionName(p.name) } }))
 }
+
+/** Every piece of Markdown in a body: where the <at> tags the card kept are (truncation may have dropped some). */
+const markdownOf = (els: CardElement[]): string[] => els.flatMap((e) =>
+  e.type === 'TextBlock' ? [e.text] : e.type === 'Container' ? markdownOf(e.items) : e.type === 'FactSet' ? e.facts.flatMap((f) => [f.title, f.value]) : [])
 
 /** The search for what fits builds each piece at many levels, and the others at the same ones again and again. */
 function memo(build: Piece['build']): Piece['build'] {
@@ -363,8 +378,8 @@ function assemble(pieces: Piece[], levels: number[]): CardElement[] {
 }
 
 /** The largest level of pieces[i] (others as they are) whose card fits the budget; 0 always does when called. */
-function largestFitting(pieces: Piece[], levels: number[], i: number): number {
-  const fits = (level: number) => bytes(card(assemble(pieces, levels.with(i, level)))) <= CARD_BUDGET
+function largestFitting(pieces: Piece[], levels: number[], i: number, budget: number): number {
+  const fits = (level: number) => bytes(card(assemble(pieces, levels.with(i, level)))) <= budget
   let lo = 0
   let hi = pieces[i]!.levels
   while (lo < hi) {
@@ -377,13 +392,15 @@ function largestFitting(pieces: Piece[], levels: number[], i: number): number {
 
 /** An Adaptive Card for a Reply whose JSON stays within CARD_BUDGET bytes. Teams has no ephemeral messages in channels: visibility is the adapter's business. */
 export function renderCard(reply: Reply): AdaptiveCard {
-  const body = cardBody(reply)
-  const entities = mentionEntities(reply, body)
+  const possible = mentionEntities(reply)
+  const body = cardBody(reply, CARD_BUDGET - (possible.length ? bytes({ entities: possible }) : 0))
+  const text = markdownOf(body).join('\n')
+  const entities = possible.filter((e) => text.includes(e.text))
   const out = card(body)
   return entities.length ? { ...out, msteams: { ...out.msteams, entities } } : out
 }
 
-function cardBody(reply: Reply): CardElement[] {
+function cardBody(reply: Reply, budget: number): CardElement[] {
   const pieces: Piece[] = []
   let separator = false
   for (const b of reply.blocks) {
@@ -402,22 +419,22 @@ function cardBody(reply: Reply): CardElement[] {
   }
 
   const levels = pieces.map((p) => p.levels)
-  if (bytes(card(assemble(pieces, levels))) <= CARD_BUDGET) return assemble(pieces, levels)
+  if (bytes(card(assemble(pieces, levels))) <= budget) return assemble(pieces, levels)
 
   // Too big: content goes first, from the end, and buttons last.
   pieces.forEach((p, i) => { if (!p.buttons) levels[i] = 0 })
-  if (bytes(card(assemble(pieces, levels))) > CARD_BUDGET) {
+  if (bytes(card(assemble(pieces, levels))) > budget) {
     for (let i = pieces.length - 1; i >= 0; i--) {
       if (!pieces[i]!.buttons) continue
       levels[i] = 0
-      levels[i] = largestFitting(pieces, levels, i)
+      levels[i] = largestFitting(pieces, levels, i, budget)
       if (levels[i]) break
     }
     return assemble(pieces, levels)
   }
   for (let i = 0; i < pieces.length; i++) {
     if (pieces[i]!.buttons) continue
-    const level = largestFitting(pieces, levels, i)
+    const level = largestFitting(pieces, levels, i, budget)
     levels[i] = level
     if (level < pieces[i]!.levels) break // what follows stays out, counted in the note
   }
