@@ -7,6 +7,7 @@ import { createEngine, engineOptionsFromConfig, type Engine } from './db/engine.
 import type { Embedder } from './rag/embed.ts'
 import { migrateUp } from './db/migrate.ts'
 import { createApp } from './http/app.ts'
+import { createMetrics } from './http/metrics.ts'
 import { startServer } from './http/server.ts'
 import { createLogger, type Logger } from './log.ts'
 import { describeProviders, providersFromConfig } from './rag/providers.ts'
@@ -31,14 +32,15 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     }
     const knowledge = providersFromConfig(config)
     const seeded = demoSeedOnStart(config) ? await seedIfEmpty(engine, knowledge.embedder, logger) : 'off'
-    const router = { db: engine.db, now: () => new Date(), timesheet: timesheetSettings(config), knowledge, inFlight: pLimit(config.CHAT_CONCURRENCY) }
+    const metrics = createMetrics()
+    const router = { db: engine.db, now: () => new Date(), timesheet: timesheetSettings(config), knowledge, inFlight: pLimit(config.CHAT_CONCURRENCY), observe: metrics.observeHandler }
     const playground = playgroundEnabled(config)
     const slackConfig = slackSettings(config)
     const slack = slackConfig ? createSlackBot(router, slackConfig, logger) : null
     const teamsConfig = teamsSettings(config)
     const teams = teamsConfig ? createTeamsBot(router, teamsConfig, logger) : null
     const adapters = [...(slack ? [slack.routes] : []), ...(teams ? [teams.routes] : [])]
-    const server = await startServer(createApp({ engine, logger, router, playground, adapters }), { port: config.PORT, host: config.HOST, logger })
+    const server = await startServer(createApp({ engine, logger, router, playground, adapters, metrics }), { port: config.PORT, host: config.HOST, logger })
     await slack?.start()
     const senders = digestSenders(slack, teams)
     const scheduler = Object.keys(senders).length > 0 ? startScheduler({ db: engine.db, now: () => new Date(), senders, logger }) : null
@@ -52,7 +54,7 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
       `  Database    ${engine.description}${seeded === 'seeded' ? ' (demo agencies written)' : seeded === 'present' ? ' (data already there, not reseeded)' : ''}`,
       `  Knowledge   ${describeProviders(knowledge)}`,
       `  Digests     ${scheduler ? `checked every minute for ${Object.keys(senders).join(' and ')} channels (/digest subscribes one)` : 'off (no Slack or Teams to post to)'}`,
-      `  Health      ${url}/healthz  ${url}/readyz`,
+      `  Health      ${url}/healthz  ${url}/readyz  ${url}/metrics`,
     ].join('\n'))
     return {
       engine,

@@ -32,6 +32,16 @@ export interface RouterDeps {
    * acknowledge before calling in, so a busy process still acks and accepts connections at once.
    */
   inFlight?: LimitFunction
+  /** Told after every handler run (success or error), e.g. for metrics; the handler's own time, without the wait for inFlight. */
+  observe?: (info: HandlerObservation) => void
+}
+
+export interface HandlerObservation {
+  intent: Intent['kind'] | 'action'
+  platform: Inbound['platform']
+  seconds: number
+  /** The handler threw (the reply failed); a refusal or a "did not understand" reply is not an error. */
+  error: boolean
 }
 
 export type Intent =
@@ -82,7 +92,25 @@ export function intentOf(input: Exclude<Inbound['input'], { kind: 'action' }>): 
 const SOURCES: Record<Inbound['platform'], EntrySource> = { slack: 'slack', teams: 'teams', playground: 'playground', cli: 'cli' }
 
 export function handleInbound(deps: RouterDeps, inbound: Inbound): Promise<Reply> {
-  return deps.inFlight ? deps.inFlight(() => handle(deps, inbound)) : handle(deps, inbound)
+  const run = deps.observe ? () => observed(deps, inbound, deps.observe!) : () => handle(deps, inbound)
+  return deps.inFlight ? deps.inFlight(run) : run()
+}
+
+async function observed(deps: RouterDeps, inbound: Inbound, observe: NonNullable<RouterDeps['observe']>): Promise<Reply> {
+  const intent = inbound.input.kind === 'action' ? 'action' : intentOf(inbound.input).kind
+  const started = performance.now()
+  let error = true
+  try {
+    const result = await handle(deps, inbound)
+    error = false
+    return result
+  } finally {
+    try {
+      observe({ intent, platform: inbound.platform, seconds: (performance.now() - started) / 1000, error })
+    } catch {
+      // An observer's failure never costs the person their reply (or hides the handler's error).
+    }
+  }
 }
 
 async function handle(deps: RouterDeps, inbound: Inbound): Promise<Reply> {

@@ -8,7 +8,7 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-export async function startServer(app: Hono, options: { port: number; host: string; logger: Logger }): Promise<RunningServer> {
+export async function startServer(app: Hono<any>, options: { port: number; host: string; logger: Logger }): Promise<RunningServer> {
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, () => resolve(s))
     s.once('error', reject)
