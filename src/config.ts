@@ -23,6 +23,10 @@ const EnvSchema = z.object({
    * (bench slack, 50 connections: p99 ack 101 ms unbounded, 57 ms at 8).
    */
   CHAT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
+  /** Questions per person per hour (each may be an LLM call); 0: no limit. Per process. */
+  ASK_RATE_LIMIT: z.coerce.number().int().min(0).max(100_000).default(60),
+  /** Timesheet writes and button clicks per person per minute; 0: no limit. Per process. */
+  WRITE_RATE_LIMIT: z.coerce.number().int().min(0).max(100_000).default(30),
   /** Timesheet entries older than this many days are locked (Northwind's policy: 14). */
   TIMESHEET_LOCK_DAYS: z.coerce.number().int().min(0).max(366).default(14),
   /** How long after logging `/timesheet undo` and `edit` may change an entry. */

@@ -12,6 +12,7 @@ import { startServer } from './http/server.ts'
 import { createLogger, type Logger } from './log.ts'
 import { describeProviders, providersFromConfig } from './rag/providers.ts'
 import { seed } from '../seeds/index.ts'
+import { createRateLimits } from './limits.ts'
 
 export interface Running {
   engine: Engine
@@ -33,7 +34,8 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     const knowledge = providersFromConfig(config)
     const seeded = demoSeedOnStart(config) ? await seedIfEmpty(engine, knowledge.embedder, logger) : 'off'
     const metrics = createMetrics()
-    const router = { db: engine.db, now: () => new Date(), timesheet: timesheetSettings(config), knowledge, inFlight: pLimit(config.CHAT_CONCURRENCY), observe: metrics.observeHandler }
+    const router = { db: engine.db, now: () => new Date(), timesheet: timesheetSettings(config), knowledge, inFlight: pLimit(config.CHAT_CONCURRENCY), observe: metrics.observeHandler,
+      limits: createRateLimits({ asksPerHour: config.ASK_RATE_LIMIT, writesPerMinute: config.WRITE_RATE_LIMIT }) }
     const playground = playgroundEnabled(config)
     const slackConfig = slackSettings(config)
     const slack = slackConfig ? createSlackBot(router, slackConfig, logger) : null

@@ -4,6 +4,7 @@ import { linkIdentity } from '../src/db/identity.ts'
 import type { Inbound } from '../src/handlers/inbound.ts'
 import { renderText } from '../src/handlers/render-text.ts'
 import { handleInbound, intentOf, localDate } from '../src/handlers/router.ts'
+import { createRateLimits } from '../src/limits.ts'
 import { describeEachEngine } from './support/engines.ts'
 import { useFixtureDatabase } from './support/fixture.ts'
 
@@ -129,5 +130,24 @@ describeEachEngine('router', (engine) => {
     expect(most).toBe(2)
     expect(answered.map((r) => r.summary)).toEqual(Array(6).fill(answered[0]!.summary))
     expect(answered[0]!.summary).toContain('Campaign cX A')
+  })
+
+  it('limits questions and writes per person, says when to retry, and writes nothing over the limit', async () => {
+    const limits = createRateLimits({ asksPerHour: 2, writesPerMinute: 1 })
+    const as = (user: string, input: Inbound['input']) => handleInbound({ db: db.e.db, now, limits }, inbound({ externalUserId: `UA${user}`, input }))
+    const question = { kind: 'command', command: '/ask', text: 'what is the rounding rule?' } as const
+    expect(renderText(await as('pm', question))).not.toMatch(/Try again/)
+    expect(renderText(await as('pm', question))).not.toMatch(/Try again/)
+    expect(renderText(await as('pm', question))).toMatch(/You've asked 2 questions in the last hour.*Try again in (60 minutes|59 minutes)/)
+    expect(renderText(await as('finance', question))).not.toMatch(/Try again/)          // per person
+
+    const entries = async () => (await db.e.db.selectFrom('agency.timesheet_entries').select('id').where('user_id', '=', db.fx.A.people.account).execute()).length
+    const before = await entries()
+    expect((await as('account', { kind: 'command', command: '/timesheet', text: '1h campaign cx' })).summary).toMatch(/^Logged 1h/)
+    const refused = await as('account', { kind: 'command', command: '/timesheet', text: '2h campaign cx' })
+    expect(renderText(refused)).toMatch(/That's 1 changes in a minute.*Nothing was changed; try again in \d+ seconds/)
+    expect(await entries()).toBe(before + 1)
+    expect((await as('account', { kind: 'command', command: '/timesheet', text: '' })).summary).not.toMatch(/try again/i)   // the week view is not a write
+    expect(renderText(await as('account', { kind: 'action', actionId: 'timesheet.undo', payload: 'x' }))).toMatch(/Nothing was changed; try again/)
   })
 })

@@ -19,6 +19,7 @@ import { reply, type Reply } from './reply.ts'
 import { parseDuration, parseTimesheet } from './timesheet-parse.ts'
 import { DEFAULT_TIMESHEET_SETTINGS, editLast, logTime, undoLast, weekView, type TimesheetSettings } from './timesheet.ts'
 import type { LimitFunction } from 'p-limit'
+import type { LimitKind, RateLimits } from '../limits.ts'
 
 export interface RouterDeps {
   db: Kysely<DB>
@@ -32,6 +33,8 @@ export interface RouterDeps {
    * acknowledge before calling in, so a busy process still acks and accepts connections at once.
    */
   inFlight?: LimitFunction
+  /** Per-person limits on questions and writes (ASK_RATE_LIMIT, WRITE_RATE_LIMIT); none when absent. */
+  limits?: RateLimits
   /** Told after every handler run (success or error), e.g. for metrics; the handler's own time, without the wait for inFlight. */
   observe?: (info: HandlerObservation) => void
 }
@@ -130,7 +133,7 @@ async function handle(deps: RouterDeps, inbound: Inbound): Promise<Reply> {
   const today = localDate(now, actor.timezone)
   const who = actor
   const settings = deps.timesheet ?? DEFAULT_TIMESHEET_SETTINGS
-  if (inbound.input.kind === 'action') return handleAction(deps, who, inbound, inbound.input, now, today, settings)
+  if (inbound.input.kind === 'action') return (await overLimit(deps, who, 'write')) ?? handleAction(deps, who, inbound, inbound.input, now, today, settings)
   const intent = intentOf(inbound.input)
   switch (intent.kind) {
     case 'help':
@@ -138,6 +141,8 @@ async function handle(deps: RouterDeps, inbound: Inbound): Promise<Reply> {
     case 'campaign':
       return campaignReply(await withActor(deps.db, who, (trx) => lookupCampaign(trx, intent.query, today)))
     case 'ask': {
+      const refused = await overLimit(deps, who, 'ask')
+      if (refused) return refused
       // A slash command's answer is for the asker; a mention is answered where it was asked.
       const visibility = inbound.input.kind === 'command' ? 'ephemeral' : 'in_channel'
       const thread = { platform: inbound.platform, channelId: inbound.channelId, threadId: inbound.threadId }
@@ -149,6 +154,8 @@ async function handle(deps: RouterDeps, inbound: Inbound): Promise<Reply> {
       const parsed = parseTimesheet(intent.text, { today })
       if (!parsed.ok) return reply(parsed.error.message)
       const cmd = parsed.command
+      const refused = cmd.kind === 'week' ? null : await overLimit(deps, who, 'write')
+      if (refused) return refused
       switch (cmd.kind) {
         case 'log':
           return logReply(await withActor(deps.db, who, (trx) =>
@@ -195,6 +202,20 @@ const ChosenLog = z.object({
 })
 
 const Feedback = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:(1|-1)$/i)
+
+/**
+ * A question, or anything that writes (a timesheet entry, edit or undo, a button click), counts
+ * against the person's limit; looking things up does not. Over it: a reply saying when to retry.
+ */
+async function overLimit(deps: RouterDeps, who: LinkedActor, kind: LimitKind): Promise<Reply | null> {
+  if (!deps.limits) return null
+  const verdict = await deps.limits.take(kind, who.userId)
+  if (verdict.ok) return null
+  const wait = verdict.retryAfterSeconds >= 90 ? `${Math.ceil(verdict.retryAfterSeconds / 60)} minutes` : `${verdict.retryAfterSeconds} seconds`
+  return reply(kind === 'ask'
+    ? `You've asked ${verdict.limit} questions in the last ${verdict.per}, the most Workroom answers per person. Try again in ${wait}.`
+    : `That's ${verdict.limit} changes in a ${verdict.per}, the most Workroom takes from one person. Nothing was changed; try again in ${wait}.`)
+}
 
 async function handleAction(
   deps: RouterDeps, who: LinkedActor, inbound: Inbound, action: { actionId: string; payload: string },
