@@ -42,9 +42,13 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     const teamsConfig = teamsSettings(config)
     const teams = teamsConfig ? createTeamsBot(router, teamsConfig, logger) : null
     const adapters = [...(slack ? [slack.routes] : []), ...(teams ? [teams.routes] : [])]
-    const server = await startServer(createApp({ engine, logger, router, playground, adapters, metrics }), { port: config.PORT, host: config.HOST, logger })
-    await slack?.start()
     const senders = digestSenders(slack, teams)
+    const components = {
+      slack: slack ? slack.mode : 'off', teams: teams ? teams.mode : 'off',
+      digests: Object.keys(senders).length > 0 ? 'on' : 'off', playground: playground ? 'on' : 'off',
+    }
+    const server = await startServer(createApp({ engine, logger, router, playground, adapters, metrics, components }), { port: config.PORT, host: config.HOST, logger })
+    await slack?.start()
     const scheduler = Object.keys(senders).length > 0 ? startScheduler({ db: engine.db, now: () => new Date(), senders, logger }) : null
     const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${server.port}`
     logger.info({ database: engine.description, url }, 'workroom is running')

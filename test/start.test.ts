@@ -61,7 +61,7 @@ describe('npm start on a fresh data directory', () => {
       expect(first.output()).toMatch(/Knowledge\s+embeddings workroom-hashing-v1 \(offline\), answers extractive \(offline\)/)
       const ready = await fetch(`${first.url}/readyz`)
       expect(ready.status).toBe(200)
-      expect(await ready.json()).toMatchObject({ status: 'ready', engine: 'pglite' })
+      expect(await ready.json()).toMatchObject({ status: 'ready', engine: 'pglite', components: { slack: 'off', teams: 'off', digests: 'off', playground: 'on' } })
       const { tenants } = await (await fetch(`${first.url}/playground/people`)).json() as { tenants: Array<{ slug: string }> }
       expect(tenants.map((t) => t.slug).sort()).toEqual(['northwind', 'southpaw'])
       const page = await fetch(`${first.url}/`)

@@ -17,6 +17,8 @@ export interface AppDeps {
   playground?: boolean
   /** Routes of chat adapters (Slack's /slack/events…), mounted as they are. */
   adapters?: Array<Hono<any>>
+  /** What /readyz reports besides the database, e.g. { slack: 'http', teams: 'off', digests: 'on' }. */
+  components?: Record<string, string>
   /** Where /metrics and the HTTP metrics go; pass the one the router's `observe` writes to. A new one when absent. */
   metrics?: Metrics
 }
@@ -33,7 +35,7 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
  * The HTTP surface: health, and each chat adapter's routes (the playground now; Slack and Teams
  * in their issues). Testable with app.request() and no server.
  */
-export function createApp({ engine, logger, router, playground, adapters = [], metrics = createMetrics() }: AppDeps): Hono<AppEnv> {
+export function createApp({ engine, logger, router, playground, adapters = [], metrics = createMetrics(), components = {} }: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
   app.use(observeRequests(metrics))
   for (const routes of adapters) app.route('/', routes)
@@ -52,7 +54,7 @@ export function createApp({ engine, logger, router, playground, adapters = [], m
       if (notApplied.length > 0) {
         return c.json({ status: 'not_ready', engine: engine.kind, reason: 'migrations not applied', migrations: notApplied.map((r) => `${r.name}: ${r.state}`) }, 503)
       }
-      return c.json({ status: 'ready', engine: engine.kind, migrations: rows.length })
+      return c.json({ status: 'ready', engine: engine.kind, migrations: rows.length, components })
     } catch (err) {
       logger.warn({ err }, 'readiness check failed')
       return c.json({ status: 'not_ready', engine: engine.kind, reason: 'database unreachable' }, 503)

@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises'
 import { describe, inject } from 'vitest'
 import { createEngine, type Engine, type EngineKind } from '../../src/db/engine.ts'
 import { createScratchDatabase } from '../../src/db/scratch.ts'
-import { TEMPLATE_DB } from './native.ts'
 
 export interface TestEngine {
   kind: EngineKind
@@ -30,7 +29,7 @@ export const pglite: TestEngine = {
 const postgres: TestEngine = {
   kind: 'postgres',
   empty: () => createScratchDatabase(nativeUrl!, { prefix: 'workroom_test', poolSize: 5 }),
-  migrated: () => createScratchDatabase(nativeUrl!, { prefix: 'workroom_test', template: TEMPLATE_DB, poolSize: 5 }),
+  migrated: () => createScratchDatabase(nativeUrl!, { prefix: 'workroom_test', template: inject('templateDb'), poolSize: 5 }),
   urlOf: (engine) => (engine as Engine & { url: string }).url,
 }
 

@@ -5,12 +5,14 @@ import type { TestProject } from 'vitest/node'
 import { createEngine } from '../../src/db/engine.ts'
 import { migrateUp } from '../../src/db/migrate.ts'
 import { withAdmin, withDatabase } from '../../src/db/scratch.ts'
-import { TEMPLATE_DB } from './native.ts'
+import { TEMPLATE_PREFIX } from './native.ts'
 
 declare module 'vitest' {
   export interface ProvidedContext {
     pgliteEmptyDump: string
     pgliteMigratedDump: string
+    /** The native server's migrated template for this run. */
+    templateDb: string
   }
 }
 
@@ -32,13 +34,17 @@ export default async function setup(project: TestProject) {
   project.provide('pgliteEmptyDump', emptyDump)
   project.provide('pgliteMigratedDump', migratedDump)
 
+  // One template per run: two runs against one server (a CI check beside a developer's run)
+  // must not drop each other's template.
+  const templateDb = `${TEMPLATE_PREFIX}${process.pid}`
+  project.provide('templateDb', templateDb)
   const url = process.env.TEST_DATABASE_URL
   if (url) {
     await withAdmin(url, async (admin) => {
-      await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`)
-      await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`)
+      await admin.query(`DROP DATABASE IF EXISTS ${templateDb} WITH (FORCE)`)
+      await admin.query(`CREATE DATABASE ${templateDb}`)
     })
-    const engine = await createEngine({ kind: 'postgres', url: withDatabase(url, TEMPLATE_DB) })
+    const engine = await createEngine({ kind: 'postgres', url: withDatabase(url, templateDb) })
     const migrated = await migrateUp(engine.pool)
     await engine.close()
     if (migrated.error) throw new Error(`test setup (native): ${migrated.error.message}`)
@@ -46,5 +52,6 @@ export default async function setup(project: TestProject) {
 
   return async () => {
     await rm(dir, { recursive: true, force: true })
+    if (url) await withAdmin(url, (admin) => admin.query(`DROP DATABASE IF EXISTS ${templateDb} WITH (FORCE)`))
   }
 }

@@ -1,2 +1,2 @@
-/** The migrated template database test databases are cloned from (made by global-setup.ts). */
-export const TEMPLATE_DB = 'workroom_test_template'
+/** Names of the migrated template databases test databases are cloned from (global-setup.ts adds the run's pid). */
+export const TEMPLATE_PREFIX = 'workroom_test_template_'
