@@ -27,6 +27,8 @@ const EnvSchema = z.object({
   ASK_RATE_LIMIT: z.coerce.number().int().min(0).max(100_000).default(60),
   /** Timesheet writes and button clicks per person per minute; 0: no limit. Per process. */
   WRITE_RATE_LIMIT: z.coerce.number().int().min(0).max(100_000).default(30),
+  /** SIGTERM: how long requests, answers and the digest tick in flight get to finish before the process closes them. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /** Timesheet entries older than this many days are locked (Northwind's policy: 14). */
   TIMESHEET_LOCK_DAYS: z.coerce.number().int().min(0).max(366).default(14),
   /** How long after logging `/timesheet undo` and `edit` may change an entry. */

@@ -1,4 +1,4 @@
-import pLimit from 'p-limit'
+import pLimit, { type LimitFunction } from 'p-limit'
 import { demoSeedOnStart, loadConfig, playgroundEnabled, slackSettings, teamsSettings, timesheetSettings, ConfigError, type Config } from './config.ts'
 import { createSlackBot } from './bots/slack/app.ts'
 import { createTeamsBot } from './bots/teams/app.ts'
@@ -65,16 +65,38 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     return {
       engine,
       port: server.port,
+      // Within SHUTDOWN_TIMEOUT_MS: the scheduler's tick, requests in flight, then the answers
+      // Slack was already acked for (they run after the response); then the database closes.
       stop: async () => {
-        await scheduler?.stop()
-        await slack?.stop()
-        await server.close()
+        const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS
+        const left = () => Math.max(0, deadline - Date.now())
+        await withDeadline(Promise.all([scheduler?.stop(), slack?.stop()]), left())
+        await server.close(left())
+        if (!(await withDeadline(idle(router.inFlight), left()))) {
+          logger.warn({ running: router.inFlight.activeCount, waiting: router.inFlight.pendingCount }, 'chat handlers still running at the shutdown deadline')
+        }
         await engine.close()
       },
     }
   } catch (err) {
     await engine.close()
     throw err
+  }
+}
+
+/** Resolves when nothing runs or waits in the limiter. */
+async function idle(limit: LimitFunction): Promise<void> {
+  while (limit.activeCount + limit.pendingCount > 0) await new Promise((r) => setTimeout(r, 25))
+}
+
+/** True when work finished within ms; false when the deadline came first (the work goes on). */
+export async function withDeadline(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), ms) })
+  try {
+    return await Promise.race([work.then(() => true), late])
+  } finally {
+    clearTimeout(timer)
   }
 }
 
