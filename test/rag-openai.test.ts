@@ -11,6 +11,7 @@ import { askReply } from '../src/handlers/replies.ts'
 import { renderText } from '../src/handlers/render-text.ts'
 import { openaiChat, SYSTEM_PROMPT } from '../src/rag/answer.ts'
 import { HashingEmbedder, OpenAIEmbedder, openaiClient } from '../src/rag/embed.ts'
+import { withBreakers } from '../src/rag/providers.ts'
 import type { KnowledgeProviders } from '../src/rag/providers.ts'
 import { seed } from '../seeds/index.ts'
 import { pglite } from './support/engines.ts'
@@ -122,6 +123,19 @@ describe('knowledge answers through the OpenAI API (stand-in on 127.0.0.1)', () 
     expect(r.answer.text).toContain('7 working days')
     expect(renderText(askReply(r, 'in_channel'))).toContain("The answer service didn't respond in time")
     expect(((await storedAnswer(r.messageId)).metadata as { fallback?: string }).fallback).toBe('llm_unavailable')
+  })
+
+  it('stops calling a chat model that keeps failing (circuit breaker), answers from passages at once, and tries again after the cool-down', async () => {
+    const client = openaiClient({ apiKey: 'sk-test', baseURL: standin.url, timeoutMs: 300, maxRetries: 0 })
+    const guarded = withBreakers({ embedder: providers.embedder, chat: openaiChat(client, 'gpt-test') }, { failures: 2, cooldownMs: 400 })
+    standin.script('chat', { kind: 'status', status: 503 }, { kind: 'status', status: 503 })
+    const before = requests('/v1/chat/completions').length
+    for (let i = 0; i < 3; i++) expect((await ask(e.db, pm, thread(), SUPPLIER, guarded)).answer).toMatchObject({ model: 'extractive', fallback: 'llm_unavailable' })
+    expect(requests('/v1/chat/completions').length - before).toBe(2)          // the third never left: the circuit was open
+    await new Promise((r) => setTimeout(r, 450))
+    standin.onChat(() => 'Seven working days [1].')
+    expect((await ask(e.db, pm, thread(), SUPPLIER, guarded)).answer).toMatchObject({ model: 'gpt-test', found: true })
+    expect(requests('/v1/chat/completions').length - before).toBe(3)
   })
 
   it('falls back to quoted passages when the completion is malformed', async () => {

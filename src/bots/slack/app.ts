@@ -15,6 +15,7 @@ import type { Inbound } from '../../handlers/inbound.ts'
 import type { Reply } from '../../handlers/reply.ts'
 import { COMMANDS, handleInbound, intentOf, type RouterDeps } from '../../handlers/router.ts'
 import type { Logger } from '../../log.ts'
+import { MAX_CHAT_BODY_BYTES } from '../../http/limits.ts'
 import { renderBlocks, replyActionId } from './blocks.ts'
 import { pgInstallationStore } from './installations.ts'
 
@@ -56,6 +57,8 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
     signingSecret: settings.signingSecret!,
     endpoints: '/slack/events',
     logger: slackLogger(logger),
+    // Bolt's own limit (raw-body's, 4 MB by default) for bodies without a Content-Length: see the route.
+    bodyLimit: MAX_CHAT_BODY_BYTES,
     ...oauth,
   })
   const clientOptions = { ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}) }
@@ -145,7 +148,22 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
       receiver.requestListener(c.env.incoming, c.env.outgoing)
       return RESPONSE_ALREADY_SENT
     }
-    routes.post('/slack/events', bolt)
+    // Body limit. Hono's bodyLimit middleware would read c.req.raw, but Bolt reads the Node stream
+    // (c.env.incoming) itself, so: a Content-Length over the limit is refused here with 413, before
+    // a byte is read. A body without one (chunked) goes to Bolt, whose receiver buffers it with
+    // raw-body under the same limit (bodyLimit above): raw-body stops reading once the stream
+    // grows past it and Bolt answers 413 with no body, before verifying or parsing anything, so
+    // no listener ever runs. (Refusing chunked bodies with 411 would also be safe, but Slack does
+    // not promise a Content-Length, and a proxy in front may re-chunk.)
+    routes.post('/slack/events', (c) => {
+      const length = c.req.header('content-length')
+      if (length !== undefined && Number(length) > MAX_CHAT_BODY_BYTES) {
+        // The unread body is not worth draining: the connection closes after the answer.
+        c.header('connection', 'close')
+        return c.json({ error: 'request body too large' }, 413)
+      }
+      return bolt(c)
+    })
     if (oauth) routes.get('/slack/install', bolt).get('/slack/oauth_redirect', bolt)
   }
   return {

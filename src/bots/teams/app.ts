@@ -27,6 +27,7 @@ import type { Inbound } from '../../handlers/inbound.ts'
 import type { Reply } from '../../handlers/reply.ts'
 import { handleInbound, intentOf, type RouterDeps } from '../../handlers/router.ts'
 import type { Logger } from '../../log.ts'
+import { MAX_CHAT_BODY_BYTES } from '../../http/limits.ts'
 import { replyActivity, submittedAction } from './cards.ts'
 
 export interface TeamsSettings {
@@ -57,7 +58,7 @@ export interface TeamsBot {
 }
 
 /** Teams accepts activities up to about 28 KB and 40 KB requests; a bigger body is not a Teams activity. */
-const MAX_BODY_BYTES = 256 * 1024
+const MAX_BODY_BYTES = MAX_CHAT_BODY_BYTES
 
 export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logger: Logger): TeamsBot {
   const log = logger.child({ component: 'teams' })
@@ -136,6 +137,10 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
     if (!body || typeof body !== 'object' || Array.isArray(body) || typeof (body as { type?: unknown }).type !== 'string') {
       return c.json({ error: 'the body must be a JSON Bot Framework activity with a type' }, 400)
     }
+    // The SDK builds its connector client from serviceUrl before any turn, and answers 500 when it is
+    // not a string (found by test/fuzz-http.test.ts): the sender's mistake.
+    const serviceUrl = (body as { serviceUrl?: unknown }).serviceUrl
+    if (serviceUrl !== undefined && typeof serviceUrl !== 'string') return c.json({ error: 'malformed activity' }, 400)
     const req: BotRequest = { method: 'POST', headers: Object.fromEntries(c.req.raw.headers), body: body as Record<string, unknown> }
     const res = capture()
     let turned = false
