@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { linkIdentity } from '../src/db/identity.ts'
 import type { Inbound } from '../src/handlers/inbound.ts'
 import { renderText } from '../src/handlers/render-text.ts'
-import { handleInbound, intentOf, localDate } from '../src/handlers/router.ts'
+import { DATABASE_UNAVAILABLE, handleInbound, intentOf, isDatabaseUnavailable, localDate } from '../src/handlers/router.ts'
+import { createEngine } from '../src/db/engine.ts'
 import { createRateLimits } from '../src/limits.ts'
 import { describeEachEngine } from './support/engines.ts'
 import { useFixtureDatabase } from './support/fixture.ts'
@@ -149,5 +150,29 @@ describeEachEngine('router', (engine) => {
     expect(await entries()).toBe(before + 1)
     expect((await as('account', { kind: 'command', command: '/timesheet', text: '' })).summary).not.toMatch(/try again/i)   // the week view is not a write
     expect(renderText(await as('account', { kind: 'action', actionId: 'timesheet.undo', payload: 'x' }))).toMatch(/Nothing was changed; try again/)
+  })
+})
+
+describe('router with the database gone', () => {
+  it('says the database is unreachable and nothing was saved, instead of failing without a word', async () => {
+    const gone = await createEngine({ kind: 'postgres', url: 'postgres://postgres@127.0.0.1:1/nowhere', poolSize: 1 })
+    try {
+      const out = await handleInbound({ db: gone.db, now: () => new Date() }, {
+        platform: 'slack', workspaceId: 'TA', externalUserId: 'UApm', channelId: 'C1', threadId: null,
+        input: { kind: 'command', command: '/timesheet', text: '1h campaign cx' }, requestId: 'r-gone',
+      })
+      expect(out.summary).toBe(DATABASE_UNAVAILABLE)
+    } finally {
+      await gone.close()
+    }
+  })
+
+  it('tells connection failures from mistakes in the request', () => {
+    expect(isDatabaseUnavailable(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }))).toBe(true)
+    expect(isDatabaseUnavailable(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))).toBe(true)
+    expect(isDatabaseUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true)
+    expect(isDatabaseUnavailable(Object.assign(new Error('duplicate key'), { code: '23505' }))).toBe(false)
+    expect(isDatabaseUnavailable(Object.assign(new Error('permission denied'), { code: '42501' }))).toBe(false)
+    expect(isDatabaseUnavailable(null)).toBe(false)
   })
 })

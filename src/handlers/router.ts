@@ -96,7 +96,23 @@ const SOURCES: Record<Inbound['platform'], EntrySource> = { slack: 'slack', team
 
 export function handleInbound(deps: RouterDeps, inbound: Inbound): Promise<Reply> {
   const run = deps.observe ? () => observed(deps, inbound, deps.observe!) : () => handle(deps, inbound)
-  return deps.inFlight ? deps.inFlight(run) : run()
+  return (deps.inFlight ? deps.inFlight(run) : run()).catch((err: unknown) => {
+    // Every write is one transaction, so a database that went away mid-request wrote nothing:
+    // say so, and let the person try again, instead of leaving them without an answer.
+    if (isDatabaseUnavailable(err)) return reply(DATABASE_UNAVAILABLE)
+    throw err
+  })
+}
+
+export const DATABASE_UNAVAILABLE = "Workroom can't reach its database right now, so nothing was saved. Please try again in a minute."
+
+/** Connection refused or dropped, or the server shutting down or starting up: not the request's fault. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null
+  const code = typeof e?.code === 'string' ? e.code : ''
+  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'].includes(code)
+    || /^(08|57P0[1-3])/.test(code)   // connection exceptions; admin / crash shutdown, cannot connect now
+    || /Connection terminated|connection timeout|Client has encountered a connection error/i.test(typeof e?.message === 'string' ? e.message : '')
 }
 
 async function observed(deps: RouterDeps, inbound: Inbound, observe: NonNullable<RouterDeps['observe']>): Promise<Reply> {
