@@ -98,8 +98,7 @@ const schedule = (cadence: Cadence, postAt: string, timezone: string) =>
 
 function channelOf(inbound: Inbound): ChannelRef | null {
   if ((inbound.platform !== 'slack' && inbound.platform !== 'teams') || !inbound.channelId) return null
-  // A Teams reply chain is '<channel>;messageid=…': the channel is what subscribes.
-  return { platform: inbound.platform, workspaceId: inbound.workspaceId, channelId: inbound.channelId.split(';')[0]! }
+  return { platform: inbound.platform, workspaceId: inbound.workspaceId, channelId: inbound.channelId }
 }
 
 const chatTarget = (inbound: Inbound) =>

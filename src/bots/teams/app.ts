@@ -57,9 +57,6 @@ export interface TeamsBot {
   sendProactive(conversationId: string, reply: Reply): Promise<boolean>
 }
 
-/** Teams accepts activities up to about 28 KB and 40 KB requests; a bigger body is not a Teams activity. */
-const MAX_BODY_BYTES = MAX_CHAT_BODY_BYTES
-
 export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logger: Logger): TeamsBot {
   const log = logger.child({ component: 'teams' })
   const anonymous = !settings.appId
@@ -109,7 +106,8 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
       platform: 'teams',
       workspaceId: activity.conversation.tenantId ?? activity.channelData?.tenant?.id ?? 'unknown-tenant',
       externalUserId: activity.from.aadObjectId ?? activity.from.id,
-      channelId: activity.channelData?.channel?.id ?? activity.conversation.id,
+      // The channel (not the reply chain): what /digest subscribes and proactive posts go to.
+      channelId: baseConversationId(activity.channelData?.channel?.id ?? activity.conversation.id),
       threadId: activity.conversation.id,
       requestId: `teams:${key}`,
       input,
@@ -127,7 +125,7 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
   }
 
   const routes = new Hono<{ Bindings: HttpBindings }>()
-  routes.post('/api/messages', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: 'request body too large' }, 413) }), async (c) => {
+  routes.post('/api/messages', bodyLimit({ maxSize: MAX_CHAT_BODY_BYTES, onError: (c) => c.json({ error: 'request body too large' }, 413) }), async (c) => {
     let body: unknown
     try {
       body = await c.req.json()
