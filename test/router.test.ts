@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { linkIdentity } from '../src/db/identity.ts'
 import type { Inbound } from '../src/handlers/inbound.ts'
 import { renderText } from '../src/handlers/render-text.ts'
-import { DATABASE_UNAVAILABLE, handleInbound, intentOf, isDatabaseUnavailable, localDate } from '../src/handlers/router.ts'
+import { isDatabaseUnavailable } from '../src/db/errors.ts'
+import { DATABASE_UNAVAILABLE, handleInbound, intentOf, localDate } from '../src/handlers/router.ts'
 import { createEngine } from '../src/db/engine.ts'
 import { createRateLimits } from '../src/limits.ts'
 import { describeEachEngine } from './support/engines.ts'
@@ -171,6 +172,7 @@ describe('router with the database gone', () => {
     expect(isDatabaseUnavailable(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }))).toBe(true)
     expect(isDatabaseUnavailable(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))).toBe(true)
     expect(isDatabaseUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true)
+    expect(isDatabaseUnavailable(new Error('timeout exceeded when trying to connect'))).toBe(true)   // pg-pool's connectionTimeoutMillis
     expect(isDatabaseUnavailable(Object.assign(new Error('duplicate key'), { code: '23505' }))).toBe(false)
     expect(isDatabaseUnavailable(Object.assign(new Error('permission denied'), { code: '42501' }))).toBe(false)
     expect(isDatabaseUnavailable(null)).toBe(false)

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
+import { CommitOutcomeUnknown, isDatabaseUnavailable } from './errors.ts'
 import type { DB, Role } from './schema.ts'
 
 /** The person a request runs as: their tenant, role and directory id. */
@@ -35,13 +36,21 @@ export type ActorTx = Transaction<DB> & { readonly [actorTx]: true }
  * settings as "no context", so such a transaction sees no rows and every write is refused.
  */
 export async function withActor<T>(db: Kysely<DB>, actor: Actor, fn: (trx: ActorTx) => Promise<T>): Promise<T> {
-  return db.transaction().execute(async (trx) => {
-    // One round trip. set_config('role', …, true) is SET LOCAL ROLE with a bindable value; the
-    // select list is evaluated left to right, so the role is switched before anything else.
-    await sql`SELECT set_config('role', ${APP_ROLE}, true),
-                     set_config('app.current_tenant', ${actor.tenantId}, true),
-                     set_config('app.current_role', ${actor.role}, true),
-                     set_config('app.current_user_id', ${actor.userId}, true)`.execute(trx)
-    return fn(trx as ActorTx)
-  })
+  let committing = false
+  try {
+    return await db.transaction().execute(async (trx) => {
+      // One round trip. set_config('role', …, true) is SET LOCAL ROLE with a bindable value; the
+      // select list is evaluated left to right, so the role is switched before anything else.
+      await sql`SELECT set_config('role', ${APP_ROLE}, true),
+                       set_config('app.current_tenant', ${actor.tenantId}, true),
+                       set_config('app.current_role', ${actor.role}, true),
+                       set_config('app.current_user_id', ${actor.userId}, true)`.execute(trx)
+      const result = await fn(trx as ActorTx)
+      committing = true
+      return result
+    })
+  } catch (err) {
+    // Lost during COMMIT: the server may have committed and crashed before answering.
+    throw committing && isDatabaseUnavailable(err) ? new CommitOutcomeUnknown(err) : err
+  }
 }

@@ -4,6 +4,7 @@
  */
 import type { Kysely } from 'kysely'
 import { withActor } from '../db/actor.ts'
+import { CommitOutcomeUnknown, isDatabaseUnavailable } from '../db/errors.ts'
 import { autoLinkIdentity, resolveIdentity, type LinkedActor } from '../db/identity.ts'
 import type { DB, EntrySource } from '../db/schema.ts'
 import { setFeedback } from '../rag/conversation.ts'
@@ -98,22 +99,26 @@ export function handleInbound(deps: RouterDeps, inbound: Inbound): Promise<Reply
   const run = deps.observe ? () => observed(deps, inbound, deps.observe!) : () => handle(deps, inbound)
   return (deps.inFlight ? deps.inFlight(run) : run()).catch((err: unknown) => {
     // Every write is one transaction, so a database that went away mid-request wrote nothing:
-    // say so, and let the person try again, instead of leaving them without an answer.
+    // say so, and let the person try again, instead of leaving them without an answer. Unless it
+    // went away during the COMMIT itself: then nobody knows yet, and the reply says that.
+    if (err instanceof CommitOutcomeUnknown) return reply(COMMIT_OUTCOME_UNKNOWN)
     if (isDatabaseUnavailable(err)) return reply(DATABASE_UNAVAILABLE)
     throw err
   })
 }
 
 export const DATABASE_UNAVAILABLE = "Workroom can't reach its database right now, so nothing was saved. Please try again in a minute."
+export const COMMIT_OUTCOME_UNKNOWN = "Workroom lost its database connection at the last moment, so it can't tell whether this was saved. If you were changing something, check before you try again (/timesheet shows your week)."
 
-/** Connection refused or dropped, or the server shutting down or starting up: not the request's fault. */
-export function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: unknown } | null
-  const code = typeof e?.code === 'string' ? e.code : ''
-  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'].includes(code)
-    || /^(08|57P0[1-3])/.test(code)   // connection exceptions; admin / crash shutdown, cannot connect now
-    || /Connection terminated|connection timeout|Client has encountered a connection error/i.test(typeof e?.message === 'string' ? e.message : '')
-}
+/**
+ * An adapter's delivery claim (src/db/deliveries.ts), made before any handler runs: 'unavailable'
+ * when the database is down, so the adapter answers with DATABASE_UNAVAILABLE instead of nothing.
+ */
+export const claimDelivery = (claim: Promise<boolean>): Promise<boolean | 'unavailable'> =>
+  claim.catch((err: unknown) => {
+    if (isDatabaseUnavailable(err)) return 'unavailable' as const
+    throw err
+  })
 
 async function observed(deps: RouterDeps, inbound: Inbound, observe: NonNullable<RouterDeps['observe']>): Promise<Reply> {
   const intent = inbound.input.kind === 'action' ? 'action' : intentOf(inbound.input).kind

@@ -12,8 +12,8 @@ import type { HttpBindings } from '@hono/node-server'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import { DeliveryLedger } from '../../db/deliveries.ts'
 import type { Inbound } from '../../handlers/inbound.ts'
-import type { Reply } from '../../handlers/reply.ts'
-import { COMMANDS, handleInbound, intentOf, type RouterDeps } from '../../handlers/router.ts'
+import { reply as textReply, type Reply } from '../../handlers/reply.ts'
+import { claimDelivery, COMMANDS, DATABASE_UNAVAILABLE, handleInbound, intentOf, type RouterDeps } from '../../handlers/router.ts'
 import type { Logger } from '../../log.ts'
 import { MAX_CHAT_BODY_BYTES } from '../../http/limits.ts'
 import { renderBlocks, replyActionId } from './blocks.ts'
@@ -94,9 +94,11 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
   const onMessage = async (args: {
     eventId: string; team: string; user: string; channel: string; ts: string; threadTs: string | undefined; text: string; client: WebClient; inThread: boolean
   }) => {
-    if (!(await ledger.claim('slack', `event:${args.eventId}`))) return   // a retry of a delivery we already have
+    const claim = await claimDelivery(ledger.claim('slack', `event:${args.eventId}`))
+    if (!claim) return   // a retry of a delivery we already have
     const { client } = args
     const threadTs = args.inThread ? (args.threadTs ?? args.ts) : args.threadTs
+    if (claim === 'unavailable') return deliver(client, textReply(DATABASE_UNAVAILABLE), { channel: args.channel, user: args.user, threadTs, replaceTs: undefined })
     const inbound: Inbound = {
       platform: 'slack', workspaceId: args.team, externalUserId: args.user, channelId: args.channel, threadId: threadTs ?? null,
       requestId: `event:${args.eventId}`, input: { kind: 'message', text: args.text }, verifiedEmail: emailOf(client, args.user),
@@ -127,8 +129,9 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
     const messageTs = body.container?.message_ts ?? body.message?.ts ?? 'none'
     // A double click is the same (message, button, value): the handlers' request ids make it a no-op.
     const requestId = `action:${messageTs}:${action.action_id}:${action.value ?? ''}`
-    if (!(await ledger.claim('slack', requestId))) return
-    const reply = await run({
+    const claim = await claimDelivery(ledger.claim('slack', requestId))
+    if (!claim) return
+    const reply = claim === 'unavailable' ? textReply(DATABASE_UNAVAILABLE) : await run({
       platform: 'slack', workspaceId: body.team?.id ?? body.user.team_id ?? '', externalUserId: body.user.id,
       channelId: body.channel?.id ?? null, threadId: body.message?.thread_ts ?? messageTs, requestId,
       input: { kind: 'action', actionId: replyActionId(action.action_id), payload: action.value ?? '' },

@@ -24,8 +24,9 @@ import { bodyLimit } from 'hono/body-limit'
 import { DeliveryLedger } from '../../db/deliveries.ts'
 import { findTeamsConversation, saveTeamsConversation } from '../../db/teams.ts'
 import type { Inbound } from '../../handlers/inbound.ts'
-import type { Reply } from '../../handlers/reply.ts'
-import { handleInbound, intentOf, type RouterDeps } from '../../handlers/router.ts'
+import { reply as textReply, type Reply } from '../../handlers/reply.ts'
+import { isDatabaseUnavailable } from '../../db/errors.ts'
+import { DATABASE_UNAVAILABLE, handleInbound, intentOf, type RouterDeps } from '../../handlers/router.ts'
 import type { Logger } from '../../log.ts'
 import { MAX_CHAT_BODY_BYTES } from '../../http/limits.ts'
 import { replyActivity, submittedAction } from './cards.ts'
@@ -118,10 +119,20 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
 
   const logic = async (context: TurnContext) => {
     const activity = context.activity
-    if (activity.type === ActivityTypes.Message || activity.type === ActivityTypes.ConversationUpdate || activity.type === ActivityTypes.InstallationUpdate) {
-      await remember(activity)
+    try {
+      if (activity.type === ActivityTypes.Message || activity.type === ActivityTypes.ConversationUpdate || activity.type === ActivityTypes.InstallationUpdate) {
+        await remember(activity)
+      }
+      if (activity.type === ActivityTypes.Message) await onMessage(context)
+    } catch (err) {
+      // The bookkeeping before any handler (the conversation reference, the delivery claim) needs
+      // the database too: when it is down, a message is told so (the handlers' own failures are
+      // answered by handleInbound), and the turn still ends in 200, not a 500 the Bot Framework
+      // would redeliver into the same outage.
+      if (!isDatabaseUnavailable(err)) throw err
+      log.warn({ err }, 'database unavailable')
+      if (activity.type === ActivityTypes.Message) await context.sendActivity(replyActivity(textReply(DATABASE_UNAVAILABLE)))
     }
-    if (activity.type === ActivityTypes.Message) await onMessage(context)
   }
 
   const routes = new Hono<{ Bindings: HttpBindings }>()
