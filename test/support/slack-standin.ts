@@ -36,6 +36,8 @@ export interface SlackStandin {
   /** Resolves when `n` calls of `method` have been recorded (or rejects after timeoutMs, default 5000, listing what was recorded). */
   waitFor(method: string, n?: number, timeoutMs?: number): Promise<SlackCall[]>
   waitForResponses(n: number, timeoutMs?: number): Promise<ResponseUrlPost[]>
+  /** Calls listener with every response_url POST as it arrives (load tests: no scanning of `responses`). */
+  onResponse(listener: (post: ResponseUrlPost) => void): void
   close(): Promise<void>
 }
 
@@ -47,6 +49,7 @@ export async function startSlackStandin(): Promise<SlackStandin> {
   const users = new Map<string, { email?: string; name?: string }>()
   const queues = new Map<string, SlackScript[]>()
   const waiters = new Set<Waiter>()
+  const responseListeners: Array<(post: ResponseUrlPost) => void> = []
   let messages = 0
 
   const notify = () => { for (const w of waiters) if (w.check()) waiters.delete(w) }
@@ -77,7 +80,9 @@ export async function startSlackStandin(): Promise<SlackStandin> {
     const text = Buffer.concat(chunks).toString('utf8')
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname
     if (req.method === 'POST' && path.startsWith('/response/')) {
-      responses.push({ path, body: parseJson(text), at: Date.now() })
+      const post = { path, body: parseJson(text), at: Date.now() }
+      responses.push(post)
+      for (const listener of responseListeners) listener(post)
       notify()
       return send(res, 200, 'ok', 'text/plain') // Slack answers a response_url POST with plain "ok"
     }
@@ -130,6 +135,7 @@ export async function startSlackStandin(): Promise<SlackStandin> {
       wait(`${method} call(s)`, () => calls.filter((c) => c.method === method), n, timeoutMs, () => calls.map((c) => c.method).join(', ')),
     waitForResponses: (n, timeoutMs = 5000) =>
       wait('response_url POST(s)', () => [...responses], n, timeoutMs, () => responses.map((r) => r.path).join(', ')),
+    onResponse: (listener) => void responseListeners.push(listener),
     close: () => (closing ??= new Promise<void>((resolve, reject) => {
       for (const w of [...waiters]) w.fail(new Error('Slack stand-in closed'))
       server.close((err) => (err ? reject(err) : resolve()))
