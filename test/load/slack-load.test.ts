@@ -17,7 +17,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createHmac } from 'node:crypto'
-import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addDays, isoDow } from '../../src/dates.ts'
 import { listPeople } from '../../src/db/directory.ts'
@@ -28,6 +27,7 @@ import { visibleCampaigns } from '../../src/handlers/campaign-match.ts'
 import { createScratchDatabase } from '../../src/db/scratch.ts'
 import { summarize } from '../../bench/stats.ts'
 import { startSlackStandin, type SlackStandin } from '../support/slack-standin.ts'
+import { freePort } from '../support/free-port.ts'
 
 const nativeUrl = process.env.TEST_DATABASE_URL
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 120)
@@ -206,12 +206,3 @@ describe.skipIf(missing !== null)(`Slack load: ${CONCURRENCY} concurrent signed 
     expect(code).toBe(0)
   }, (SECONDS + 120) * 1000)
 })
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => resolve(port))
-    }).on('error', reject)
-  })
-}
