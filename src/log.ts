@@ -19,8 +19,20 @@ export function currentRequestId(): string | undefined {
   return requestScope.getStore()?.requestId
 }
 
+const SECRET_KEYS = ['password', 'token', 'secret', 'authorization', 'apiKey', 'botToken', 'appToken', 'signingSecret', 'clientSecret', 'appPassword', 'databaseUrl']
+
 /**
- * JSON logs; anything that looks like a secret is redacted wherever it appears in a record.
+ * Secrets by their look, wherever they are in a line: Slack tokens (xoxb-, xoxp-, xapp-…),
+ * OpenAI-style keys (sk-…), bearer credentials, and the password in a postgres:// URL. Keys are
+ * redacted by name (below); this catches the same secrets inside messages and error texts
+ * (a library's "invalid token xoxb-…"), which no key path reaches. Lines that carry none are
+ * written unchanged.
+ */
+const SECRET_VALUES = /\b(?:xox[abposr]|xapp)-[A-Za-z0-9-]+|\bsk-[A-Za-z0-9_-]{16,}|(?<=\bBearer )[A-Za-z0-9._~+/-]+=*|(?<=\bpostgres(?:ql)?:\/\/[^:/@\s"]+:)[^@\s"]+(?=@)/g
+
+/**
+ * JSON logs with secrets redacted: by key name at the top level and one or two levels down
+ * (pino redact), and by value anywhere (SECRET_VALUES).
  * Every line written while a request is served carries its `requestId`, from any logger or child.
  * `destination`: where lines go (stdout when absent), e.g. a stream a test reads.
  */
@@ -29,11 +41,13 @@ export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info', de
     level,
     redact: {
       paths: [
-        '*.password', '*.token', '*.secret', '*.authorization', '*.apiKey', '*.databaseUrl',
-        'req.headers.authorization', 'req.headers["x-slack-signature"]', 'config.DATABASE_URL',
+        ...SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]),
+        'req.headers["x-slack-signature"]', 'config.DATABASE_URL', 'config.SLACK_BOT_TOKEN', 'config.SLACK_APP_TOKEN',
+        'config.SLACK_SIGNING_SECRET', 'config.SLACK_CLIENT_SECRET', 'config.SLACK_STATE_SECRET', 'config.MICROSOFT_APP_PASSWORD', 'config.OPENAI_API_KEY',
       ],
       censor: '[redacted]',
     },
+    hooks: { streamWrite: (line: string) => line.replace(SECRET_VALUES, '[redacted]') },
     mixin: () => {
       const requestId = currentRequestId()
       return requestId === undefined ? {} : { requestId }
