@@ -1,33 +1,71 @@
 /**
- * `npm run bench -- <name> [--runs N]`: benchmarks that print tables. Never part of npm test;
- * native PostgreSQL is measured when BENCH_DATABASE_URL (or TEST_DATABASE_URL) is set.
+ * `npm run bench -- <name> [--runs N]`: one benchmark, printing its tables.
+ * `npm run bench [-- --runs N]`: every benchmark in turn, then BENCHMARKS.md at the repo root.
+ * Never part of npm test; native PostgreSQL is measured when BENCH_DATABASE_URL (or
+ * TEST_DATABASE_URL) is set.
  */
+import { writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { Command } from 'commander'
 import { benchDigest } from './digest.ts'
+import { describeMachine } from './machine.ts'
 import { benchMigrations } from './migrations.ts'
 import { benchRag } from './rag.ts'
+import { renderReport, renderSection, type BenchArgs, type Failure, type Section } from './report.ts'
 import { benchSeed } from './seed.ts'
 import { benchSlack } from './slack.ts'
 import { benchTimesheet } from './timesheet.ts'
+import { benchViews } from './views.ts'
 
-const BENCHES: Record<string, (args: { runs?: number }) => Promise<void>> = {
-  digest: benchDigest,
+/** In the order the report lists them. */
+const BENCHES: Record<string, (args: BenchArgs) => Promise<Section>> = {
   migrations: benchMigrations,
-  rag: benchRag,
   seed: benchSeed,
-  slack: benchSlack,
+  views: benchViews,
   timesheet: benchTimesheet,
+  rag: benchRag,
+  slack: benchSlack,
+  digest: benchDigest,
 }
 
+const REPORT = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url))
+
 const program = new Command('bench')
-  .argument('<name>', `one of: ${Object.keys(BENCHES).join(', ')}`)
+  .argument('[name]', `one of: ${Object.keys(BENCHES).join(', ')}; none runs them all and writes BENCHMARKS.md`)
   .option('--runs <n>', 'repetitions per engine', (v) => Number(v))
-  .action(async (name: string, opts: { runs?: number }) => {
+  .action(async (name: string | undefined, opts: { runs?: number }) => {
+    if (name === undefined) {
+      process.exitCode = await runAll(opts)
+      return
+    }
     const bench = BENCHES[name]
     if (!bench) {
       console.error(`unknown benchmark "${name}"; choose one of: ${Object.keys(BENCHES).join(', ')}`)
       process.exit(2)
     }
-    await bench(opts)
+    const section = await bench(opts)
+    console.log(`\n${renderSection(section)}`)
   })
 await program.parseAsync(process.argv)
+
+/** Every bench in turn; one that throws is reported as failed and the rest still run. */
+async function runAll(opts: { runs?: number }): Promise<number> {
+  const started = performance.now()
+  const machine = await describeMachine()
+  const results: Array<Section | Failure> = []
+  for (const [name, bench] of Object.entries(BENCHES)) {
+    console.log(`\n=== ${name} ===`)
+    const benchStarted = performance.now()
+    try {
+      results.push(await bench({ ...opts, quick: true }))
+    } catch (err) {
+      console.error(`bench ${name} failed:`, err)
+      results.push({ bench: name, error: err instanceof Error ? (err.stack ?? err.message) : String(err) })
+    }
+    console.log(`(${name}: ${((performance.now() - benchStarted) / 1000).toFixed(0)} s)`)
+  }
+  writeFileSync(REPORT, renderReport(machine, results, { minutes: (performance.now() - started) / 60_000, ...(opts.runs === undefined ? {} : { runs: opts.runs }) }))
+  const failed = results.filter((r) => !('figures' in r)).length
+  console.log(`\nwrote ${REPORT}${failed ? `; ${failed} bench(es) failed` : ''}`)
+  return failed ? 1 : 0
+}

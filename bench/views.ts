@@ -1,0 +1,260 @@
+/**
+ * The spec's "Expected Query Performance" (Performance Notes), `npm run bench -- views [--runs N]`:
+ * the analytics views of migration 006, read as a request reads them: in withActor, as a person
+ * of the benchmark agency, under row-level security, on each engine.
+ *
+ *   campaign list   < 50 ms for 1,000 campaigns   every row of agency.v_campaign_overview
+ *   Client 360      < 100 ms                      agency.v_client_360 for one client, another each run
+ *   weekly summary  < 200 ms for 50 employees     last week's rows of agency.v_timesheet_summary_by_campaign,
+ *                                                 and of agency.v_employee_utilization (a row per person)
+ *   vector search   < 500 ms for 10k chunks       bench rag: search_knowledge() at 10,000 chunks
+ *
+ * Data: the bench scale seed without its synthetic chunks (seeds/bench-catalog.ts: 40 clients,
+ * 1,000 campaigns, 50 people, a year of timesheets). Finance and admin log no client time there,
+ * so fewer than 50 people have timesheets in a week; creatives are added who log last week until
+ * 50 do. The actor is a leadership person, who sees every campaign, entry and money figure: the
+ * most any role reads. The campaign list is read as a pm too, who sees every campaign but no money.
+ */
+import { sql, type SelectQueryBuilder } from 'kysely'
+import { withActor, type Actor, type ActorTx } from '../src/db/actor.ts'
+import { addDays, mondayOf } from '../src/dates.ts'
+import type { Engine } from '../src/db/engine.ts'
+import { resolveIdentity } from '../src/db/identity.ts'
+import { migrateUp } from '../src/db/migrate.ts'
+import type { DB, Role } from '../src/db/schema.ts'
+import { benchCatalog } from '../seeds/bench-catalog.ts'
+import { stableId } from '../seeds/generate.ts'
+import { seed } from '../seeds/index.ts'
+import { benchEngines } from './engines.ts'
+import { judge, type BenchArgs, type Figure, type Row, type Section } from './report.ts'
+import { ms, summarize } from './stats.ts'
+
+const WARMUP = 5
+const EMPLOYEES = 50
+const CAMPAIGNS = 1000
+
+interface ViewQuery {
+  what: string
+  role: Role
+  limit: number
+  spec: string
+  // One statement; `i` picks the client for Client 360.
+  query: (trx: ActorTx, i: number) => SelectQueryBuilder<DB, any, object>
+  /** What makes it slow, read off its plans; shown only when it misses. */
+  whyMissed: string
+}
+
+export async function benchViews(args: BenchArgs): Promise<Section> {
+  const runs = args.runs ?? 50
+  const catalog = benchCatalog()
+  const today = new Date().toISOString().slice(0, 10)
+  const week = addDays(mondayOf(today), -7)   // the last whole week: the seed logs up to yesterday
+
+  const figures: Figure[] = []
+  const counts: Row[] = []
+  const plans: Row[] = []
+  for (const [name, make] of await benchEngines()) {
+    const engine = await make()
+    try {
+      const started = performance.now()
+      const migrated = await migrateUp(engine.pool)
+      if (migrated.error) throw new Error(migrated.error.message)
+      // Vector search is bench rag's: without chunks the seed takes seconds, not minutes.
+      await seed(engine, { scale: 'bench', chunks: 0, progress: false })
+      const tenantId = (await engine.db.selectFrom('workroom.tenants').select('id').where('slug', '=', catalog.slug).executeTakeFirstOrThrow()).id
+      const added = await topUpWeek(engine, tenantId, catalog.slug, week)
+      // PGlite has no autovacuum and native's would analyse the new rows only after a while.
+      await sql`ANALYZE`.execute(engine.db)
+      process.stderr.write(`${name}: seeded in ${((performance.now() - started) / 1000).toFixed(1)} s\n`)
+
+      const actors = new Map<Role, Actor>()
+      for (const role of ['leadership', 'pm'] as const) {
+        const key = catalog.people.find((p) => p.role === role)!.key
+        const who = await resolveIdentity(engine.db, { platform: 'playground', workspaceId: catalog.slug, externalUserId: key })
+        if (!who) throw new Error(`${catalog.slug}: ${key} has no playground identity`)
+        actors.set(role, who)
+      }
+      const clients = await withActor(engine.db, actors.get('leadership')!, (trx) => trx.selectFrom('agency.clients').select('id').orderBy('name').execute())
+      const row = await dataSize(engine, tenantId, week)
+      counts.push({ engine: name, ...row, 'people added to log that week': added })
+      if (row.campaigns < CAMPAIGNS || row['people with timesheets that week'] < EMPLOYEES) {
+        throw new Error(`${name}: need ${CAMPAIGNS} campaigns and ${EMPLOYEES} people logging the week of ${week}; have ${JSON.stringify(row)}`)
+      }
+
+      for (const q of viewQueries(week, clients.map((c) => c.id))) {
+        const out = await measure(engine, name, actors.get(q.role)!, q, runs)
+        figures.push(out.figure)
+        plans.push(out.plan)
+      }
+    } finally {
+      await engine.close()
+    }
+  }
+  console.log(`\nData (the benchmark agency; the week of ${week})`)
+  console.table(counts)
+  console.log('\nPlans: EXPLAIN (ANALYZE) once after the timed runs')
+  console.table(plans)
+  console.log(`\nThe spec's expected query performance, read as the benchmark agency's leadership (or pm) under RLS, ${runs} runs after ${WARMUP} warm-up ones`)
+  console.table(figures.map((f) => ({ engine: f.engine, query: f.what, runs: f.runs, p50: ms(f.median), p99: ms(f.p99), spec: f.spec, verdict: f.verdict })))
+  return {
+    bench: 'views', title: "the spec's expected query performance",
+    lines: [
+      `The analytics views of migration 006, each statement in its own withActor transaction as a request runs it (row-level`
+        + ` security on, transaction included), ${runs} runs after ${WARMUP} warm-up ones. Data: the bench scale seed without`
+        + ` synthetic chunks, plus people logging the week of ${week} until ${EMPLOYEES} do (row counts below). The actor is a`
+        + ' leadership person, who sees every campaign, entry and money figure; the campaign list is read as a pm too, who'
+        + ' sees every campaign but no money figures. Targets are the spec figures, met when p99 is under them.',
+      'Vector search (spec: < 500 ms for 10k chunks) is measured by bench rag: see its search_knowledge() rows at 10,000 chunks.',
+      'Native PostgreSQL runs with its defaults, JIT included: a query whose estimated cost passes jit_above_cost is compiled'
+        + ' on every execution. campaign_financials() is estimated at 1,000 rows per call (the default for a set-returning'
+        + ' function), which inflates the estimates of every view that calls it.',
+    ],
+    figures,
+    details: [{ title: `Data: the benchmark agency, the week of ${week}`, rows: counts }, { title: 'Plans: EXPLAIN (ANALYZE) once after the timed runs', rows: plans }],
+  }
+}
+
+const count = (n: number) => n.toLocaleString('en')
+
+/** WARMUP + runs reads of one view, each in its own withActor transaction, then one EXPLAIN (ANALYZE) of it. */
+async function measure(engine: Engine, name: string, actor: Actor, q: ViewQuery, runs: number): Promise<{ figure: Figure; plan: Row }> {
+  process.stderr.write(`${name}: ${q.what} × ${WARMUP + runs}\n`)
+  const times: number[] = []
+  let returned = 0
+  for (let i = 0; i < WARMUP + runs; i++) {
+    const started = performance.now()
+    returned = (await withActor(engine.db, actor, (trx) => q.query(trx, i).execute())).length
+    if (i >= WARMUP) times.push(performance.now() - started)   // the first ones warm caches and plans
+  }
+  const s = summarize(times)
+  const plan = await explain(engine, actor, q)
+  const verdict = judge('p99', s.p99, q.limit)
+  const facts = [
+    `${count(returned)} row${returned === 1 ? '' : 's'} returned`,
+    `its own scans read ${count(plan.entries)} timesheet entries and ${count(plan.allocations)} allocations`,
+    ...(plan.financials ? [`campaign_financials() ran ${count(plan.financials)} times`] : []),
+    ...(plan.jitMs ? [`JIT compilation took ${Math.round(plan.jitMs)} ms`] : []),
+  ]
+  return {
+    figure: {
+      engine: name, what: q.what, median: s.median, p99: s.p99, unit: 'ms', runs: s.runs,
+      target: `p99 < ${q.limit} ms`, spec: q.spec, verdict,
+      note: `${verdict === 'met' ? '' : `${q.whyMissed} `}EXPLAIN ANALYZE after the timed runs: ${facts.join(', ')}.`,
+    },
+    plan: {
+      engine: name, query: q.what, 'rows returned': returned, 'timesheet entries read': plan.entries, 'allocations read': plan.allocations,
+      'campaign_financials() calls': plan.financials, 'JIT ms': Math.round(plan.jitMs), 'EXPLAIN ANALYZE ms': Math.round(plan.executionMs),
+    },
+  }
+}
+
+function viewQueries(week: string, clientIds: string[]): ViewQuery[] {
+  const history = "Every read aggregates each campaign's whole history in lateral subqueries (phases, allocations, timesheet"
+    + " entries, artifacts): for 1,000 campaigns, all of the tenant's timesheet entries and allocations (see the rows read)."
+  return [
+    {
+      what: `campaign list: v_campaign_overview, all ${CAMPAIGNS.toLocaleString('en')}`, role: 'leadership', limit: 50, spec: '< 50 ms for 1,000 campaigns',
+      query: (trx) => trx.selectFrom('agency.v_campaign_overview').selectAll().orderBy('name'),
+      whyMissed: `${history} For finance and leadership it also calls campaign_financials() once per campaign, a SECURITY DEFINER`
+        + " plpgsql function that sums cost and billing over the campaign's entries in two queries of its own (for other"
+        + ' roles it returns NULLs at once): compare the row read as a pm.',
+    },
+    {
+      what: 'campaign list as a pm (no money figures)', role: 'pm', limit: 50, spec: '< 50 ms for 1,000 campaigns',
+      query: (trx) => trx.selectFrom('agency.v_campaign_overview').selectAll().orderBy('name'),
+      whyMissed: history,
+    },
+    {
+      what: 'Client 360: v_client_360 for one client', role: 'leadership', limit: 100, spec: '< 100 ms',
+      query: (trx, i) => trx.selectFrom('agency.v_client_360').selectAll().where('id', '=', clientIds[i % clientIds.length]!),
+      whyMissed: "v_client_360 sums v_campaign_overview over the client's campaigns, and the planner computes the overview for"
+        + " every campaign the reader can see before keeping the client's (see the campaign_financials() calls): one client"
+        + ' costs about as much as the whole campaign list.',
+    },
+    {
+      what: 'weekly summary: v_timesheet_summary_by_campaign, one week', role: 'leadership', limit: 200, spec: '< 200 ms for 50 employees',
+      query: (trx) => trx.selectFrom('agency.v_timesheet_summary_by_campaign').selectAll().where('week_start_date', '=', week).orderBy('campaign_name'),
+      whyMissed: 'Each row calls campaign_financials() for its campaign and week.',
+    },
+    {
+      what: 'weekly summary per person: v_employee_utilization, one week', role: 'leadership', limit: 200, spec: '< 200 ms for 50 employees',
+      query: (trx) => trx.selectFrom('agency.v_employee_utilization').selectAll().where('week_start_date', '=', week).orderBy('user_id'),
+      whyMissed: "The view's FULL JOIN of logged and allocated hours cannot be filtered by week before it aggregates, so it"
+        + " sums the tenant's whole timesheet history and allocations for one week's rows (src/handlers/digest-content.ts"
+        + ' reads the tables directly for this reason).',
+    },
+  ]
+}
+
+/**
+ * Creatives who log eight one-hour entries on each weekday of `week`, on campaigns others logged
+ * that week, until EMPLOYEES people have timesheets in it. Written as the owner, like the seed.
+ * Returns how many were added.
+ */
+async function topUpWeek(engine: Engine, tenantId: string, slug: string, week: string): Promise<number> {
+  const { db } = engine
+  const logging = await db.selectFrom('agency.timesheet_entries').select((eb) => eb.fn.count<number>('user_id').distinct().as('n'))
+    .where('tenant_id', '=', tenantId).where('week_start_date', '=', week).executeTakeFirstOrThrow()
+  const missing = EMPLOYEES - Number(logging.n)
+  if (missing <= 0) return 0
+  const campaigns = (await db.selectFrom('agency.timesheet_entries').select('campaign_id').distinct()
+    .where('tenant_id', '=', tenantId).where('week_start_date', '=', week).orderBy('campaign_id').limit(20).execute()).map((c) => c.campaign_id)
+  if (campaigns.length === 0) throw new Error(`nobody logged time in the week of ${week}`)
+  const people = Array.from({ length: missing }, (_, i) => ({
+    id: stableId(slug, 'views-person', String(i)), tenant_id: tenantId, email: `views.creative.${i + 1}@bench.example`,
+    display_name: `Views Creative ${i + 1}`, role: 'creative' as const, department: 'Creative', title: 'creative',
+    weekly_capacity_hours: 40, cost_rate: 60, bill_rate: 150, timezone: 'UTC',
+  }))
+  await db.insertInto('workroom.people').values(people).execute()
+  const days = Array.from({ length: 5 }, (_, d) => addDays(week, d))
+  await db.insertInto('agency.timesheet_entries').values(people.flatMap((p, pi) => days.flatMap((day, di) => Array.from({ length: 8 }, (_, k) => ({
+    tenant_id: tenantId, user_id: p.id, campaign_id: campaigns[(pi * 7 + di * 3 + k) % campaigns.length]!, entry_date: day, hours: 1,
+    is_billable: k < 6, description: 'Design iterations', status: 'submitted' as const, source: 'seed' as const,
+    external_ref: `bench-views:${p.id}:${day}:${k}`,
+  }))))).execute()
+  return missing
+}
+
+/** The size of what the views read, counted as the owner. */
+async function dataSize(engine: Engine, tenantId: string, week: string) {
+  const count = async (table: 'agency.campaigns' | 'agency.clients' | 'workroom.people' | 'agency.timesheet_entries') =>
+    Number((await engine.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenantId).executeTakeFirstOrThrow()).n)
+  const inWeek = await engine.db.selectFrom('agency.timesheet_entries')
+    .select((eb) => [eb.fn.countAll<number>().as('entries'), eb.fn.count<number>('user_id').distinct().as('people')])
+    .where('tenant_id', '=', tenantId).where('week_start_date', '=', week).executeTakeFirstOrThrow()
+  return {
+    clients: await count('agency.clients'),
+    campaigns: await count('agency.campaigns'),
+    people: await count('workroom.people'),
+    'timesheet entries': await count('agency.timesheet_entries'),
+    'entries that week': Number(inWeek.entries),
+    'people with timesheets that week': Number(inWeek.people),
+  }
+}
+
+interface PlanNode {
+  'Node Type': string; 'Relation Name'?: string; 'Function Name'?: string
+  'Actual Rows': number; 'Actual Loops': number; Plans?: PlanNode[]
+}
+interface Explained { Plan: PlanNode; 'Execution Time': number; JIT?: { Timing?: { Total?: number } } }
+
+/**
+ * One EXPLAIN (ANALYZE) of the query as the same actor: the timesheet entries and allocations its
+ * own scans read (not what campaign_financials() reads inside), how often campaign_financials()
+ * ran, and the time JIT compilation took (native only; PGlite has no JIT).
+ */
+async function explain(engine: Engine, actor: Actor, q: ViewQuery) {
+  const [out] = await withActor(engine.db, actor, (trx) => q.query(trx, 0).explain<{ 'QUERY PLAN': Explained[] }>('json', sql`analyze`))
+  const explained = out!['QUERY PLAN'][0]!
+  const facts = { entries: 0, allocations: 0, financials: 0 }
+  const walk = (node: PlanNode) => {
+    // Actual Rows is a mean per loop, rounded by EXPLAIN: the product is close, not exact.
+    const rows = Math.round(node['Actual Rows'] * node['Actual Loops'])
+    if (node['Relation Name'] === 'timesheet_entries') facts.entries += rows
+    if (node['Relation Name'] === 'team_allocations') facts.allocations += rows
+    if (node['Function Name'] === 'campaign_financials') facts.financials += node['Actual Loops']
+    node.Plans?.forEach(walk)
+  }
+  walk(explained.Plan)
+  return { ...facts, jitMs: explained.JIT?.Timing?.Total ?? 0, executionMs: explained['Execution Time'] }
+}
