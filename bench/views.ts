@@ -108,6 +108,11 @@ export async function benchViews(args: BenchArgs): Promise<Section> {
       'Native PostgreSQL runs with its defaults, JIT included: a query whose estimated cost passes jit_above_cost is compiled'
         + ' on every execution. campaign_financials() is estimated at 1,000 rows per call (the default for a set-returning'
         + ' function), which inflates the estimates of every view that calls it.',
+      'What the misses mean for the bot: none of its request paths reads these views. /campaign, /timesheet and the digests'
+        + ' query the tables for the rows they need (bench timesheet and bench digest measure them). The views serve reporting'
+        + ' tools that connect to the database. To meet the spec\'s figures, the views would have to stop aggregating every'
+        + ' campaign\'s whole history on each read: a per-campaign rollup kept up to date by triggers on timesheet_entries,'
+        + ' allocations and artifacts, which would replace the lateral sums. That is left for a later issue.',
     ],
     figures,
     details: [{ title: `Data: the benchmark agency, the week of ${week}`, rows: counts }, { title: 'Plans: EXPLAIN (ANALYZE) once after the timed runs', rows: plans }],
