@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { linkIdentity } from '../src/db/identity.ts'
 import type { Inbound } from '../src/handlers/inbound.ts'
 import { renderText } from '../src/handlers/render-text.ts'
-import { isDatabaseUnavailable } from '../src/db/errors.ts'
-import { DATABASE_UNAVAILABLE, handleInbound, intentOf, localDate } from '../src/handlers/router.ts'
+import { CommitOutcomeUnknown, isDatabaseUnavailable } from '../src/db/errors.ts'
+import { DATABASE_UNAVAILABLE, handleInbound, intentOf, localDate, logSettled, SAVED_ONCE } from '../src/handlers/router.ts'
 import { createEngine } from '../src/db/engine.ts'
 import { createRateLimits } from '../src/limits.ts'
 import { describeEachEngine } from './support/engines.ts'
@@ -166,6 +166,21 @@ describe('router with the database gone', () => {
     } finally {
       await gone.close()
     }
+  })
+
+  it('a time entry whose COMMIT was lost is asked after again, and found saved once', async () => {
+    // The real thing (a backend dying during COMMIT, then writing on a retry) is in
+    // test/fault-postgres.test.ts; here the other outcome: the lost COMMIT had saved it.
+    const outcomes: Array<() => Promise<never> | Promise<{ kind: 'duplicate'; entryId: string }>> = [
+      () => Promise.reject(new CommitOutcomeUnknown(new Error('Connection terminated unexpectedly'))),
+      () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })),
+      () => Promise.resolve({ kind: 'duplicate', entryId: 'e1' }),
+    ]
+    let calls = 0
+    expect((await logSettled(() => outcomes[calls++]!())).summary).toBe(SAVED_ONCE)
+    expect(calls).toBe(3)
+    // Any other failure is not retried.
+    await expect(logSettled(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom')
   })
 
   it('tells connection failures from mistakes in the request', () => {

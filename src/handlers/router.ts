@@ -2,6 +2,7 @@
  * The one entry point bots call: who is asking, what they want, and the handler that does it
  * under their tenant and role. The router only chooses; use cases live in their own files.
  */
+import { ExponentialBackoff, handleWhen, retry } from 'cockatiel'
 import type { Kysely } from 'kysely'
 import { withActor } from '../db/actor.ts'
 import { CommitOutcomeUnknown, isDatabaseUnavailable } from '../db/errors.ts'
@@ -18,7 +19,7 @@ import type { Inbound } from './inbound.ts'
 import { askReply, campaignReply, editReply, logReply, undoReply, weekReply } from './replies.ts'
 import { reply, type Reply } from './reply.ts'
 import { parseDuration, parseTimesheet } from './timesheet-parse.ts'
-import { DEFAULT_TIMESHEET_SETTINGS, editLast, logTime, undoLast, weekView, type TimesheetSettings } from './timesheet.ts'
+import { DEFAULT_TIMESHEET_SETTINGS, editLast, logTime, undoLast, weekView, type LogResult, type TimesheetSettings } from './timesheet.ts'
 import type { LimitFunction } from 'p-limit'
 import type { LimitKind, RateLimits } from '../limits.ts'
 
@@ -110,6 +111,31 @@ export function handleInbound(deps: RouterDeps, inbound: Inbound): Promise<Reply
 export const DATABASE_UNAVAILABLE = "Workroom can't reach its database right now, so nothing was saved. Please try again in a minute."
 export const COMMIT_OUTCOME_UNKNOWN = "Workroom lost its database connection at the last moment, so it can't tell whether this was saved. If you were changing something, check before you try again (/timesheet shows your week)."
 
+export const SAVED_ONCE = 'Logged. The connection to the database dropped just as this was saved; it is saved once.'
+
+/**
+ * Retries for a time entry whose COMMIT lost its connection (CommitOutcomeUnknown), while the
+ * database is away: up to 6 more tries over about 15 s.
+ */
+const SETTLE = retry(handleWhen(isDatabaseUnavailable), { maxAttempts: 6, backoff: new ExponentialBackoff({ initialDelay: 250, maxDelay: 4_000 }) })
+
+/**
+ * Logs time, and settles an unknown outcome instead of reporting it. logTime is idempotent by the
+ * request id, so once the database answers again, asking again finds the entry the lost COMMIT
+ * saved (a 'duplicate': it is saved once) or writes it now. Either way the person is told it is
+ * logged. Only when the database stays away is the outcome still unknown, and the reply says so
+ * (handleInbound). Undo and edit are not idempotent and are not retried.
+ */
+export async function logSettled(log: () => Promise<LogResult>): Promise<Reply> {
+  try {
+    return logReply(await log())
+  } catch (err) {
+    if (!(err instanceof CommitOutcomeUnknown)) throw err
+    const settled = await SETTLE.execute(log).catch(() => { throw err })
+    return settled.kind === 'duplicate' ? reply(SAVED_ONCE) : logReply(settled)
+  }
+}
+
 /**
  * An adapter's delivery claim (src/db/deliveries.ts), made before any handler runs: 'unavailable'
  * when the database is down, so the adapter answers with DATABASE_UNAVAILABLE instead of nothing.
@@ -179,7 +205,7 @@ async function handle(deps: RouterDeps, inbound: Inbound): Promise<Reply> {
       if (refused) return refused
       switch (cmd.kind) {
         case 'log':
-          return logReply(await withActor(deps.db, who, (trx) =>
+          return logSettled(() => withActor(deps.db, who, (trx) =>
             logTime(trx, who, cmd, { today, requestId: inbound.requestId, source: SOURCES[inbound.platform], settings })))
         case 'week':
           return weekReply(await withActor(deps.db, who, (trx) => weekView(trx, who, cmd.weekOf)))
@@ -253,7 +279,7 @@ async function handleAction(
       }
       const chosen = ChosenLog.safeParse(json)
       if (!chosen.success) return reply('That choice has expired. Please send the message again.')
-      return logReply(await withActor(deps.db, who, (trx) =>
+      return logSettled(() => withActor(deps.db, who, (trx) =>
         logTime(trx, who, chosen.data, { today, requestId: inbound.requestId, source: SOURCES[inbound.platform], settings })))
     }
     case 'timesheet.undo':
