@@ -15,8 +15,6 @@
 import { createHmac } from 'node:crypto'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { createSlackBot } from '../src/bots/slack/app.ts'
-import { createTeamsBot } from '../src/bots/teams/app.ts'
 import { addDays, isoDow } from '../src/dates.ts'
 import { createEngine, type Engine } from '../src/db/engine.ts'
 import { withActor } from '../src/db/actor.ts'
@@ -24,10 +22,8 @@ import { CommitOutcomeUnknown, isDatabaseUnavailable } from '../src/db/errors.ts
 import { linkIdentity, resolveIdentity } from '../src/db/identity.ts'
 import { migrateUp } from '../src/db/migrate.ts'
 import { COMMIT_OUTCOME_UNKNOWN, DATABASE_UNAVAILABLE, handleInbound, SAVED_ONCE } from '../src/handlers/router.ts'
-import { createApp } from '../src/http/app.ts'
-import { startServer } from '../src/http/server.ts'
-import { createLogger } from '../src/log.ts'
 import { seed } from '../seeds/index.ts'
+import { startChatServer } from './support/chat-server.ts'
 import { privatePostgresMissing, startPrivatePostgres, type PrivatePostgres } from './support/private-postgres.ts'
 import { startSlackStandin, type SlackStandin } from './support/slack-standin.ts'
 import { startTeamsStandin, type TeamsStandin } from './support/teams-standin.ts'
@@ -72,13 +68,9 @@ describe.skipIf(missing !== null)('PostgreSQL stopped and restarted during a str
       expect(await linkIdentity(engine.db, { platform: 'slack', workspaceId: TEAM, externalUserId: `U${i}` }, email)).not.toBeNull()
     }
     slack = await startSlackStandin()
-    const logger = createLogger('silent')
-    const router = { db: engine.db, now: () => new Date() }
     teams = await startTeamsStandin()
-    const bot = createSlackBot(router, { signingSecret: SECRET, botToken: 'xoxb-fault', appToken: undefined, apiUrl: slack.apiUrl }, logger)
-    const teamsBot = createTeamsBot(router, { appId: undefined, appPassword: undefined, appType: 'MultiTenant', tenantId: undefined }, logger)
-    const server = await startServer(createApp({ engine, logger, router, adapters: [bot.routes, teamsBot.routes] }), { port: 0, host: '127.0.0.1', logger })
-    url = `http://127.0.0.1:${server.port}`
+    const server = await startChatServer(engine, { signingSecret: SECRET, botToken: 'xoxb-fault', apiUrl: slack.apiUrl })
+    url = server.url
     close = async () => {
       await server.close()
       await engine.close()

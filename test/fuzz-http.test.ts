@@ -27,14 +27,10 @@ import { createHmac } from 'node:crypto'
 import { request } from 'node:http'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createSlackBot } from '../src/bots/slack/app.ts'
-import { createTeamsBot } from '../src/bots/teams/app.ts'
 import type { Engine } from '../src/db/engine.ts'
-import { createApp } from '../src/http/app.ts'
 import { MAX_CHAT_BODY_BYTES } from '../src/http/limits.ts'
-import { startServer } from '../src/http/server.ts'
-import { createLogger } from '../src/log.ts'
 import { seed } from '../seeds/index.ts'
+import { startChatServer } from './support/chat-server.ts'
 import { pglite } from './support/engines.ts'
 import { startSlackStandin, type SlackStandin } from './support/slack-standin.ts'
 import { startTeamsStandin, type TeamsStandin } from './support/teams-standin.ts'
@@ -125,15 +121,8 @@ describe('HTTP fuzz: Slack, Teams (anonymous) and the playground on one real ser
     teams = await startTeamsStandin()
     engine = await pglite.migrated()
     await seed(engine, { scale: 'demo', progress: false })
-    const logger = createLogger('silent')
-    const router = { db: engine.db, now: () => new Date() }
-    const slackBot = createSlackBot(router, { signingSecret: SECRET, botToken: 'xoxb-fuzz', appToken: undefined, apiUrl: slack.apiUrl }, logger)
-    const teamsBot = createTeamsBot(router, { appId: undefined, appPassword: undefined, appType: 'MultiTenant', tenantId: undefined }, logger)
-    const server = await startServer(
-      createApp({ engine, logger, router, playground: true, adapters: [slackBot.routes, teamsBot.routes] }),
-      { port: 0, host: '127.0.0.1', logger },
-    )
-    url = `http://127.0.0.1:${server.port}`
+    const server = await startChatServer(engine, { signingSecret: SECRET, botToken: 'xoxb-fuzz', apiUrl: slack.apiUrl }, { playground: true })
+    url = server.url
     close = async () => {
       await server.close()
       await engine.close()
