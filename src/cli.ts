@@ -6,6 +6,9 @@ import { createLogger } from './log.ts'
 import { start, stopOnSignals } from './main.ts'
 import { listPeople, listTenants } from './db/directory.ts'
 import { linkIdentity, type Platform } from './db/identity.ts'
+import { bindWorkspace, BindingRefused, listBindings, unbindWorkspace, type BoundPlatform } from './db/workspaces.ts'
+import { installLink, mintInstallToken } from './bots/slack/install-link.ts'
+import { z } from 'zod'
 import { renderText } from './handlers/render-text.ts'
 import { buildDigest, digestReply } from './handlers/digest-content.ts'
 import { localDate } from './handlers/router.ts'
@@ -183,9 +186,81 @@ export function buildProgram(): Command {
       await withEngine(async (engine) => {
         await requireMigrated(engine)
         const actor = await linkIdentity(engine.db, { platform: opts.platform, workspaceId: opts.workspace, externalUserId: opts.user }, opts.email)
+          .catch((err: unknown) => {
+            if ((err as { code?: string }).code !== '22023') throw err
+            throw new CliError(`The ${opts.platform} workspace ${opts.workspace} is not connected to the tenant of ${opts.email}. Connect it first: workroom workspaces bind --platform ${opts.platform} --workspace ${opts.workspace} --tenant <slug>`)
+          })
         if (!actor) throw new CliError(`No active person has the e-mail "${opts.email}". \`workroom people\` lists the directory.`)
         console.log(`Linked ${opts.platform} user ${opts.user} in ${opts.workspace} to ${actor.displayName} <${actor.email}> (${actor.role}).`)
       })
+    })
+
+  const workspaces = program
+    .command('workspaces')
+    .description('which tenant each Slack workspace and Teams (Entra) tenant belongs to: requests from an unbound workspace touch no tenant data')
+  workspaces
+    .command('list', { isDefault: true })
+    .description('list the bindings')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      await withEngine(async (engine) => {
+        await requireMigrated(engine)
+        const bindings = await listBindings(engine.db)
+        if (opts.json) return console.log(JSON.stringify(bindings, null, 2))
+        if (bindings.length === 0) return console.log('No workspace is bound yet: workroom workspaces bind --platform slack|teams --workspace <id> --tenant <slug>')
+        console.table(bindings.map((b) => ({ platform: b.platform, workspace: b.workspaceId, tenant: b.tenant, via: b.boundVia, since: b.createdAt.toISOString().slice(0, 10) })))
+      })
+    })
+  workspaces
+    .command('bind')
+    .description('bind a Slack workspace (T…) or Grid org (E…), or a Teams/Entra tenant id, to a tenant')
+    .addOption(new Option('--platform <platform>', 'chat platform').choices(['slack', 'teams']).makeOptionMandatory())
+    .requiredOption('--workspace <id>', 'Slack team id (T…) or Enterprise Grid org id (E…); Teams: the Entra tenant id (GUID)')
+    .requiredOption('--tenant <slug>', 'the Workroom tenant')
+    .action(async (opts: { platform: BoundPlatform; workspace: string; tenant: string }) => {
+      if (opts.platform === 'slack' && !/^[TE][A-Z0-9]{2,}$/.test(opts.workspace)) throw new CliError(`"${opts.workspace}" is not a Slack team id (T…) or Enterprise Grid org id (E…)`)
+      if (opts.platform === 'teams' && !z.uuid().safeParse(opts.workspace).success) throw new CliError(`"${opts.workspace}" is not an Entra tenant id (a GUID, e.g. from the Azure portal's tenant properties)`)
+      await withEngine(async (engine) => {
+        await requireMigrated(engine)
+        const added = await bindWorkspace(engine.db, opts.platform, opts.workspace, opts.tenant, 'operator').catch((err: unknown) => {
+          if (err instanceof BindingRefused) throw new CliError(`Not bound: ${err.message}.`)
+          throw err
+        })
+        console.log(added ? `Bound ${opts.platform} workspace ${opts.workspace} to tenant "${opts.tenant}".` : `${opts.platform} workspace ${opts.workspace} was already bound to tenant "${opts.tenant}".`)
+      })
+    })
+  workspaces
+    .command('unbind')
+    .description('disconnect a workspace: its people stop resolving at once (their links are kept for a rebind to the same tenant)')
+    .addOption(new Option('--platform <platform>', 'chat platform').choices(['slack', 'teams']).makeOptionMandatory())
+    .requiredOption('--workspace <id>', 'Slack team / org id, or Entra tenant id')
+    .action(async (opts: { platform: BoundPlatform; workspace: string }) => {
+      await withEngine(async (engine) => {
+        await requireMigrated(engine)
+        if (!(await unbindWorkspace(engine.db, opts.platform, opts.workspace))) throw new CliError(`${opts.platform} workspace ${opts.workspace} is not bound.`)
+        console.log(`Unbound ${opts.platform} workspace ${opts.workspace}.`)
+      })
+    })
+  workspaces
+    .command('install-link')
+    .description('a Slack OAuth install link for one tenant: the workspace that installs through it is bound to that tenant')
+    .requiredOption('--tenant <slug>', 'the Workroom tenant')
+    .option('--base-url <url>', "Workroom's public URL", 'http://127.0.0.1:3000')
+    .option('--hours <n>', 'how long the link works', (v) => {
+      const n = Number(v)
+      if (!Number.isInteger(n) || n < 1 || n > 168) throw new InvalidArgumentError('a whole number of hours from 1 to 168')
+      return n
+    }, 24)
+    .action(async (opts: { tenant: string; baseUrl: string; hours: number }) => {
+      const cfg = config()
+      if (!cfg.SLACK_STATE_SECRET) throw new CliError('Install links are signed with SLACK_STATE_SECRET, which is not set (Slack OAuth needs SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET).')
+      await withEngine(async (engine) => {
+        await requireMigrated(engine)
+        if (!(await listTenants(engine.db)).some((t) => t.slug === opts.tenant)) throw new CliError(`there is no tenant "${opts.tenant}"`)
+      })
+      const expires = new Date(Date.now() + opts.hours * 3_600_000)
+      console.log(installLink(opts.baseUrl, mintInstallToken(cfg.SLACK_STATE_SECRET, opts.tenant, expires)))
+      console.error(`Valid until ${expires.toISOString()} for tenant "${opts.tenant}". Whoever opens it can install Workroom into their Slack workspace and bind it to that tenant: send it only to that agency's Slack admin.`)
     })
 
   const session = async (engine: Engine, email: string) => {

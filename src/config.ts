@@ -46,6 +46,12 @@ const EnvSchema = z.object({
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),
   /** Slack: the bot token (xoxb-…) of a single-workspace install. */
   SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'must be a bot token (xoxb-…)').optional(),
+  /**
+   * Slack, single workspace: the tenant (slug) the bot token's workspace belongs to. On first
+   * contact Workroom binds that workspace (from auth.test) to it; without it an operator binds it
+   * with `workroom workspaces bind`.
+   */
+  SLACK_TENANT: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be a tenant slug (workroom people lists them)').optional(),
   /** Slack: an app-level token (xapp-…) switches to Socket Mode: no public URL needed. */
   SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'must be an app-level token (xapp-…)').optional(),
   /** Slack OAuth (multi-workspace: any workspace installs at /slack/install). Instead of SLACK_BOT_TOKEN. */
@@ -85,6 +91,7 @@ const EnvSchema = z.object({
   if ((env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN) && !env.SLACK_BOT_TOKEN && !env.SLACK_CLIENT_ID) {
     issue('SLACK_BOT_TOKEN', 'is required to answer in Slack (xoxb-…, OAuth & Permissions), or SLACK_CLIENT_ID/SECRET/STATE_SECRET for OAuth')
   }
+  if (env.SLACK_TENANT && !env.SLACK_BOT_TOKEN) issue('SLACK_TENANT', 'names the tenant of a single-workspace install (SLACK_BOT_TOKEN); OAuth installs are bound by their install link')
   if (env.SLACK_APP_TOKEN && env.SLACK_CLIENT_ID) issue('SLACK_APP_TOKEN', 'Socket Mode is for one workspace: use SLACK_BOT_TOKEN with it')
   if (env.MICROSOFT_APP_ID && !env.MICROSOFT_APP_PASSWORD && env.MICROSOFT_APP_TYPE !== 'UserAssignedMSI') {
     issue('MICROSOFT_APP_PASSWORD', 'is required with MICROSOFT_APP_ID to answer in Teams (the app\'s client secret)')
@@ -115,6 +122,7 @@ export function slackSettings(config: Config) {
   if (!config.SLACK_BOT_TOKEN && !config.SLACK_CLIENT_ID) return null
   return {
     signingSecret: config.SLACK_SIGNING_SECRET, botToken: config.SLACK_BOT_TOKEN, appToken: config.SLACK_APP_TOKEN, apiUrl: config.SLACK_API_URL,
+    tenant: config.SLACK_TENANT,
     oauth: config.SLACK_CLIENT_ID ? { clientId: config.SLACK_CLIENT_ID, clientSecret: config.SLACK_CLIENT_SECRET!, stateSecret: config.SLACK_STATE_SECRET! } : undefined,
   }
 }

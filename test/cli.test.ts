@@ -86,7 +86,10 @@ describe('workroom command line (embedded database)', { timeout: 180_000 }, () =
     expect(people.every((p) => p.tenant === 'southpaw' && p.email.endsWith('@southpaw.example'))).toBe(true)
   })
 
-  it('links a Slack user to a person by e-mail, and refuses an unknown e-mail', async () => {
+  it('links a Slack user to a person by e-mail once the workspace is bound, and refuses an unknown e-mail', async () => {
+    const unbound = await fails('link', '--platform', 'slack', '--workspace', 'T0SOUTH', '--user', 'U123', '--email', 'paige.sullivan@southpaw.example')
+    expect(unbound.stderr).toContain('The slack workspace T0SOUTH is not connected to the tenant of paige.sullivan@southpaw.example. Connect it first: workroom workspaces bind')
+    expect((await workroom('workspaces', 'bind', '--platform', 'slack', '--workspace', 'T0SOUTH', '--tenant', 'southpaw')).stdout).toBe('Bound slack workspace T0SOUTH to tenant "southpaw".\n')
     const { stdout } = await workroom('link', '--platform', 'slack', '--workspace', 'T0SOUTH', '--user', 'U123', '--email', 'Paige.Sullivan@southpaw.example')
     expect(stdout).toBe('Linked slack user U123 in T0SOUTH to Paige Sullivan <paige.sullivan@southpaw.example> (creative).\n')
     const unknown = await fails('link', '--platform', 'slack', '--workspace', 'T0SOUTH', '--user', 'U124', '--email', 'ghost@southpaw.example')

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { renderBlocks } from '../src/bots/slack/blocks.ts'
 import type { Engine } from '../src/db/engine.ts'
 import { linkIdentity } from '../src/db/identity.ts'
+import { bindWorkspace } from '../src/db/workspaces.ts'
 import { buildDigest, digestReply, reportDateFor, type DigestData, type DigestPerson } from '../src/handlers/digest-content.ts'
 import { renderText } from '../src/handlers/render-text.ts'
 import { seed } from '../seeds/index.ts'
@@ -256,6 +257,9 @@ describeEachEngine('digest content', (engine) => {
     const idle = first.noTimeLogged[0]!
     const busy = first.people.find((p) => p.hoursOnDay > 0)!
     const emailOf = async (id: string) => (await e.db.selectFrom('workroom.people').select('email').where('id', '=', id).executeTakeFirstOrThrow()).email
+    for (const [platform, workspace] of [['slack', 'T0NORTHWIND'], ['slack', 'T0OTHER'], ['teams', 'T0NORTHWIND']] as const) {
+      await bindWorkspace(e.db, platform, workspace, 'northwind', 'operator')
+    }
     expect(await linkIdentity(e.db, { platform: 'slack', workspaceId: 'T0NORTHWIND', externalUserId: 'U0IDLE1' }, await emailOf(idle.userId))).not.toBeNull()
     expect(await linkIdentity(e.db, { platform: 'slack', workspaceId: 'T0NORTHWIND', externalUserId: 'U0BUSY1' }, await emailOf(busy.userId))).not.toBeNull()
     // Same person, another workspace and another platform: neither may leak into this digest.

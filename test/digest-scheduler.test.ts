@@ -4,6 +4,7 @@
  * Slack 429, weekends and daylight-saving days.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bindWorkspace, unbindWorkspace } from '../src/db/workspaces.ts'
 import { createSlackBot } from '../src/bots/slack/app.ts'
 import { createEngine, type Engine } from '../src/db/engine.ts'
 import type { DigestSubscription } from '../src/db/digests.ts'
@@ -107,6 +108,26 @@ describeEachEngine('digests', (engine) => {
     expect(posts.filter((p) => p.channel === 'C0LATE' || p.channel === 'C0GONE')).toHaveLength(0)
     await runDueDigests({ db: db.e.db, now: () => new Date('2026-11-26T09:00:00Z'), senders: { slack: send }, logger })
     expect(posts.map((p) => p.channel).filter((c) => c === 'C0LATE' || c === 'C0GONE')).toEqual(['C0LATE'])
+  })
+
+  it("posts nothing to a workspace unbound since it subscribed, nor once it is bound to another agency", async () => {
+    clock = new Date('2026-11-26T00:00:00Z')
+    await command('pm', 'daily 09:00 UTC', 'C0MOVED')
+    const { posts, send } = recorder()
+    const tick = (at: string) => runDueDigests({ db: db.e.db, now: () => new Date(at), senders: { slack: send }, logger })
+    try {
+      await unbindWorkspace(db.e.db, 'slack', 'TA')
+      await tick('2026-11-27T09:00:00Z')
+      await bindWorkspace(db.e.db, 'slack', 'TA', 'tenant-b', 'operator')
+      await tick('2026-11-28T09:00:00Z')
+      expect(posts.filter((p) => p.channel === 'C0MOVED')).toEqual([])
+      expect(await runs('C0MOVED')).toEqual([])
+    } finally {
+      await unbindWorkspace(db.e.db, 'slack', 'TA')
+      await bindWorkspace(db.e.db, 'slack', 'TA', 'tenant-a', 'operator')
+    }
+    await tick('2026-11-29T09:00:00Z')
+    expect(posts.filter((p) => p.channel === 'C0MOVED')).toHaveLength(1)
   })
 
   it('retries a failed delivery on later ticks, then gives up and says so', async () => {

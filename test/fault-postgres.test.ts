@@ -20,6 +20,7 @@ import { createEngine, type Engine } from '../src/db/engine.ts'
 import { withActor } from '../src/db/actor.ts'
 import { CommitOutcomeUnknown, isDatabaseUnavailable } from '../src/db/errors.ts'
 import { linkIdentity, resolveIdentity } from '../src/db/identity.ts'
+import { bindWorkspace } from '../src/db/workspaces.ts'
 import { migrateUp } from '../src/db/migrate.ts'
 import { COMMIT_OUTCOME_UNKNOWN, DATABASE_UNAVAILABLE, handleInbound, SAVED_ONCE } from '../src/handlers/router.ts'
 import { seed } from '../seeds/index.ts'
@@ -64,6 +65,7 @@ describe.skipIf(missing !== null)('PostgreSQL stopped and restarted during a str
     const migrated = await migrateUp(engine.pool)
     if (migrated.error) throw migrated.error
     await seed(engine, { scale: 'demo', progress: false })
+    await bindWorkspace(engine.db, 'slack', TEAM, 'northwind', 'operator')
     for (const [i, email] of SENDERS.entries()) {
       expect(await linkIdentity(engine.db, { platform: 'slack', workspaceId: TEAM, externalUserId: `U${i}` }, email)).not.toBeNull()
     }

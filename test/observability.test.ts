@@ -127,7 +127,7 @@ describe('request ids and /metrics', () => {
     const standin = await startSlackStandin()
     const { logger, lines } = capturedLogger()
     const router = { db: engine.db, now: () => new Date(), inFlight: broken }
-    const bot = createSlackBot(router, { signingSecret: SECRET, botToken: 'xoxb-test', appToken: undefined, apiUrl: standin.apiUrl }, logger)
+    const bot = createSlackBot(router, { signingSecret: SECRET, botToken: 'xoxb-test', appToken: undefined, apiUrl: standin.apiUrl, tenant: 'northwind' }, logger)
     const server = await startServer(createApp({ engine, logger, router, adapters: [bot.routes] }), { port: 0, host: '127.0.0.1', logger })
     try {
       const body = new URLSearchParams({

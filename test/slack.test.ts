@@ -11,7 +11,8 @@ import { startServer } from '../src/http/server.ts'
 import { createLogger } from '../src/log.ts'
 import { seed } from '../seeds/index.ts'
 import { pglite } from './support/engines.ts'
-import { startSlackStandin, type SlackStandin } from './support/slack-standin.ts'
+import { startSlackStandin, type SlackStandin, type SlackUser } from './support/slack-standin.ts'
+import { mintInstallToken } from '../src/bots/slack/install-link.ts'
 
 const SECRET = 'test-signing-secret'
 const TEAM = 'T0TEST'
@@ -23,9 +24,9 @@ const sign = (body: string, timestamp = Math.floor(Date.now() / 1000)) => ({
 })
 
 /** The demo agencies, a Web API stand-in that knows these Slack users' e-mails, and the real server with the Slack app. */
-async function startSlackServer(settings: (apiUrl: string) => SlackSettings, users: Record<string, string>) {
+async function startSlackServer(settings: (apiUrl: string) => SlackSettings, users: Record<string, string | SlackUser>) {
   const slack = await startSlackStandin()
-  for (const [id, email] of Object.entries(users)) slack.users.set(id, { email })
+  for (const [id, user] of Object.entries(users)) slack.users.set(id, typeof user === 'string' ? { email: user } : user)
   const engine = await pglite.migrated()
   await seed(engine, { scale: 'demo', progress: false })
   const logger = createLogger('silent')
@@ -65,8 +66,15 @@ describe('Slack app over HTTP (signed requests, Web API stand-in)', () => {
 
   beforeAll(async () => {
     ;({ slack, engine, url, close } = await startSlackServer(
-      (apiUrl) => ({ signingSecret: SECRET, botToken: 'xoxb-test', appToken: undefined, apiUrl }),
-      { U0LUCY: 'lucy.fernandes@northwind.example', U0MAYA: 'maya.chen@northwind.example', U0SOFIA: 'sofia.alvarez@northwind.example' },
+      (apiUrl) => ({ signingSecret: SECRET, botToken: 'xoxb-test', appToken: undefined, apiUrl, tenant: 'northwind' }),
+      {
+        U0LUCY: 'lucy.fernandes@northwind.example', U0MAYA: 'maya.chen@northwind.example', U0SOFIA: 'sofia.alvarez@northwind.example',
+        // An attacker's own workspace reports a leader's address; another types one into an unconfirmed profile; a Slack Connect
+        // guest from another organisation has one of ours.
+        U0EVIL: 'maya.chen@northwind.example',
+        U0UNCONFIRMED: { email: 'jonas.berg@northwind.example', confirmed: false },
+        U0STRANGER: { email: 'olivia.hart@northwind.example', teamId: 'T0OTHERORG', stranger: true },
+      },
     ))
   }, 60_000)
   afterAll(async () => {
@@ -186,6 +194,41 @@ describe('Slack app over HTTP (signed requests, Web API stand-in)', () => {
     expect(slack.calls.filter((c) => c.method === 'auth.test')).toHaveLength(1)
   })
 
+  const identitiesOf = (user: string) => engine.db.selectFrom('workroom.chat_identities').select('person_id').where('external_user_id', '=', user).execute()
+
+  it('binds its own workspace to the configured tenant (SLACK_TENANT) on first contact', async () => {
+    const bindings = await engine.db.selectFrom('workroom.workspace_bindings as b').innerJoin('workroom.tenants as t', 't.id', 'b.tenant_id')
+      .select(['b.platform', 'b.workspace_id', 't.slug', 'b.bound_via']).execute()
+    expect(bindings).toEqual([{ platform: 'slack', workspace_id: TEAM, slug: 'northwind', bound_via: 'config' }])
+  })
+
+  it('tells a user of a foreign Slack workspace that it is not connected, links nobody, asks Slack nothing and writes nothing', async () => {
+    const before = (await entries()).length
+    const { id, body } = command('U0EVIL', '/campaign', 'aurora air', { team_id: 'T0FOREIGN', team_domain: 'evil' })
+    const responses = slack.responses.length
+    expect((await post(body, 'application/x-www-form-urlencoded')).status).toBe(200)
+    await slack.waitForResponses(responses + 1)
+    const text = textOf(responsesTo(id).at(-1)!.body)
+    expect(text).toMatch(/This Slack workspace is not connected to an agency in Workroom yet/)
+    expect(text).toMatch(/workroom workspaces bind --platform slack --workspace T0FOREIGN --tenant/)
+    expect(text).not.toMatch(/Aurora|Budget/)
+    expect(await identitiesOf('U0EVIL')).toEqual([])
+    expect(slack.calls.filter((c) => c.method === 'users.info' && c.args.user === 'U0EVIL')).toEqual([])
+    expect((await entries()).length).toBe(before)
+  })
+
+  it('does not link a user whose Slack e-mail is unconfirmed, nor a Slack Connect stranger from another organisation', async () => {
+    for (const user of ['U0UNCONFIRMED', 'U0STRANGER']) {
+      const { id, body } = command(user, '/timesheet', '1h Aurora Air Spring Launch')
+      const responses = slack.responses.length
+      await post(body, 'application/x-www-form-urlencoded')
+      await slack.waitForResponses(responses + 1)
+      expect(textOf(responsesTo(id).at(-1)!.body), user).toMatch(/I don't know who you are yet/)
+      expect(slack.calls.filter((c) => c.method === 'users.info' && c.args.user === user), user).toHaveLength(1)
+      expect(await identitiesOf(user), user).toEqual([])
+    }
+  })
+
   it('tells an unknown Slack user how to get linked, and writes nothing', async () => {
     const before = (await entries()).length
     const { id, body } = command('U0NOBODY', '/timesheet', '1h Aurora Air Spring Launch')
@@ -197,6 +240,8 @@ describe('Slack app over HTTP (signed requests, Web API stand-in)', () => {
   })
 })
 
+const STATE_SECRET_OF_SUITE = 'state-secret-of-some-length'
+
 describe('Slack app over OAuth: a second workspace installs without a redeploy', () => {
   let engine: Engine
   let slack: SlackStandin
@@ -206,7 +251,7 @@ describe('Slack app over OAuth: a second workspace installs without a redeploy',
   beforeAll(async () => {
     ;({ slack, engine, url, close } = await startSlackServer((apiUrl) => ({
       signingSecret: SECRET, botToken: undefined, appToken: undefined, apiUrl,
-      oauth: { clientId: '111.222', clientSecret: 'client-secret', stateSecret: 'state-secret-of-some-length' },
+      oauth: { clientId: '111.222', clientSecret: 'client-secret', stateSecret: STATE_SECRET_OF_SUITE },
     }), { U0MAYA2: 'maya.chen@northwind.example' }))
   }, 60_000)
   afterAll(async () => {
@@ -218,8 +263,23 @@ describe('Slack app over OAuth: a second workspace installs without a redeploy',
     team_id: team, channel_id: 'C0X', user_id: user, command: '/timesheet', text: '', trigger_id: `t.${id}`, response_url: slack.responseUrl(id),
   }).toString()
 
-  it('installs through /slack/install and /slack/oauth_redirect, stores the installation, and answers that workspace with its own token', async () => {
-    const install = await fetch(`${url}/slack/install`, { redirect: 'manual' })
+  const STATE_SECRET = 'state-secret-of-some-length'
+  const link = (tenant: string, secret = STATE_SECRET, expires = new Date(Date.now() + 3_600_000)) =>
+    `${url}/slack/install?link=${encodeURIComponent(mintInstallToken(secret, tenant, expires))}`
+  const bindingsOf = (workspace: string) => engine.db.selectFrom('workroom.workspace_bindings as b').innerJoin('workroom.tenants as t', 't.id', 'b.tenant_id')
+    .select(['t.slug', 'b.bound_via']).where('b.workspace_id', '=', workspace).execute()
+
+  it('refuses to start an install without an operator install link, or with a forged or expired one', async () => {
+    for (const attempt of [`${url}/slack/install`, link('northwind', 'another-secret-of-some-length'), link('northwind', STATE_SECRET, new Date(Date.now() - 1000))]) {
+      const res = await fetch(attempt, { redirect: 'manual' })
+      expect(res.status, attempt).toBe(403)
+      expect(res.headers.get('location')).toBeNull()
+      expect(await res.text()).toMatch(/needs an install link from a Workroom operator/)
+    }
+  })
+
+  it('installs through an install link, /slack/install and /slack/oauth_redirect, binds the workspace to the link\'s tenant, and answers it with its own token', async () => {
+    const install = await fetch(link('northwind'), { redirect: 'manual' })
     expect(install.status).toBe(302)
     const authorize = new URL(install.headers.get('location')!)
     expect(authorize.searchParams.get('client_id')).toBe('111.222')
@@ -238,6 +298,7 @@ describe('Slack app over OAuth: a second workspace installs without a redeploy',
     const stored = await engine.db.selectFrom('workroom.slack_installations').select(['install_key', 'installation']).execute()
     expect(stored.map((r) => r.install_key)).toEqual(['T:T0SECOND'])
     expect((stored[0]!.installation as { bot: { token: string } }).bot.token).toBe('xoxb-second-workspace')
+    expect(await bindingsOf('T0SECOND')).toEqual([{ slug: 'northwind', bound_via: 'slack_install' }])
 
     const responses = slack.responses.length
     const body = slash('T0SECOND', 'U0MAYA2', 'oauth1')
@@ -245,6 +306,24 @@ describe('Slack app over OAuth: a second workspace installs without a redeploy',
     const answer = (await slack.waitForResponses(responses + 1)).at(-1)!
     expect(JSON.stringify(answer.body)).toMatch(/Your week of/)
     expect(slack.calls.filter((c) => c.method === 'users.info').at(-1)!.token).toBe('xoxb-second-workspace')
+  })
+
+  it("refuses to bind a workspace that another agency's link already bound, and keeps its binding", async () => {
+    const install = await fetch(link('southpaw'), { redirect: 'manual' })
+    expect(install.status).toBe(302)
+    const state = new URL(install.headers.get('location')!).searchParams.get('state')!
+    const cookie = install.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')
+    expect(cookie).toMatch(/workroom_install=/)
+    slack.script('oauth.v2.access', { kind: 'json', body: {
+      ok: true, app_id: 'A0APP', authed_user: { id: 'U0ADMIN' }, scope: 'commands,chat:write', token_type: 'bot',
+      access_token: 'xoxb-hijack', bot_user_id: 'U0BOT3', team: { id: 'T0SECOND', name: 'Second Workspace' }, enterprise: null, is_enterprise_install: false,
+    } })
+    const callback = await fetch(`${url}/slack/oauth_redirect?code=other-code&state=${encodeURIComponent(state)}`, { headers: { cookie } })
+    expect(callback.status).toBe(409)
+    expect(await callback.text()).toMatch(/already connected to another agency/)
+    expect(await bindingsOf('T0SECOND')).toEqual([{ slug: 'northwind', bound_via: 'slack_install' }])
+    const stored = await engine.db.selectFrom('workroom.slack_installations').select('installation').where('install_key', '=', 'T:T0SECOND').executeTakeFirstOrThrow()
+    expect((stored.installation as { bot: { token: string } }).bot.token).toBe('xoxb-second-workspace')
   })
 
   it('refuses an install callback with a forged state, and ignores a workspace that never installed', async () => {

@@ -15,6 +15,7 @@ import { createLogger } from '../src/log.ts'
 import { reply } from '../src/handlers/reply.ts'
 import { digestSenders, runDueDigests } from '../src/scheduler.ts'
 import { seed } from '../seeds/index.ts'
+import { bindWorkspace } from '../src/db/workspaces.ts'
 import { pglite } from './support/engines.ts'
 import { startTeamsStandin, type ConnectorCall, type TeamsStandin } from './support/teams-standin.ts'
 
@@ -23,11 +24,15 @@ const BOT = { id: '28:workroom-bot', name: 'Workroom' }
 const CHANNEL = '19:general@thread.tacv2'
 const APP_ID = '6f1d7c2e-3b0a-4c55-9d2e-7a1b2c3d4e5f'
 const PEOPLE = {
-  lucy: { id: '29:lucy', aadObjectId: 'aad-lucy', email: 'lucy.fernandes@northwind.example', name: 'Lucy Fernandes' },
-  maya: { id: '29:maya', aadObjectId: 'aad-maya', email: 'maya.chen@northwind.example', name: 'Maya Chen' },
-  sofia: { id: '29:sofia', aadObjectId: 'aad-sofia', email: 'sofia.alvarez@northwind.example', name: 'Sofia Alvarez' },
+  lucy: { id: '29:lucy', aadObjectId: 'aad-lucy', email: 'lucy.fernandes@northwind.example', name: 'Lucy Fernandes', tenantId: TENANT },
+  maya: { id: '29:maya', aadObjectId: 'aad-maya', email: 'maya.chen@northwind.example', name: 'Maya Chen', tenantId: TENANT },
+  sofia: { id: '29:sofia', aadObjectId: 'aad-sofia', email: 'sofia.alvarez@northwind.example', name: 'Sofia Alvarez', tenantId: TENANT },
+  // An attacker's own Entra tenant, whose admin gave them a Northwind leader's address.
+  mallory: { id: '29:mallory', aadObjectId: 'aad-mallory', email: 'maya.chen@northwind.example', name: 'Mallory', tenantId: 'aad-tenant-foreign' },
+  // A guest of Northwind's tenant from another organisation (shared channel): their home tenant vouches for the address, not ours.
+  guest: { id: '29:guest', aadObjectId: 'aad-guest', email: 'jonas.berg@northwind.example', name: 'Guest', tenantId: 'aad-tenant-partner', userRole: 'guest' },
 }
-type Person = (typeof PEOPLE)[keyof typeof PEOPLE]
+type Person = { id: string; aadObjectId: string; email: string; name: string }
 
 /** Outbound calls carry this fixed token instead of one from Entra ID (unreachable here). */
 const fixedCredentials: ServiceClientCredentialsFactory = {
@@ -41,6 +46,7 @@ async function startTeamsServer(settings: (teams: TeamsStandin) => TeamsSettings
   for (const p of Object.values(PEOPLE)) teams.members.set(p.id, p)
   const engine = await pglite.migrated()
   await seed(engine, { scale: 'demo', progress: false })
+  await bindWorkspace(engine.db, 'teams', TENANT, 'northwind', 'operator')
   const logger = createLogger('silent')
   const router = { db: engine.db, now: () => new Date() }
   const bot = createTeamsBot(router, settings(teams), logger)
@@ -166,6 +172,32 @@ describe('Teams bot (anonymous mode, Bot Connector stand-in)', () => {
     expect(answer!.activity.text).toMatch(/I don't know who you are yet/)
     expect(cardText(answer!)).toContain('workroom link --platform teams')
     expect((await entries()).length).toBe(before)
+  })
+
+  const identitiesOf = (aad: string) => engine.db.selectFrom('workroom.chat_identities').select('person_id').where('external_user_id', '=', aad).execute()
+
+  it('tells a user of a foreign Entra tenant that it is not connected, links nobody and writes nothing', async () => {
+    const before = (await entries()).length
+    const calls = teams.calls.length
+    const foreign = 'aad-tenant-foreign'
+    const activity = message(teams, PEOPLE.mallory, 'campaign aurora air', 'personal', {
+      conversation: { id: 'a:personal-mallory', conversationType: 'personal', tenantId: foreign }, channelData: { tenant: { id: foreign } },
+    })
+    expect((await post(activity)).status).toBe(200)
+    const [answer] = (await teams.waitForCalls(calls + 1)).slice(calls)
+    expect(answer!.activity.text).toMatch(/This Microsoft 365 organisation is not connected to an agency in Workroom yet/)
+    expect(cardText(answer!)).toContain(`workroom workspaces bind --platform teams --workspace ${foreign}`)
+    expect(cardText(answer!)).not.toMatch(/Aurora|Budget/)
+    expect(await identitiesOf('aad-mallory')).toEqual([])
+    expect((await entries()).length).toBe(before)
+  })
+
+  it("does not link a guest from another organisation by the address their home tenant gives them", async () => {
+    const calls = teams.calls.length
+    await post(message(teams, PEOPLE.guest, 'timesheet 1h Aurora Air Spring Launch', 'channel'))
+    const [answer] = (await teams.waitForCalls(calls + 1)).slice(calls)
+    expect(answer!.activity.text).toMatch(/I don't know who you are yet/)
+    expect(await identitiesOf('aad-guest')).toEqual([])
   })
 
   it('remembers where it was installed and posts there proactively; a 429 is waited out and posted once', async () => {

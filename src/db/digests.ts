@@ -88,6 +88,8 @@ export interface Claim { subscription: DigestSubscription; localDate: string; at
  * (02:30 on a spring-forward night) is claimed when the clocks pass it, and an hour that repeats
  * (autumn) cannot claim the same date twice.
  *
+ * Only for channels of a workspace still bound to the subscription's tenant (migration 016).
+ *
  * Also re-claims runs that failed at least `retryAfterMs` ago and have attempts left.
  */
 export async function claimDue(db: Kysely<DB>, now: Date, options: { maxAttempts: number; retryAfterMs: number }): Promise<Claim[]> {
@@ -98,6 +100,8 @@ export async function claimDue(db: Kysely<DB>, now: Date, options: { maxAttempts
      WHERE (${now}::timestamptz AT TIME ZONE s.timezone)::time >= s.post_at
        AND (s.cadence = 'daily' OR extract(isodow FROM ${now}::timestamptz AT TIME ZONE s.timezone) < 6)
        AND s.created_at <= (((${now}::timestamptz AT TIME ZONE s.timezone)::date + s.post_at) AT TIME ZONE s.timezone)
+       -- A workspace unbound (or bound to another agency) since it subscribed gets no more digests.
+       AND workroom.workspace_tenant(s.platform, s.workspace_id) IS NOT DISTINCT FROM s.tenant_id
     ON CONFLICT (subscription_id, local_date) DO NOTHING
     RETURNING subscription_id, local_date, attempts`.execute(db)
   const retried = await sql<{ subscription_id: string; local_date: string; attempts: number }>`

@@ -417,6 +417,14 @@ export interface SlackInstallationsTable {
   installed_at: Timestamp
   updated_at: Timestamp
 }
+/** Migration 016: which tenant a Slack workspace (or Grid org) or a Teams/Entra tenant belongs to. */
+export interface WorkspaceBindingsTable {
+  platform: 'slack' | 'teams'
+  workspace_id: string
+  tenant_id: string
+  bound_via: 'operator' | 'slack_install' | 'config'
+  created_at: Generated<Timestamp>
+}
 /** Migration 013: where the Teams bot can post proactively (a Bot Framework ConversationReference). */
 export interface TeamsConversationsTable {
   conversation_id: string
@@ -492,6 +500,7 @@ export interface DB {
   'workroom.chat_deliveries': ChatDeliveriesTable
   'workroom.slack_installations': SlackInstallationsTable
   'workroom.teams_conversations': TeamsConversationsTable
+  'workroom.workspace_bindings': WorkspaceBindingsTable
   'workroom.digest_subscriptions': DigestSubscriptionsTable
   'workroom.digest_runs': DigestRunsTable
 }

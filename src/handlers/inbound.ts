@@ -8,6 +8,8 @@ export interface Inbound {
   platform: Platform
   /** Slack team id, Teams tenant id, the playground's tenant slug. */
   workspaceId: string
+  /** Slack Enterprise Grid org id, when the workspace belongs to one: its binding covers its teams. */
+  enterpriseId?: string | null
   externalUserId: string
   channelId: string | null
   /** Slack thread_ts or Teams reply-chain id; null outside a thread. */

@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely'
 import { withActor } from '../db/actor.ts'
 import { CommitOutcomeUnknown, isDatabaseUnavailable } from '../db/errors.ts'
 import { autoLinkIdentity, resolveIdentity, type LinkedActor } from '../db/identity.ts'
+import { workspaceTenant } from '../db/workspaces.ts'
 import type { DB, EntrySource } from '../db/schema.ts'
 import { setFeedback } from '../rag/conversation.ts'
 import { OFFLINE_PROVIDERS, type KnowledgeProviders } from '../rag/providers.ts'
@@ -164,11 +165,16 @@ async function observed(deps: RouterDeps, inbound: Inbound, observe: NonNullable
 }
 
 async function handle(deps: RouterDeps, inbound: Inbound): Promise<Reply> {
-  const id = { platform: inbound.platform, workspaceId: inbound.workspaceId, externalUserId: inbound.externalUserId }
+  const id = { platform: inbound.platform, workspaceId: inbound.workspaceId, externalUserId: inbound.externalUserId, enterpriseId: inbound.enterpriseId ?? null }
   let actor: LinkedActor | null = await resolveIdentity(deps.db, id)
-  if (!actor && inbound.verifiedEmail) {
-    const email = typeof inbound.verifiedEmail === 'function' ? await inbound.verifiedEmail() : inbound.verifiedEmail
-    if (email) actor = await autoLinkIdentity(deps.db, id, email)
+  if (!actor) {
+    // Only now, off the hot path: is the workspace connected to an agency at all? If not, nothing
+    // of any tenant is touched, not even the platform's e-mail lookup.
+    if (!(await workspaceTenant(deps.db, id.platform, id.workspaceId, id.enterpriseId))) return notConnectedReply(inbound)
+    if (inbound.verifiedEmail) {
+      const email = typeof inbound.verifiedEmail === 'function' ? await inbound.verifiedEmail() : inbound.verifiedEmail
+      if (email) actor = await autoLinkIdentity(deps.db, id, email)
+    }
   }
   if (!actor) {
     return reply("I don't know who you are yet, so I can't do anything for you.", [
@@ -218,6 +224,18 @@ async function handle(deps: RouterDeps, inbound: Inbound): Promise<Reply> {
       }
     }
   }
+}
+
+const PLATFORM_WORKSPACE: Record<Inbound['platform'], string> = { slack: 'Slack workspace', teams: 'Microsoft 365 organisation', playground: 'playground tenant', cli: 'terminal' }
+
+/** A request from a workspace bound to no tenant: what it is, and what an operator runs to connect it. */
+export function notConnectedReply(inbound: Pick<Inbound, 'platform' | 'workspaceId'>): Reply {
+  const what = PLATFORM_WORKSPACE[inbound.platform]
+  const summary = `This ${what} is not connected to an agency in Workroom yet, so I can't do anything here.`
+  return reply(summary, [
+    { type: 'text', text: summary },
+    { type: 'context', text: `A Workroom operator connects it with: workroom workspaces bind --platform ${inbound.platform} --workspace ${inbound.workspaceId} --tenant <agency>` },
+  ])
 }
 
 /** 'YYYY-MM-DD' of `now` in the person's zone: "today" at 00:30 in London is not UTC's. */

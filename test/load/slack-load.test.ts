@@ -23,6 +23,7 @@ import { listPeople } from '../../src/db/directory.ts'
 import type { Engine } from '../../src/db/engine.ts'
 import { withActor } from '../../src/db/actor.ts'
 import { linkIdentity } from '../../src/db/identity.ts'
+import { bindWorkspace } from '../../src/db/workspaces.ts'
 import { visibleCampaigns } from '../../src/handlers/campaign-match.ts'
 import { createScratchDatabase } from '../../src/db/scratch.ts'
 import { summarize } from '../../bench/stats.ts'
@@ -104,6 +105,8 @@ describe.skipIf(missing !== null)(`Slack load: ${CONCURRENCY} concurrent signed 
     // 50 senders, each a Slack user linked to one of the Northwind people who can see (and log
     // time to) the campaign the mix uses: RLS hides it from creatives not on its team.
     const people: string[] = []
+    await bindWorkspace(db.db, 'slack', 'TPROBE', 'northwind', 'operator')
+    await bindWorkspace(db.db, 'slack', TEAM, 'northwind', 'operator')
     for (const p of await listPeople(db.db, 'northwind')) {
       const actor = (await linkIdentity(db.db, { platform: 'slack', workspaceId: 'TPROBE', externalUserId: p.email }, p.email))!
       if ((await withActor(db.db, actor, visibleCampaigns)).some((c) => c.name === CAMPAIGN)) people.push(p.email)

@@ -10,7 +10,7 @@ import { createLogger } from '../../src/log.ts'
  * Web API at slackApiUrl, usually a stand-in) and Teams in anonymous mode (no token checks), on a
  * free loopback port. close() stops the server only; the engine and stand-ins are the caller's.
  */
-export async function startChatServer(engine: Engine, slack: { signingSecret: string; botToken: string; apiUrl: string }, options: { playground?: boolean } = {}) {
+export async function startChatServer(engine: Engine, slack: { signingSecret: string; botToken: string; apiUrl: string; tenant?: string }, options: { playground?: boolean } = {}) {
   const logger = createLogger('silent')
   const router = { db: engine.db, now: () => new Date() }
   const slackBot = createSlackBot(router, { ...slack, appToken: undefined }, logger)

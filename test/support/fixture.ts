@@ -15,6 +15,7 @@ import type { DB, Role } from '../../src/db/schema.ts'
  *            cY (client Y; `pm` allocated, nobody else)
  *   artifacts aX on cX and aY on cY (owned by pm), aOwn on cY owned by `creative`, aLib (no campaign, admin's)
  *   knowledge kWide (tenant-wide), kX (client X), kY (client Y), one chunk each
+ *   Slack workspace T<tenant> bound to the tenant, every person linked there
  *   every person: one timesheet entry (account, creative on cX; everyone else on cY), one
  *   conversation with one message, one chat identity
  */
@@ -60,6 +61,8 @@ export async function seedFixture(db: Kysely<DB>): Promise<Fixture> {
       .values({ slug: `tenant-${tenant.toLowerCase()}`, name: `Tenant ${tenant}` })
       .returning('id').executeTakeFirstOrThrow()
     const tenantId = tn.id
+    // Each tenant's Slack workspace, bound to it (migration 016): identities resolve only there.
+    await db.insertInto('workroom.workspace_bindings').values({ platform: 'slack', workspace_id: `T${tenant}`, tenant_id: tenantId, bound_via: 'operator' }).execute()
     const people = {} as Record<PersonKey, string>
     for (const person of PEOPLE) {
       const p = await db.insertInto('workroom.people')

@@ -23,6 +23,8 @@ export type SlackScript =
   | { kind: 'error'; error: string }
   | { kind: 'status'; status: number }
   | { kind: 'json'; body: Record<string, unknown> }        // exactly this body, HTTP 200 (e.g. oauth.v2.access)
+export interface SlackUser { email?: string; name?: string; confirmed?: boolean; teamId?: string; stranger?: boolean }
+
 export interface SlackStandin {
   apiUrl: string
   calls: SlackCall[]
@@ -31,8 +33,12 @@ export interface SlackStandin {
   responseUrl(id: string): string
   /** Scripted answers for one method, consumed in order before the default. */
   script(method: string, ...responses: SlackScript[]): void
-  /** users.info profiles: user id → e-mail (missing users get {ok:false,error:'user_not_found'}). */
-  users: Map<string, { email?: string; name?: string }>
+  /**
+   * users.info profiles: user id → e-mail (missing users get {ok:false,error:'user_not_found'}).
+   * `confirmed` is Slack's is_email_confirmed (default true); `teamId` the user's home team
+   * (omitted when unset), e.g. another organisation's for a Slack Connect `stranger`.
+   */
+  users: Map<string, SlackUser>
   /** Resolves when `n` calls of `method` have been recorded (or rejects after timeoutMs, default 5000, listing what was recorded). */
   waitFor(method: string, n?: number, timeoutMs?: number): Promise<SlackCall[]>
   waitForResponses(n: number, timeoutMs?: number): Promise<ResponseUrlPost[]>
@@ -46,7 +52,7 @@ interface Waiter { check(): boolean; fail(err: Error): void }
 export async function startSlackStandin(): Promise<SlackStandin> {
   const calls: SlackCall[] = []
   const responses: ResponseUrlPost[] = []
-  const users = new Map<string, { email?: string; name?: string }>()
+  const users = new Map<string, SlackUser>()
   const queues = new Map<string, SlackScript[]>()
   const waiters = new Set<Waiter>()
   const responseListeners: Array<(post: ResponseUrlPost) => void> = []
@@ -67,7 +73,12 @@ export async function startSlackStandin(): Promise<SlackStandin> {
       case 'chat.postEphemeral': return { ok: true, message_ts: nextTs() }
       case 'users.info': {
         const user = users.get(args.user)
-        return user ? { ok: true, user: { id: args.user, name: user.name, profile: { email: user.email } } } : { ok: false, error: 'user_not_found' }
+        return user
+          ? { ok: true, user: {
+            id: args.user, name: user.name, is_email_confirmed: user.confirmed ?? true, ...(user.teamId ? { team_id: user.teamId } : {}),
+            ...(user.stranger ? { is_stranger: true } : {}), profile: { email: user.email },
+          } }
+          : { ok: false, error: 'user_not_found' }
       }
       case 'conversations.info': return { ok: true, channel: { id: args.channel, name: 'general' } }
       default: return { ok: true } // reactions.add, reactions.remove and everything else

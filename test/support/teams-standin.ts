@@ -78,7 +78,7 @@ export async function startTeamsStandin(): Promise<TeamsStandin> {
       if (req.method === 'GET' && parts[0] === 'v3' && parts[1] === 'conversations' && parts[3] === 'members' && parts[4]) {
         const member = members.get(parts[4])
         if (!member) return json(res, 404, { error: { code: 'MemberNotFoundInConversation', message: 'The member was not found' } })
-        return json(res, 200, { id: parts[4], name: member.name ?? 'Someone', givenName: null, surname: null, tenantId: 'tenant', userRole: 'user', ...member })
+        return json(res, 200, { id: parts[4], name: member.name ?? 'Someone', givenName: null, surname: null, userRole: 'user', ...member })
       }
       // /v3/conversations/{conversationId}/activities[/{activityId}]
       if ((req.method === 'POST' || req.method === 'PUT') && parts[0] === 'v3' && parts[1] === 'conversations' && parts[3] === 'activities') {

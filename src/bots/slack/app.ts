@@ -6,11 +6,15 @@
  * src/db/deliveries.ts, the installation store in src/db/slack.ts.
  */
 import { App, HTTPReceiver, LogLevel, type Logger as SlackLogger } from '@slack/bolt'
-import { WebClient } from '@slack/web-api'
+import { WebClient, type UsersInfoResponse } from '@slack/web-api'
 import { Hono } from 'hono'
 import type { HttpBindings } from '@hono/node-server'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import { DeliveryLedger } from '../../db/deliveries.ts'
+import { bindWorkspace, BindingRefused } from '../../db/workspaces.ts'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Installation } from '@slack/oauth'
+import { INSTALL_COOKIE, refuseInstall, tokenFromCookie, tokenFromQuery, verifyInstallToken } from './install-link.ts'
 import type { Inbound } from '../../handlers/inbound.ts'
 import { reply as textReply, type Reply } from '../../handlers/reply.ts'
 import { claimDelivery, COMMANDS, DATABASE_UNAVAILABLE, handleInbound, intentOf, type RouterDeps } from '../../handlers/router.ts'
@@ -23,6 +27,8 @@ export interface SlackSettings {
   signingSecret: string | undefined
   /** Single workspace. Without it, OAuth (below) installs the app in any number of workspaces. */
   botToken: string | undefined
+  /** Single workspace: the tenant (slug) its workspace is bound to on first contact. */
+  tenant?: string | undefined
   oauth?: { clientId: string; clientSecret: string; stateSecret: string } | undefined
   /** Socket Mode: no public URL needed (local development). */
   appToken: string | undefined
@@ -51,7 +57,40 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
     ...settings.oauth,
     scopes: BOT_SCOPES,
     installationStore,
-    installerOptions: { installPath: '/slack/install', redirectUriPath: '/slack/oauth_redirect', directInstall: true, clientOptions: { ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}) } },
+    installerOptions: {
+      installPath: '/slack/install', redirectUriPath: '/slack/oauth_redirect', directInstall: true, clientOptions: { ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}) },
+      // Only with an operator's link for a tenant: see install-link.ts.
+      installPathOptions: {
+        beforeRedirection: async (req: IncomingMessage, res: ServerResponse) => {
+          const token = tokenFromQuery(req)
+          if (!verifyInstallToken(settings.oauth!.stateSecret, token)) {
+            refuseInstall(res, 403, 'Installing Workroom needs an install link from a Workroom operator (workroom workspaces install-link --tenant <agency>). This one is missing, expired or not valid.')
+            return false
+          }
+          res.setHeader('Set-Cookie', `${INSTALL_COOKIE}=${encodeURIComponent(token!)}; Path=/slack; HttpOnly; SameSite=Lax; Max-Age=600${req.headers['x-forwarded-proto'] === 'https' ? '; Secure' : ''}`)
+          return true
+        },
+      },
+      callbackOptions: {
+        afterInstallation: async (installation: Installation, _options: unknown, req: IncomingMessage, res: ServerResponse) => {
+          const tenant = verifyInstallToken(settings.oauth!.stateSecret, tokenFromCookie(req))
+          const workspace = installation.isEnterpriseInstall ? installation.enterprise?.id : installation.team?.id
+          if (!tenant || !workspace) {
+            refuseInstall(res, 403, 'This install did not start from a valid Workroom install link, or it took longer than ten minutes. Ask a Workroom operator for a new link.')
+            return false
+          }
+          try {
+            await bindWorkspace(router.db, 'slack', workspace, tenant, 'slack_install')
+          } catch (err) {
+            if (!(err instanceof BindingRefused)) throw err
+            logger.warn({ workspace, tenant }, `Slack install refused: ${err.message}`)
+            refuseInstall(res, 409, `This Slack workspace is already connected to another agency in Workroom, so it was not connected to "${tenant}". A Workroom operator can change that.`)
+            return false
+          }
+          return true
+        },
+      },
+    },
   }
   const receiver = socket ? undefined : new HTTPReceiver({
     signingSecret: settings.signingSecret!,
@@ -62,8 +101,21 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
     ...oauth,
   })
   const clientOptions = { ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}) }
+  // The configured tenant's claim on the token's workspace. An operator's binding to another
+  // tenant wins (and is reported): configuration never moves a workspace between agencies.
+  const bindConfigured = async (team: { teamId: string; enterpriseId: string | null }) => {
+    if (!settings.tenant) return
+    try {
+      if (await bindWorkspace(router.db, 'slack', team.teamId, settings.tenant, 'config')) {
+        logger.info({ team: team.teamId, tenant: settings.tenant }, 'Slack workspace bound to its configured tenant')
+      }
+    } catch (err) {
+      if (!(err instanceof BindingRefused)) throw err
+      logger.error({ team: team.teamId, tenant: settings.tenant }, `SLACK_TENANT not applied: ${err.message}`)
+    }
+  }
   const app = new App({
-    ...(settings.botToken ? { authorize: singleWorkspace(new WebClient(undefined, clientOptions), settings.botToken) } : {}),
+    ...(settings.botToken ? { authorize: singleWorkspace(new WebClient(undefined, clientOptions), settings.botToken, bindConfigured) } : {}),
     // SocketModeClient writes retryConfig { retries: 100 } into the clientOptions it is given, which
     // would be every listener's: it gets a copy.
     ...(socket ? { socketMode: true, appToken: settings.appToken, installerOptions: { clientOptions: { ...clientOptions } }, ...oauth } : { receiver }),
@@ -73,26 +125,24 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
   const ledger = new DeliveryLedger(router.db)
 
   const run = (inbound: Inbound) => handleInbound(router, inbound)
-  const emailOf = (client: WebClient, user: string) => async () => {
-    const info = await client.users.info({ user }).catch(() => null)
-    return (info?.user?.profile?.email as string | undefined) ?? null
-  }
+  const emailOf = (client: WebClient, user: string, workspace: { team: string; enterprise: string | null }) => async () =>
+    confirmedEmail(await client.users.info({ user }).catch(() => null), workspace)
 
   // Slash commands: ack at once (Slack allows 3 s), answer through response_url.
   app.command(new RegExp(`^/(${COMMANDS.join('|')})$`), async ({ command, ack, respond, client }) => {
     const slow = command.command === '/ask'
     await ack(slow ? { response_type: 'ephemeral', text: ':mag: Looking that up in the knowledge base…' } : undefined)
     const reply = await run({
-      platform: 'slack', workspaceId: command.team_id, externalUserId: command.user_id, channelId: command.channel_id, threadId: null,
+      platform: 'slack', workspaceId: command.team_id, enterpriseId: command.enterprise_id ?? null, externalUserId: command.user_id, channelId: command.channel_id, threadId: null,
       requestId: `slash:${command.trigger_id}`, input: { kind: 'command', command: command.command, text: command.text },
-      verifiedEmail: emailOf(client, command.user_id),
+      verifiedEmail: emailOf(client, command.user_id, { team: command.team_id, enterprise: command.enterprise_id ?? null }),
     })
     await respond({ ...renderBlocks(reply), response_type: reply.visibility, ...(slow ? { replace_original: true } : {}) })
   })
 
   // Mentions in channels and direct messages: answered in the thread of the message.
   const onMessage = async (args: {
-    eventId: string; team: string; user: string; channel: string; ts: string; threadTs: string | undefined; text: string; client: WebClient; inThread: boolean
+    eventId: string; team: string; enterprise: string | null; user: string; channel: string; ts: string; threadTs: string | undefined; text: string; client: WebClient; inThread: boolean
   }) => {
     const claim = await claimDelivery(ledger.claim('slack', `event:${args.eventId}`))
     if (!claim) return   // a retry of a delivery we already have
@@ -100,8 +150,9 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
     const threadTs = args.inThread ? (args.threadTs ?? args.ts) : args.threadTs
     if (claim === 'unavailable') return deliver(client, textReply(DATABASE_UNAVAILABLE), { channel: args.channel, user: args.user, threadTs, replaceTs: undefined })
     const inbound: Inbound = {
-      platform: 'slack', workspaceId: args.team, externalUserId: args.user, channelId: args.channel, threadId: threadTs ?? null,
-      requestId: `event:${args.eventId}`, input: { kind: 'message', text: args.text }, verifiedEmail: emailOf(client, args.user),
+      platform: 'slack', workspaceId: args.team, enterpriseId: args.enterprise, externalUserId: args.user, channelId: args.channel, threadId: threadTs ?? null,
+      requestId: `event:${args.eventId}`, input: { kind: 'message', text: args.text },
+      verifiedEmail: emailOf(client, args.user, { team: args.team, enterprise: args.enterprise }),
     }
     const asking = intentOf({ kind: 'message', text: args.text }).kind === 'ask'
     const progress = asking
@@ -113,13 +164,13 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
 
   app.event('app_mention', async ({ event, body, client }) => {
     if (!event.user) return
-    await onMessage({ eventId: body.event_id, team: body.team_id, user: event.user, channel: event.channel, ts: event.ts, threadTs: event.thread_ts, text: event.text, client, inThread: true })
+    await onMessage({ eventId: body.event_id, team: body.team_id, enterprise: body.enterprise_id ?? null, user: event.user, channel: event.channel, ts: event.ts, threadTs: event.thread_ts, text: event.text, client, inThread: true })
   })
   app.message(async ({ message, body, client }) => {
     // Direct messages only (mentions arrive as app_mention); never bots, edits or joins.
     if (message.channel_type !== 'im' || message.subtype !== undefined || !('user' in message) || !message.user) return
-    const eventBody = body as { event_id: string; team_id: string }
-    await onMessage({ eventId: eventBody.event_id, team: eventBody.team_id, user: message.user, channel: message.channel, ts: message.ts, threadTs: message.thread_ts, text: message.text ?? '', client, inThread: false })
+    const eventBody = body as { event_id: string; team_id: string; enterprise_id?: string | null }
+    await onMessage({ eventId: eventBody.event_id, team: eventBody.team_id, enterprise: eventBody.enterprise_id ?? null, user: message.user, channel: message.channel, ts: message.ts, threadTs: message.thread_ts, text: message.text ?? '', client, inThread: false })
   })
 
   // Buttons: the block action id maps back to the Reply's action id; the payload is the value.
@@ -131,11 +182,13 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
     const requestId = `action:${messageTs}:${action.action_id}:${action.value ?? ''}`
     const claim = await claimDelivery(ledger.claim('slack', requestId))
     if (!claim) return
+    const team = body.team?.id ?? body.user.team_id ?? ''
+    const enterprise = body.enterprise?.id ?? null
     const reply = claim === 'unavailable' ? textReply(DATABASE_UNAVAILABLE) : await run({
-      platform: 'slack', workspaceId: body.team?.id ?? body.user.team_id ?? '', externalUserId: body.user.id,
+      platform: 'slack', workspaceId: team, enterpriseId: enterprise, externalUserId: body.user.id,
       channelId: body.channel?.id ?? null, threadId: body.message?.thread_ts ?? messageTs, requestId,
       input: { kind: 'action', actionId: replyActionId(action.action_id), payload: action.value ?? '' },
-      verifiedEmail: emailOf(client, body.user.id),
+      verifiedEmail: emailOf(client, body.user.id, { team, enterprise }),
     })
     await respond({ ...renderBlocks(reply), response_type: reply.visibility, replace_original: false })
   })
@@ -193,11 +246,14 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
  * Slack) or, with verification off, before every request: bench/slack.ts saw one auth.test per
  * slash command, a Web API round trip in front of every ack.
  */
-function singleWorkspace(client: WebClient, botToken: string) {
+function singleWorkspace(client: WebClient, botToken: string, onFirstContact: (team: { teamId: string; enterpriseId: string | null }) => Promise<void>) {
   let identity: Promise<{ botUserId: string; botId: string }> | null = null
   return async () => {
     identity ??= client.auth.test({ token: botToken }).then(
-      (r) => ({ botUserId: r.user_id!, botId: r.bot_id! }),
+      async (r) => {
+        await onFirstContact({ teamId: r.team_id!, enterpriseId: r.enterprise_id ?? null })
+        return { botUserId: r.user_id!, botId: r.bot_id! }
+      },
       (err: unknown) => {
         identity = null
         throw err
@@ -205,6 +261,20 @@ function singleWorkspace(client: WebClient, botToken: string) {
     )
     return { botToken, ...(await identity) }
   }
+}
+
+/**
+ * The e-mail of a Slack user for auto-linking, only when Slack says the address is confirmed and
+ * the user belongs to the workspace (or Grid org) the request came from: not a Slack Connect
+ * stranger from another organisation, not a bot, not a deactivated account. Anyone can type any
+ * address into an unconfirmed profile.
+ */
+export function confirmedEmail(info: UsersInfoResponse | null, workspace: { team: string; enterprise: string | null }): string | null {
+  const user = info?.user
+  if (!user || user.is_email_confirmed !== true || user.is_stranger || user.is_bot || user.deleted) return null
+  const home = [user.team_id, user.enterprise_user?.enterprise_id].filter(Boolean)
+  if (home.length > 0 && !home.some((id) => id === workspace.team || (workspace.enterprise !== null && id === workspace.enterprise))) return null
+  return user.profile?.email ?? null
 }
 
 /** A reply to a message: ephemeral ones only to the person, others in the thread (replacing the progress note). */

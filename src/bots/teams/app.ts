@@ -103,16 +103,17 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
     const text = submitted ? '' : TurnContext.removeRecipientMention(activity).replace(/<at>[^<]*<\/at>/g, ' ').replace(/&nbsp;|\u00a0/g, ' ').trim()
     const input: Inbound['input'] = submitted ? { kind: 'action', ...submitted } : { kind: 'message', text }
     if (input.kind === 'message' && intentOf(input).kind === 'ask') await context.sendActivity({ type: ActivityTypes.Typing })
+    const workspaceId = activity.conversation.tenantId ?? activity.channelData?.tenant?.id ?? 'unknown-tenant'
     const reply = await handleInbound(router, {
       platform: 'teams',
-      workspaceId: activity.conversation.tenantId ?? activity.channelData?.tenant?.id ?? 'unknown-tenant',
+      workspaceId,
       externalUserId: activity.from.aadObjectId ?? activity.from.id,
       // The channel (not the reply chain): what /digest subscribes and proactive posts go to.
       channelId: baseConversationId(activity.channelData?.channel?.id ?? activity.conversation.id),
       threadId: activity.conversation.id,
       requestId: `teams:${key}`,
       input,
-      verifiedEmail: () => memberEmail(context),
+      verifiedEmail: () => memberEmail(context, workspaceId),
     })
     await context.sendActivity(replyActivity(reply))
   }
@@ -191,10 +192,15 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
 /** A channel reply chain is '<channel id>;messageid=<root>'; the channel itself is the part before. */
 const baseConversationId = (id: string) => id.split(';')[0]!
 
-/** The member's e-mail as Teams knows it (TeamsInfo.getMember), for auto-linking; null when unavailable. */
-async function memberEmail(context: TurnContext): Promise<string | null> {
+/**
+ * The member's e-mail as Teams knows it (TeamsInfo.getMember), for auto-linking; null when
+ * unavailable, and for a guest or a member of another Entra tenant (a shared channel), whose
+ * address their own organisation's admin set: only the bound tenant's directory vouches for it.
+ */
+async function memberEmail(context: TurnContext, workspaceTenant: string): Promise<string | null> {
   const member = await TeamsInfo.getMember(context, context.activity.from.id).catch(() => null)
-  const candidates = [member?.email, member?.userPrincipalName]
+  if (!member || (member.tenantId && member.tenantId !== workspaceTenant) || member.userRole === 'guest') return null
+  const candidates = [member.email, member.userPrincipalName]
   return candidates.find((v): v is string => typeof v === 'string' && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v)) ?? null
 }
 
