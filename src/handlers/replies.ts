@@ -2,7 +2,7 @@
 import type { AskResult } from './ask.ts'
 import type { CampaignCandidate } from './campaign-match.ts'
 import type { CampaignDetails, CampaignLookup } from './campaign.ts'
-import { reply, type Block, type Reply } from './reply.ts'
+import { reply, type Block, type Field, type Reply } from './reply.ts'
 import type { EditResult, LogResult, UndoResult, WeekResult } from './timesheet.ts'
 
 const h = (n: number) => `${Number.isInteger(n) ? n : n.toFixed(2).replace(/0$/, '')}h`
@@ -97,21 +97,25 @@ function campaignCard(c: CampaignDetails): Reply {
     { label: 'Status', value: c.status.replace('_', ' ') },
     { label: 'Dates', value: c.startDate ? `${c.startDate} → ${c.endDate ?? '?'}${c.durationWeeks ? ` (${c.durationWeeks} weeks)` : ''}` : 'not scheduled' },
     { label: 'Hours', value: `${h(c.hoursThisWeek)} this week · ${h(c.hoursToDate)} to date` },
+    // Only finance and leadership get these (the database decides); they are theirs alone, so
+    // private: a channel where they asked never sees them (hasPrivate, and each bot's delivery).
     ...(c.money ? [
-      { label: 'Budget', value: money(c.money.budget) },
-      { label: 'Cost to date', value: money(c.money.costToDate) },
-      { label: 'Margin', value: `${money(c.money.margin)}${c.money.billedToDate ? ` (${Math.round((100 * c.money.margin) / c.money.billedToDate)}%)` : ''}` },
-    ] : []),
+      { label: 'Budget', value: money(c.money.budget), private: true },
+      { label: 'Cost to date', value: money(c.money.costToDate), private: true },
+      { label: 'Margin', value: `${money(c.money.margin)}${c.money.billedToDate ? ` (${Math.round((100 * c.money.margin) / c.money.billedToDate)}%)` : ''}`, private: true },
+    ] satisfies Field[] : []),
   ]
-  return reply(`${c.name} (${c.code}): ${c.status}`, [
+  const card = reply(`${c.name} (${c.code}): ${c.status}`, [
     { type: 'header', text: `${c.name} · ${c.code}` },
     { type: 'fields', fields },
     { type: 'list', title: 'Phases', items: c.phases.map((p) => `${p.name}: ${p.status.replace('_', ' ')}${p.status === 'in_progress' ? ` (${p.progress}%)` : ''}`) },
     ...(c.team.length ? [{ type: 'list', title: 'Team', items: c.team.map((t) => `${t.name}${t.role ? ` — ${t.role}` : ''}`) } satisfies Block] : []),
     ...(c.recentArtifacts.length ? [{ type: 'list', title: 'Recent work', items: c.recentArtifacts.map((a) => `${a.title} (${a.type}, ${a.status.replace('_', ' ')})`) } satisfies Block] : []),
-    ...(c.expenses.length ? [{ type: 'list', title: 'Expenses', items: c.expenses.map((e) => `${e.category}: ${money(e.total)} ${e.currency}`) } satisfies Block] : []),
+    // Expense totals are costs too, whoever may read them in T&E.
+    ...(c.expenses.length ? [{ type: 'list', title: 'Expenses', items: c.expenses.map((e) => `${e.category}: ${money(e.total)} ${e.currency}`), private: true } satisfies Block] : []),
     ...(c.equipmentOut.length ? [{ type: 'list', title: 'Equipment out', items: c.equipmentOut } satisfies Block] : []),
   ], 'in_channel')
+  return { ...card, subject: c.name }
 }
 
 const FALLBACK_NOTE = {
