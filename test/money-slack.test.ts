@@ -122,6 +122,20 @@ describeEachEngine('Slack: money only to its reader', (testEngine) => {
     expect(publicCalls.filter((c) => c.args.thread_ts === ts)).toEqual([])
   })
 
+  it("answers a leadership question quoting a client brief's budget only to them; the progress note goes and nothing public carries the sum", async () => {
+    const ts = '1700000550.000100'
+    const ephemeral = await event(
+      { type: 'app_mention', user: 'U0MAYA', text: '<@U0BOT> What is the total campaign budget for Aurora Air Spring Launch?', ts, channel: CHANNEL, event_ts: ts },
+      (calls) => calls.find((c) => c.method === 'chat.postEphemeral' && c.args.thread_ts === ts),
+    )
+    expect(ephemeral.args).toMatchObject({ channel: CHANNEL, user: 'U0MAYA' })
+    expect(textOf(ephemeral.args)).toMatch(/Total campaign budget: £420,000/)
+    const progress = slack.calls.find((c) => c.method === 'chat.postMessage' && c.args.thread_ts === ts)!
+    expect(progress.args.text).toMatch(/Looking that up/)
+    expect(slack.calls.some((c) => c.method === 'chat.delete' && c.args.channel === CHANNEL && c.at >= progress.at)).toBe(true)
+    expect(slack.calls.filter((c) => (c.method === 'chat.postMessage' || c.method === 'chat.update') && FIGURES.test(textOf(c.args)))).toEqual([])
+  })
+
   it('answers the same question in a direct message with a normal message there: only the asker and the bot are in it', async () => {
     const ts = '1700000600.000100'
     const posted = await event(

@@ -120,6 +120,16 @@ describeEachEngine('Teams: money only to its reader', (testEngine) => {
     expect(shown(messagesTo(chat!.conversationId).at(-1)!)).toMatch(/Budget[\s\S]*420,000/)
   })
 
+  it("answers leadership's question quoting a client brief's budget with a notice in the channel and the answer 1:1", async () => {
+    const created = teams.created.length
+    const notice = await send(message(teams, PEOPLE.maya, 'What is the total campaign budget for Aurora Air Spring Launch?', 'channel'))
+    expect(notice.activity.text).toMatch(/I've sent my answer, which has figures only you may see, to you in a private chat/)
+    expect(shown(notice)).not.toMatch(/£420,000/)
+    const [chat] = teams.created.slice(created)
+    expect(chat!.parameters).toMatchObject({ isGroup: false, members: [{ id: PEOPLE.maya.id }] })
+    expect(shown(messagesTo(chat!.conversationId).at(-1)!)).toMatch(/Total campaign budget: £420,000/)
+  })
+
   it("answers leadership's lookup in their personal chat with the card, figures included, as the normal reply", async () => {
     const created = teams.created.length
     const activity = message(teams, PEOPLE.maya, 'campaign aurora air spring launch', 'personal')

@@ -124,11 +124,29 @@ const FALLBACK_NOTE = {
   llm_uncited: "The generated answer didn't cite its sources, so these are the best matching passages instead.",
 } as const
 
+/** A sum of money as documents write it: £420,000, $5k, €1.2m, 1,850 GBP. */
+const MONEY = /[£$€]\s?\d|\b\d[\d,.]*\s?(?:k|m|bn)?\s?(?:GBP|USD|EUR)\b/i
+
+/**
+ * Whether an answer shows money from a client's documents: briefs and SOWs carry budgets, fees and
+ * rates, and only managers and that client's team may read them (RLS), not everyone in a channel.
+ * Sums from tenant-wide documents (a PO threshold, an expense limit) are for the whole agency and
+ * do not make an answer private. A sum in the answer's own text counts when any client document
+ * is cited: a model's sentence cannot be traced to one source.
+ */
+export function showsClientMoney(answer: AskResult['answer']): boolean {
+  const client = answer.citations.filter((c) => c.client_id)
+  return client.some((c) => MONEY.test(c.snippet)) || (client.length > 0 && MONEY.test(answer.text))
+}
+
 export function askReply(r: AskResult, visibility: Reply['visibility']): Reply {
   const { answer } = r
+  // The answer and the passages it shows; the rest (notes, buttons) says nothing of the documents.
+  const figures = showsClientMoney(answer) ? { private: true as const } : {}
   const citations: Block = {
     type: 'citations',
     citations: answer.citations.map((c) => ({ n: c.n, title: c.title, url: c.url, snippet: c.snippet, chunkId: c.chunk_id, heading: c.heading })),
+    ...figures,
   }
   if (!answer.found) {
     return reply(answer.text, [
@@ -138,7 +156,7 @@ export function askReply(r: AskResult, visibility: Reply['visibility']): Reply {
   }
   const how = answer.model === 'extractive' ? 'Quoted from the sources' : `Answered by ${answer.model} from the sources`
   return reply(answer.text.split('\n').find((l) => l.trim() && !l.startsWith('From the knowledge base'))?.replace(/^>\s*/, '') ?? answer.text, [
-    { type: 'text', text: answer.text },
+    { type: 'text', text: answer.text, ...figures },
     citations,
     { type: 'context', text: [
       answer.fallback ? FALLBACK_NOTE[answer.fallback] : `${how}${r.followUp ? ' · follow-up in this thread' : ''}.`,

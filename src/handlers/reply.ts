@@ -62,7 +62,8 @@ export interface Citation {
 export interface Reply {
   /**
    * One line that stands for the whole reply: notifications, screen readers, plain-text clients.
-   * Never private content: a platform may show it where the reply itself cannot go.
+   * It goes wherever the reply goes, so it may carry what the blocks carry (it is the first line
+   * of an answer); a notice standing in for a private reply never uses it.
    */
   summary: string
   blocks: Block[]
