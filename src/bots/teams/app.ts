@@ -210,7 +210,7 @@ async function sendPersonally(context: TurnContext, activity: Partial<Activity>)
     }))
   } catch (err) {
     // The connector's RestError (@azure/core-rest-pipeline, not a dependency of ours) carries the HTTP status.
-    if ((err as { statusCode?: unknown }).statusCode === 403) return false
+    if (err instanceof Error && (err as Error & { statusCode?: unknown }).statusCode === 403) return false
     throw err
   }
   // Without the activity it came from: a new message in the 1:1 chat, not a reply to the channel's.
