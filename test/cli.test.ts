@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const run = promisify(execFile)
 const cli = path.resolve('bin/workroom.js')
+import { verifyInstallToken } from '../src/bots/slack/install-link.ts'
 
 // Each command is a process that opens the embedded database: seconds each, more on a busy machine.
 describe('workroom command line (embedded database)', { timeout: 180_000 }, () => {
@@ -96,6 +97,21 @@ describe('workroom command line (embedded database)', { timeout: 180_000 }, () =
     expect(unknown.stderr).toContain('No active person has the e-mail "ghost@southpaw.example"')
     const badPlatform = await fails('link', '--platform', 'discord', '--workspace', 'T', '--user', 'U', '--email', 'x@y.z')
     expect(badPlatform.stderr).toMatch(/--platform.*discord.*slack, teams/s)
+  })
+
+  it('lists workspace bindings and mints a Slack install link only for a tenant that exists, signed with the state secret', async () => {
+    const listed = JSON.parse((await workroom('workspaces', 'list', '--json')).stdout) as Array<{ platform: string; workspaceId: string; tenant: string }>
+    expect(listed).toContainEqual(expect.objectContaining({ platform: 'slack', workspaceId: 'T0SOUTH', tenant: 'southpaw' }))
+    const secret = 'cli-state-secret-of-some-length'
+    const withSecret = { ...env, SLACK_CLIENT_ID: '1.2', SLACK_CLIENT_SECRET: 'c', SLACK_STATE_SECRET: secret, SLACK_SIGNING_SECRET: 's' }
+    const { stdout } = await run(cli, ['workspaces', 'install-link', '--tenant', 'southpaw', '--base-url', 'https://workroom.example.com/'], { env: withSecret })
+    const link = new URL(stdout.trim())
+    expect(link.origin + link.pathname).toBe('https://workroom.example.com/slack/install')
+    expect(verifyInstallToken(secret, link.searchParams.get('link'))).toBe('southpaw')
+    expect((await fails('workspaces', 'install-link', '--tenant', 'southpaw')).stderr).toMatch(/signed with SLACK_STATE_SECRET, which is not set/)
+    const noTenant = await run(cli, ['workspaces', 'install-link', '--tenant', 'nowhere'], { env: withSecret }).then(() => null, (err: { stderr: string }) => err.stderr)
+    expect(noTenant).toMatch(/there is no tenant "nowhere"/)
+    expect((await fails('workspaces', 'bind', '--platform', 'teams', '--workspace', 'not-a-guid', '--tenant', 'southpaw')).stderr).toMatch(/is not an Entra tenant id/)
   })
 
   it('runs one message as a person, under their role: budget for leadership, not for a creative', async () => {

@@ -2,7 +2,7 @@
 import type { AskResult } from './ask.ts'
 import type { CampaignCandidate } from './campaign-match.ts'
 import type { CampaignDetails, CampaignLookup } from './campaign.ts'
-import { reply, type Block, type Reply } from './reply.ts'
+import { reply, type Block, type Field, type Reply } from './reply.ts'
 import type { EditResult, LogResult, UndoResult, WeekResult } from './timesheet.ts'
 
 const h = (n: number) => `${Number.isInteger(n) ? n : n.toFixed(2).replace(/0$/, '')}h`
@@ -97,21 +97,25 @@ function campaignCard(c: CampaignDetails): Reply {
     { label: 'Status', value: c.status.replace('_', ' ') },
     { label: 'Dates', value: c.startDate ? `${c.startDate} → ${c.endDate ?? '?'}${c.durationWeeks ? ` (${c.durationWeeks} weeks)` : ''}` : 'not scheduled' },
     { label: 'Hours', value: `${h(c.hoursThisWeek)} this week · ${h(c.hoursToDate)} to date` },
+    // Only finance and leadership get these (the database decides); they are theirs alone, so
+    // private: a channel where they asked never sees them (hasPrivate, and each bot's delivery).
     ...(c.money ? [
-      { label: 'Budget', value: money(c.money.budget) },
-      { label: 'Cost to date', value: money(c.money.costToDate) },
-      { label: 'Margin', value: `${money(c.money.margin)}${c.money.billedToDate ? ` (${Math.round((100 * c.money.margin) / c.money.billedToDate)}%)` : ''}` },
-    ] : []),
+      { label: 'Budget', value: money(c.money.budget), private: true },
+      { label: 'Cost to date', value: money(c.money.costToDate), private: true },
+      { label: 'Margin', value: `${money(c.money.margin)}${c.money.billedToDate ? ` (${Math.round((100 * c.money.margin) / c.money.billedToDate)}%)` : ''}`, private: true },
+    ] satisfies Field[] : []),
   ]
-  return reply(`${c.name} (${c.code}): ${c.status}`, [
+  const card = reply(`${c.name} (${c.code}): ${c.status}`, [
     { type: 'header', text: `${c.name} · ${c.code}` },
     { type: 'fields', fields },
     { type: 'list', title: 'Phases', items: c.phases.map((p) => `${p.name}: ${p.status.replace('_', ' ')}${p.status === 'in_progress' ? ` (${p.progress}%)` : ''}`) },
     ...(c.team.length ? [{ type: 'list', title: 'Team', items: c.team.map((t) => `${t.name}${t.role ? ` — ${t.role}` : ''}`) } satisfies Block] : []),
     ...(c.recentArtifacts.length ? [{ type: 'list', title: 'Recent work', items: c.recentArtifacts.map((a) => `${a.title} (${a.type}, ${a.status.replace('_', ' ')})`) } satisfies Block] : []),
-    ...(c.expenses.length ? [{ type: 'list', title: 'Expenses', items: c.expenses.map((e) => `${e.category}: ${money(e.total)} ${e.currency}`) } satisfies Block] : []),
+    // Expense totals are costs too, whoever may read them in T&E.
+    ...(c.expenses.length ? [{ type: 'list', title: 'Expenses', items: c.expenses.map((e) => `${e.category}: ${money(e.total)} ${e.currency}`), private: true } satisfies Block] : []),
     ...(c.equipmentOut.length ? [{ type: 'list', title: 'Equipment out', items: c.equipmentOut } satisfies Block] : []),
   ], 'in_channel')
+  return { ...card, subject: c.name }
 }
 
 const FALLBACK_NOTE = {
@@ -120,11 +124,29 @@ const FALLBACK_NOTE = {
   llm_uncited: "The generated answer didn't cite its sources, so these are the best matching passages instead.",
 } as const
 
+/** A sum of money as documents write it: £420,000, $5k, €1.2m, 1,850 GBP. */
+const MONEY = /[£$€]\s?\d|\b\d[\d,.]*\s?(?:k|m|bn)?\s?(?:GBP|USD|EUR)\b/i
+
+/**
+ * Whether an answer shows money from a client's documents: briefs and SOWs carry budgets, fees and
+ * rates, and only managers and that client's team may read them (RLS), not everyone in a channel.
+ * Sums from tenant-wide documents (a PO threshold, an expense limit) are for the whole agency and
+ * do not make an answer private. A sum in the answer's own text counts when any client document
+ * is cited: a model's sentence cannot be traced to one source.
+ */
+export function showsClientMoney(answer: AskResult['answer']): boolean {
+  const client = answer.citations.filter((c) => c.client_id)
+  return client.some((c) => MONEY.test(c.snippet)) || (client.length > 0 && MONEY.test(answer.text))
+}
+
 export function askReply(r: AskResult, visibility: Reply['visibility']): Reply {
   const { answer } = r
+  // The answer and the passages it shows; the rest (notes, buttons) says nothing of the documents.
+  const figures = showsClientMoney(answer) ? { private: true as const } : {}
   const citations: Block = {
     type: 'citations',
     citations: answer.citations.map((c) => ({ n: c.n, title: c.title, url: c.url, snippet: c.snippet, chunkId: c.chunk_id, heading: c.heading })),
+    ...figures,
   }
   if (!answer.found) {
     return reply(answer.text, [
@@ -134,7 +156,7 @@ export function askReply(r: AskResult, visibility: Reply['visibility']): Reply {
   }
   const how = answer.model === 'extractive' ? 'Quoted from the sources' : `Answered by ${answer.model} from the sources`
   return reply(answer.text.split('\n').find((l) => l.trim() && !l.startsWith('From the knowledge base'))?.replace(/^>\s*/, '') ?? answer.text, [
-    { type: 'text', text: answer.text },
+    { type: 'text', text: answer.text, ...figures },
     citations,
     { type: 'context', text: [
       answer.fallback ? FALLBACK_NOTE[answer.fallback] : `${how}${r.followUp ? ' · follow-up in this thread' : ''}.`,

@@ -2,10 +2,10 @@
  * What a handler returns: a small tree each bot renders its own way (Block Kit, Adaptive Cards,
  * HTML, plain text). Platform limits (Slack's 50 blocks, Teams' card size) live in the renderers.
  */
-export type Block =
+export type Block = (
   | { type: 'header'; text: string }
   | { type: 'text'; text: string }
-  | { type: 'fields'; fields: Array<{ label: string; value: string }> }
+  | { type: 'fields'; fields: Field[] }
   | { type: 'list'; title?: string; items: string[] }
   | { type: 'buttons'; buttons: Button[] }
   | { type: 'citations'; citations: Citation[] }
@@ -16,6 +16,23 @@ export type Block =
    * a real mention where it knows the person's user id there (Slack <@U…>), else the name.
    */
   | { type: 'mentions'; label: string; people: Mention[] }
+) & Private
+
+/**
+ * Content only the person who asked may read: money (rates, costs, budgets, margins, fees). The
+ * database decides who may read it at all (agency.campaign_financials); but a reply posted where
+ * others read it (a Slack channel, a Teams channel or group chat) would show it to all of them.
+ * The handler that produces such content marks it; delivery, not each handler, keeps a reply
+ * that holds any of it out of public places (Slack: ephemeral; Teams: the person's 1:1 chat).
+ */
+export interface Private {
+  private?: true
+}
+
+export interface Field extends Private {
+  label: string
+  value: string
+}
 
 export interface Mention {
   name: string
@@ -43,12 +60,40 @@ export interface Citation {
 }
 
 export interface Reply {
-  /** One line that stands for the whole reply: notifications, screen readers, plain-text clients. */
+  /**
+   * One line that stands for the whole reply: notifications, screen readers, plain-text clients.
+   * It goes wherever the reply goes, so it may carry what the blocks carry (it is the first line
+   * of an answer); a notice standing in for a private reply never uses it.
+   */
   summary: string
   blocks: Block[]
-  /** Ephemeral replies are seen only by the person who asked (Slack); default in-channel. */
+  /**
+   * Ephemeral replies are seen only by the person who asked (Slack); default in-channel. A reply
+   * with private content is only ever shown to the asker, whatever this says (hasPrivate).
+   */
   visibility: 'ephemeral' | 'in_channel'
+  /** What the reply is about, in a few words ("Aurora Air Spring Launch"): a notice that stands in for a private reply names it. */
+  subject?: string
 }
 
 export const reply = (summary: string, blocks: Block[] = [{ type: 'text', text: summary }], visibility: Reply['visibility'] = 'ephemeral'): Reply =>
   ({ summary, blocks, visibility })
+
+/** Whether any block or field of the reply is private: such a reply is only for the person who asked. */
+export function hasPrivate(reply: Reply): boolean {
+  return reply.blocks.some((b) => b.private === true || (b.type === 'fields' && b.fields.some((f) => f.private === true)))
+}
+
+/** A reply with private content on its way to a place others read: a bug in delivery, never sent. */
+export class PrivateContentInPublic extends Error {
+  constructor(where: string, reply: Reply) {
+    super(`refusing to post private content (${JSON.stringify(reply.summary)}) to ${where}`)
+    this.name = 'PrivateContentInPublic'
+  }
+}
+
+/** For paths that can only post publicly (a digest to a channel): throws rather than show private content there. */
+export function assertShareable(reply: Reply, where: string): Reply {
+  if (hasPrivate(reply)) throw new PrivateContentInPublic(where, reply)
+  return reply
+}

@@ -333,11 +333,13 @@ export function helpReply(actor: LinkedActor): Reply {
     ] },
     { type: 'list', title: 'Look up a campaign', items: [
       '`/campaign aurora air` or "@workroom status of aurora air"',
-      seesMoney ? 'You see budgets, costs and margins (finance and leadership).' : 'Budgets and margins are shown to finance and leadership only.',
+      seesMoney
+        ? 'You see budgets, costs and margins (finance and leadership), and only you: asked in a channel, Slack shows them only to you and Teams sends them to your private chat with Workroom.'
+        : 'Budgets and margins are shown to finance and leadership only, and only to the person who asked.',
     ] },
     { type: 'list', title: 'Ask the knowledge base', items: [
-      '`/ask how many quotes do I need for a PO over 10k?` (only you see the answer)',
-      '"@workroom when are timesheets due?" answers in the thread; follow-ups in the thread keep the context',
+      '`/ask how many quotes do I need for a PO over 10k?` (in Slack only you see the answer)',
+      '"@workroom when are timesheets due?" answers in the thread; follow-ups in the thread keep the context. An answer quoting a client\'s budget or fees goes to you alone, as campaign figures do.',
     ] },
     { type: 'context', text: `You are ${actor.displayName} (${actor.role}). You see the campaigns your role and your teams allow.` },
   ])

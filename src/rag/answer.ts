@@ -19,6 +19,12 @@ export interface CitationRecord {
   heading: string | null
   snippet: string
   score: number
+  /**
+   * The client whose document it is; null for a tenant-wide one. Client documents are readable
+   * only by managers and the client's team (RLS), so what they say is not for every channel.
+   * Absent on answers stored before it was recorded.
+   */
+  client_id?: string | null
 }
 
 export interface Answer {
@@ -203,5 +209,5 @@ function citation(n: number, s: RetrievedChunk, question: string): CitationRecor
   const wanted = new Set(terms(question))
   const lines = sentences(s.content)
   const best = lines.map((l) => ({ l, hits: terms(l).filter((t) => wanted.has(t)).length })).sort((a, b) => b.hits - a.hits)[0]?.l ?? ''
-  return { n, document_id: s.documentId, chunk_id: s.chunkId, title: s.title, url: s.url, heading: s.heading, snippet: best.slice(0, 240), score: Number(s.score.toFixed(5)) }
+  return { n, document_id: s.documentId, chunk_id: s.chunkId, title: s.title, url: s.url, heading: s.heading, snippet: best.slice(0, 240), score: Number(s.score.toFixed(5)), client_id: s.clientId }
 }

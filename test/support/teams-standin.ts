@@ -3,6 +3,10 @@
 // - the Bot Connector REST API at an activity's `serviceUrl`: botbuilder's ConnectorClient POSTs
 //   replies to `/v3/conversations/{id}/activities[/{replyToId}]`, PUTs updates, and TeamsInfo
 //   GETs `/v3/conversations/{id}/members/{userId}`. Recorded, with the Authorization header.
+// - `POST /v3/conversations` (ConnectorClient's conversations.createConversation): a 1:1 chat with
+//   one member, as Teams opens it: `{ isGroup: false, bot, members: [{ id: '29:…' }], tenantId,
+//   channelData: { tenant: { id } } }` answered 201 `{ id: 'a:…' }`, the same id for the same
+//   member each time (Teams returns the existing personal chat). Recorded in `created`.
 // - the OpenID metadata the SDK validates incoming tokens against (`ToBotFromChannelOpenIdMetadataUrl`):
 //   `/openid/.well-known/openidconfiguration` → `/openid/keys`, serving this stand-in's own RSA
 //   key, endorsed for 'msteams' like Microsoft's keys are. `channelToken()` signs a token with it
@@ -22,6 +26,14 @@ export interface ConnectorCall {
   at: number
 }
 export type ConnectorScript = { status: number; retryAfterSeconds?: number }
+export interface CreatedConversation {
+  /** The ConversationParameters as sent. */
+  parameters: Record<string, any>
+  /** The id answered: later activity POSTs to it are the 1:1 messages. */
+  conversationId: string
+  authorization: string | null
+  at: number
+}
 export interface TokenClaims { aud?: string; iss?: string; serviceUrl?: string; expiresIn?: number; signedWith?: 'published' | 'unpublished'; kid?: string }
 
 export interface TeamsStandin {
@@ -36,6 +48,10 @@ export interface TeamsStandin {
   members: Map<string, { aadObjectId?: string; email?: string; userPrincipalName?: string; name?: string }>
   /** Scripted answers to activity POSTs, consumed in order before the default 201. */
   script(...responses: ConnectorScript[]): void
+  /** 1:1 conversations created (POST /v3/conversations), in order; scripted failures are not in it. */
+  created: CreatedConversation[]
+  /** Scripted answers to POST /v3/conversations, e.g. 403 for a person who blocked the bot. */
+  scriptCreate(...responses: ConnectorScript[]): void
   /** A Bot Framework channel token for `aud` (the bot's app id), signed as the test asks. */
   channelToken(claims: TokenClaims): Promise<string>
   waitForCalls(n: number, timeoutMs?: number): Promise<ConnectorCall[]>
@@ -52,6 +68,9 @@ export async function startTeamsStandin(): Promise<TeamsStandin> {
   const calls: ConnectorCall[] = []
   const members = new Map<string, { aadObjectId?: string; email?: string; userPrincipalName?: string; name?: string }>()
   const scripted: ConnectorScript[] = []
+  const created: CreatedConversation[] = []
+  const scriptedCreates: ConnectorScript[] = []
+  const personalChats = new Map<string, string>()
   const waiters = new Set<() => boolean>()
   let base = ''
   let attemptCount = 0
@@ -74,6 +93,21 @@ export async function startTeamsStandin(): Promise<TeamsStandin> {
         return json(res, 200, { issuer: ISSUER, authorization_endpoint: `${base}openid/authorize`, jwks_uri: `${base}openid/keys`, id_token_signing_alg_values_supported: ['RS256'], token_endpoint_auth_methods_supported: ['private_key_jwt'] })
       }
       if (req.method === 'GET' && url.pathname === '/openid/keys') return json(res, 200, { keys: [jwk] })
+      // POST /v3/conversations: createConversation. Teams opens 1:1 chats only (a group chat is 400
+      // BadSyntax), needs the tenant, and answers with the person's one personal chat with the bot.
+      if (req.method === 'POST' && parts.length === 2 && parts[0] === 'v3' && parts[1] === 'conversations') {
+        const parameters = await readBody(req)
+        const next = scriptedCreates.shift()
+        if (next) return json(res, next.status, { error: { code: next.status === 403 ? 'Forbidden' : 'ServiceError', message: `scripted ${next.status}` } })
+        const member = parameters.members?.[0]?.id
+        if (parameters.isGroup !== false || parameters.members?.length !== 1 || typeof member !== 'string' || !(parameters.tenantId ?? parameters.channelData?.tenant?.id)) {
+          return json(res, 400, { error: { code: 'BadSyntax', message: 'Incorrect conversation creation parameters' } })
+        }
+        if (!personalChats.has(member)) personalChats.set(member, `a:1${randomUUID().replace(/-/g, '')}`)
+        const conversationId = personalChats.get(member)!
+        created.push({ parameters, conversationId, authorization: req.headers.authorization ?? null, at: Date.now() })
+        return json(res, 201, { id: conversationId })
+      }
       // /v3/conversations/{conversationId}/members/{memberId}
       if (req.method === 'GET' && parts[0] === 'v3' && parts[1] === 'conversations' && parts[3] === 'members' && parts[4]) {
         const member = members.get(parts[4])
@@ -119,6 +153,8 @@ export async function startTeamsStandin(): Promise<TeamsStandin> {
     attempts: () => attemptCount,
     members,
     script: (...responses) => { scripted.push(...responses) },
+    created,
+    scriptCreate: (...responses) => { scriptedCreates.push(...responses) },
     channelToken: (claims) => sign(claims.signedWith === 'unpublished' ? unpublished.privateKey : published.privateKey, claims),
     waitForCalls: (n, timeoutMs = 5000) => new Promise((resolve, reject) => {
       const check = () => {

@@ -3,7 +3,7 @@
  * Adaptive Card. Every piece of text is escaped before the little formatting the handlers use
  * (*bold*, `code`, "> " quotes) is applied, so document or user text can never become markup.
  */
-import type { Block, Citation, Reply } from '../../handlers/reply.ts'
+import { hasPrivate, type Block, type Citation, type Reply } from '../../handlers/reply.ts'
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!)
@@ -72,6 +72,9 @@ export function renderHtml(reply: Reply, options: HtmlOptions): string {
         return b.people.length === 0 ? '' : `<p class="mentions">${inline(b.label)} ${b.people.map((p) => `<strong>@${escapeHtml(p.name)}</strong>`).join(', ')}</p>`
     }
   }
-  const only = reply.visibility === 'ephemeral' ? '<p class="visibility">Only visible to you</p>' : ''
-  return `<div class="reply ${reply.visibility}">${only}${reply.blocks.map(block).join('')}</div>`
+  // The playground is the person's own screen, so everything is shown; figures are marked as
+  // Slack would show them in a channel: only to the asker.
+  const visibility = hasPrivate(reply) ? 'ephemeral' : reply.visibility
+  const only = visibility === 'ephemeral' ? '<p class="visibility">Only visible to you</p>' : ''
+  return `<div class="reply ${visibility}">${only}${reply.blocks.map(block).join('')}</div>`
 }

@@ -16,11 +16,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Installation } from '@slack/oauth'
 import { INSTALL_COOKIE, refuseInstall, tokenFromCookie, tokenFromQuery, verifyInstallToken } from './install-link.ts'
 import type { Inbound } from '../../handlers/inbound.ts'
-import { reply as textReply, type Reply } from '../../handlers/reply.ts'
+import { assertShareable, reply as textReply, type Reply } from '../../handlers/reply.ts'
 import { claimDelivery, COMMANDS, DATABASE_UNAVAILABLE, handleInbound, intentOf, type RouterDeps } from '../../handlers/router.ts'
 import type { Logger } from '../../log.ts'
 import { MAX_CHAT_BODY_BYTES } from '../../http/limits.ts'
-import { renderBlocks, replyActionId } from './blocks.ts'
+import { renderBlocks, replyActionId, slackVisibility, type SlackPlace } from './blocks.ts'
 import { pgInstallationStore } from './installations.ts'
 
 export interface SlackSettings {
@@ -137,18 +137,20 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
       requestId: `slash:${command.trigger_id}`, input: { kind: 'command', command: command.command, text: command.text },
       verifiedEmail: emailOf(client, command.user_id, { team: command.team_id, enterprise: command.enterprise_id ?? null }),
     })
-    await respond({ ...renderBlocks(reply), response_type: reply.visibility, ...(slow ? { replace_original: true } : {}) })
+    // 'shared' even in a DM: a slash command there may be in a DM between two people.
+    await respond({ ...renderBlocks(reply), response_type: slackVisibility(reply, 'shared'), ...(slow ? { replace_original: true } : {}) })
   })
 
   // Mentions in channels and direct messages: answered in the thread of the message.
   const onMessage = async (args: {
     eventId: string; team: string; enterprise: string | null; user: string; channel: string; ts: string; threadTs: string | undefined; text: string; client: WebClient; inThread: boolean
+    place: SlackPlace
   }) => {
     const claim = await claimDelivery(ledger.claim('slack', `event:${args.eventId}`))
     if (!claim) return   // a retry of a delivery we already have
     const { client } = args
     const threadTs = args.inThread ? (args.threadTs ?? args.ts) : args.threadTs
-    if (claim === 'unavailable') return deliver(client, textReply(DATABASE_UNAVAILABLE), { channel: args.channel, user: args.user, threadTs, replaceTs: undefined })
+    if (claim === 'unavailable') return deliver(client, textReply(DATABASE_UNAVAILABLE), { channel: args.channel, user: args.user, threadTs, replaceTs: undefined, place: args.place })
     const inbound: Inbound = {
       platform: 'slack', workspaceId: args.team, enterpriseId: args.enterprise, externalUserId: args.user, channelId: args.channel, threadId: threadTs ?? null,
       requestId: `event:${args.eventId}`, input: { kind: 'message', text: args.text },
@@ -159,18 +161,18 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
       ? await client.chat.postMessage({ channel: args.channel, ...(threadTs ? { thread_ts: threadTs } : {}), text: ':mag: Looking that up…' })
       : null
     const reply = await run(inbound)
-    await deliver(client, reply, { channel: args.channel, user: args.user, threadTs, replaceTs: progress?.ts })
+    await deliver(client, reply, { channel: args.channel, user: args.user, threadTs, replaceTs: progress?.ts, place: args.place })
   }
 
   app.event('app_mention', async ({ event, body, client }) => {
     if (!event.user) return
-    await onMessage({ eventId: body.event_id, team: body.team_id, enterprise: body.enterprise_id ?? null, user: event.user, channel: event.channel, ts: event.ts, threadTs: event.thread_ts, text: event.text, client, inThread: true })
+    await onMessage({ eventId: body.event_id, team: body.team_id, enterprise: body.enterprise_id ?? null, user: event.user, channel: event.channel, ts: event.ts, threadTs: event.thread_ts, text: event.text, client, inThread: true, place: 'shared' })
   })
   app.message(async ({ message, body, client }) => {
     // Direct messages only (mentions arrive as app_mention); never bots, edits or joins.
     if (message.channel_type !== 'im' || message.subtype !== undefined || !('user' in message) || !message.user) return
     const eventBody = body as { event_id: string; team_id: string; enterprise_id?: string | null }
-    await onMessage({ eventId: eventBody.event_id, team: eventBody.team_id, enterprise: eventBody.enterprise_id ?? null, user: message.user, channel: message.channel, ts: message.ts, threadTs: message.thread_ts, text: message.text ?? '', client, inThread: false })
+    await onMessage({ eventId: eventBody.event_id, team: eventBody.team_id, enterprise: eventBody.enterprise_id ?? null, user: message.user, channel: message.channel, ts: message.ts, threadTs: message.thread_ts, text: message.text ?? '', client, inThread: false, place: 'dm' })
   })
 
   // Buttons: the block action id maps back to the Reply's action id; the payload is the value.
@@ -190,7 +192,7 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
       input: { kind: 'action', actionId: replyActionId(action.action_id), payload: action.value ?? '' },
       verifiedEmail: emailOf(client, body.user.id, { team, enterprise }),
     })
-    await respond({ ...renderBlocks(reply), response_type: reply.visibility, replace_original: false })
+    await respond({ ...renderBlocks(reply), response_type: slackVisibility(reply, 'shared'), replace_original: false })
   })
 
   app.error(async (err) => {
@@ -229,7 +231,7 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
         ?? (await installationStore.fetchInstallation({ teamId: workspaceId, enterpriseId: undefined, isEnterpriseInstall: false })).bot?.token
       if (!token) throw new Error(`no bot token for Slack workspace ${workspaceId}`)
       // The WebClient retries a 429 after its Retry-After; nothing was posted, so no duplicate.
-      await app.client.chat.postMessage({ token, channel: channelId, ...renderBlocks(reply) })
+      await app.client.chat.postMessage({ token, channel: channelId, ...renderBlocks(assertShareable(reply, `Slack channel ${channelId}`)) })
     },
     start: async () => {
       if (socket) await app.start()
@@ -277,11 +279,14 @@ export function confirmedEmail(info: UsersInfoResponse | null, workspace: { team
   return user.profile?.email ?? null
 }
 
-/** A reply to a message: ephemeral ones only to the person, others in the thread (replacing the progress note). */
-async function deliver(client: WebClient, reply: Reply, to: { channel: string; user: string; threadTs: string | undefined; replaceTs: string | undefined }) {
+/**
+ * A reply to a message: ephemeral ones (and, in a shared place, any with figures) only to the
+ * person, others in the thread (replacing the progress note).
+ */
+async function deliver(client: WebClient, reply: Reply, to: { channel: string; user: string; threadTs: string | undefined; replaceTs: string | undefined; place: SlackPlace }) {
   const { text, blocks } = renderBlocks(reply)
   const thread = to.threadTs ? { thread_ts: to.threadTs } : {}
-  if (reply.visibility === 'ephemeral') {
+  if (slackVisibility(reply, to.place) === 'ephemeral') {
     if (to.replaceTs) await client.chat.delete({ channel: to.channel, ts: to.replaceTs }).catch(() => undefined)
     await client.chat.postEphemeral({ channel: to.channel, user: to.user, text, blocks, ...thread })
   } else if (to.replaceTs) {

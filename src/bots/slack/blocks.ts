@@ -8,7 +8,7 @@
  * https://docs.slack.dev/reference/block-kit/blocks
  */
 import type { ActionsBlock, Button as SlackButton, ContextBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types'
-import type { Block, Button, Citation, Reply } from '../../handlers/reply.ts'
+import { hasPrivate, type Block, type Button, type Citation, type Reply } from '../../handlers/reply.ts'
 
 const MAX_BLOCKS = 50
 const MAX_TEXT = 3000 // section text, context text, notification text
@@ -160,4 +160,20 @@ export function renderBlocks(reply: Reply): { text: string; blocks: KnownBlock[]
     context(`…${all.length - (MAX_BLOCKS - 1)} more blocks not shown; ask in the Workroom playground or narrow the request.`),
   ]
   return { text: clip(escapeMrkdwn(reply.summary), MAX_TEXT), blocks }
+}
+
+/**
+ * Where a Slack reply would be seen: 'shared' by others (a channel, a group DM, the channel a
+ * slash command or button was used in), 'dm' by the asker and the bot alone (their IM with
+ * Workroom, channel_type 'im').
+ */
+export type SlackPlace = 'shared' | 'dm'
+
+/**
+ * Who may see a reply in that place: a reply with private content (money) is ephemeral wherever
+ * others would see it, whatever the handler asked for; the rest as the handler asked. Every
+ * delivery path of the app goes through this, so no handler can put figures in a channel.
+ */
+export function slackVisibility(reply: Reply, place: SlackPlace): Reply['visibility'] {
+  return place === 'shared' && hasPrivate(reply) ? 'ephemeral' : reply.visibility
 }

@@ -24,12 +24,12 @@ import { bodyLimit } from 'hono/body-limit'
 import { DeliveryLedger } from '../../db/deliveries.ts'
 import { findTeamsConversation, saveTeamsConversation } from '../../db/teams.ts'
 import type { Inbound } from '../../handlers/inbound.ts'
-import { reply as textReply, type Reply } from '../../handlers/reply.ts'
+import { assertShareable, reply as textReply, type Reply } from '../../handlers/reply.ts'
 import { isDatabaseUnavailable } from '../../db/errors.ts'
 import { DATABASE_UNAVAILABLE, handleInbound, intentOf, type RouterDeps } from '../../handlers/router.ts'
 import type { Logger } from '../../log.ts'
 import { MAX_CHAT_BODY_BYTES } from '../../http/limits.ts'
-import { replyActivity, submittedAction } from './cards.ts'
+import { replyActivity, submittedAction, teamsDelivery, teamsPlace } from './cards.ts'
 
 export interface TeamsSettings {
   /** Unset: anonymous mode for the Bot Framework Emulator (no token checked). */
@@ -115,7 +115,10 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
       input,
       verifiedEmail: () => memberEmail(context, workspaceId),
     })
-    await context.sendActivity(replyActivity(reply))
+    const delivery = teamsDelivery(reply, teamsPlace(activity.conversation.conversationType))
+    if (delivery.kind === 'here') await context.sendActivity(delivery.activity)
+    // The notice says the figures were sent, so it goes out only once they were.
+    else await context.sendActivity((await sendPersonally(context, delivery.activity)) ? delivery.notice : delivery.unreachable)
   }
 
   const logic = async (context: TurnContext) => {
@@ -177,6 +180,7 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
     sendProactive: async (conversationId, reply) => {
       const conversation = await findTeamsConversation(router.db, conversationId)
       if (!conversation) return false
+      if (teamsPlace(conversation.conversationType) === 'shared') assertShareable(reply, `Teams ${conversation.conversationType} ${conversationId}`)
       const reference = conversation.reference as Partial<ConversationReference>
       await adapter.continueConversationAsync(settings.appId ?? '', reference, async (context) => {
         // sendActivity would make it a reply to the continuation event; a digest is a new post.
@@ -187,6 +191,36 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
       return true
     },
   }
+}
+
+/**
+ * Sends an activity to the asker's 1:1 chat with the bot: Bot Connector createConversation
+ * (isGroup false, the bot, the person's Teams id, the tenant), which Teams answers with their one
+ * personal chat with the bot (creating it if need be), then a new message there. False when Teams
+ * refuses to open it (403: the app is not installed for the person, or they blocked it).
+ */
+async function sendPersonally(context: TurnContext, activity: Partial<Activity>): Promise<boolean> {
+  const incoming = context.activity
+  const tenantId = incoming.conversation.tenantId ?? incoming.channelData?.tenant?.id
+  const connector = context.turnState.get<ConnectorClient>(context.adapter.ConnectorClientKey)
+  let conversationId: string
+  try {
+    ;({ id: conversationId } = await connector.conversations.createConversation({
+      isGroup: false, bot: incoming.recipient, members: [{ id: incoming.from.id, name: incoming.from.name }],
+      tenantId, channelData: { tenant: { id: tenantId } },
+    }))
+  } catch (err) {
+    // The connector's RestError (@azure/core-rest-pipeline, not a dependency of ours) carries the HTTP status.
+    if (err instanceof Error && (err as Error & { statusCode?: unknown }).statusCode === 403) return false
+    throw err
+  }
+  // Without the activity it came from: a new message in the 1:1 chat, not a reply to the channel's.
+  const { activityId: _, ...reference } = TurnContext.getConversationReference(incoming)
+  const { replyToId: __, ...message } = TurnContext.applyConversationReference(activity, {
+    ...reference, conversation: { id: conversationId, conversationType: 'personal', isGroup: false, tenantId, name: '' },
+  })
+  await connector.conversations.sendToConversation(conversationId, message)
+  return true
 }
 
 /** A channel reply chain is '<channel id>;messageid=<root>'; the channel itself is the part before. */

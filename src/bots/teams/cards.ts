@@ -12,7 +12,7 @@
  * https://learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/cards-format
  */
 import { CardFactory, type Activity } from 'botbuilder'
-import type { Block, Button, Citation, Mention, Reply } from '../../handlers/reply.ts'
+import { hasPrivate, reply as textReply, type Block, type Button, type Citation, type Mention, type Reply } from '../../handlers/reply.ts'
 
 /** The card's JSON in UTF-8 bytes: Teams' ~28 KB is for the whole activity, which adds the summary and the connector's envelope. */
 export const CARD_BUDGET = 24_000
@@ -467,6 +467,39 @@ export function replyActivity(reply: Reply): Partial<Activity> {
     textFormat: 'markdown',
     summary,
     attachments: [CardFactory.adaptiveCard(renderCard(reply))],
+  }
+}
+
+/**
+ * Where a Teams reply would be seen: 'personal' in the person's 1:1 chat with the bot, 'shared'
+ * in a channel or group chat (and anything else: unknown counts as shared).
+ */
+export type TeamsPlace = 'personal' | 'shared'
+
+export const teamsPlace = (conversationType: string | undefined): TeamsPlace => (conversationType === 'personal' ? 'personal' : 'shared')
+
+/**
+ * How a reply reaches the person. Teams has no ephemeral messages: in a shared place, a reply with
+ * private content (money) goes to the person's 1:1 chat with the bot, and where they asked only
+ * a notice is posted: `notice` once the 1:1 message is sent, `unreachable` when Teams would not
+ * open that chat (the figures are then shown nowhere). Everything else is answered where it was asked.
+ */
+export type TeamsDelivery =
+  | { kind: 'here'; activity: Partial<Activity> }
+  | { kind: 'privately'; activity: Partial<Activity>; notice: Partial<Activity>; unreachable: Partial<Activity> }
+
+export function teamsDelivery(reply: Reply, place: TeamsPlace): TeamsDelivery {
+  if (place === 'personal' || !hasPrivate(reply)) return { kind: 'here', activity: replyActivity(reply) }
+  const what = reply.subject ? `the figures for ${reply.subject}` : 'my answer, which has figures only you may see,'
+  const why = reply.subject ? `the figures for ${reply.subject} are only for you` : 'my answer has figures only you may see'
+  return {
+    kind: 'privately',
+    activity: replyActivity(reply),
+    notice: replyActivity(textReply(`I've sent ${what} to you in a private chat.`, undefined, 'in_channel')),
+    unreachable: replyActivity(textReply(
+      `I couldn't open a private chat with you, and ${why}. Open your chat with Workroom (or add it as a personal app) and ask me there.`,
+      undefined, 'in_channel',
+    )),
   }
 }
 
