@@ -1,14 +1,18 @@
 /**
  * Nothing acked and lost: `npm start`'s own entry point (src/main.ts, a child process) is killed
- * with SIGKILL after Slack got its 200 for three slash commands and before any was answered; a
- * new process, started on the same database, answers each of them exactly once through its
- * stored response_url. Native PostgreSQL (a scratch database on TEST_DATABASE_URL's server).
+ * with SIGKILL after Slack got its 200 for three slash commands and before any was answered, and
+ * while a Teams message is in its turn; a new process, started on the same database, answers each
+ * of them exactly once: the commands through their stored response_urls, the Teams message as a
+ * reply to it through its stored conversation reference. Native PostgreSQL (a scratch database on
+ * TEST_DATABASE_URL's server); Teams in the Emulator's anonymous mode, replies to a Bot Connector
+ * stand-in.
  *
  * Each command is caught at a different moment of its handler, by a dependency that is slow
  * the way real ones are, not by anything in Workroom's code:
  * - `/ask`: the OpenAI-compatible server accepts the chat completion and never answers.
- * - `/timesheet` (before the write): another session holds the advisory lock logTime takes on
- *   the person's day, so the handler waits inside its transaction; nothing is written.
+ * - `/timesheet` (before the write), and the same on Teams: another session holds the advisory
+ *   lock logTime takes on the person's day, so the handler waits inside its transaction; nothing
+ *   is written.
  * - `/timesheet` (after the write): the entry is committed and the answer is on its way to a
  *   response_url that does not answer yet (Slack being slow); the killed process never hears back.
  * The second process starts with the slow dependencies fixed: an OpenAI server that answers, the
@@ -32,10 +36,12 @@ import { seed } from '../seeds/index.ts'
 import { freePort } from './support/free-port.ts'
 import { startOpenAIStandin, type OpenAIStandin } from './support/openai-standin.ts'
 import { startSlackStandin, type SlackStandin } from './support/slack-standin.ts'
+import { startTeamsStandin, type TeamsStandin } from './support/teams-standin.ts'
 
 const nativeUrl = process.env.TEST_DATABASE_URL
 const SECRET = 'resume-signing-secret'
 const TEAM = 'TRESUME'
+const TENANT = 'aad-tenant-resume'
 const CAMPAIGN = 'Aurora Air Spring Launch'
 /** Short, so the test waits seconds, not the default 30 s, for the killed process's leases to run out. */
 const LEASE_SECONDS = 2
@@ -79,6 +85,7 @@ async function startGate() {
 describe.skipIf(missing !== null)('a slash command acked by a process that is then killed', () => {
   let db: Engine & { url: string }
   let slack: SlackStandin
+  let teams: TeamsStandin
   let slowAi: OpenAIStandin
   let ai: OpenAIStandin
   let gate: Awaited<ReturnType<typeof startGate>>
@@ -90,7 +97,8 @@ describe.skipIf(missing !== null)('a slash command acked by a process that is th
   const start = async (openaiUrl: string) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       env: {
-        ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1',
+        // Not production: Teams without an app id (the Emulator's mode) is refused there.
+        ...process.env, NODE_ENV: 'test', TEAMS_EMULATOR: 'true', PLAYGROUND_ENABLED: 'false', LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1',
         DATABASE_URL: db.url, WORKROOM_DEMO_SEED: 'false', DATABASE_POOL_SIZE: '5',
         SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-resume', SLACK_API_URL: slack.apiUrl,
         OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: openaiUrl, RAG_EMBEDDINGS: 'offline', RAG_ANSWERS: 'openai',
@@ -132,6 +140,7 @@ describe.skipIf(missing !== null)('a slash command acked by a process that is th
     if (migrated.error) throw new Error(migrated.error.message)
     await seed(db, { scale: 'demo', progress: false })
     slack = await startSlackStandin()
+    teams = await startTeamsStandin()
     slowAi = await startOpenAIStandin()
     // Every chat completion (and the SDK's retries of it) is accepted and never answered.
     slowAi.script('chat', ...Array.from({ length: 10 }, () => ({ kind: 'hang' as const })))
@@ -154,13 +163,15 @@ describe.skipIf(missing !== null)('a slash command acked by a process that is th
     await slowAi?.close()
     await ai?.close()
     await slack?.close()
+    await teams?.close()
     await db?.close()
   })
 
-  it('answers /ask and two /timesheet commands after a restart, each exactly once, and logs each entry once', async () => {
+  it('answers /ask, two /timesheet commands and a Teams message after a restart, each exactly once, and logs each entry once', async () => {
     const first = await start(slowAi.url)
     const asker = (await linkIdentity(db.db, { platform: 'slack', workspaceId: TEAM, externalUserId: 'U0SOFIA' }, 'sofia.alvarez@northwind.example'))!
     const logger = (await linkIdentity(db.db, { platform: 'slack', workspaceId: TEAM, externalUserId: 'U0LUCY' }, 'lucy.fernandes@northwind.example'))!
+    expect(await linkIdentity(db.db, { platform: 'teams', workspaceId: TENANT, externalUserId: 'aad-lucy' }, 'lucy.fernandes@northwind.example')).not.toBeNull()
     expect(asker && logger).toBeTruthy()
     const today = new Date().toISOString().slice(0, 10)
     const weekdays = Array.from({ length: 10 }, (_, i) => addDays(today, -(i + 1))).filter((d) => isoDow(d) <= 5)
@@ -175,9 +186,18 @@ describe.skipIf(missing !== null)('a slash command acked by a process that is th
     // /timesheet, stuck before its write: someone else holds the lock on Lucy's day.
     await locker.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [`${logger.userId}:${lockedDay}`])
     expect((await slash('U0LUCY', '/timesheet', `1h ${lockedDay} ${CAMPAIGN}`, 'locked', slack.responseUrl('locked'))).status).toBe(200)
-    await poll('logTime to wait for the lock', async () => {
+    // Teams, the same: the turn (and so the Bot Framework's HTTP request) waits on the lock.
+    const activity = {
+      type: 'message', id: 'resume-teams-1', timestamp: new Date().toISOString(), serviceUrl: teams.serviceUrl, channelId: 'msteams',
+      from: { id: '29:lucy', name: 'Lucy Fernandes', aadObjectId: 'aad-lucy' }, recipient: { id: '28:workroom-bot', name: 'Workroom' },
+      conversation: { id: 'a:personal-lucy', conversationType: 'personal', tenantId: TENANT }, channelData: { tenant: { id: TENANT } },
+      text: `timesheet 3h ${lockedDay} ${CAMPAIGN}`, textFormat: 'plain', entities: [],
+    }
+    const turn = fetch(`http://127.0.0.1:${port}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) })
+      .then((r) => r.status, (err: Error) => err.message)
+    await poll('both logTimes to wait for the lock', async () => {
       const { rows } = await locker.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
-      return rows[0]!.n > 0 || undefined
+      return rows[0]!.n >= 2 || undefined
     })
 
     // /timesheet, written, its answer stuck on the way to Slack.
@@ -190,18 +210,20 @@ describe.skipIf(missing !== null)('a slash command acked by a process that is th
 
     first.kill('SIGKILL')
     await new Promise((r) => first.once('exit', r))
+    expect(await turn).not.toBe(200)   // the Bot Framework saw the turn fail
+    expect(teams.calls).toHaveLength(0)
     await locker.query('SELECT pg_advisory_unlock_all()')
     gate.open()
 
     await start(ai.url)
     const answers = (id: string) => slack.responses.filter((r) => r.path === `/response/${id}`)
     await poll('every command to be answered', () =>
-      (answers('ask').length > 0 && answers('locked').length > 0 && gate.posts.length > 0) || undefined)
-    // The server's own account: nothing of the three is left to resume, on any replica.
+      (answers('ask').length > 0 && answers('locked').length > 0 && gate.posts.length > 0 && teams.calls.length > 0) || undefined)
+    // The server's own account: nothing of the four is left to resume, on any replica.
+    const keys = ['slack:command:trigger.ask', 'slack:command:trigger.locked', 'slack:command:trigger.written', 'teams:activity:resume-teams-1']
     await poll('the inbox to be drained', async () => {
-      const rows = await db.db.selectFrom('workroom.chat_inbox').select(['inbox_key', 'state', 'attempts'])
-        .where('inbox_key', 'in', ['slack:command:trigger.ask', 'slack:command:trigger.locked', 'slack:command:trigger.written']).execute()
-      return rows.length === 3 && rows.every((r) => r.state === 'answered') ? rows : undefined
+      const rows = await db.db.selectFrom('workroom.chat_inbox').select(['inbox_key', 'state', 'attempts']).where('inbox_key', 'in', keys).execute()
+      return rows.length === keys.length && rows.every((r) => r.state === 'answered') ? rows : undefined
     })
 
     expect(answers('ask')).toHaveLength(1)
@@ -212,8 +234,14 @@ describe.skipIf(missing !== null)('a slash command acked by a process that is th
     expect(gate.posts).toHaveLength(1)
     expect(gate.posts[0]!.body.text).toMatch(/^Already logged: I had saved this once already/)
     expect(await entries('locked')).toHaveLength(1)
+    // Teams: one reply, in the conversation, to the message itself.
+    expect(teams.calls).toHaveLength(1)
+    expect(teams.calls[0]).toMatchObject({ conversationId: 'a:personal-lucy', activityId: 'resume-teams-1' })
+    expect(teams.calls[0]!.activity.text).toMatch(new RegExp(`^Logged 3h to ${CAMPAIGN}`))
+    expect(await db.db.selectFrom('agency.timesheet_entries').select('id').where('external_ref', '=', 'teams:activity:resume-teams-1').execute()).toHaveLength(1)
     expect(await entries('written')).toHaveLength(1)
     expect(serverLog).toMatch(/resumed an unanswered inbound/)
-    expect(serverLog.split('\n').filter((line) => /"level":(40|50|60)/.test(line))).toEqual([])
+    // Nothing else went wrong, and nothing was taken over twice (that would warn of a lost lease).
+    expect(serverLog.split('\n').filter((line) => /"level":(40|50|60)/.test(line) && !/TEAMS_EMULATOR/.test(line))).toEqual([])
   }, 180_000)
 })

@@ -48,9 +48,12 @@ export async function runRecorded(deps: RouterDeps, inbox: Inbox, row: InboxRow<
       reply = await handleInbound(deps, inbound, once)
       if (reply) await options.answer(reply)
     } catch (err) {
+      lease.stop()
       await settleSoon(inbox, row.key, 'failed', options.logger, err instanceof Error ? err.message : String(err))
       throw err
     }
+    // Renewals end before the settle: one still on its way would find the row settled, not lost.
+    lease.stop()
     await settleSoon(inbox, row.key, 'answered', options.logger)
     return reply ? 'answered' : 'double_click'
   } finally {
@@ -87,15 +90,16 @@ async function settleSoon(inbox: Inbox, key: string, state: 'answered' | 'failed
 
 /** Renews the lease at a third of its length while the row is worked on. */
 function keepLeased(inbox: Inbox, key: string, logger: Logger): { stop(): void } {
+  let stopped = false
   const timer = setInterval(() => {
     inbox.renew(key).then(
-      (ours) => { if (!ours) logger.warn({ inboxKey: key }, 'lost the lease on an inbox row (it was taken over or settled); it may be answered twice') },
+      (ours) => { if (!ours && !stopped) logger.warn({ inboxKey: key }, 'lost the lease on an inbox row (another process took it over); it may be answered twice') },
       (err: unknown) => logger.debug({ err, inboxKey: key }, 'could not renew an inbox lease'),
     )
   }, Math.max(250, inbox.leaseMs / 3))
   // A lease never keeps the process alive.
   timer.unref()
-  return { stop: () => clearInterval(timer) }
+  return { stop: () => { stopped = true; clearInterval(timer) } }
 }
 
 /**

@@ -93,9 +93,12 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
     await context.sendActivity(APOLOGY).catch(() => undefined)
   }
 
-  /** The row's handler and its answer in this turn: the same for the turn that took it in and for a resumer's. */
-  const run = (row: InboxRow<RecordedInbound, AnswerTo>, context: TurnContext) => runRecorded(router, inbox, row, {
-    answer: async (reply) => { await context.sendActivity(replyActivity(reply)) }, verifiedEmail: () => memberEmail(context), logger: log,
+  /**
+   * The row's handler and its answer: the same for the turn that took it in (`send` replies to
+   * its activity) and for a resumer's (`send` replies to the stored one).
+   */
+  const run = (row: InboxRow<RecordedInbound, AnswerTo>, context: TurnContext, send: (reply: Reply) => Promise<unknown>) => runRecorded(router, inbox, row, {
+    answer: async (reply) => { await send(reply) }, verifiedEmail: () => memberEmail(context), logger: log,
   })
 
   const remember = async (activity: Activity) => {
@@ -144,7 +147,7 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
     // resumer once that process's lease runs out. Never run twice at once.
     if (!row) return
     if (input.kind === 'message' && intentOf(input).kind === 'ask') await context.sendActivity({ type: ActivityTypes.Typing })
-    await run(row, context)
+    await run(row, context, (reply) => context.sendActivity(replyActivity(reply)))
   }
 
   const logic = async (context: TurnContext) => {
@@ -217,13 +220,23 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
     },
     resume: async (stored) => {
       const row = stored as InboxRow<RecordedInbound, AnswerTo>
-      await adapter.continueConversationAsync(settings.appId ?? '', row.answerTo.reference, async (context) => {
+      const { reference } = row.answerTo
+      await adapter.continueConversationAsync(settings.appId ?? '', reference, async (context) => {
+        // A reply to the stored activity, as the live turn's was. (context.sendActivity would reply
+        // to the continuation event, which has an id of its own.)
+        const connector = context.turnState.get<ConnectorClient>(context.adapter.ConnectorClientKey)
+        const send = (reply: Reply) => {
+          const activity = TurnContext.applyConversationReference(replyActivity(reply), reference)
+          return reference.activityId
+            ? connector.conversations.replyToActivity(reference.conversation!.id, reference.activityId, activity)
+            : connector.conversations.sendToConversation(reference.conversation!.id, activity)
+        }
         // The same boundary as a live turn's (onTurnError): logged, and an apology in the thread.
         try {
-          await run(row, context)
+          await run(row, context, send)
         } catch (err) {
           log.error({ err, inboxKey: row.key }, 'teams turn failed')
-          await context.sendActivity(APOLOGY).catch(() => undefined)
+          await send(textReply(APOLOGY)).catch(() => undefined)
         }
       })
     },
