@@ -142,7 +142,7 @@ export class Inbox {
 
   /**
    * Marks failed the unanswered rows nobody holds that are too old to answer (Slack's
-   * response_url lives 30 minutes) or were taken over `maxAttempts` times already (a row that
+   * response_url lives 30 minutes) or were run `maxAttempts` times already (a row that
    * kills its process every time must not kill every process in turn). Returned for the log.
    */
   async giveUp(options: { maxAgeMs: number; maxAttempts: number }): Promise<AbandonedRow[]> {

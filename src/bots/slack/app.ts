@@ -61,11 +61,16 @@ type AnswerTo =
   | { kind: 'thread'; channel: string; user: string; threadTs: string | null; replaceTs: string | null }
 
 /**
- * How long the ack waits for the inbox insert. Slack wants it within 3 s; a database that is
- * slow to answer (rather than down) must not cost the ack, so past this the ack goes out and the
- * insert is awaited after it. The row is then recorded a moment after the ack, not before.
+ * How long after a request reached the server its ack may wait for the inbox insert. Slack wants
+ * the ack within 3 s of sending; a database that is slow to answer (rather than down), or a
+ * process so busy that the request waited to be read, must not cost the ack, so past this the ack
+ * goes out and the insert is awaited after it (the row is then recorded a moment after the ack,
+ * not before). Normally the insert takes a millisecond or two.
  */
-const RECORD_BUDGET_MS = 2_000
+const ACK_WITHIN_MS = 1_500
+
+/** When each HTTP request reached the route, for ACK_WITHIN_MS (Bolt hands listeners the parsed body, not the request). */
+const ARRIVED = new WeakMap<object, number>()
 
 /** A response_url that does not answer is given up on (the row fails) rather than waited on forever. */
 const RESPOND_TIMEOUT_MS = 15_000
@@ -91,6 +96,8 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
     // until the listener returns, and ours return as soon as the event is recorded in the inbox
     // (the work runs after, detached). Commands and clicks call ack() themselves, after recording.
     processBeforeResponse: true,
+    // Listeners see it as context.arrivedAt.
+    customPropertiesExtractor: (req) => ({ arrivedAt: ARRIVED.get(req) ?? performance.now() }),
     ...oauth,
   })
   const clientOptions = { ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}) }
@@ -132,21 +139,24 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
   }
 
   /**
-   * Records a delivery in the inbox and waits for it, within RECORD_BUDGET_MS, before the caller
-   * acks. `early`: 'duplicate' (the key was there: a retried event), 'late' (the database is
-   * slow: ack anyway), otherwise what `recorded` resolves to. A database that is down resolves
+   * Records a delivery in the inbox and waits for it, within ACK_WITHIN_MS of its arrival, before
+   * the caller acks. `early`: 'duplicate' (the key was there: a retried event), 'late' (no time
+   * left: ack anyway), otherwise what `recorded` resolves to. A database that is down resolves
    * 'unavailable': the person is told nothing was saved, as before there was an inbox.
    */
-  const record = async (key: string, inbound: RecordedInbound, to: AnswerTo) => {
+  const record = async (context: Record<string, unknown>, key: string, inbound: RecordedInbound, to: AnswerTo) => {
+    // Socket Mode has no HTTP request: its budget starts here.
+    const arrivedAt = typeof context.arrivedAt === 'number' ? context.arrivedAt : performance.now()
     const recorded: Promise<InboxRow<RecordedInbound, AnswerTo> | null | 'unavailable'> = inbox.record('slack', key, inbound, to).catch((err: unknown) => {
       if (!isDatabaseUnavailable(err)) throw err
       abandonUnrecorded(inbox, key, logger)
       return 'unavailable' as const
     })
     let timer: NodeJS.Timeout | undefined
-    const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), RECORD_BUDGET_MS) })
+    const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), Math.max(0, arrivedAt + ACK_WITHIN_MS - performance.now())) })
     // A failure other than an outage is a bug: it is rethrown after the ack, inside the boundary.
     const early = await Promise.race([recorded, late]).catch(() => 'late' as const).finally(() => clearTimeout(timer))
+    if (early === 'late') logger.debug({ inboxKey: key }, 'acked before the inbox insert finished (no time left before Slack\'s deadline)')
     return { early: early === null ? 'duplicate' as const : early, recorded }
   }
   /** After the ack: the recorded row run, or the outage told. */
@@ -158,10 +168,10 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
   }
 
   // Slash commands: recorded, acked (Slack allows 3 s), answered through response_url.
-  app.command(new RegExp(`^/(${COMMANDS.join('|')})$`), async ({ command, ack, client }) => {
+  app.command(new RegExp(`^/(${COMMANDS.join('|')})$`), async ({ command, ack, client, context }) => {
     const slow = command.command === '/ask'
     const to: AnswerTo = { kind: 'response_url', url: command.response_url, replaceOriginal: slow ? true : null }
-    const { early, recorded } = await record(`slack:command:${command.trigger_id}`, {
+    const { early, recorded } = await record(context, `slack:command:${command.trigger_id}`, {
       platform: 'slack', workspaceId: command.team_id, externalUserId: command.user_id, channelId: command.channel_id, threadId: null,
       requestId: `slash:${command.trigger_id}`, input: { kind: 'command', command: command.command, text: command.text },
     }, to)
@@ -174,11 +184,12 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
   // Mentions in channels and direct messages: answered in the thread of the message.
   const onMessage = async (args: {
     eventId: string; team: string; user: string; channel: string; ts: string; threadTs: string | undefined; text: string; client: WebClient; inThread: boolean
+    context: Record<string, unknown>
   }) => {
     const { client } = args
     const threadTs = args.inThread ? (args.threadTs ?? args.ts) : args.threadTs
     const to: AnswerTo = { kind: 'thread', channel: args.channel, user: args.user, threadTs: threadTs ?? null, replaceTs: null }
-    const { early, recorded } = await record(`slack:event:${args.eventId}`, {
+    const { early, recorded } = await record(args.context, `slack:event:${args.eventId}`, {
       platform: 'slack', workspaceId: args.team, externalUserId: args.user, channelId: args.channel, threadId: threadTs ?? null,
       requestId: `event:${args.eventId}`, input: { kind: 'message', text: args.text },
     }, to)
@@ -194,19 +205,19 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
     void guarded(client, to, () => afterAck(recorded, client, to, progress))
   }
 
-  app.event('app_mention', async ({ event, body, client }) => {
+  app.event('app_mention', async ({ event, body, client, context }) => {
     if (!event.user) return
-    await onMessage({ eventId: body.event_id, team: body.team_id, user: event.user, channel: event.channel, ts: event.ts, threadTs: event.thread_ts, text: event.text, client, inThread: true })
+    await onMessage({ eventId: body.event_id, team: body.team_id, user: event.user, channel: event.channel, ts: event.ts, threadTs: event.thread_ts, text: event.text, client, inThread: true, context })
   })
-  app.message(async ({ message, body, client }) => {
+  app.message(async ({ message, body, client, context }) => {
     // Direct messages only (mentions arrive as app_mention); never bots, edits or joins.
     if (message.channel_type !== 'im' || message.subtype !== undefined || !('user' in message) || !message.user) return
     const eventBody = body as { event_id: string; team_id: string }
-    await onMessage({ eventId: eventBody.event_id, team: eventBody.team_id, user: message.user, channel: message.channel, ts: message.ts, threadTs: message.thread_ts, text: message.text ?? '', client, inThread: false })
+    await onMessage({ eventId: eventBody.event_id, team: eventBody.team_id, user: message.user, channel: message.channel, ts: message.ts, threadTs: message.thread_ts, text: message.text ?? '', client, inThread: false, context })
   })
 
   // Buttons: the block action id maps back to the Reply's action id; the payload is the value.
-  app.action(/^(timesheet|campaign|answer)\./, async ({ ack, body, action, client }) => {
+  app.action(/^(timesheet|campaign|answer)\./, async ({ ack, body, action, client, context }) => {
     if (body.type !== 'block_actions' || action.type !== 'button' || !('action_id' in action) || !body.response_url) return ack()
     const messageTs = body.container?.message_ts ?? body.message?.ts ?? 'none'
     // Every click is its own row (Slack gives each a trigger_id). Whether it acts is decided after
@@ -215,7 +226,7 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
     // (a double click is the same key, and acts once).
     const requestId = `action:${body.user.id}:${messageTs}:${action.action_id}:${payloadDigest(action.value ?? '')}`
     const to: AnswerTo = { kind: 'response_url', url: body.response_url, replaceOriginal: false }
-    const { early, recorded } = await record(`slack:click:${body.trigger_id ?? `${body.user.id}:${action.action_ts}`}`, {
+    const { early, recorded } = await record(context, `slack:click:${body.trigger_id ?? `${body.user.id}:${action.action_ts}`}`, {
       platform: 'slack', workspaceId: body.team?.id ?? body.user.team_id ?? '', externalUserId: body.user.id,
       channelId: body.channel?.id ?? null, threadId: body.message?.thread_ts ?? messageTs, requestId,
       input: { kind: 'action', actionId: replyActionId(action.action_id), payload: action.value ?? '' },
@@ -233,6 +244,7 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
   if (receiver) {
     // Bolt reads the raw body itself (the signature covers its exact bytes) and writes the response.
     const bolt = (c: { env: HttpBindings }) => {
+      ARRIVED.set(c.env.incoming, performance.now())
       receiver.requestListener(c.env.incoming, c.env.outgoing)
       return RESPONSE_ALREADY_SENT
     }
