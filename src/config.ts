@@ -27,6 +27,12 @@ const EnvSchema = z.object({
   ASK_RATE_LIMIT: z.coerce.number().int().min(0).max(100_000).default(60),
   /** Timesheet writes and button clicks per person per minute; 0: no limit. Per process. */
   WRITE_RATE_LIMIT: z.coerce.number().int().min(0).max(100_000).default(30),
+  /**
+   * How long a process holds an inbox row it is answering without renewing the claim (it renews at
+   * a third of this while it works). A process killed after the ack leaves its rows to others
+   * once this runs out; every replica looks for such rows every third of it.
+   */
+  INBOX_LEASE_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   /** SIGTERM: how long requests, answers and the digest tick in flight get to finish before the process closes them. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /** Timesheet entries older than this many days are locked (Northwind's policy: 14). */

@@ -3,6 +3,8 @@ import { demoSeedOnStart, loadConfig, playgroundEnabled, slackSettings, teamsSet
 import { createSlackBot } from './bots/slack/app.ts'
 import { createTeamsBot } from './bots/teams/app.ts'
 import { digestSenders, startScheduler } from './scheduler.ts'
+import { startResumer, type ResumeDeps } from './resume.ts'
+import { Inbox } from './db/inbox.ts'
 import { createEngine, engineOptionsFromConfig, type Engine } from './db/engine.ts'
 import type { Embedder } from './rag/embed.ts'
 import { migrateUp } from './db/migrate.ts'
@@ -38,9 +40,11 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
       limits: createRateLimits({ asksPerHour: config.ASK_RATE_LIMIT, writesPerMinute: config.WRITE_RATE_LIMIT }) }
     const playground = playgroundEnabled(config)
     const slackConfig = slackSettings(config)
-    const slack = slackConfig ? createSlackBot(router, slackConfig, logger) : null
+    // One inbox per process: the bots record into it and the resumer claims from it under the same owner.
+    const inbox = new Inbox(engine.db, { leaseMs: config.INBOX_LEASE_SECONDS * 1000 })
+    const slack = slackConfig ? createSlackBot(router, slackConfig, logger, { inbox }) : null
     const teamsConfig = teamsSettings(config)
-    const teams = teamsConfig ? createTeamsBot(router, teamsConfig, logger) : null
+    const teams = teamsConfig ? createTeamsBot(router, teamsConfig, logger, { inbox }) : null
     const adapters = [...(slack ? [slack.routes] : []), ...(teams ? [teams.routes] : [])]
     const senders = digestSenders(slack, teams)
     const components = {
@@ -49,6 +53,9 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     }
     const server = await startServer(createApp({ engine, logger, router, playground, adapters, metrics, components }), { port: config.PORT, host: config.HOST, logger })
     await slack?.start()
+    // Acknowledged and never answered (a process killed after the ack): once now, then every third of a lease.
+    const resumers: ResumeDeps['resumers'] = { ...(slack ? { slack: slack.resume } : {}), ...(teams ? { teams: teams.resume } : {}) }
+    const resumer = slack || teams ? startResumer({ inbox, resumers, logger, everyMs: inbox.leaseMs / 3 }) : null
     const scheduler = Object.keys(senders).length > 0 ? startScheduler({ db: engine.db, now: () => new Date(), senders, logger }) : null
     const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${server.port}`
     logger.info({ database: engine.description, url }, 'workroom is running')
@@ -70,9 +77,10 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
       stop: async () => {
         const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS
         const left = () => Math.max(0, deadline - Date.now())
-        await withDeadline(Promise.all([scheduler?.stop(), slack?.stop()]), left())
+        await withDeadline(Promise.all([scheduler?.stop(), slack?.stop(), resumer?.stop()]), left())
         await server.close(left())
-        if (!(await withDeadline(idle(router.inFlight), left()))) {
+        // What is cut off here is not lost: its inbox rows are resumed elsewhere once their leases run out.
+        if (!(await withDeadline(Promise.all([idle(router.inFlight), slack?.drain()]), left()))) {
           logger.warn({ running: router.inFlight.activeCount, waiting: router.inFlight.pendingCount }, 'chat handlers still running at the shutdown deadline')
         }
         await engine.close()

@@ -6,20 +6,20 @@
  *
  * "Nothing written", per entry point:
  * - POST /slack/events, unsigned or wrongly signed: Bolt refuses before any listener, so nothing
- *   at all: timesheet entries, delivery claims (workroom.chat_deliveries), Teams conversations.
+ *   at all: timesheet entries, inbox rows (workroom.chat_inbox), Teams conversations.
  * - POST /slack/events, correctly signed garbage (not a Slack payload): no listener matches, so
  *   again nothing.
  * - POST /api/messages, a body that is not a JSON activity object with a string type (bytes,
  *   truncated or nested JSON, wrong content types, over the size limit): refused at the door,
  *   nothing at all.
  * - POST /api/messages, activity-shaped bodies with missing or wrong-typed fields: anonymous mode
- *   accepts anyone, so a structurally usable message legitimately claims its delivery and stores
+ *   accepts anyone, so a structurally usable message legitimately records an inbox row and stores
  *   its conversation reference, and an unknown person is told how to get linked. What must not
  *   happen is a timesheet entry (nobody in them is a linked person) or a 5xx.
  * - The playground: a send as a directory person links that person's playground identity on
  *   first use (workroom.chat_identities, by design); no timesheet entry (random text is never a
- *   valid timesheet line for a live campaign, and the text generator avoids digits), no delivery
- *   claims, no Teams conversations.
+ *   valid timesheet line for a live campaign, and the text generator avoids digits), no inbox
+ *   rows, no Teams conversations.
  *
  * All loopback; each entry point gets a bounded number of runs.
  */
@@ -85,11 +85,11 @@ describe('HTTP fuzz: Slack, Teams (anonymous) and the playground on one real ser
   let url: string
   let close: () => Promise<void>
 
-  const count = async (table: 'agency.timesheet_entries' | 'workroom.chat_deliveries' | 'workroom.teams_conversations') =>
+  const count = async (table: 'agency.timesheet_entries' | 'workroom.chat_inbox' | 'workroom.teams_conversations') =>
     Number((await engine.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)
   const counts = async () => ({
     timesheet: await count('agency.timesheet_entries'),
-    deliveries: await count('workroom.chat_deliveries'),
+    inbox: await count('workroom.chat_inbox'),
     conversations: await count('workroom.teams_conversations'),
   })
   const send = async (method: string, path: string, headers: Record<string, string>, body?: string | Uint8Array) => {

@@ -119,6 +119,25 @@ describeEachEngine('router', (engine) => {
     expect(again.summary).toMatch(/^Nothing to undo/)
   })
 
+  it('claims a click only once the clicker is identified and under their limit, and runs nothing when the claim was taken', async () => {
+    const claims: string[] = []
+    const claim = (result: boolean) => async () => { claims.push('asked'); return result }
+    const click: Inbound['input'] = { kind: 'action', actionId: 'timesheet.undo', payload: '00000000-0000-0000-0000-000000000000' }
+    // Not linked: told how to get linked, and the button is not used up.
+    const stranger = await handleInbound({ db: db.e.db, now }, inbound({ externalUserId: 'UNKNOWN', input: click }), claim(true))
+    expect(renderText(stranger!)).toContain("I don't know who you are yet")
+    // Over the write limit: told when to retry, and the button is not used up.
+    const limits = createRateLimits({ asksPerHour: 10, writesPerMinute: 1 })
+    await handleInbound({ db: db.e.db, now, limits }, inbound({ input: { kind: 'command', command: '/timesheet', text: 'undo' } }))
+    const refused = await handleInbound({ db: db.e.db, now, limits }, inbound({ input: click }), claim(true))
+    expect(refused!.summary).toMatch(/changes in a minute/)
+    expect(claims).toEqual([])
+    // Identified and allowed: claimed, then run; a claim taken already runs nothing.
+    expect((await handleInbound({ db: db.e.db, now }, inbound({ input: click }), claim(true)))!.summary).toMatch(/^Nothing to undo there/)
+    expect(await handleInbound({ db: db.e.db, now }, inbound({ input: click }), claim(false))).toBeNull()
+    expect(claims).toEqual(['asked', 'asked'])
+  })
+
   it('runs at most CHAT_CONCURRENCY handlers at once; the rest wait and are all answered', async () => {
     const limit = pLimit(2)
     let running = 0

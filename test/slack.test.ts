@@ -3,7 +3,7 @@
  * them, and Bolt's WebClient talking to a Slack Web API stand-in on 127.0.0.1.
  */
 import { createHmac } from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createSlackBot, type SlackSettings } from '../src/bots/slack/app.ts'
 import type { Engine } from '../src/db/engine.ts'
 import { createApp } from '../src/http/app.ts'
@@ -187,6 +187,62 @@ describe('Slack app over HTTP (signed requests, Web API stand-in)', () => {
     await new Promise((r) => setTimeout(r, 500))
     expect((await entries()).length).toBe(before + 1)
     expect(responsesTo(`${id}-click`)).toHaveLength(1)
+  })
+
+  it("a colleague's click on someone's Undo neither undoes their entry nor uses up their button; the owner's double click undoes once", async () => {
+    // Lucy logs time; the reply carries an Undo button for her entry. Her message is in the
+    // channel's view of Slack, so a colleague (Sofia) can click the same button.
+    const { id, body } = command('U0LUCY', '/timesheet', '2h Aurora Air Spring Launch')
+    const asked = slack.responses.length
+    await post(body, 'application/x-www-form-urlencoded')
+    await slack.waitForResponses(asked + 1)
+    const logged = responsesTo(id).at(-1)!.body
+    const undo = (logged.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string; text: { text: string } }> }>)
+      .filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []).find((a) => a.action_id.startsWith('timesheet.undo'))!
+    expect(undo).toBeDefined()
+    const entry = undo.value
+    const stillThere = async () => (await entries()).some((e) => e.id === entry)
+    expect(await stillThere()).toBe(true)
+    const clicks: string[] = []
+    const click = (user: string, answerAt: string) => {
+      clicks.push(`trigger.click.${++seq}`)
+      const payload = JSON.stringify({
+        type: 'block_actions', team: { id: TEAM, domain: 'test' }, user: { id: user, team_id: TEAM }, api_app_id: 'A0APP',
+        container: { type: 'message', message_ts: '1700000400.000100', channel_id: 'C0GENERAL' },
+        channel: { id: 'C0GENERAL', name: 'general' }, message: { ts: '1700000400.000100', text: 'Logged' },
+        trigger_id: clicks.at(-1), response_url: slack.responseUrl(answerAt),
+        actions: [{ type: 'button', action_id: undo.action_id, block_id: 'b1', value: undo.value, text: undo.text, action_ts: String(Date.now() / 1000) }],
+      })
+      return post(new URLSearchParams({ payload }).toString(), 'application/x-www-form-urlencoded')
+    }
+
+    // Sofia clicks Lucy's Undo: she is told there is nothing of hers to undo, and Lucy's entry stays.
+    expect((await click('U0SOFIA', `${id}-sofia`)).status).toBe(200)
+    const told = await vi.waitFor(() => {
+      const found = responsesTo(`${id}-sofia`)
+      if (found.length === 0) throw new Error('Sofia has no answer yet')
+      return found
+    }, { timeout: 5000, interval: 20 })
+    expect(told).toHaveLength(1)
+    expect(textOf(told[0]!.body)).toMatch(/Nothing (of yours )?to undo/)
+    expect(await stillThere()).toBe(true)
+
+    // Lucy's own click still works: her entry is removed, once, though she clicks twice.
+    const before = slack.responses.length
+    expect((await click('U0LUCY', `${id}-lucy-1`)).status).toBe(200)
+    expect((await click('U0LUCY', `${id}-lucy-2`)).status).toBe(200)
+    await slack.waitForResponses(before + 1)
+    const answers = [...responsesTo(`${id}-lucy-1`), ...responsesTo(`${id}-lucy-2`)]
+    expect(answers).toHaveLength(1)
+    expect(textOf(answers[0]!.body)).toMatch(/Removed 2h on Aurora Air Spring Launch/)
+    expect(await stillThere()).toBe(false)
+    // Both of Lucy's clicks are settled in the inbox (one acted, one was the double click), so no
+    // second answer can still be on its way.
+    await vi.waitFor(async () => {
+      const rows = await engine.db.selectFrom('workroom.chat_inbox').select('state').where('inbox_key', 'in', clicks.map((t) => `slack:click:${t}`)).execute()
+      expect(rows.map((r) => r.state).sort()).toEqual(['answered', 'answered', 'answered'])
+    }, { timeout: 5000, interval: 20 })
+    expect([...responsesTo(`${id}-lucy-1`), ...responsesTo(`${id}-lucy-2`)]).toHaveLength(1)
   })
 
   it('asks Slack who the bot is once, not before every request', () => {

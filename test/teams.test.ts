@@ -163,6 +163,38 @@ describe('Teams bot (anonymous mode, Bot Connector stand-in)', () => {
     expect((await entries()).length).toBe(before + 1)
   })
 
+  it("a colleague's click on someone's Undo neither undoes their entry nor uses up their button; the owner's double click undoes once", async () => {
+    const calls = teams.calls.length
+    const logged = message(teams, PEOPLE.lucy, 'timesheet 2h Aurora Air Spring Launch', 'channel')
+    await post(logged)
+    const [card] = (await teams.waitForCalls(calls + 1)).slice(calls)
+    const undo = submitActions(cardOf(card!)?.content).find((a) => a.title === 'Undo')
+    expect(undo).toBeDefined()
+    const entry = (undo!.data as { workroom: { payload: string } }).workroom.payload
+    const stillThere = async () => (await entries()).some((e) => e.id === entry)
+    expect(await stillThere()).toBe(true)
+    // A click on the card in the channel thread, by whoever clicks. The turn answers before the
+    // HTTP response, so once post() returns every reply of that click has been sent.
+    const click = async (who: Person) => {
+      const before = teams.calls.length
+      expect((await post(message(teams, who, '', 'channel', { conversation: logged.conversation, text: undefined, entities: [], value: undo!.data, replyToId: 'logged-card-1' }))).status).toBe(200)
+      return teams.calls.slice(before)
+    }
+
+    // Sofia clicks Lucy's Undo: she is told there is nothing of hers to undo, and Lucy's entry stays.
+    const sofia = await click(PEOPLE.sofia)
+    expect(sofia).toHaveLength(1)
+    expect(sofia[0]!.activity.text).toMatch(/Nothing (of yours )?to undo/)
+    expect(await stillThere()).toBe(true)
+
+    // Lucy's own click still works, once, though she clicks twice.
+    const first = await click(PEOPLE.lucy)
+    expect(first).toHaveLength(1)
+    expect(first[0]!.activity.text).toMatch(/Removed 2h on Aurora Air Spring Launch/)
+    expect(await stillThere()).toBe(false)
+    expect(await click(PEOPLE.lucy)).toHaveLength(0)
+  })
+
   it('tells a Teams user it cannot link how to get linked, and writes nothing', async () => {
     const before = (await entries()).length
     const calls = teams.calls.length

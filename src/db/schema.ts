@@ -408,6 +408,21 @@ export interface ChatDeliveriesTable {
   delivery_key: string
   received_at: Timestamp
 }
+/** Migration 017: every inbound chat delivery, recorded before its ack and processed from the row. */
+export interface ChatInboxTable {
+  inbox_key: string
+  platform: 'slack' | 'teams'
+  state: Generated<'received' | 'answered' | 'failed'>
+  inbound: ColumnType<unknown, string | null, string | null>
+  answer_to: ColumnType<unknown, string | null, string | null>
+  once_key: ColumnType<string | null, string | null | undefined, string | null>
+  claimed_by: string
+  lease_until: Timestamp
+  attempts: Generated<number>
+  received_at: Generated<Date>
+  finished_at: TimestampNull
+  last_error: ColumnType<string | null, string | null | undefined, string | null>
+}
 /** Migration 012: OAuth installations (Bolt's Installation object; holds bot tokens). */
 export interface SlackInstallationsTable {
   install_key: string
@@ -498,6 +513,7 @@ export interface DB {
   'workroom.people': PeopleTable
   'workroom.chat_identities': ChatIdentitiesTable
   'workroom.chat_deliveries': ChatDeliveriesTable
+  'workroom.chat_inbox': ChatInboxTable
   'workroom.slack_installations': SlackInstallationsTable
   'workroom.teams_conversations': TeamsConversationsTable
   'workroom.workspace_bindings': WorkspaceBindingsTable

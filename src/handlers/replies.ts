@@ -22,7 +22,8 @@ export function logReply(r: LogResult): Reply {
         { type: 'buttons', buttons: [{ label: 'Undo', actionId: 'timesheet.undo', payload: r.entryId, style: 'danger' }] },
       ])
     case 'duplicate':
-      return reply('Already logged: this message was delivered twice, and I recorded it once.')
+      // A redelivered message, or one resumed after the process that saved it died before answering.
+      return reply('Already logged: I had saved this once already, and it stays saved once.')
     case 'choose_campaign':
       return reply(`"${r.request.campaignQuery}" fits more than one campaign. Which one?`, [
         { type: 'text', text: `"${r.request.campaignQuery}" fits more than one campaign. Which one?` },
@@ -61,7 +62,10 @@ export function weekReply(w: WeekResult): Reply {
 export function undoReply(u: UndoResult): Reply {
   return u.kind === 'undone'
     ? reply(`Removed ${h(u.hours)} on ${u.campaign} (${weekday(u.date)}).`)
-    : reply(`Nothing to undo: you have logged nothing in the last ${Math.round(u.windowMinutes / 60)} hours.`)
+    // A button is in the message for everyone who sees it; it removes only its owner's entry.
+    : u.entryNamed
+      ? reply(`Nothing to undo there: this button removes only the entry of the person who logged it, within ${Math.round(u.windowMinutes / 60)} hours, and only once.`)
+      : reply(`Nothing to undo: you have logged nothing in the last ${Math.round(u.windowMinutes / 60)} hours.`)
 }
 
 export function editReply(r: EditResult): Reply {

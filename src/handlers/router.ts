@@ -97,8 +97,19 @@ export function intentOf(input: Exclude<Inbound['input'], { kind: 'action' }>): 
 
 const SOURCES: Record<Inbound['platform'], EntrySource> = { slack: 'slack', teams: 'teams', playground: 'playground', cli: 'cli' }
 
-export function handleInbound(deps: RouterDeps, inbound: Inbound): Promise<Reply> {
-  const run = deps.observe ? () => observed(deps, inbound, deps.observe!) : () => handle(deps, inbound)
+/**
+ * A click's claim (per person, per button), asked once the clicker is known and allowed to act,
+ * right before the action runs: false when it was claimed already (a double click). Claiming any
+ * earlier would let a click from someone who may not act (not linked, over their limit) use the
+ * button up.
+ */
+export type ClaimOnce = () => Promise<boolean>
+
+export function handleInbound(deps: RouterDeps, inbound: Inbound): Promise<Reply>
+/** With a claim for clicks: null when the claim was taken already, and nothing ran. */
+export function handleInbound(deps: RouterDeps, inbound: Inbound, once: ClaimOnce | undefined): Promise<Reply | null>
+export function handleInbound(deps: RouterDeps, inbound: Inbound, once?: ClaimOnce): Promise<Reply | null> {
+  const run = deps.observe ? () => observed(deps, inbound, once, deps.observe!) : () => handle(deps, inbound, once)
   return (deps.inFlight ? deps.inFlight(run) : run()).catch((err: unknown) => {
     // Every write is one transaction, so a database that went away mid-request wrote nothing:
     // say so, and let the person try again, instead of leaving them without an answer. Unless it
@@ -137,22 +148,12 @@ export async function logSettled(log: () => Promise<LogResult>): Promise<Reply> 
   }
 }
 
-/**
- * An adapter's delivery claim (src/db/deliveries.ts), made before any handler runs: 'unavailable'
- * when the database is down, so the adapter answers with DATABASE_UNAVAILABLE instead of nothing.
- */
-export const claimDelivery = (claim: Promise<boolean>): Promise<boolean | 'unavailable'> =>
-  claim.catch((err: unknown) => {
-    if (isDatabaseUnavailable(err)) return 'unavailable' as const
-    throw err
-  })
-
-async function observed(deps: RouterDeps, inbound: Inbound, observe: NonNullable<RouterDeps['observe']>): Promise<Reply> {
+async function observed(deps: RouterDeps, inbound: Inbound, once: ClaimOnce | undefined, observe: NonNullable<RouterDeps['observe']>): Promise<Reply | null> {
   const intent = inbound.input.kind === 'action' ? 'action' : intentOf(inbound.input).kind
   const started = performance.now()
   let error = true
   try {
-    const result = await handle(deps, inbound)
+    const result = await handle(deps, inbound, once)
     error = false
     return result
   } finally {
@@ -164,7 +165,7 @@ async function observed(deps: RouterDeps, inbound: Inbound, observe: NonNullable
   }
 }
 
-async function handle(deps: RouterDeps, inbound: Inbound): Promise<Reply> {
+async function handle(deps: RouterDeps, inbound: Inbound, once?: ClaimOnce): Promise<Reply | null> {
   const id = { platform: inbound.platform, workspaceId: inbound.workspaceId, externalUserId: inbound.externalUserId, enterpriseId: inbound.enterpriseId ?? null }
   let actor: LinkedActor | null = await resolveIdentity(deps.db, id)
   if (!actor) {
@@ -186,7 +187,12 @@ async function handle(deps: RouterDeps, inbound: Inbound): Promise<Reply> {
   const today = localDate(now, actor.timezone)
   const who = actor
   const settings = deps.timesheet ?? DEFAULT_TIMESHEET_SETTINGS
-  if (inbound.input.kind === 'action') return (await overLimit(deps, who, 'write')) ?? handleAction(deps, who, inbound, inbound.input, now, today, settings)
+  if (inbound.input.kind === 'action') {
+    const refused = await overLimit(deps, who, 'write')
+    if (refused) return refused
+    if (once && !(await once())) return null
+    return handleAction(deps, who, inbound, inbound.input, now, today, settings)
+  }
   const intent = intentOf(inbound.input)
   switch (intent.kind) {
     case 'help':

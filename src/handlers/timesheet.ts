@@ -143,7 +143,8 @@ export async function weekView(trx: ActorTx, actor: Actor, weekOf: string): Prom
 
 export type UndoResult =
   | { kind: 'undone'; hours: number; date: string; campaign: string }
-  | { kind: 'nothing_to_undo'; windowMinutes: number }
+  /** entryNamed: an Undo button named the entry, and it is not (or no longer) the actor's to remove. */
+  | { kind: 'nothing_to_undo'; windowMinutes: number; entryNamed?: true }
 
 /** The actor's most recent entry logged within the undo window, or one of them by id (an Undo button). */
 async function recentEntry(trx: ActorTx, actor: Actor, now: Date, settings: TimesheetSettings, entryId?: string) {
@@ -159,7 +160,7 @@ async function recentEntry(trx: ActorTx, actor: Actor, now: Date, settings: Time
 /** Removes the actor's most recent entry (or the one an Undo button names) within the undo window. */
 export async function undoLast(trx: ActorTx, actor: Actor, now: Date, settings: TimesheetSettings = DEFAULT_TIMESHEET_SETTINGS, entryId?: string): Promise<UndoResult> {
   const last = await recentEntry(trx, actor, now, settings, entryId)
-  if (!last) return { kind: 'nothing_to_undo', windowMinutes: settings.undoWindowMinutes }
+  if (!last) return { kind: 'nothing_to_undo', windowMinutes: settings.undoWindowMinutes, ...(entryId ? { entryNamed: true as const } : {}) }
   await trx.deleteFrom('agency.timesheet_entries').where('id', '=', last.id).where('user_id', '=', actor.userId).execute()
   return { kind: 'undone', hours: last.hours, date: last.entry_date, campaign: last.name }
 }

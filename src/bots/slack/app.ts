@@ -2,22 +2,29 @@
  * Workroom as a Slack app: a Bolt App whose HTTPReceiver is mounted on the process's own HTTP
  * server at /slack/events (Bolt verifies the signing secret and the 5-minute replay window on
  * every request), or Socket Mode when SLACK_APP_TOKEN is set. Listeners only translate: Slack
- * payload → Inbound → router → Reply → Block Kit. No SQL here: the delivery ledger lives in
- * src/db/deliveries.ts, the installation store in src/db/slack.ts.
+ * payload → Inbound → router → Reply → Block Kit. No SQL here: the inbox lives in
+ * src/db/inbox.ts, the installation store in src/db/slack.ts.
+ *
+ * Nothing acked and lost: every command, event and click is recorded in the inbox before Slack
+ * gets its ack, then run from the row (src/handlers/inbox.ts) after it. Slack never retries a
+ * slash command or a click, so a process that died after the ack would otherwise leave it
+ * unanswered; the row lets another process (src/resume.ts) answer it through the stored
+ * response_url or thread.
  */
 import { App, HTTPReceiver, LogLevel, type Logger as SlackLogger } from '@slack/bolt'
 import { WebClient, type UsersInfoResponse } from '@slack/web-api'
 import { Hono } from 'hono'
 import type { HttpBindings } from '@hono/node-server'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
-import { DeliveryLedger } from '../../db/deliveries.ts'
+import { isDatabaseUnavailable } from '../../db/errors.ts'
+import { Inbox, type InboxRow } from '../../db/inbox.ts'
 import { bindWorkspace, BindingRefused } from '../../db/workspaces.ts'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Installation } from '@slack/oauth'
 import { INSTALL_COOKIE, refuseInstall, tokenFromCookie, tokenFromQuery, verifyInstallToken } from './install-link.ts'
-import type { Inbound } from '../../handlers/inbound.ts'
+import { abandonUnrecorded, payloadDigest, runRecorded, type RecordedInbound } from '../../handlers/inbox.ts'
 import { assertShareable, reply as textReply, type Reply } from '../../handlers/reply.ts'
-import { claimDelivery, COMMANDS, DATABASE_UNAVAILABLE, handleInbound, intentOf, type RouterDeps } from '../../handlers/router.ts'
+import { COMMANDS, DATABASE_UNAVAILABLE, intentOf, type RouterDeps } from '../../handlers/router.ts'
 import type { Logger } from '../../log.ts'
 import { MAX_CHAT_BODY_BYTES } from '../../http/limits.ts'
 import { renderBlocks, replyActionId, slackVisibility, type SlackPlace } from './blocks.ts'
@@ -46,11 +53,37 @@ export interface SlackBot {
   mode: 'http' | 'socket'
   /** Posts a reply to a channel unprompted (digests), with that workspace's bot token. */
   postMessage(workspaceId: string, channelId: string, reply: Reply): Promise<void>
+  /** Runs an inbox row another process acknowledged and never answered, answering where it says. */
+  resume(row: InboxRow): Promise<void>
   start(): Promise<void>
   stop(): Promise<void>
+  /** Resolves when the work acknowledged so far (handlers and their answers) has finished. */
+  drain(): Promise<void>
 }
 
-export function createSlackBot(router: RouterDeps, settings: SlackSettings, logger: Logger): SlackBot {
+/** Where a row is answered: a response_url (commands, clicks), or a channel and thread (mentions, DMs). */
+type AnswerTo =
+  | { kind: 'response_url'; url: string; replaceOriginal: boolean | null }
+  | { kind: 'thread'; channel: string; user: string; threadTs: string | null; replaceTs: string | null; place: SlackPlace }
+
+/**
+ * How long after a request reached the server its ack may wait for the inbox insert. Slack wants
+ * the ack within 3 s of sending; a database that is slow to answer (rather than down), or a
+ * process so busy that the request waited to be read, must not cost the ack, so past this the ack
+ * goes out and the insert is awaited after it (the row is then recorded a moment after the ack,
+ * not before). Normally the insert takes a millisecond or two.
+ */
+const ACK_WITHIN_MS = 1_500
+
+/** When each HTTP request reached the route, for ACK_WITHIN_MS (Bolt hands listeners the parsed body, not the request). */
+const ARRIVED = new WeakMap<object, number>()
+
+/** A response_url that does not answer is given up on (the row fails) rather than waited on forever. */
+const RESPOND_TIMEOUT_MS = 15_000
+
+const APOLOGY = 'Something went wrong on my side, sorry. Please try again in a minute.'
+
+export function createSlackBot(router: RouterDeps, settings: SlackSettings, logger: Logger, options: { inbox?: Inbox } = {}): SlackBot {
   const socket = Boolean(settings.appToken)
   const installationStore = pgInstallationStore(router.db)
   const oauth = settings.botToken ? undefined : settings.oauth && {
@@ -98,6 +131,12 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
     logger: slackLogger(logger),
     // Bolt's own limit (raw-body's, 4 MB by default) for bodies without a Content-Length: see the route.
     bodyLimit: MAX_CHAT_BODY_BYTES,
+    // Bolt acknowledges an event before any listener runs; with this, the HTTP response waits
+    // until the listener returns, and ours return as soon as the event is recorded in the inbox
+    // (the work runs after, detached). Commands and clicks call ack() themselves, after recording.
+    processBeforeResponse: true,
+    // Listeners see it as context.arrivedAt.
+    customPropertiesExtractor: (req) => ({ arrivedAt: ARRIVED.get(req) ?? performance.now() }),
     ...oauth,
   })
   const clientOptions = { ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}) }
@@ -122,77 +161,130 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
     logger: slackLogger(logger),
     clientOptions,
   })
-  const ledger = new DeliveryLedger(router.db)
+  const inbox = options.inbox ?? new Inbox(router.db)
 
-  const run = (inbound: Inbound) => handleInbound(router, inbound)
-  const emailOf = (client: WebClient, user: string, workspace: { team: string; enterprise: string | null }) => async () =>
-    confirmedEmail(await client.users.info({ user }).catch(() => null), workspace)
+  const emailOf = (client: WebClient, inbound: RecordedInbound) => async () =>
+    confirmedEmail(await client.users.info({ user: inbound.externalUserId }).catch(() => null), { team: inbound.workspaceId, enterprise: inbound.enterpriseId ?? null })
 
-  // Slash commands: ack at once (Slack allows 3 s), answer through response_url.
-  app.command(new RegExp(`^/(${COMMANDS.join('|')})$`), async ({ command, ack, respond, client }) => {
+  /** Sends a reply where the row says; the client carries the workspace's bot token. */
+  const answer = (client: WebClient, to: AnswerTo, reply: Reply) => to.kind === 'response_url'
+    // 'shared' even in a DM: a slash command or button there may be in a DM between two people.
+    ? respondAt(to.url, { ...renderBlocks(reply), response_type: slackVisibility(reply, 'shared'), ...(to.replaceOriginal === null ? {} : { replace_original: to.replaceOriginal }) })
+    : deliver(client, reply, { channel: to.channel, user: to.user, threadTs: to.threadTs ?? undefined, replaceTs: to.replaceTs ?? undefined, place: to.place })
+
+  /** The row's handler and its answer: the same for the process that acked it and for a resumer. */
+  const run = (row: InboxRow<RecordedInbound, AnswerTo>, client: WebClient) => runRecorded(router, inbox, row, {
+    answer: (reply) => answer(client, row.answerTo, reply), verifiedEmail: emailOf(client, row.inbound), logger,
+  })
+
+  // The one error boundary for work after the ack: logged, and the person gets an apology where
+  // the answer would have gone. Tracked, so that shutdown can wait for it (drain).
+  const working = new Set<Promise<void>>()
+  const guarded = (client: WebClient, to: AnswerTo, work: () => Promise<unknown>): Promise<void> => {
+    const done: Promise<void> = work().then(() => undefined, async (err: unknown) => {
+      logger.error({ err }, 'slack listener failed')
+      await answer(client, to, textReply(APOLOGY)).catch(() => undefined)
+    }).finally(() => working.delete(done))
+    working.add(done)
+    return done
+  }
+
+  /**
+   * Records a delivery in the inbox and waits for it, within ACK_WITHIN_MS of its arrival, before
+   * the caller acks. `early`: 'duplicate' (the key was there: a retried event), 'late' (no time
+   * left: ack anyway), otherwise what `recorded` resolves to. A database that is down resolves
+   * 'unavailable': the person is told nothing was saved, as before there was an inbox.
+   */
+  const record = async (context: Record<string, unknown>, key: string, inbound: RecordedInbound, to: AnswerTo) => {
+    // Socket Mode has no HTTP request: its budget starts here.
+    const arrivedAt = typeof context.arrivedAt === 'number' ? context.arrivedAt : performance.now()
+    const recorded: Promise<InboxRow<RecordedInbound, AnswerTo> | null | 'unavailable'> = inbox.record('slack', key, inbound, to).catch((err: unknown) => {
+      if (!isDatabaseUnavailable(err)) throw err
+      abandonUnrecorded(inbox, key, logger)
+      return 'unavailable' as const
+    })
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), Math.max(0, arrivedAt + ACK_WITHIN_MS - performance.now())) })
+    // A failure other than an outage is a bug: it is rethrown after the ack, inside the boundary.
+    const early = await Promise.race([recorded, late]).catch(() => 'late' as const).finally(() => clearTimeout(timer))
+    if (early === 'late') logger.debug({ inboxKey: key }, 'acked before the inbox insert finished (no time left before Slack\'s deadline)')
+    return { early: early === null ? 'duplicate' as const : early, recorded }
+  }
+  /** After the ack: the recorded row run, or the outage told. */
+  const afterAck = async (recorded: Promise<InboxRow<RecordedInbound, AnswerTo> | null | 'unavailable'>, client: WebClient, to: AnswerTo, start?: (row: InboxRow<RecordedInbound, AnswerTo>) => Promise<InboxRow<RecordedInbound, AnswerTo>>) => {
+    const row = await recorded
+    if (row === null) return   // recorded by an earlier delivery of the same thing
+    if (row === 'unavailable') return answer(client, to, textReply(DATABASE_UNAVAILABLE))
+    await run(start ? await start(row) : row, client)
+  }
+
+  // Slash commands: recorded, acked (Slack allows 3 s), answered through response_url.
+  app.command(new RegExp(`^/(${COMMANDS.join('|')})$`), async ({ command, ack, client, context }) => {
     const slow = command.command === '/ask'
-    await ack(slow ? { response_type: 'ephemeral', text: ':mag: Looking that up in the knowledge base…' } : undefined)
-    const reply = await run({
+    const to: AnswerTo = { kind: 'response_url', url: command.response_url, replaceOriginal: slow ? true : null }
+    const { early, recorded } = await record(context, `slack:command:${command.trigger_id}`, {
       platform: 'slack', workspaceId: command.team_id, enterpriseId: command.enterprise_id ?? null, externalUserId: command.user_id, channelId: command.channel_id, threadId: null,
       requestId: `slash:${command.trigger_id}`, input: { kind: 'command', command: command.command, text: command.text },
-      verifiedEmail: emailOf(client, command.user_id, { team: command.team_id, enterprise: command.enterprise_id ?? null }),
-    })
-    // 'shared' even in a DM: a slash command there may be in a DM between two people.
-    await respond({ ...renderBlocks(reply), response_type: slackVisibility(reply, 'shared'), ...(slow ? { replace_original: true } : {}) })
+    }, to)
+    // Slack does not retry commands: a key seen before is a replayed request, acked and ignored.
+    if (early === 'duplicate') return ack()
+    await ack(slow && early !== 'unavailable' ? { response_type: 'ephemeral', text: ':mag: Looking that up in the knowledge base…' } : undefined)
+    void guarded(client, to, () => afterAck(recorded, client, to))
   })
 
   // Mentions in channels and direct messages: answered in the thread of the message.
   const onMessage = async (args: {
     eventId: string; team: string; enterprise: string | null; user: string; channel: string; ts: string; threadTs: string | undefined; text: string; client: WebClient; inThread: boolean
-    place: SlackPlace
+    place: SlackPlace; context: Record<string, unknown>
   }) => {
-    const claim = await claimDelivery(ledger.claim('slack', `event:${args.eventId}`))
-    if (!claim) return   // a retry of a delivery we already have
     const { client } = args
     const threadTs = args.inThread ? (args.threadTs ?? args.ts) : args.threadTs
-    if (claim === 'unavailable') return deliver(client, textReply(DATABASE_UNAVAILABLE), { channel: args.channel, user: args.user, threadTs, replaceTs: undefined, place: args.place })
-    const inbound: Inbound = {
+    const to: AnswerTo = { kind: 'thread', channel: args.channel, user: args.user, threadTs: threadTs ?? null, replaceTs: null, place: args.place }
+    const { early, recorded } = await record(args.context, `slack:event:${args.eventId}`, {
       platform: 'slack', workspaceId: args.team, enterpriseId: args.enterprise, externalUserId: args.user, channelId: args.channel, threadId: threadTs ?? null,
       requestId: `event:${args.eventId}`, input: { kind: 'message', text: args.text },
-      verifiedEmail: emailOf(client, args.user, { team: args.team, enterprise: args.enterprise }),
+    }, to)
+    if (early === 'duplicate') return   // a retry of a delivery we already have
+    // A question gets a progress note first; its ts goes into the row, so that whoever answers replaces it.
+    const progress = async (row: InboxRow<RecordedInbound, AnswerTo>) => {
+      if (intentOf({ kind: 'message', text: args.text }).kind !== 'ask') return row
+      const note = await client.chat.postMessage({ channel: args.channel, ...(threadTs ? { thread_ts: threadTs } : {}), text: ':mag: Looking that up…' })
+      const answerTo: AnswerTo = { ...to, replaceTs: note.ts ?? null }
+      await inbox.redirect(row.key, answerTo)
+      return { ...row, answerTo }
     }
-    const asking = intentOf({ kind: 'message', text: args.text }).kind === 'ask'
-    const progress = asking
-      ? await client.chat.postMessage({ channel: args.channel, ...(threadTs ? { thread_ts: threadTs } : {}), text: ':mag: Looking that up…' })
-      : null
-    const reply = await run(inbound)
-    await deliver(client, reply, { channel: args.channel, user: args.user, threadTs, replaceTs: progress?.ts, place: args.place })
+    void guarded(client, to, () => afterAck(recorded, client, to, progress))
   }
 
-  app.event('app_mention', async ({ event, body, client }) => {
+  app.event('app_mention', async ({ event, body, client, context }) => {
     if (!event.user) return
-    await onMessage({ eventId: body.event_id, team: body.team_id, enterprise: body.enterprise_id ?? null, user: event.user, channel: event.channel, ts: event.ts, threadTs: event.thread_ts, text: event.text, client, inThread: true, place: 'shared' })
+    await onMessage({ eventId: body.event_id, team: body.team_id, enterprise: body.enterprise_id ?? null, user: event.user, channel: event.channel, ts: event.ts, threadTs: event.thread_ts, text: event.text, client, inThread: true, place: 'shared', context })
   })
-  app.message(async ({ message, body, client }) => {
+  app.message(async ({ message, body, client, context }) => {
     // Direct messages only (mentions arrive as app_mention); never bots, edits or joins.
     if (message.channel_type !== 'im' || message.subtype !== undefined || !('user' in message) || !message.user) return
     const eventBody = body as { event_id: string; team_id: string; enterprise_id?: string | null }
-    await onMessage({ eventId: eventBody.event_id, team: eventBody.team_id, enterprise: eventBody.enterprise_id ?? null, user: message.user, channel: message.channel, ts: message.ts, threadTs: message.thread_ts, text: message.text ?? '', client, inThread: false, place: 'dm' })
+    await onMessage({ eventId: eventBody.event_id, team: eventBody.team_id, enterprise: eventBody.enterprise_id ?? null, user: message.user, channel: message.channel, ts: message.ts, threadTs: message.thread_ts, text: message.text ?? '', client, inThread: false, place: 'dm', context })
   })
 
   // Buttons: the block action id maps back to the Reply's action id; the payload is the value.
-  app.action(/^(timesheet|campaign|answer)\./, async ({ ack, body, action, respond, client }) => {
-    await ack()
-    if (body.type !== 'block_actions' || action.type !== 'button' || !('action_id' in action)) return
+  app.action(/^(timesheet|campaign|answer)\./, async ({ ack, body, action, client, context }) => {
+    if (body.type !== 'block_actions' || action.type !== 'button' || !('action_id' in action) || !body.response_url) return ack()
     const messageTs = body.container?.message_ts ?? body.message?.ts ?? 'none'
-    // A double click is the same (message, button, value): the handlers' request ids make it a no-op.
-    const requestId = `action:${messageTs}:${action.action_id}:${action.value ?? ''}`
-    const claim = await claimDelivery(ledger.claim('slack', requestId))
-    if (!claim) return
-    const team = body.team?.id ?? body.user.team_id ?? ''
-    const enterprise = body.enterprise?.id ?? null
-    const reply = claim === 'unavailable' ? textReply(DATABASE_UNAVAILABLE) : await run({
-      platform: 'slack', workspaceId: team, enterpriseId: enterprise, externalUserId: body.user.id,
+    // Every click is its own row (Slack gives each a trigger_id). Whether it acts is decided after
+    // the clicker is identified, by the claim in its request id: per person (a colleague's click
+    // on someone's Undo is another key, and does not use the owner's button up) and per button
+    // (a double click is the same key, and acts once).
+    const requestId = `action:${body.user.id}:${messageTs}:${action.action_id}:${payloadDigest(action.value ?? '')}`
+    const to: AnswerTo = { kind: 'response_url', url: body.response_url, replaceOriginal: false }
+    const { early, recorded } = await record(context, `slack:click:${body.trigger_id ?? `${body.user.id}:${action.action_ts}`}`, {
+      platform: 'slack', workspaceId: body.team?.id ?? body.user.team_id ?? '', enterpriseId: body.enterprise?.id ?? null, externalUserId: body.user.id,
       channelId: body.channel?.id ?? null, threadId: body.message?.thread_ts ?? messageTs, requestId,
       input: { kind: 'action', actionId: replyActionId(action.action_id), payload: action.value ?? '' },
-      verifiedEmail: emailOf(client, body.user.id, { team, enterprise }),
-    })
-    await respond({ ...renderBlocks(reply), response_type: slackVisibility(reply, 'shared'), replace_original: false })
+    }, to)
+    await ack()
+    if (early === 'duplicate') return
+    void guarded(client, to, () => afterAck(recorded, client, to))
   })
 
   app.error(async (err) => {
@@ -203,6 +295,7 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
   if (receiver) {
     // Bolt reads the raw body itself (the signature covers its exact bytes) and writes the response.
     const bolt = (c: { env: HttpBindings }) => {
+      ARRIVED.set(c.env.incoming, performance.now())
       receiver.requestListener(c.env.incoming, c.env.outgoing)
       return RESPONSE_ALREADY_SENT
     }
@@ -224,14 +317,22 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
     })
     if (oauth) routes.get('/slack/install', bolt).get('/slack/oauth_redirect', bolt)
   }
+  const tokenFor = async (workspaceId: string) => {
+    const token = settings.botToken
+      ?? (await installationStore.fetchInstallation({ teamId: workspaceId, enterpriseId: undefined, isEnterpriseInstall: false })).bot?.token
+    if (!token) throw new Error(`no bot token for Slack workspace ${workspaceId}`)
+    return token
+  }
   return {
     app, routes, mode: socket ? 'socket' : 'http',
     postMessage: async (workspaceId, channelId, reply) => {
-      const token = settings.botToken
-        ?? (await installationStore.fetchInstallation({ teamId: workspaceId, enterpriseId: undefined, isEnterpriseInstall: false })).bot?.token
-      if (!token) throw new Error(`no bot token for Slack workspace ${workspaceId}`)
       // The WebClient retries a 429 after its Retry-After; nothing was posted, so no duplicate.
-      await app.client.chat.postMessage({ token, channel: channelId, ...renderBlocks(assertShareable(reply, `Slack channel ${channelId}`)) })
+      await app.client.chat.postMessage({ token: await tokenFor(workspaceId), channel: channelId, ...renderBlocks(assertShareable(reply, `Slack channel ${channelId}`)) })
+    },
+    resume: async (stored) => {
+      const row = stored as InboxRow<RecordedInbound, AnswerTo>
+      const client = new WebClient(await tokenFor(row.inbound.workspaceId), clientOptions)
+      await guarded(client, row.answerTo, () => run(row, client))
     },
     start: async () => {
       if (socket) await app.start()
@@ -239,7 +340,20 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
     stop: async () => {
       if (socket) await app.stop()
     },
+    drain: async () => {
+      while (working.size > 0) await Promise.allSettled([...working])
+    },
   }
+}
+
+/** Posts to a response_url as Bolt's respond() does, bounded in time. */
+async function respondAt(url: string, message: Record<string, unknown>): Promise<void> {
+  const res = await fetch(url, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message), signal: AbortSignal.timeout(RESPOND_TIMEOUT_MS),
+  })
+  // Slack answers 404 once the response_url has expired (30 minutes) or was used five times.
+  if (!res.ok) throw new Error(`the response_url answered ${res.status} ${res.statusText}`)
+  await res.arrayBuffer()
 }
 
 /**

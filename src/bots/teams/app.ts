@@ -6,7 +6,14 @@
  * checked: for the Bot Framework Emulator on a developer's machine only.
  *
  * Listeners only translate: activity → Inbound → router → Reply → Adaptive Card. No SQL here: the
- * delivery ledger is src/db/deliveries.ts, conversation references src/db/teams.ts.
+ * inbox is src/db/inbox.ts, conversation references src/db/teams.ts.
+ *
+ * Every message activity is recorded in the inbox before it is handled, as Slack's are. The
+ * Bot Framework gets its answer only when the turn ends, and redelivers a turn that failed; but a
+ * redelivery after the process died mid-turn finds the row and must not run it a second time
+ * beside a live replica, and the Bot Framework gives up after a few tries. So the row is what
+ * gets it answered: once its lease runs out, a resumer (src/resume.ts) runs it and answers with
+ * the activity's stored conversation reference, as a reply to it.
  *
  * Throttling: the connector client's Azure pipeline (@azure/core-rest-pipeline's default retry
  * policy) already retries a 429 after its Retry-After, up to 3 times; test/teams.test.ts shows
@@ -21,12 +28,13 @@ import { randomUUID } from 'node:crypto'
 import type { HttpBindings } from '@hono/node-server'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { DeliveryLedger } from '../../db/deliveries.ts'
+import { Inbox, type InboxRow } from '../../db/inbox.ts'
 import { findTeamsConversation, saveTeamsConversation } from '../../db/teams.ts'
 import type { Inbound } from '../../handlers/inbound.ts'
+import { abandonUnrecorded, payloadDigest, runRecorded, type RecordedInbound } from '../../handlers/inbox.ts'
 import { assertShareable, reply as textReply, type Reply } from '../../handlers/reply.ts'
 import { isDatabaseUnavailable } from '../../db/errors.ts'
-import { DATABASE_UNAVAILABLE, handleInbound, intentOf, type RouterDeps } from '../../handlers/router.ts'
+import { DATABASE_UNAVAILABLE, intentOf, type RouterDeps } from '../../handlers/router.ts'
 import type { Logger } from '../../log.ts'
 import { MAX_CHAT_BODY_BYTES } from '../../http/limits.ts'
 import { replyActivity, submittedAction, teamsDelivery, teamsPlace } from './cards.ts'
@@ -56,9 +64,16 @@ export interface TeamsBot {
   mode: 'authenticated' | 'anonymous'
   /** Posts a reply where the bot was installed or addressed before (digests); false if it never was. */
   sendProactive(conversationId: string, reply: Reply): Promise<boolean>
+  /** Runs an inbox row another process took in and never answered, as a reply to its activity. */
+  resume(row: InboxRow): Promise<void>
 }
 
-export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logger: Logger): TeamsBot {
+/** Where a row is answered: the activity's own conversation reference (its activityId makes the answer a reply to it). */
+interface AnswerTo { reference: Partial<ConversationReference> }
+
+const APOLOGY = 'Something went wrong on my side, sorry. Nothing was changed; please try again in a minute.'
+
+export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logger: Logger, options: { inbox?: Inbox } = {}): TeamsBot {
   const log = logger.child({ component: 'teams' })
   const anonymous = !settings.appId
   if (anonymous) log.warn('Teams runs WITHOUT authentication (TEAMS_EMULATOR): anyone who can reach /api/messages can act as any Teams user. For the Bot Framework Emulator on this machine only.')
@@ -71,12 +86,32 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
     ...(settings.tokenIssuer ? { ToBotFromChannelTokenIssuer: settings.tokenIssuer } : {}),
   }, settings.credentialsFactory)
   const adapter = new CloudAdapter(auth)
-  const ledger = new DeliveryLedger(router.db)
+  const inbox = options.inbox ?? new Inbox(router.db)
 
   adapter.onTurnError = async (context, err) => {
     log.error({ err, activityId: context.activity.id }, 'teams turn failed')
-    await context.sendActivity('Something went wrong on my side, sorry. Nothing was changed; please try again in a minute.').catch(() => undefined)
+    await context.sendActivity(APOLOGY).catch(() => undefined)
   }
+
+  /**
+   * One reply, where it may be read: here (`here` answers the asker's activity), or, for a reply
+   * with figures asked for in a channel or group chat, the figures in the person's 1:1 chat and a
+   * notice here. The notice says the figures were sent, so it goes out only once they were.
+   */
+  const deliver = async (context: TurnContext, reply: Reply, here: (activity: Partial<Activity>) => Promise<unknown>) => {
+    const delivery = teamsDelivery(reply, teamsPlace(context.activity.conversation?.conversationType))
+    if (delivery.kind === 'here') return here(delivery.activity)
+    return here((await sendPersonally(context, delivery.activity)) ? delivery.notice : delivery.unreachable)
+  }
+
+  /**
+   * The row's handler and its answer: the same for the turn that took it in (`here` replies to
+   * its activity) and for a resumer's (`here` replies to the stored one).
+   */
+  const run = (row: InboxRow<RecordedInbound, AnswerTo>, context: TurnContext, here: (activity: Partial<Activity>) => Promise<unknown>) => runRecorded(router, inbox, row, {
+    answer: async (reply) => { await deliver(context, reply, here) },
+    verifiedEmail: () => memberEmail(context, row.inbound.workspaceId), logger: log,
+  })
 
   const remember = async (activity: Activity) => {
     const type = activity.conversation?.conversationType
@@ -95,30 +130,36 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
   const onMessage = async (context: TurnContext) => {
     const activity = context.activity
     const submitted = submittedAction(activity.value)
-    // A double click is the same (card, button, value): the handlers' request ids make it a no-op.
-    const key = submitted
-      ? `action:${baseConversationId(activity.conversation.id)}:${activity.replyToId ?? 'none'}:${submitted.actionId}:${submitted.payload}`
-      : `activity:${activity.id ?? randomUUID()}`   // Teams always sets an id; without one there is nothing to de-duplicate by
-    if (!(await ledger.claim('teams', key))) return
+    const clicker = activity.from.aadObjectId ?? activity.from.id
+    // Teams always sets an id; without one there is nothing to de-duplicate by.
+    const key = `teams:activity:${activity.id ?? randomUUID()}`
+    // A click's request id is its claim, taken once the clicker is identified: per person (a
+    // colleague's click on someone's Undo is another key, and does not use the owner's button
+    // up) and per button (a double click is the same key, and acts once).
+    const requestId = submitted
+      ? `teams:action:${clicker}:${baseConversationId(activity.conversation.id)}:${activity.replyToId ?? 'none'}:${submitted.actionId}:${payloadDigest(submitted.payload)}`
+      : key
     const text = submitted ? '' : TurnContext.removeRecipientMention(activity).replace(/<at>[^<]*<\/at>/g, ' ').replace(/&nbsp;|\u00a0/g, ' ').trim()
     const input: Inbound['input'] = submitted ? { kind: 'action', ...submitted } : { kind: 'message', text }
-    if (input.kind === 'message' && intentOf(input).kind === 'ask') await context.sendActivity({ type: ActivityTypes.Typing })
-    const workspaceId = activity.conversation.tenantId ?? activity.channelData?.tenant?.id ?? 'unknown-tenant'
-    const reply = await handleInbound(router, {
+    const inbound: RecordedInbound = {
       platform: 'teams',
-      workspaceId,
-      externalUserId: activity.from.aadObjectId ?? activity.from.id,
+      workspaceId: activity.conversation.tenantId ?? activity.channelData?.tenant?.id ?? 'unknown-tenant',
+      externalUserId: clicker,
       // The channel (not the reply chain): what /digest subscribes and proactive posts go to.
       channelId: baseConversationId(activity.channelData?.channel?.id ?? activity.conversation.id),
       threadId: activity.conversation.id,
-      requestId: `teams:${key}`,
+      requestId,
       input,
-      verifiedEmail: () => memberEmail(context, workspaceId),
+    }
+    const row = await inbox.record<RecordedInbound, AnswerTo>('teams', key, inbound, { reference: TurnContext.getConversationReference(activity) }).catch((err: unknown) => {
+      if (isDatabaseUnavailable(err)) abandonUnrecorded(inbox, key, log)
+      throw err
     })
-    const delivery = teamsDelivery(reply, teamsPlace(activity.conversation.conversationType))
-    if (delivery.kind === 'here') await context.sendActivity(delivery.activity)
-    // The notice says the figures were sent, so it goes out only once they were.
-    else await context.sendActivity((await sendPersonally(context, delivery.activity)) ? delivery.notice : delivery.unreachable)
+    // Delivered again: answered already, or being answered by a live process, or left to the
+    // resumer once that process's lease runs out. Never run twice at once.
+    if (!row) return
+    if (input.kind === 'message' && intentOf(input).kind === 'ask') await context.sendActivity({ type: ActivityTypes.Typing })
+    await run(row, context, (reply) => context.sendActivity(reply))
   }
 
   const logic = async (context: TurnContext) => {
@@ -129,7 +170,7 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
       }
       if (activity.type === ActivityTypes.Message) await onMessage(context)
     } catch (err) {
-      // The bookkeeping before any handler (the conversation reference, the delivery claim) needs
+      // The bookkeeping before any handler (the conversation reference, the inbox row) needs
       // the database too: when it is down, a message is told so (the handlers' own failures are
       // answered by handleInbound), and the turn still ends in 200, not a 500 the Bot Framework
       // would redeliver into the same outage.
@@ -189,6 +230,28 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
         await connector.conversations.sendToConversation(conversationId, activity)
       })
       return true
+    },
+    resume: async (stored) => {
+      const row = stored as InboxRow<RecordedInbound, AnswerTo>
+      const { reference } = row.answerTo
+      await adapter.continueConversationAsync(settings.appId ?? '', reference, async (context) => {
+        // A reply to the stored activity, as the live turn's was. (context.sendActivity would reply
+        // to the continuation event, which has an id of its own.)
+        const connector = context.turnState.get<ConnectorClient>(context.adapter.ConnectorClientKey)
+        const here = (reply: Partial<Activity>) => {
+          const activity = TurnContext.applyConversationReference(reply, reference)
+          return reference.activityId
+            ? connector.conversations.replyToActivity(reference.conversation!.id, reference.activityId, activity)
+            : connector.conversations.sendToConversation(reference.conversation!.id, activity)
+        }
+        // The same boundary as a live turn's (onTurnError): logged, and an apology in the thread.
+        try {
+          await run(row, context, here)
+        } catch (err) {
+          log.error({ err, inboxKey: row.key }, 'teams turn failed')
+          await here(replyActivity(textReply(APOLOGY))).catch(() => undefined)
+        }
+      })
     },
   }
 }

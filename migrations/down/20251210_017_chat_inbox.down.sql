@@ -1,0 +1,2 @@
+-- Reverts 017.
+DROP TABLE IF EXISTS workroom.chat_inbox;
