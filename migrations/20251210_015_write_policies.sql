@@ -229,7 +229,7 @@ CREATE TRIGGER trg_artifact_comments_resolution BEFORE INSERT OR UPDATE OF is_re
 -- the database derives (updated_at, week_start_date; the generated amounts are not computed yet
 -- in a BEFORE trigger).
 CREATE OR REPLACE FUNCTION agency.timesheet_entry_content(e agency.timesheet_entries) RETURNS jsonb
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
   SELECT to_jsonb(e) - ARRAY['status', 'approved_by', 'approved_at', 'updated_at', 'week_start_date', 'cost_amount', 'bill_amount'];
 $$;
 
