@@ -3,9 +3,11 @@
  * Written by hand from migrations/; the catalog tests compare them with the live database.
  *
  * Money columns (campaigns.budget, campaign_phases.budget, timesheet rates and amounts,
- * people rates) are typed `Hidden`: the application role may write some of them but has no
- * SELECT privilege, so selecting one fails at run time. Read money through
- * agency.campaign_financials(), which masks it for roles that may not see it.
+ * people rates) are typed `Hidden`: the application role has no SELECT privilege, so selecting
+ * one fails at run time. Read money through agency.campaign_financials(), which masks it for
+ * roles that may not see it. Only the owner (seeds, fixtures) writes timesheet rates: the app's
+ * entries take the person's rates (migrations 011, 015), and finance changes them through
+ * agency.adjust_timesheet_rates().
  */
 import type { ColumnType, Generated, GeneratedAlways } from 'kysely'
 
@@ -18,7 +20,7 @@ type DateStringNull = ColumnType<string | null, string | null | undefined, strin
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
 type TimestampNull = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
 type Json = ColumnType<unknown, string | undefined, string>
-/** Written by the app, never readable by it. */
+/** Never readable by the app; written by the owner (and budgets by the app). */
 type Hidden = ColumnType<never, number | string | null | undefined, never>
 type HiddenGenerated = ColumnType<never, never, never>
 
@@ -383,6 +385,8 @@ export interface TenantsTable {
   slug: string
   name: string
   timezone: Generated<string>
+  /** Timesheet entries older than this many days are locked for app writes (migration 015; 0..366, default 14). */
+  timesheet_lock_days: Generated<number>
   created_at: Timestamp
 }
 

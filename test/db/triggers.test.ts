@@ -45,7 +45,7 @@ describeEachEngine('triggers', (engine) => {
       ['2026-11-25', '2026-11-23'], // Wednesday
       ['2026-11-29', '2026-11-23'], // Sunday belongs to the week before
       ['2027-01-01', '2026-12-28'], // across a year boundary
-      ['2024-02-29', '2024-02-26'], // leap day
+      ['2028-02-29', '2028-02-28'], // leap day (ahead: the app may not write 2024, it is locked)
     ]
     for (const [entryDate, monday] of cases) {
       const row = await withActor(ctx.e.db, pm, (trx) => trx.insertInto('agency.timesheet_entries').values({
@@ -71,15 +71,16 @@ describeEachEngine('triggers', (engine) => {
     }).execute())).rejects.toMatchObject({ code: '23514' })
   })
 
-  it('snapshots rates into bill and cost amounts, with non-billable hours billing nothing', async () => {
+  it("snapshots the person's rates into bill and cost amounts, with non-billable hours billing nothing", async () => {
+    // The app never sends rates (migration 015 refuses them): the entry takes the person's, 50 and 150.
     const creative = actorOf(ctx.fx, 'A', 'creative')
     const ids = await withActor(ctx.e.db, creative, async (trx) => Promise.all([true, false].map(async (billable) =>
       (await trx.insertInto('agency.timesheet_entries').values({
         tenant_id: creative.tenantId, user_id: creative.userId, campaign_id: ctx.fx.A.rows.get('campaign:cX')!,
-        entry_date: '2026-11-20', hours: 1.5, is_billable: billable, cost_rate: 60, bill_rate: 180,
+        entry_date: '2026-11-20', hours: 1.5, is_billable: billable,
       }).returning('id').executeTakeFirstOrThrow()).id)))
     const rows = await sql<{ cost_amount: number; bill_amount: number }>`
       SELECT cost_amount, bill_amount FROM agency.timesheet_entries WHERE id = ANY(${ids}::uuid[]) ORDER BY bill_amount DESC`.execute(ctx.e.db)
-    expect(rows.rows).toEqual([{ cost_amount: 90, bill_amount: 270 }, { cost_amount: 90, bill_amount: 0 }])
+    expect(rows.rows).toEqual([{ cost_amount: 75, bill_amount: 225 }, { cost_amount: 75, bill_amount: 0 }])
   })
 })

@@ -57,8 +57,11 @@ export async function seedFixture(db: Kysely<DB>): Promise<Fixture> {
       rows.set(key, id)
       return id
     }
+    // The fixture's dates are fixed (November 2026) while the database's timesheet lock (migration
+    // 015) counts back from the real today: the longest lock keeps these dates open to the app for
+    // a year. test/db/rls-escalation.test.ts sets 14 days where it tests the lock itself.
     const tn = await db.insertInto('workroom.tenants')
-      .values({ slug: `tenant-${tenant.toLowerCase()}`, name: `Tenant ${tenant}` })
+      .values({ slug: `tenant-${tenant.toLowerCase()}`, name: `Tenant ${tenant}`, timesheet_lock_days: 366 })
       .returning('id').executeTakeFirstOrThrow()
     const tenantId = tn.id
     // Each tenant's Slack workspace, bound to it (migration 016): identities resolve only there.
