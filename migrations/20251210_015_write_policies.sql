@@ -256,7 +256,7 @@ BEGIN
   IF TG_OP = 'DELETE' THEN
     IF OLD.status = 'approved' THEN
       RAISE EXCEPTION 'an approved timesheet entry cannot be deleted; a pm or leadership reopens it first'
-        USING ERRCODE = 'insufficient_privilege', TABLE = 'timesheet_entries', SCHEMA = 'agency';
+        USING ERRCODE = 'WR002', TABLE = 'timesheet_entries', SCHEMA = 'agency';
     END IF;
     RETURN OLD;
   END IF;
@@ -267,7 +267,7 @@ BEGIN
   IF OLD.status = 'approved'
      AND (coalesce(own, false) OR agency.timesheet_entry_content(NEW) <> agency.timesheet_entry_content(OLD)) THEN
     RAISE EXCEPTION 'an approved timesheet entry cannot be changed; a pm or leadership reopens it first'
-      USING ERRCODE = 'insufficient_privilege', TABLE = 'timesheet_entries', SCHEMA = 'agency';
+      USING ERRCODE = 'WR002', TABLE = 'timesheet_entries', SCHEMA = 'agency';
   END IF;
   IF NOT reviewed THEN
     RETURN NEW;

@@ -115,7 +115,7 @@ REVOKE EXECUTE ON FUNCTION workroom.resolve_identity(text, text, text, text) FRO
 REVOKE EXECUTE ON FUNCTION workroom.auto_link_identity(text, text, text, text, text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION workroom.link_identity(text, text, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION workroom.workspace_tenant(text, text, text) TO workroom_app;
-GRANT EXECUTE ON FUNCTION workroom.identity_tenant_ok(text, text, text, uuid) TO workroom_app;
 GRANT EXECUTE ON FUNCTION workroom.resolve_identity(text, text, text, text) TO workroom_app;
 GRANT EXECUTE ON FUNCTION workroom.auto_link_identity(text, text, text, text, text) TO workroom_app;
--- link_identity stays with the owner: operators only.
+-- identity_tenant_ok runs only inside the functions above, as their owner; link_identity stays
+-- with the owner: operators only.

@@ -8,6 +8,7 @@ import { Inbox } from './db/inbox.ts'
 import { createEngine, engineOptionsFromConfig, type Engine } from './db/engine.ts'
 import type { Embedder } from './rag/embed.ts'
 import { migrateUp } from './db/migrate.ts'
+import { applyTimesheetLock } from './db/directory.ts'
 import { createApp } from './http/app.ts'
 import { createMetrics } from './http/metrics.ts'
 import { startServer } from './http/server.ts'
@@ -35,6 +36,8 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     }
     const knowledge = providersFromConfig(config)
     const seeded = demoSeedOnStart(config) ? await seedIfEmpty(engine, knowledge.embedder, logger) : 'off'
+    const relocked = await applyTimesheetLock(engine.db, config.TIMESHEET_LOCK_DAYS)
+    if (relocked > 0) logger.info({ tenants: relocked, lockDays: config.TIMESHEET_LOCK_DAYS }, 'timesheet lock set from TIMESHEET_LOCK_DAYS')
     const metrics = createMetrics()
     const router = { db: engine.db, now: () => new Date(), timesheet: timesheetSettings(config), knowledge, inFlight: pLimit(config.CHAT_CONCURRENCY), observe: metrics.observeHandler,
       limits: createRateLimits({ asksPerHour: config.ASK_RATE_LIMIT, writesPerMinute: config.WRITE_RATE_LIMIT }) }

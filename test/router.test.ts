@@ -4,7 +4,7 @@ import { linkIdentity } from '../src/db/identity.ts'
 import type { Inbound } from '../src/handlers/inbound.ts'
 import { renderText } from '../src/handlers/render-text.ts'
 import { CommitOutcomeUnknown, isDatabaseUnavailable } from '../src/db/errors.ts'
-import { DATABASE_UNAVAILABLE, handleInbound, intentOf, localDate, logSettled, SAVED_ONCE } from '../src/handlers/router.ts'
+import { DATABASE_UNAVAILABLE, handleInbound, intentOf, localDate, logSettled, SAVED_ONCE, TIMESHEET_APPROVED, TIMESHEET_LOCKED } from '../src/handlers/router.ts'
 import { createEngine } from '../src/db/engine.ts'
 import { createRateLimits } from '../src/limits.ts'
 import { describeEachEngine } from './support/engines.ts'
@@ -136,6 +136,28 @@ describeEachEngine('router', (engine) => {
     expect((await handleInbound({ db: db.e.db, now }, inbound({ input: click }), claim(true)))!.summary).toMatch(/^Nothing to undo there/)
     expect(await handleInbound({ db: db.e.db, now }, inbound({ input: click }), claim(false))).toBeNull()
     expect(claims).toEqual(['asked', 'asked'])
+  })
+
+  it("says so, and changes nothing, when the database's own lock is shorter than the bot's", async () => {
+    const entries = () => db.e.db.selectFrom('agency.timesheet_entries').select('id').where('user_id', '=', db.fx.A.people.creative).execute()
+    const before = (await entries()).length
+    await db.e.db.updateTable('workroom.tenants').set({ timesheet_lock_days: 1 }).where('id', '=', db.fx.A.tenantId).execute()
+    try {
+      const out = await handleInbound({ db: db.e.db, now }, inbound({ input: { kind: 'command', command: '/timesheet', text: '1h yesterday campaign cx' } }))
+      expect(renderText(out)).toBe(TIMESHEET_LOCKED)
+    } finally {
+      await db.e.db.updateTable('workroom.tenants').set({ timesheet_lock_days: 366 }).where('id', '=', db.fx.A.tenantId).execute()
+    }
+    expect((await entries()).length).toBe(before)
+  })
+
+  it('will not undo an entry approved since it was logged, and says who can reopen it', async () => {
+    const logged = await handleInbound({ db: db.e.db, now }, inbound({ input: { kind: 'command', command: '/timesheet', text: '1h campaign cx' } }))
+    const undo = logged.blocks.flatMap((b) => (b.type === 'buttons' ? b.buttons : []))[0]!
+    await db.e.db.updateTable('agency.timesheet_entries').set({ status: 'approved', approved_by: db.fx.A.people.pm, approved_at: new Date() }).where('id', '=', undo.payload).execute()
+    const out = await handleInbound({ db: db.e.db, now }, inbound({ input: { kind: 'command', command: '/timesheet', text: 'undo' } }))
+    expect(renderText(out)).toBe(TIMESHEET_APPROVED)
+    expect(await db.e.db.selectFrom('agency.timesheet_entries').select('status').where('id', '=', undo.payload).executeTakeFirst()).toEqual({ status: 'approved' })
   })
 
   it('runs at most CHAT_CONCURRENCY handlers at once; the rest wait and are all answered', async () => {

@@ -21,3 +21,14 @@ export class CommitOutcomeUnknown extends Error {
     this.name = 'CommitOutcomeUnknown'
   }
 }
+
+/**
+ * The database's own timesheet refusals (migration 015), by their SQLSTATE: an entry in a locked
+ * period (WR001), or one that was approved and is frozen until a reviewer reopens it (WR002).
+ * The bot checks both before it writes; these are what the database says when it knows better
+ * (a lock shorter than the bot's setting, an approval made between the check and the write).
+ */
+export function timesheetRefusal(err: unknown): 'locked' | 'approved' | null {
+  const code = (err as { code?: unknown } | null)?.code
+  return code === 'WR001' ? 'locked' : code === 'WR002' ? 'approved' : null
+}

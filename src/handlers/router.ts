@@ -5,7 +5,7 @@
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel'
 import type { Kysely } from 'kysely'
 import { withActor } from '../db/actor.ts'
-import { CommitOutcomeUnknown, isDatabaseUnavailable } from '../db/errors.ts'
+import { CommitOutcomeUnknown, isDatabaseUnavailable, timesheetRefusal } from '../db/errors.ts'
 import { autoLinkIdentity, resolveIdentity, type LinkedActor } from '../db/identity.ts'
 import { workspaceTenant } from '../db/workspaces.ts'
 import type { DB, EntrySource } from '../db/schema.ts'
@@ -116,12 +116,17 @@ export function handleInbound(deps: RouterDeps, inbound: Inbound, once?: ClaimOn
     // went away during the COMMIT itself: then nobody knows yet, and the reply says that.
     if (err instanceof CommitOutcomeUnknown) return reply(COMMIT_OUTCOME_UNKNOWN)
     if (isDatabaseUnavailable(err)) return reply(DATABASE_UNAVAILABLE)
+    const refused = timesheetRefusal(err)
+    if (refused) return reply(refused === 'locked' ? TIMESHEET_LOCKED : TIMESHEET_APPROVED)
     throw err
   })
 }
 
 export const DATABASE_UNAVAILABLE = "Workroom can't reach its database right now, so nothing was saved. Please try again in a minute."
 export const COMMIT_OUTCOME_UNKNOWN = "Workroom lost its database connection at the last moment, so it can't tell whether this was saved. If you were changing something, check before you try again (/timesheet shows your week)."
+
+export const TIMESHEET_LOCKED = 'That day is in a locked period, so nothing was changed: changes to closed weeks need a Timesheet Amendment Request.'
+export const TIMESHEET_APPROVED = "That entry has been approved, so nothing was changed. Ask your project manager to reopen it first."
 
 export const SAVED_ONCE = 'Logged. The connection to the database dropped just as this was saved; it is saved once.'
 

@@ -19,9 +19,11 @@ const APP_DEFINER_FUNCTIONS = [
   // "my campaigns" and "my clients" for the policies; an invoker function would recurse into them
   'agency.current_user_campaign_ids()',
   'agency.current_user_client_ids()',
-  // who is asking, before any actor exists; one person or none
-  'workroom.auto_link_identity(p_platform text, p_workspace_id text, p_external_user_id text, p_verified_email text)',
-  'workroom.resolve_identity(p_platform text, p_workspace_id text, p_external_user_id text)',
+  // who is asking, before any actor exists; one person or none, of the workspace's tenant (016)
+  'workroom.auto_link_identity(p_platform text, p_workspace_id text, p_external_user_id text, p_verified_email text, p_enterprise_id text)',
+  'workroom.resolve_identity(p_platform text, p_workspace_id text, p_external_user_id text, p_enterprise_id text)',
+  // whether a workspace is bound at all, for the "not connected" reply; a tenant id or NULL
+  'workroom.workspace_tenant(p_platform text, p_workspace_id text, p_enterprise_id text)',
 ]
 
 /** Tables holding tenant data: 015 forces row level security on them. */
@@ -113,7 +115,8 @@ describeEachEngine('catalog rules', (engine) => {
        WHERE n.nspname = ANY ($1) AND c.relkind = 'r' ORDER BY 1`, [SCHEMAS])
     expect(rows.filter((r) => r.forced).map((r) => r.rel)).toEqual([...TENANT_TABLES].sort())
     expect(rows.filter((r) => !r.forced).map((r) => r.rel)).toEqual([
-      'workroom.chat_deliveries', 'workroom.digest_runs', 'workroom.slack_installations', 'workroom.teams_conversations',
+      'workroom.chat_deliveries', 'workroom.chat_inbox', 'workroom.digest_runs', 'workroom.slack_installations', 'workroom.teams_conversations',
+      'workroom.workspace_bindings',
     ])
   })
 

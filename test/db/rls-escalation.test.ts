@@ -159,9 +159,9 @@ describeEachEngine('write escalations', (engine) => {
 
     it('refuses a creative changing or deleting an entry once it is approved', async () => {
       const id = await seedEntry('creative', today, { status: 'approved', approved_by: who('pm'), approved_at: new Date() })
-      expect(await attempt('creative', (trx) => trx.updateTable('agency.timesheet_entries').set({ hours: 8 }).where('id', '=', id).execute())).toBe('42501')
-      expect(await attempt('creative', (trx) => trx.updateTable('agency.timesheet_entries').set({ status: 'submitted' }).where('id', '=', id).execute())).toBe('42501')
-      expect(await attempt('creative', (trx) => trx.deleteFrom('agency.timesheet_entries').where('id', '=', id).execute())).toBe('42501')
+      expect(await attempt('creative', (trx) => trx.updateTable('agency.timesheet_entries').set({ hours: 8 }).where('id', '=', id).execute())).toBe('WR002')
+      expect(await attempt('creative', (trx) => trx.updateTable('agency.timesheet_entries').set({ status: 'submitted' }).where('id', '=', id).execute())).toBe('WR002')
+      expect(await attempt('creative', (trx) => trx.deleteFrom('agency.timesheet_entries').where('id', '=', id).execute())).toBe('WR002')
       expect(await entryAsOwner(id)).toMatchObject({ hours: 1, status: 'approved' })
     })
 
