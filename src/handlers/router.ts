@@ -16,6 +16,7 @@ import { campaignDetails, lookupCampaign } from './campaign.ts'
 import { digestCommand } from './digest.ts'
 import { visibleCampaigns } from './campaign-match.ts'
 import type { Inbound } from './inbound.ts'
+import { loggableHours, payloadText, refuseInput, rowId, UNKNOWN_BUTTON } from './input-limits.ts'
 import { askReply, campaignReply, editReply, logReply, undoReply, weekReply } from './replies.ts'
 import { reply, type Reply } from './reply.ts'
 import { parseDuration, parseTimesheet } from './timesheet-parse.ts'
@@ -97,6 +98,9 @@ export function intentOf(input: Exclude<Inbound['input'], { kind: 'action' }>): 
 const SOURCES: Record<Inbound['platform'], EntrySource> = { slack: 'slack', teams: 'teams', playground: 'playground', cli: 'cli' }
 
 export function handleInbound(deps: RouterDeps, inbound: Inbound): Promise<Reply> {
+  // Input the database would refuse (a NUL, a page-long question) is answered before anything runs.
+  const refused = refuseInput(inbound, (input) => intentOf(input).kind === 'ask')
+  if (refused) return Promise.resolve(refused)
   const run = deps.observe ? () => observed(deps, inbound, deps.observe!) : () => handle(deps, inbound)
   return (deps.inFlight ? deps.inFlight(run) : run()).catch((err: unknown) => {
     // Every write is one transaction, so a database that went away mid-request wrote nothing:
@@ -244,8 +248,8 @@ function dayFormat(timeZone: string): Intl.DateTimeFormat | null {
 // Button payloads come back from the platform: validated like any other input, and the campaign
 // is still matched against what RLS lets this person see.
 const ChosenLog = z.object({
-  hours: z.number().positive().max(24), date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), campaignQuery: z.string(),
-  phase: z.string().nullable(), note: z.string().nullable(), billable: z.boolean(), campaignId: z.string().uuid(),
+  hours: loggableHours, date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), campaignQuery: payloadText,
+  phase: payloadText.nullable(), note: payloadText.nullable(), billable: z.boolean(), campaignId: z.string().uuid(),
 })
 
 const Feedback = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:(1|-1)$/i)
@@ -283,8 +287,10 @@ async function handleAction(
         logTime(trx, who, chosen.data, { today, requestId: inbound.requestId, source: SOURCES[inbound.platform], settings })))
     }
     case 'timesheet.undo':
+      if (!rowId.safeParse(action.payload).success) return reply(UNKNOWN_BUTTON)
       return undoReply(await withActor(deps.db, who, (trx) => undoLast(trx, who, now, settings, action.payload)))
     case 'campaign.show':
+      if (!rowId.safeParse(action.payload).success) return reply(UNKNOWN_BUTTON)
       return campaignReply(await withActor(deps.db, who, async (trx) => {
         const campaign = (await visibleCampaigns(trx)).find((c) => c.id === action.payload)
         return campaign

@@ -12,6 +12,7 @@ import { listPeople, listTenants } from '../../db/directory.ts'
 import { linkIdentity, resolveIdentity, type ChatIdentity, type LinkedActor } from '../../db/identity.ts'
 import type { Inbound } from '../../handlers/inbound.ts'
 import { handleInbound, type RouterDeps } from '../../handlers/router.ts'
+import { MAX_PAYLOAD_CHARS, MAX_TEXT_CHARS } from '../../handlers/input-limits.ts'
 import { readPassage } from '../../rag/retrieve.ts'
 import { PLAYGROUND_PAGE } from './page.ts'
 import { escapeHtml, renderHtml } from './render-html.ts'
@@ -19,8 +20,9 @@ import { escapeHtml, renderHtml } from './render-html.ts'
 const Send = z.object({
   as: z.email(),
   threadId: z.string().min(1).max(100).nullish(),
-  text: z.string().trim().min(1).max(4000).optional(),
-  action: z.object({ actionId: z.string().min(1).max(100), payload: z.string().max(4000) }).optional(),
+  // Longer texts reach the router, whose reply says what the limit is (src/handlers/input-limits.ts).
+  text: z.string().trim().min(1).max(4 * MAX_TEXT_CHARS).optional(),
+  action: z.object({ actionId: z.string().min(1).max(100), payload: z.string().max(MAX_PAYLOAD_CHARS) }).optional(),
 }).refine((b) => Boolean(b.text) !== Boolean(b.action), 'send either text or action')
 
 export function playgroundRoutes(deps: RouterDeps): Hono {
