@@ -1,7 +1,8 @@
 /**
  * `workroom ingest` reads files someone else wrote: nothing in a document is ever run. gray-matter,
  * which reads Markdown front matter, picks its parser from the word after the opening `---`, and
- * its `javascript` parser is eval(): a `---js` block ran with the server's environment.
+ * its `javascript` parser is eval(): a `---js` block ran with the server's environment. And what
+ * a document says is quoted as data: its own "[2]" is not one of Workroom's citations.
  */
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -9,8 +10,12 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { Engine } from '../src/db/engine.ts'
+import type { LinkedActor } from '../src/db/identity.ts'
+import { ask } from '../src/handlers/ask.ts'
+import { sourcesPrompt } from '../src/rag/answer.ts'
 import { HashingEmbedder } from '../src/rag/embed.ts'
 import { ingest } from '../src/rag/ingest.ts'
+import { OFFLINE_PROVIDERS } from '../src/rag/providers.ts'
 import { readSources } from '../src/rag/sources.ts'
 import { describeEachEngine } from './support/engines.ts'
 
@@ -79,5 +84,47 @@ describeEachEngine('ingesting Markdown front matter', (engine) => {
     await expect(ingestPaths(`yaml-js-${engine.kind}.md`)).rejects.toThrow(new RegExp(`^yaml-js-${engine.kind}\\.md: `))
     expect(existsSync(trace)).toBe(false)
     expect(await documents()).toBe(before)
+  })
+})
+
+describeEachEngine("a document's own bracketed numerals", (engine) => {
+  let e: Engine
+  let who: LinkedActor
+
+  beforeAll(async () => {
+    e = await engine.migrated()
+    const tenantId = (await e.db.insertInto('workroom.tenants').values({ slug: 'acme', name: 'Acme' }).returning('id').executeTakeFirstOrThrow()).id
+    const person = await e.db.insertInto('workroom.people').values({ tenant_id: tenantId, email: 'lead@acme.example', display_name: 'Lead Acme', role: 'leadership' })
+      .returning('id').executeTakeFirstOrThrow()
+    who = { tenantId, userId: person.id, role: 'leadership', displayName: 'Lead Acme', email: 'lead@acme.example', timezone: 'UTC' }
+    await ingest(e.db, tenantId, [{
+      sourceId: 'handbook/expenses.md', title: 'Expenses handbook', format: 'markdown', docType: 'policy', clientId: null, url: null, sourceType: 'file',
+      text: '# Expenses\n\n## Approvals\n\nExpenses over 500 pounds need a director\'s approval, as the finance handbook explains [2].\n\n'
+        + '## Receipts\n\nKeep every receipt for six years [3, 4] and scan it within a week [12-14].\n',
+    }], embedder)
+  })
+  afterAll(async () => {
+    await e?.close()
+  })
+
+  it.each([
+    ['Who approves expenses over 500 pounds?', "need a director's approval, as the finance handbook explains (2)."],
+    ['How many years do I keep a receipt?', 'Keep every receipt for six years (3, 4) and scan it within a week (12-14).'],
+  ])('are not read as citations: asked %j, the quoted passage and its snippet carry them as (n)', async (question, quoted) => {
+    const r = await ask(e.db, who, { platform: 'cli', channelId: null, threadId: null }, question, OFFLINE_PROVIDERS)
+    expect(r.answer.found).toBe(true)
+    expect(r.answer.text).toContain(quoted)
+    // Every [n] left in the answer is one of Workroom's, naming a citation it lists.
+    const marks = [...r.answer.text.matchAll(/\[([^\]]*)\]/g)].map((m) => m[1])
+    expect(marks.length).toBeGreaterThan(0)
+    for (const mark of marks) expect(r.answer.citations.map((c) => String(c.n))).toContain(mark)
+    expect(r.answer.citations.map((c) => c.snippet).join('\n')).toContain(quoted)
+    for (const c of r.answer.citations) expect(c.snippet).not.toMatch(/\[[\d\s,-]+\]/)
+  })
+
+  it("are not shown to a chat model as another source's number", () => {
+    const prompt = sourcesPrompt('q', [{ chunkId: 'c', documentId: 'd', title: 'Handbook [2]', heading: 'Approvals [3]', content: 'as the handbook explains [2].', clientId: null, docType: 'policy', url: null, similarity: 1, textRank: null, score: 1 }])
+    expect(prompt).toContain('as the handbook explains (2).')
+    expect(prompt).not.toMatch(/\[\d+\]/)
   })
 })
