@@ -1,7 +1,7 @@
 /**
  * Workroom as a Slack app: a Bolt App whose HTTPReceiver is mounted on the process's own HTTP
  * server at /slack/events (Bolt verifies the signing secret and the 5-minute replay window on
- * every request), or Socket Mode when SLACK_APP_TOKEN is set. Listeners only translate: Slack
+ * every request; the route refuses timestamps ahead of it), or Socket Mode when SLACK_APP_TOKEN is set. Listeners only translate: Slack
  * payload → Inbound → router → Reply → Block Kit. No SQL here: the delivery ledger lives in
  * src/db/deliveries.ts, the installation store in src/db/slack.ts.
  */
@@ -159,6 +159,7 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
     // no listener ever runs. (Refusing chunked bodies with 411 would also be safe, but Slack does
     // not promise a Content-Length, and a proxy in front may re-chunk.)
     routes.post('/slack/events', (c) => {
+      if (stampedAhead(c.req.header('x-slack-request-timestamp'), Date.now())) return c.json({ error: 'invalid request timestamp' }, 401)
       const length = c.req.header('content-length')
       if (length !== undefined && Number(length) > MAX_CHAT_BODY_BYTES) {
         // The unread body is not worth draining: the connection closes after the answer.
@@ -185,6 +186,18 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
       if (socket) await app.stop()
     },
   }
+}
+
+/**
+ * Slack's replay window is 5 minutes either side of now, and Bolt enforces only the past side: a
+ * request stamped an hour ahead would verify, and could be replayed, for the next hour and five
+ * minutes. Refused here before Bolt reads the body (so before any listener); a missing or
+ * malformed timestamp is Bolt's 401.
+ */
+const SLACK_SKEW_SECONDS = 5 * 60
+function stampedAhead(header: string | undefined, nowMs: number): boolean {
+  const seconds = Number(header)
+  return header !== undefined && Number.isFinite(seconds) && seconds > Math.floor(nowMs / 1000) + SLACK_SKEW_SECONDS
 }
 
 /**
