@@ -1,7 +1,7 @@
 /**
  * Workroom as a Slack app: a Bolt App whose HTTPReceiver is mounted on the process's own HTTP
  * server at /slack/events (Bolt verifies the signing secret and the 5-minute replay window on
- * every request; the route refuses timestamps ahead of it), or Socket Mode when SLACK_APP_TOKEN is set. Listeners only translate: Slack
+ * every request), or Socket Mode when SLACK_APP_TOKEN is set. Listeners only translate: Slack
  * payload → Inbound → router → Reply → Block Kit. No SQL here: the delivery ledger lives in
  * src/db/deliveries.ts, the installation store in src/db/slack.ts.
  */
