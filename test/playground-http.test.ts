@@ -35,10 +35,10 @@ describeEachEngine('playground over HTTP: only its own page may drive it', (engi
    * own connection each (agent: false), so a connection the server closed is never reused.
    */
   const send = (method: string, path: string, headers: Record<string, string>, body?: string) =>
-    new Promise<{ status: number; text: string }>((resolve, reject) => {
+    new Promise<{ status: number; text: string; headers: Record<string, string | string[] | undefined> }>((resolve, reject) => {
       const req = request({ host: '127.0.0.1', port: server.port, method, path, agent: false, headers: { ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }), ...headers } }, (res) => {
         let text = ''
-        res.setEncoding('utf8').on('data', (chunk: string) => { text += chunk }).on('end', () => resolve({ status: res.statusCode ?? 0, text }))
+        res.setEncoding('utf8').on('data', (chunk: string) => { text += chunk }).on('end', () => resolve({ status: res.statusCode ?? 0, text, headers: res.headers }))
       })
       req.on('error', reject)
       req.end(body)
@@ -88,10 +88,14 @@ describeEachEngine('playground over HTTP: only its own page may drive it', (engi
     expect((await written()).entries).toBe(before.entries + 3)
   })
 
-  it('serves its pages and the people directory to its own Host only', async () => {
+  it('serves its pages and the people directory to its own Host only, never inside another page', async () => {
     const chunk = db.fx.A.rows.get('chunk:kWide')!
     for (const path of ['/', '/playground/people', `/playground/passages/${chunk}?as=creative%40a.example`]) {
-      expect((await send('GET', path, { host: own })).status, path).toBe(200)
+      const res = await send('GET', path, { host: own })
+      expect(res.status, path).toBe(200)
+      // A page on another site could frame the playground and steer clicks into it (clickjacking).
+      expect(res.headers['x-frame-options'], path).toBe('DENY')
+      expect(res.headers['content-security-policy'], path).toBe("frame-ancestors 'none'")
       expect((await send('GET', path, { host: `evil.example:${server.port}` })).status, path).toBe(403)
     }
     // Not the playground's: health stays reachable by any name (load balancers, probes).

@@ -62,7 +62,7 @@ function authority(value: string): [string, number] | null {
   return m ? [m[1]!, m[2] === undefined ? 80 : Number(m[2])] : null
 }
 
-/** Every playground route: a Host naming the listener (DNS rebinding). */
+/** Every playground route: a Host naming the listener (DNS rebinding), and no framing. */
 function ownHost(listener: PlaygroundListener): MiddlewareHandler {
   const names = playgroundHosts(listener.host)
   return async (c, next) => {
@@ -72,6 +72,9 @@ function ownHost(listener: PlaygroundListener): MiddlewareHandler {
     const port = listener.port || (c.env as Partial<HttpBindings> | undefined)?.incoming?.socket?.localPort
     if (!host || !names.has(host[0]) || (port !== undefined && host[1] !== port)) return refused(c)
     await next()
+    // Not inside another site's page either: a frame would let it steer clicks (clickjacking).
+    c.header('x-frame-options', 'DENY')
+    c.header('content-security-policy', "frame-ancestors 'none'")
   }
 }
 
