@@ -1,5 +1,8 @@
 import { z } from 'zod'
 
+/** HOST values that accept connections from this machine only. */
+export const isLoopbackHost = (host: string) => ['127.0.0.1', '::1', 'localhost'].includes(host.toLowerCase().replace(/^\[|\]$/g, ''))
+
 /**
  * Every environment variable Workroom reads, parsed once. Slack, Teams and OpenAI settings are
  * added by the issues that bring those adapters; each switches on only when present.
@@ -108,6 +111,10 @@ const EnvSchema = z.object({
   }
   if (env.TEAMS_EMULATOR === 'true' && env.MICROSOFT_APP_ID) issue('TEAMS_EMULATOR', 'is for running without an app id; unset it or MICROSOFT_APP_ID')
   if (env.TEAMS_EMULATOR === 'true' && env.NODE_ENV === 'production') issue('TEAMS_EMULATOR', 'accepts unauthenticated activities and is refused with NODE_ENV=production')
+  // The playground has no login (it acts as anyone): in production, only on this machine.
+  if (env.PLAYGROUND_ENABLED === 'true' && env.NODE_ENV === 'production' && !isLoopbackHost(env.HOST)) {
+    issue('PLAYGROUND_ENABLED', `the playground acts as anyone with no login, so NODE_ENV=production refuses it on HOST=${env.HOST}; set HOST=127.0.0.1 (or ::1, localhost) or PLAYGROUND_ENABLED=false`)
+  }
   const openai = Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL)
   for (const key of ['RAG_EMBEDDINGS', 'RAG_ANSWERS'] as const) {
     if (env[key] === 'openai' && !openai) ctx.addIssue({ code: 'custom', path: [key], message: "is 'openai' but neither OPENAI_API_KEY nor OPENAI_BASE_URL is set" })
@@ -144,6 +151,12 @@ export function teamsSettings(config: Config) {
 
 export const playgroundEnabled = (config: Config) =>
   config.PLAYGROUND_ENABLED === 'auto' ? config.NODE_ENV !== 'production' : config.PLAYGROUND_ENABLED === 'true'
+
+/** What to warn about at start when the playground listens beyond loopback (allowed outside production), else null. */
+export function playgroundWarning(config: Config): string | null {
+  if (!playgroundEnabled(config) || isLoopbackHost(config.HOST)) return null
+  return `The playground listens on ${config.HOST}, beyond this machine: anyone who can reach port ${config.PORT} can act as any person, with no login. Set HOST=127.0.0.1 unless that is what you want.`
+}
 
 export const demoSeedOnStart = (config: Config) =>
   config.WORKROOM_DEMO_SEED === 'auto' ? !config.DATABASE_URL : config.WORKROOM_DEMO_SEED === 'true'

@@ -1,5 +1,5 @@
 import pLimit, { type LimitFunction } from 'p-limit'
-import { demoSeedOnStart, loadConfig, playgroundEnabled, slackSettings, teamsSettings, timesheetSettings, ConfigError, type Config } from './config.ts'
+import { demoSeedOnStart, loadConfig, playgroundEnabled, playgroundWarning, slackSettings, teamsSettings, timesheetSettings, ConfigError, type Config } from './config.ts'
 import { createSlackBot } from './bots/slack/app.ts'
 import { createTeamsBot } from './bots/teams/app.ts'
 import { digestSenders, startScheduler } from './scheduler.ts'
@@ -42,6 +42,8 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     const router = { db: engine.db, now: () => new Date(), timesheet: timesheetSettings(config), knowledge, inFlight: pLimit(config.CHAT_CONCURRENCY), observe: metrics.observeHandler,
       limits: createRateLimits({ asksPerHour: config.ASK_RATE_LIMIT, writesPerMinute: config.WRITE_RATE_LIMIT }) }
     const playground = playgroundEnabled(config)
+    const exposed = playgroundWarning(config)
+    if (exposed) logger.warn({ host: config.HOST }, exposed)
     const slackConfig = slackSettings(config)
     // One inbox per process: the bots record into it and the resumer claims from it under the same owner.
     const inbox = new Inbox(engine.db, { leaseMs: config.INBOX_LEASE_SECONDS * 1000 })
@@ -54,7 +56,7 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
       slack: slack ? slack.mode : 'off', teams: teams ? teams.mode : 'off',
       digests: Object.keys(senders).length > 0 ? 'on' : 'off', playground: playground ? 'on' : 'off',
     }
-    const server = await startServer(createApp({ engine, logger, router, playground, adapters, metrics, components }), { port: config.PORT, host: config.HOST, logger })
+    const server = await startServer(createApp({ engine, logger, router, playground: playground && { host: config.HOST, port: config.PORT }, adapters, metrics, components }), { port: config.PORT, host: config.HOST, logger })
     await slack?.start()
     // Acknowledged and never answered (a process killed after the ack): once now, then every third of a lease.
     const resumers: ResumeDeps['resumers'] = { ...(slack ? { slack: slack.resume } : {}), ...(teams ? { teams: teams.resume } : {}) }
@@ -64,7 +66,7 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     logger.info({ database: engine.description, url }, 'workroom is running')
     options.banner?.([
       `Workroom is running at ${url}`,
-      `  Playground  ${playground ? `${url}/  (acts as any demo person; no login)` : 'off (NODE_ENV=production; PLAYGROUND_ENABLED=true turns it on)'}`,
+      `  Playground  ${playground ? `${url}/  (acts as any demo person; no login${exposed ? '; reachable beyond this machine' : ''})` : 'off (NODE_ENV=production; PLAYGROUND_ENABLED=true turns it on)'}`,
       `  Slack       ${!slack ? 'off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode)' : slack.mode === 'socket' ? 'on, Socket Mode' : `on, ${url}/slack/events${slackConfig?.oauth ? ` (install: ${url}/slack/install)` : ''}`}`,
       `  Teams       ${!teams ? 'off (set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD, or TEAMS_EMULATOR=true for the Bot Framework Emulator)' : `on, ${url}/api/messages${teams.mode === 'anonymous' ? ' (Emulator mode: NO token checks)' : ''}`}`,
       `  Database    ${engine.description}${seeded === 'seeded' ? ' (demo agencies written)' : seeded === 'present' ? ' (data already there, not reseeded)' : ''}`,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { CONFIG_KEYS, ConfigError, loadConfig, playgroundEnabled, ragProviders, slackSettings, teamsSettings, timesheetSettings } from '../src/config.ts'
+import { CONFIG_KEYS, ConfigError, loadConfig, playgroundEnabled, playgroundWarning, ragProviders, slackSettings, teamsSettings, timesheetSettings } from '../src/config.ts'
 import { engineOptionsFromConfig } from '../src/db/engine.ts'
 
 describe('configuration', () => {
@@ -85,6 +85,20 @@ describe('configuration', () => {
     expect(playgroundEnabled(loadConfig({}))).toBe(true)
     expect(playgroundEnabled(loadConfig({ NODE_ENV: 'production' }))).toBe(false)
     expect(playgroundEnabled(loadConfig({ NODE_ENV: 'production', PLAYGROUND_ENABLED: 'true' }))).toBe(true)
+  })
+
+  it('refuses a production playground that listens beyond loopback, and warns about one elsewhere', () => {
+    expect(problems({ NODE_ENV: 'production', PLAYGROUND_ENABLED: 'true', HOST: '0.0.0.0' })).toEqual([
+      'PLAYGROUND_ENABLED: the playground acts as anyone with no login, so NODE_ENV=production refuses it on HOST=0.0.0.0; set HOST=127.0.0.1 (or ::1, localhost) or PLAYGROUND_ENABLED=false',
+    ])
+    expect(problems({ NODE_ENV: 'production', PLAYGROUND_ENABLED: 'true', HOST: 'workroom.internal' })).toHaveLength(1)
+    for (const host of ['127.0.0.1', '::1', 'localhost', 'LOCALHOST']) expect(problems({ NODE_ENV: 'production', PLAYGROUND_ENABLED: 'true', HOST: host })).toEqual([])
+    expect(problems({ NODE_ENV: 'production', HOST: '0.0.0.0' })).toEqual([])   // the playground is off
+    expect(playgroundWarning(loadConfig({ HOST: '0.0.0.0' }))).toBe(
+      'The playground listens on 0.0.0.0, beyond this machine: anyone who can reach port 3000 can act as any person, with no login. Set HOST=127.0.0.1 unless that is what you want.')
+    expect(playgroundWarning(loadConfig({}))).toBeNull()
+    expect(playgroundWarning(loadConfig({ HOST: '::1' }))).toBeNull()
+    expect(playgroundWarning(loadConfig({ HOST: '0.0.0.0', PLAYGROUND_ENABLED: 'false' }))).toBeNull()
   })
 
   it('documents every setting in the README and in .env.example', () => {

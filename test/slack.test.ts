@@ -115,6 +115,23 @@ describe('Slack app over HTTP (signed requests, Web API stand-in)', () => {
     expect(slack.responses.length).toBe(responses)
   })
 
+  it('rejects a correctly signed request stamped 10 minutes ahead with 401, before any listener runs', async () => {
+    const before = (await entries()).length
+    const { id, body } = command('U0LUCY', '/timesheet', '1h Aurora Air Spring Launch')
+    const res = await post(body, 'application/x-www-form-urlencoded', sign(body, Math.floor(Date.now() / 1000) + 10 * 60))
+    expect(res.status).toBe(401)
+    // A request sent after it is answered; by then the refused one has left no answer and no entry.
+    const next = command('U0LUCY', '/timesheet', '')
+    expect((await post(next.body, 'application/x-www-form-urlencoded')).status).toBe(200)
+    await expect.poll(() => responsesTo(next.id).length, { timeout: 10_000 }).toBe(1)
+    expect(responsesTo(id)).toHaveLength(0)
+    expect((await entries()).length).toBe(before)
+    // Within the window either side, a signed request is still taken.
+    const skewed = command('U0LUCY', '/timesheet', '')
+    expect((await post(skewed.body, 'application/x-www-form-urlencoded', sign(skewed.body, Math.floor(Date.now() / 1000) + 4 * 60))).status).toBe(200)
+    await expect.poll(() => responsesTo(skewed.id).length, { timeout: 10_000 }).toBe(1)
+  })
+
   it('answers a mention in its thread with citations, replacing the progress note; a retried event is answered once', async () => {
     const ts = '1700000100.000100'
     const envelope = JSON.stringify({

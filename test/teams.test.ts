@@ -330,6 +330,9 @@ describe('Teams bot with an app id (Bot Framework tokens checked)', () => {
     const activity = message(teams, PEOPLE.lucy, 'timesheet 1h Aurora Air Spring Launch', 'personal', { conversation: { id: `a:attacker-${randomUUID()}`, conversationType: 'personal', tenantId: TENANT } })
     const res = await post(activity, await token())
     expect(res.status).toBe(401)
+    // A fixed body: nothing of the SDK's error (its message, a stack, a key id) reaches the caller.
+    const body = await res.text()
+    expect(body, body).toBe('{"error":"unauthorized"}')
     await new Promise((r) => setTimeout(r, 200))
     expect(teams.calls.length).toBe(calls)
     expect(await remembered()).toBe(conversations)

@@ -47,20 +47,25 @@ export async function findSubscription(trx: ActorTx, channel: ChannelRef): Promi
 /**
  * Subscribes the channel or changes its schedule, as the actor (row security refuses roles that
  * may not). `now` is when it takes effect: a post time already past today starts tomorrow.
+ *
+ * Null when the channel already has another tenant's subscription (one per channel). Row security
+ * hides that row, and an INSERT … ON CONFLICT DO UPDATE onto a row the actor may not update fails
+ * with 42501, so: insert, or else update the tenant's own row, which finds nothing when the row is
+ * another tenant's.
  */
-export async function saveSubscription(trx: ActorTx, s: Omit<DigestSubscription, 'id'>, now: Date): Promise<DigestSubscription> {
-  const row = await trx.insertInto('workroom.digest_subscriptions')
-    .values({
-      tenant_id: s.tenantId, platform: s.platform, workspace_id: s.workspaceId, channel_id: s.channelId,
-      cadence: s.cadence, post_at: s.postAt, timezone: s.timezone, created_by: s.createdBy, created_at: now, updated_at: now,
-    })
-    .onConflict((oc) => oc.constraint('digest_subscriptions_channel_key').doUpdateSet((eb) => ({
-      cadence: eb.ref('excluded.cadence'), post_at: eb.ref('excluded.post_at'), timezone: eb.ref('excluded.timezone'),
-      created_by: eb.ref('excluded.created_by'), created_at: eb.ref('excluded.created_at'), updated_at: eb.ref('excluded.updated_at'),
-    })))
+export async function saveSubscription(trx: ActorTx, s: Omit<DigestSubscription, 'id'>, now: Date): Promise<DigestSubscription | null> {
+  const schedule = { cadence: s.cadence, post_at: s.postAt, timezone: s.timezone, created_by: s.createdBy, created_at: now, updated_at: now }
+  const inserted = await trx.insertInto('workroom.digest_subscriptions')
+    .values({ tenant_id: s.tenantId, platform: s.platform, workspace_id: s.workspaceId, channel_id: s.channelId, ...schedule })
+    .onConflict((oc) => oc.constraint('digest_subscriptions_channel_key').doNothing())
     .returning(columns)
-    .executeTakeFirstOrThrow()
-  return toSubscription(row)
+    .executeTakeFirst()
+  if (inserted) return toSubscription(inserted)
+  const updated = await trx.updateTable('workroom.digest_subscriptions').set(schedule)
+    .where('platform', '=', s.platform).where('workspace_id', '=', s.workspaceId).where('channel_id', '=', s.channelId)
+    .returning(columns)
+    .executeTakeFirst()
+  return updated ? toSubscription(updated) : null
 }
 
 /** True when there was a subscription to remove. */

@@ -87,6 +87,7 @@ export async function digestCommand(db: Kysely<DB>, who: LinkedActor, inbound: I
         const timezone = command.timezone ?? who.timezone
         if (!(await isKnownTimezone(trx, timezone))) return reply(`"${timezone}" is not a time zone I know. Use a name like Europe/London or America/New_York.`)
         const saved = await saveSubscription(trx, { ...channel, tenantId: who.tenantId, cadence: command.cadence, postAt: command.postAt, timezone, createdBy: who.userId }, now)
+        if (!saved) return reply("This channel already gets a digest set up in another Workroom organisation; you can't change it. Nothing was changed.")
         return reply(`${current ? 'Changed' : 'Subscribed'}: this channel gets the utilization digest ${schedule(saved.cadence, saved.postAt, saved.timezone)}, starting with the next one.`, undefined, 'in_channel')
       }
     }

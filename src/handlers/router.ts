@@ -17,6 +17,7 @@ import { campaignDetails, lookupCampaign } from './campaign.ts'
 import { digestCommand } from './digest.ts'
 import { visibleCampaigns } from './campaign-match.ts'
 import type { Inbound } from './inbound.ts'
+import { loggableHours, payloadText, refuseInput, rowId, UNKNOWN_BUTTON } from './input-limits.ts'
 import { askReply, campaignReply, editReply, logReply, undoReply, weekReply } from './replies.ts'
 import { reply, type Reply } from './reply.ts'
 import { parseDuration, parseTimesheet } from './timesheet-parse.ts'
@@ -109,6 +110,9 @@ export function handleInbound(deps: RouterDeps, inbound: Inbound): Promise<Reply
 /** With a claim for clicks: null when the claim was taken already, and nothing ran. */
 export function handleInbound(deps: RouterDeps, inbound: Inbound, once: ClaimOnce | undefined): Promise<Reply | null>
 export function handleInbound(deps: RouterDeps, inbound: Inbound, once?: ClaimOnce): Promise<Reply | null> {
+  // Input the database would refuse (a NUL, a page-long question) is answered before anything runs.
+  const refused = refuseInput(inbound, (input) => intentOf(input).kind === 'ask')
+  if (refused) return Promise.resolve(refused)
   const run = deps.observe ? () => observed(deps, inbound, once, deps.observe!) : () => handle(deps, inbound, once)
   return (deps.inFlight ? deps.inFlight(run) : run()).catch((err: unknown) => {
     // Every write is one transaction, so a database that went away mid-request wrote nothing:
@@ -116,8 +120,8 @@ export function handleInbound(deps: RouterDeps, inbound: Inbound, once?: ClaimOn
     // went away during the COMMIT itself: then nobody knows yet, and the reply says that.
     if (err instanceof CommitOutcomeUnknown) return reply(COMMIT_OUTCOME_UNKNOWN)
     if (isDatabaseUnavailable(err)) return reply(DATABASE_UNAVAILABLE)
-    const refused = timesheetRefusal(err)
-    if (refused) return reply(refused === 'locked' ? TIMESHEET_LOCKED : TIMESHEET_APPROVED)
+    const timesheet = timesheetRefusal(err)
+    if (timesheet) return reply(timesheet === 'locked' ? TIMESHEET_LOCKED : TIMESHEET_APPROVED)
     throw err
   })
 }
@@ -273,8 +277,8 @@ function dayFormat(timeZone: string): Intl.DateTimeFormat | null {
 // Button payloads come back from the platform: validated like any other input, and the campaign
 // is still matched against what RLS lets this person see.
 const ChosenLog = z.object({
-  hours: z.number().positive().max(24), date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), campaignQuery: z.string(),
-  phase: z.string().nullable(), note: z.string().nullable(), billable: z.boolean(), campaignId: z.string().uuid(),
+  hours: loggableHours, date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), campaignQuery: payloadText,
+  phase: payloadText.nullable(), note: payloadText.nullable(), billable: z.boolean(), campaignId: z.string().uuid(),
 })
 
 const Feedback = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:(1|-1)$/i)
@@ -312,8 +316,10 @@ async function handleAction(
         logTime(trx, who, chosen.data, { today, requestId: inbound.requestId, source: SOURCES[inbound.platform], settings })))
     }
     case 'timesheet.undo':
+      if (!rowId.safeParse(action.payload).success) return reply(UNKNOWN_BUTTON)
       return undoReply(await withActor(deps.db, who, (trx) => undoLast(trx, who, now, settings, action.payload)))
     case 'campaign.show':
+      if (!rowId.safeParse(action.payload).success) return reply(UNKNOWN_BUTTON)
       return campaignReply(await withActor(deps.db, who, async (trx) => {
         const campaign = (await visibleCampaigns(trx)).find((c) => c.id === action.payload)
         return campaign

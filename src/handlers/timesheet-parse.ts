@@ -1,5 +1,6 @@
 import * as chrono from 'chrono-node'
 import { addDays, isoDow, mondayOf } from '../dates.ts'
+import { HOURS } from './input-limits.ts'
 
 /**
  * Parser for what people type after /timesheet, and for free-text time logs such as
@@ -122,7 +123,7 @@ function parseWeekOf(rest: string, today: string): ParseResult {
 
 function checkHours(hours: number): TimesheetParseError | null {
   if (hours === 0) return { kind: 'zero_duration', message: 'That rounds to 0 hours: I log time in quarter hours (15 minutes). Try `15m` or more.' }
-  if (hours > 24) {
+  if (hours > HOURS.max) {
     return { kind: 'too_long', hours, message: `${formatHours(hours)} is more than one day holds. Log at most 24h per entry and split longer work across days, e.g. \`/timesheet mon 8h Aurora Air\`.` }
   }
   return null
@@ -313,7 +314,7 @@ function durationOf(words: string): number | 'negative' | null {
   return null
 }
 
-const roundQuarter = (hours: number) => Math.round(hours * 4) / 4
+const roundQuarter = (hours: number) => Math.round(hours / HOURS.step) * HOURS.step
 const formatHours = (hours: number) => `${hours}h`
 
 // ─── Dates ───────────────────────────────────────────────────────────────────────────────────

@@ -5,7 +5,7 @@ import { matchedRoutes } from 'hono/route'
 import type { Engine } from '../db/engine.ts'
 import { migrationStatus } from '../db/migrate.ts'
 import { inRequest, type Logger } from '../log.ts'
-import { playgroundRoutes } from '../bots/playground/web.ts'
+import { playgroundRoutes, type PlaygroundListener } from '../bots/playground/web.ts'
 import type { RouterDeps } from '../handlers/router.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 
@@ -14,7 +14,8 @@ export interface AppDeps {
   logger: Logger
   /** Handlers' dependencies; with it the playground can be mounted. */
   router?: RouterDeps
-  playground?: boolean
+  /** The playground, answering Hosts that name this listener (true: 127.0.0.1 on the port requests arrive on). */
+  playground?: boolean | PlaygroundListener
   /** Routes of chat adapters (Slack's /slack/events…), mounted as they are. */
   adapters?: Array<Hono<any>>
   /** What /readyz reports besides the database, e.g. { slack: 'http', teams: 'off', digests: 'on' }. */
@@ -39,7 +40,7 @@ export function createApp({ engine, logger, router, playground, adapters = [], m
   const app = new Hono<AppEnv>()
   app.use(observeRequests(metrics))
   for (const routes of adapters) app.route('/', routes)
-  if (router && playground) app.route('/', playgroundRoutes(router))
+  if (router && playground) app.route('/', playgroundRoutes(router, playground === true ? undefined : playground))
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
 

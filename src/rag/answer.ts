@@ -75,9 +75,19 @@ export const SYSTEM_PROMPT = [
   'Answer in at most four short sentences, in plain text.',
 ].join('\n')
 
-/** The user turn: sources fenced as data, then the question. A source cannot close its own fence. */
+/**
+ * A document's own bracketed numerals ("see [2]", "[3, 4]", "[12-14]") as (2), (3, 4), (12-14):
+ * in an answer, [n] is Workroom's citation of its n-th source, so a quoted "[2]" would read as a
+ * citation of a different source, and a model shown one might copy it as one.
+ */
+export const unbracketNumerals = (text: string) => text.replace(/\[(\s*\d+(?:\s*[-–,]\s*\d+)*\s*)\]/g, '($1)')
+
+/**
+ * The user turn: sources fenced as data, then the question. A source cannot close its own fence,
+ * nor show the model a [n] of its own.
+ */
 export function sourcesPrompt(question: string, sources: RetrievedChunk[]): string {
-  const fence = (s: string) => s.replace(/<\/?source\b[^>]*>/gi, '')
+  const fence = (s: string) => unbracketNumerals(s.replace(/<\/?source\b[^>]*>/gi, ''))
   const blocks = sources.map((s, i) => `<source n="${i + 1}" title="${fence(s.title).replace(/"/g, "'")}">\n${fence([s.heading, s.content].filter(Boolean).join('\n'))}\n</source>`)
   return `Sources:\n${blocks.join('\n')}\n\nQuestion: ${question}`
 }
@@ -143,7 +153,8 @@ function sentencesWithHeadings(content: string, heading: string | null = null): 
     if (line.startsWith('|')) line = line.replace(/^\||\|$/g, '').split('|').map((c) => c.trim()).filter(Boolean).join(' — ')
     line = line.replace(/^(?:[-*+]|\d+\.)\s+/, '').replace(/^>\s*/, '').replace(/\*\*|__|`/g, '').replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
     for (const { segment } of segmenter.segment(line)) {
-      const s = segment.trim()
+      // Quoted in answers and citation snippets, where only our own [n] may be a citation.
+      const s = unbracketNumerals(segment.trim())
       if (terms(s).length > 0) out.push({ text: s.length > 320 ? `${s.slice(0, 317)}…` : s, heading: under })
     }
   }

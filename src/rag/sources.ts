@@ -1,6 +1,7 @@
 /**
  * Files and folders → ingest sources, for `workroom ingest`. Markdown, plain text and HTML; a
- * Markdown file's front matter (title, type) and an HTML <title> are used when present.
+ * Markdown file's front matter (title, type) and an HTML <title> are used when present. Front
+ * matter is YAML only (frontMatter below): nothing in a document is ever run.
  *
  * A source's id is its path relative to the working directory (or absolute, outside it), so
  * ingesting seeds/knowledge from the repository root updates the documents the seed wrote
@@ -66,7 +67,7 @@ async function fileSource(file: string, sourceId: string, options: SourceOptions
   let title: string | undefined
   let type: string | undefined
   if (format === 'markdown') {
-    const parsed = matter(raw)
+    const parsed = frontMatter(raw, sourceId)
     text = parsed.content
     const data = parsed.data as Record<string, unknown>
     if (typeof data.tenant === 'string' && data.tenant !== options.tenantSlug) {
@@ -83,5 +84,33 @@ async function fileSource(file: string, sourceId: string, options: SourceOptions
     sourceId, url: sourceId, format, text, sourceType: 'file', clientId: options.clientId,
     title: title || path.basename(file, path.extname(file)).replace(/[-_]+/g, ' '),
     docType: options.docType ?? type ?? 'other',
+  }
+}
+
+/**
+ * A Markdown file's YAML front matter and the text after it. gray-matter picks its parser from the
+ * word after the opening `---`, and its default `javascript` parser (`---js`) is eval(): a document
+ * would run code with the server's environment and secrets. So any word other than yaml refuses
+ * the file, before gray-matter parses anything, and its code-running parsers are replaced as well.
+ * YAML is parsed by js-yaml's safeLoad, which knows no !!js/function or other code types.
+ */
+function frontMatter(raw: string, sourceId: string): { content: string; data: Record<string, unknown> } {
+  // gray-matter's own test: a file opening with `---` not followed by another `-` has front matter.
+  const opens = raw.startsWith('---') && raw.charAt(3) !== '-'
+  const language = opens ? matter.language(raw).name.toLowerCase() : ''
+  if (language !== '' && language !== 'yaml' && language !== 'yml') {
+    throw new Error(`${sourceId}: its front matter is marked "${language}"; Workroom reads only YAML front matter (--- or ---yaml), and runs nothing in a document`)
+  }
+  const refuse = () => {
+    throw new Error('only YAML front matter is read')
+  }
+  try {
+    const parsed = matter(raw, { language: 'yaml', engines: { javascript: refuse, js: refuse, coffee: refuse, coffeescript: refuse, cson: refuse } })
+    const data = parsed.data as unknown
+    return { content: parsed.content, data: data && typeof data === 'object' && !Array.isArray(data) ? data as Record<string, unknown> : {} }
+  } catch (err) {
+    // js-yaml's YAMLException (a syntax error, an unknown tag such as !!js/function): the file's mistake.
+    if (err instanceof Error && err.name === 'YAMLException') throw new Error(`${sourceId}: its front matter is not valid YAML (only YAML front matter is read): ${err.message.split('\n')[0]}`)
+    throw err
   }
 }

@@ -307,6 +307,7 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
     // no listener ever runs. (Refusing chunked bodies with 411 would also be safe, but Slack does
     // not promise a Content-Length, and a proxy in front may re-chunk.)
     routes.post('/slack/events', (c) => {
+      if (stampedAhead(c.req.header('x-slack-request-timestamp'), Date.now())) return c.json({ error: 'invalid request timestamp' }, 401)
       const length = c.req.header('content-length')
       if (length !== undefined && Number(length) > MAX_CHAT_BODY_BYTES) {
         // The unread body is not worth draining: the connection closes after the answer.
@@ -354,6 +355,18 @@ async function respondAt(url: string, message: Record<string, unknown>): Promise
   // Slack answers 404 once the response_url has expired (30 minutes) or was used five times.
   if (!res.ok) throw new Error(`the response_url answered ${res.status} ${res.statusText}`)
   await res.arrayBuffer()
+}
+
+/**
+ * Slack's replay window is 5 minutes either side of now, and Bolt enforces only the past side: a
+ * request stamped an hour ahead would verify, and could be replayed, for the next hour and five
+ * minutes. Refused here before Bolt reads the body (so before any listener); a missing or
+ * malformed timestamp is Bolt's 401.
+ */
+const SLACK_SKEW_SECONDS = 5 * 60
+function stampedAhead(header: string | undefined, nowMs: number): boolean {
+  const seconds = Number(header)
+  return header !== undefined && Number.isFinite(seconds) && seconds > Math.floor(nowMs / 1000) + SLACK_SKEW_SECONDS
 }
 
 /**

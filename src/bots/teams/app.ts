@@ -211,7 +211,12 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
     // The SDK answers 500 for some bad tokens (a signature that does not verify); no turn ran, so
     // it was authentication that failed, not us.
     if (res.statusCode === 500 && !turned && !anonymous) res.statusCode = 401
-    if (res.statusCode === 401) log.warn({ status: 401 }, 'teams activity refused: missing or invalid Bot Framework token')
+    if (res.statusCode === 401) {
+      // The SDK's body is its error message ("invalid signature", "Invalid AppId passed on token: …"):
+      // it tells a prober which check failed. The log keeps it; the caller gets a fixed 401.
+      log.warn({ status: 401, reason: typeof res.body === 'string' ? res.body : undefined }, 'teams activity refused: missing or invalid Bot Framework token')
+      return c.json({ error: 'unauthorized' }, 401)
+    }
     return res.body === undefined ? c.body(null, res.statusCode as 200) : c.json(res.body as object, res.statusCode as 200)
   })
 
