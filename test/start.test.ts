@@ -40,7 +40,12 @@ async function npmStart(env: NodeJS.ProcessEnv): Promise<Started> {
 async function stop(s: Started): Promise<boolean> {
   process.kill(-s.child.pid!, 'SIGTERM')
   const { code, signal } = await s.exited
-  const refused = await fetch(`${s.url}/healthz`).then(() => false, () => true)
+  // npm dies of the signal at once; the server (its grandchild) drains and closes on its own
+  // clock, later on a busy machine: poll, bounded, until its port refuses.
+  let refused = false
+  for (const deadline = Date.now() + 20_000; !refused && Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+    refused = await fetch(`${s.url}/healthz`).then(() => false, () => true)
+  }
   return refused && (code === 0 || signal === 'SIGTERM') && !/shutdown failed|Error/.test(s.output())
 }
 
@@ -67,7 +72,7 @@ describe('npm start on a fresh data directory', () => {
       const page = await fetch(`${first.url}/`)
       expect(await page.text()).toContain('<title>Workroom playground</title>')
     } finally {
-      expect(await stop(first)).toBe(true)
+      expect(await stop(first), first.output()).toBe(true)
     }
 
     const second = await npmStart(env)
@@ -75,7 +80,7 @@ describe('npm start on a fresh data directory', () => {
       expect(second.output()).toMatch(/Database\s+PGlite .* \(data already there, not reseeded\)/)
       expect((await fetch(`${second.url}/readyz`)).status).toBe(200)
     } finally {
-      expect(await stop(second)).toBe(true)
+      expect(await stop(second), second.output()).toBe(true)
     }
   }, 240_000)
 
