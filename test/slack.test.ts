@@ -10,7 +10,7 @@ import { createApp } from '../src/http/app.ts'
 import { startServer } from '../src/http/server.ts'
 import { createLogger } from '../src/log.ts'
 import { seed } from '../seeds/index.ts'
-import { pglite } from './support/engines.ts'
+import { describeEachEngine, pglite, type TestEngine } from './support/engines.ts'
 import { startSlackStandin, type SlackStandin, type SlackUser } from './support/slack-standin.ts'
 import { mintInstallToken } from '../src/bots/slack/install-link.ts'
 
@@ -24,10 +24,10 @@ const sign = (body: string, timestamp = Math.floor(Date.now() / 1000)) => ({
 })
 
 /** The demo agencies, a Web API stand-in that knows these Slack users' e-mails, and the real server with the Slack app. */
-async function startSlackServer(settings: (apiUrl: string) => SlackSettings, users: Record<string, string | SlackUser>) {
+async function startSlackServer(settings: (apiUrl: string) => SlackSettings, users: Record<string, string | SlackUser>, testEngine: TestEngine = pglite) {
   const slack = await startSlackStandin()
   for (const [id, user] of Object.entries(users)) slack.users.set(id, typeof user === 'string' ? { email: user } : user)
-  const engine = await pglite.migrated()
+  const engine = await testEngine.migrated()
   await seed(engine, { scale: 'demo', progress: false })
   const logger = createLogger('silent')
   const router = { db: engine.db, now: () => new Date() }
@@ -43,7 +43,7 @@ async function startSlackServer(settings: (apiUrl: string) => SlackSettings, use
   }
 }
 
-describe('Slack app over HTTP (signed requests, Web API stand-in)', () => {
+describeEachEngine('Slack app over HTTP (signed requests, Web API stand-in)', (testEngine) => {
   let engine: Engine
   let slack: SlackStandin
   let url: string
@@ -75,6 +75,7 @@ describe('Slack app over HTTP (signed requests, Web API stand-in)', () => {
         U0UNCONFIRMED: { email: 'jonas.berg@northwind.example', confirmed: false },
         U0STRANGER: { email: 'olivia.hart@northwind.example', teamId: 'T0OTHERORG', stranger: true },
       },
+      testEngine,
     ))
   }, 60_000)
   afterAll(async () => {

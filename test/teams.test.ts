@@ -16,7 +16,7 @@ import { reply } from '../src/handlers/reply.ts'
 import { digestSenders, runDueDigests } from '../src/scheduler.ts'
 import { seed } from '../seeds/index.ts'
 import { bindWorkspace } from '../src/db/workspaces.ts'
-import { pglite } from './support/engines.ts'
+import { describeEachEngine, pglite, type TestEngine } from './support/engines.ts'
 import { startTeamsStandin, type ConnectorCall, type TeamsStandin } from './support/teams-standin.ts'
 
 const TENANT = 'aad-tenant-northwind'
@@ -41,10 +41,10 @@ const fixedCredentials: ServiceClientCredentialsFactory = {
   createCredentials: async () => ({ signRequest: async (request: { headers: { set(n: string, v: string): void } }) => { request.headers.set('authorization', 'Bearer outbound-test-token'); return request } }) as never,
 }
 
-async function startTeamsServer(settings: (teams: TeamsStandin) => TeamsSettings) {
+async function startTeamsServer(settings: (teams: TeamsStandin) => TeamsSettings, testEngine: TestEngine = pglite) {
   const teams = await startTeamsStandin()
   for (const p of Object.values(PEOPLE)) teams.members.set(p.id, p)
-  const engine = await pglite.migrated()
+  const engine = await testEngine.migrated()
   await seed(engine, { scale: 'demo', progress: false })
   await bindWorkspace(engine.db, 'teams', TENANT, 'northwind', 'operator')
   const logger = createLogger('silent')
@@ -90,7 +90,7 @@ function submitActions(node: unknown): Array<{ title: string; data: unknown }> {
   return [...(o.type === 'Action.Submit' ? [{ title: String(o.title), data: o.data }] : []), ...Object.values(o).flatMap(submitActions)]
 }
 
-describe('Teams bot (anonymous mode, Bot Connector stand-in)', () => {
+describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEngine) => {
   let engine: Engine
   let teams: TeamsStandin
   let bot: TeamsBot
@@ -103,7 +103,7 @@ describe('Teams bot (anonymous mode, Bot Connector stand-in)', () => {
   const callsIn = (conversationPrefix: string) => teams.calls.filter((c) => c.conversationId.startsWith(conversationPrefix) && c.activity.type === 'message')
 
   beforeAll(async () => {
-    ;({ engine, teams, bot, url, close } = await startTeamsServer(() => ({ appId: undefined, appPassword: undefined, appType: 'MultiTenant', tenantId: undefined })))
+    ;({ engine, teams, bot, url, close } = await startTeamsServer(() => ({ appId: undefined, appPassword: undefined, appType: 'MultiTenant', tenantId: undefined }), testEngine))
   }, 60_000)
   afterAll(async () => {
     await close?.()
