@@ -108,13 +108,25 @@ describe.skipIf(missing !== null)('a slash command acked by a process that is th
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     servers.push(child)
-    child.stdout!.on('data', (chunk: Buffer) => { serverLog += chunk.toString() })
     child.stderr!.on('data', (chunk: Buffer) => { serverLog += chunk.toString() })
-    const deadline = Date.now() + 60_000
-    while (!(await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false))) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the server did not become ready:\n${serverLog}`)
-      await new Promise((r) => setTimeout(r, 100))
-    }
+    const logged = serverLog.length
+    // Ready when it prints its banner (after migrations, bots, resumer and listener are up), or it died.
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the server printed no banner in 60 s:\n${serverLog}`)), 60_000)
+      const done = (err?: Error) => {
+        clearTimeout(timer)
+        child.stdout!.off('data', onData)
+        return err ? reject(err) : resolve()
+      }
+      const onData = (chunk: Buffer) => {
+        serverLog += chunk.toString()
+        if (serverLog.slice(logged).includes('Workroom is running at')) done()
+      }
+      child.stdout!.on('data', onData)
+      child.once('exit', (code) => done(new Error(`the server exited with ${code} before it was ready:\n${serverLog}`)))
+    })
+    child.stdout!.on('data', (chunk: Buffer) => { serverLog += chunk.toString() })
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200)
     return child
   }
 

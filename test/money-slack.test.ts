@@ -72,7 +72,7 @@ describeEachEngine('Slack: money only to its reader', (testEngine) => {
     }).toString()
     expect((await post(body, 'application/x-www-form-urlencoded')).status).toBe(200)
     const mine = () => slack.responses.filter((r) => r.path === `/response/${id}`)
-    await waitUntil(() => mine().length > 0)
+    await slack.until(() => mine().length > 0)
     return { id, answer: mine()[0]!.body as { response_type?: string; text?: string; blocks?: unknown } }
   }
 
@@ -80,7 +80,7 @@ describeEachEngine('Slack: money only to its reader', (testEngine) => {
   async function event(inner: Record<string, unknown>, done: (calls: SlackCall[]) => SlackCall | undefined) {
     const envelope = JSON.stringify({ team_id: TEAM, api_app_id: 'A0APP', type: 'event_callback', event_id: `Ev0MONEY${++seq}`, event_time: 1700000000, event: inner })
     expect((await post(envelope, 'application/json')).status).toBe(200)
-    await waitUntil(() => done(slack.calls) !== undefined)
+    await slack.until(() => done(slack.calls) !== undefined)
     return done(slack.calls)!
   }
 
@@ -157,18 +157,9 @@ describeEachEngine('Slack: money only to its reader', (testEngine) => {
       actions: [{ type: 'button', action_id: button.action_id, block_id: 'b1', value: button.value, text: button.text, action_ts: String(Date.now() / 1000) }],
     })
     expect((await post(new URLSearchParams({ payload }).toString(), 'application/x-www-form-urlencoded')).status).toBe(200)
-    await waitUntil(() => slack.responses.some((r) => r.path === `/response/${id}-click`))
+    await slack.until(() => slack.responses.some((r) => r.path === `/response/${id}-click`))
     const shown = slack.responses.find((r) => r.path === `/response/${id}-click`)!.body
     expect(textOf(shown)).toMatch(/Budget/)
     expect(shown.response_type).toBe('ephemeral')
   })
 })
-
-/** Polls what the stand-in recorded until it holds, at most 10 s (no fixed sleeps). */
-async function waitUntil(ok: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs
-  while (!ok()) {
-    if (Date.now() > until) throw new Error(`not recorded within ${timeoutMs} ms`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}

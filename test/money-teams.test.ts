@@ -81,7 +81,7 @@ describeEachEngine('Teams: money only to its reader', (testEngine) => {
     const res = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) })
     expect(res.status).toBe(200)
     const answer = () => teams.calls.find((c) => c.conversationId === activity.conversation.id && c.activity.type === 'message' && c.activityId === activity.id)
-    await waitUntil(() => answer() !== undefined)
+    await teams.until(() => answer() !== undefined)
     return answer()!
   }
   const messagesTo = (conversationId: string) => teams.calls.filter((c) => c.conversationId === conversationId && c.activity.type === 'message')
@@ -161,12 +161,3 @@ describeEachEngine('Teams: money only to its reader', (testEngine) => {
     expect(teams.calls.slice(calls).filter((c) => FIGURES.test(shown(c)))).toEqual([])
   })
 })
-
-/** Polls what the stand-in recorded until it holds, at most 10 s (no fixed sleeps). */
-async function waitUntil(ok: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs
-  while (!ok()) {
-    if (Date.now() > until) throw new Error(`not recorded within ${timeoutMs} ms`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}

@@ -8,7 +8,11 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 
-interface Started { child: ChildProcess; url: string; output: () => string; exited: Promise<{ code: number | null; signal: string | null }> }
+interface Started {
+  child: ChildProcess; url: string; output: () => string; exited: Promise<{ code: number | null; signal: string | null }>
+  /** npm's output pipes closed: every process that held them (the server, npm's grandchild, too) has exited. */
+  closed: Promise<void>
+}
 
 /** `npm start` in its own process group (npm → sh → tsx → node), resolved once it prints its URL. */
 async function npmStart(env: NodeJS.ProcessEnv): Promise<Started> {
@@ -17,6 +21,7 @@ async function npmStart(env: NodeJS.ProcessEnv): Promise<Started> {
   child.stdout!.on('data', (d) => { out += d })
   child.stderr!.on('data', (d) => { out += d })
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()))
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`npm start printed no URL in 90 s:\n${out}`)), 90_000)
     const check = () => {
@@ -29,7 +34,7 @@ async function npmStart(env: NodeJS.ProcessEnv): Promise<Started> {
     child.stdout!.on('data', check)
     void exited.then(({ code }) => reject(new Error(`npm start exited with ${code}:\n${out}`)))
   })
-  return { child, url, output: () => out, exited }
+  return { child, url, output: () => out, exited, closed }
 }
 
 /**
@@ -40,12 +45,10 @@ async function npmStart(env: NodeJS.ProcessEnv): Promise<Started> {
 async function stop(s: Started): Promise<boolean> {
   process.kill(-s.child.pid!, 'SIGTERM')
   const { code, signal } = await s.exited
-  // npm dies of the signal at once; the server (its grandchild) drains and closes on its own
-  // clock, later on a busy machine: poll, bounded, until its port refuses.
-  let refused = false
-  for (const deadline = Date.now() + 20_000; !refused && Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
-    refused = await fetch(`${s.url}/healthz`).then(() => false, () => true)
-  }
+  // npm dies of the signal at once; the server (its grandchild) drains and exits on its own
+  // clock, later on a busy machine. It holds npm's output pipes until it exits: wait for them.
+  await s.closed
+  const refused = await fetch(`${s.url}/healthz`).then(() => false, () => true)
   return refused && (code === 0 || signal === 'SIGTERM') && !/shutdown failed|Error/.test(s.output())
 }
 

@@ -42,6 +42,8 @@ export interface SlackStandin {
   /** Resolves when `n` calls of `method` have been recorded (or rejects after timeoutMs, default 5000, listing what was recorded). */
   waitFor(method: string, n?: number, timeoutMs?: number): Promise<SlackCall[]>
   waitForResponses(n: number, timeoutMs?: number): Promise<ResponseUrlPost[]>
+  /** Resolves once `check` holds, asked again after every recorded call and response_url POST (rejects after timeoutMs, default 10000). */
+  until(check: () => boolean, timeoutMs?: number): Promise<void>
   /** Calls listener with every response_url POST as it arrives (load tests: no scanning of `responses`). */
   onResponse(listener: (post: ResponseUrlPost) => void): void
   close(): Promise<void>
@@ -146,6 +148,9 @@ export async function startSlackStandin(): Promise<SlackStandin> {
       wait(`${method} call(s)`, () => calls.filter((c) => c.method === method), n, timeoutMs, () => calls.map((c) => c.method).join(', ')),
     waitForResponses: (n, timeoutMs = 5000) =>
       wait('response_url POST(s)', () => [...responses], n, timeoutMs, () => responses.map((r) => r.path).join(', ')),
+    until: async (check, timeoutMs = 10_000) => {
+      await wait('recording that satisfies the check', () => (check() ? [true] : []), 1, timeoutMs, () => `${calls.map((c) => c.method).join(', ')}; responses ${responses.map((r) => r.path).join(', ')}`)
+    },
     onResponse: (listener) => void responseListeners.push(listener),
     close: () => (closing ??= new Promise<void>((resolve, reject) => {
       for (const w of [...waiters]) w.fail(new Error('Slack stand-in closed'))

@@ -55,6 +55,8 @@ export interface TeamsStandin {
   /** A Bot Framework channel token for `aud` (the bot's app id), signed as the test asks. */
   channelToken(claims: TokenClaims): Promise<string>
   waitForCalls(n: number, timeoutMs?: number): Promise<ConnectorCall[]>
+  /** Resolves once `check` holds, asked again after every recorded activity (rejects after timeoutMs, default 10000). */
+  until(check: () => boolean, timeoutMs?: number): Promise<void>
   close(): Promise<void>
 }
 
@@ -84,6 +86,20 @@ export async function startTeamsStandin(): Promise<TeamsStandin> {
     const text = Buffer.concat(chunks).toString('utf8')
     return text ? JSON.parse(text) : {}
   }
+
+  const waitOn = (ok: () => boolean, timeoutMs: number, what: string) => new Promise<void>((resolve, reject) => {
+    const check = () => {
+      if (!ok()) return false
+      clearTimeout(timer)
+      resolve()
+      return true
+    }
+    const timer = setTimeout(() => {
+      waiters.delete(check)
+      reject(new Error(`waited ${timeoutMs} ms for ${what}, got ${calls.length} calls: ${JSON.stringify(calls.map((c) => c.activity.text ?? c.activity.type))}`))
+    }, timeoutMs)
+    if (!check()) waiters.add(check)
+  })
 
   const server = createServer(async (req, res) => {
     try {
@@ -156,19 +172,11 @@ export async function startTeamsStandin(): Promise<TeamsStandin> {
     created,
     scriptCreate: (...responses) => { scriptedCreates.push(...responses) },
     channelToken: (claims) => sign(claims.signedWith === 'unpublished' ? unpublished.privateKey : published.privateKey, claims),
-    waitForCalls: (n, timeoutMs = 5000) => new Promise((resolve, reject) => {
-      const check = () => {
-        if (calls.length < n) return false
-        clearTimeout(timer)
-        resolve(calls.slice())
-        return true
-      }
-      const timer = setTimeout(() => {
-        waiters.delete(check)
-        reject(new Error(`waited ${timeoutMs} ms for ${n} connector calls, got ${calls.length}: ${JSON.stringify(calls.map((c) => c.activity.text ?? c.activity.type))}`))
-      }, timeoutMs)
-      if (!check()) waiters.add(check)
-    }),
+    waitForCalls: async (n, timeoutMs = 5000) => {
+      await waitOn(() => calls.length >= n, timeoutMs, `${n} connector calls`)
+      return calls.slice()
+    },
+    until: (check, timeoutMs = 10_000) => waitOn(check, timeoutMs, 'a recording that satisfies the check'),
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections()
       server.close(() => resolve())
