@@ -6,7 +6,7 @@ import { addDays } from '../../src/dates.ts'
 import { withActor, type ActorTx } from '../../src/db/actor.ts'
 import type { DB } from '../../src/db/schema.ts'
 import { describeEachEngine } from '../support/engines.ts'
-import { actorOf, useFixtureDatabase, vec, type PersonKey, type TenantKey } from '../support/fixture.ts'
+import { actorOf, sqlstate, useFixtureDatabase, vec, type PersonKey, type TenantKey } from '../support/fixture.ts'
 
 // The write side of the security model, from the attacker's side: a person with a legitimate
 // actor context (withActor, as workroom_app) writes SQL the bot would never write. Each
@@ -16,15 +16,6 @@ import { actorOf, useFixtureDatabase, vec, type PersonKey, type TenantKey } from
 
 /** SQLSTATE of the timesheet lock (migration 015). */
 const LOCKED = 'WR001'
-
-async function sqlstate(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p
-    return undefined
-  } catch (err) {
-    return (err as { code?: string }).code ?? String(err)
-  }
-}
 
 async function failure(p: Promise<unknown>): Promise<{ code?: string; message: string }> {
   try {

@@ -4,7 +4,7 @@ import { withActor, type Actor, type ActorTx } from '../../src/db/actor.ts'
 import type { Engine } from '../../src/db/engine.ts'
 import type { DB } from '../../src/db/schema.ts'
 import { describeEachEngine } from '../support/engines.ts'
-import { PEOPLE, TENANTS, actorOf, seedFixture, vec, type Fixture, type PersonKey, type TenantKey } from '../support/fixture.ts'
+import { PEOPLE, TENANTS, actorOf, seedFixture, sqlstate, vec, type Fixture, type PersonKey, type TenantKey } from '../support/fixture.ts'
 
 // The security model of migration 007, written a second time as plain data: for each person of
 // the fixture, the rows of their own tenant they must see. Everything else, the other tenant's
@@ -61,15 +61,6 @@ const keysOf = (fx: Fixture, tenant: TenantKey, ids: string[]) => {
 
 const selectIds = async (trx: ActorTx, table: string) =>
   (await sql<{ id: string }>`SELECT id FROM ${sql.table(table)}`.execute(trx)).rows.map((r) => r.id)
-
-async function sqlstate(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p
-    return undefined
-  } catch (err) {
-    return (err as { code?: string }).code ?? String(err)
-  }
-}
 
 describeEachEngine('row level security', (engine) => {
   let e: Engine

@@ -185,3 +185,13 @@ export function useFixtureDatabase(engine: TestEngine): { e: Engine; fx: Fixture
   })
   return ctx
 }
+
+/** The SQLSTATE a statement failed with (or the error's text), undefined when it succeeded. */
+export async function sqlstate(p: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await p
+    return undefined
+  } catch (err) {
+    return (err as { code?: string }).code ?? String(err)
+  }
+}
