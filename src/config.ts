@@ -17,6 +17,15 @@ const EnvSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
+  /**
+   * Production with a server database: the service's bookkeeping (chat inbox, installations,
+   * digest runs…) logs in as its own role, a member of workroom_service (docs/security.md).
+   * Unset: DATABASE_URL's role does it too, which must then be the owner.
+   */
+  DATABASE_SERVICE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
   WORKROOM_DATA_DIR: z.string().min(1).default('.data/pglite'),
   /** Connections in the pg.Pool for a server database (PGlite always has one). */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
@@ -100,6 +109,7 @@ const EnvSchema = z.object({
   if ((env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN) && !env.SLACK_BOT_TOKEN && !env.SLACK_CLIENT_ID) {
     issue('SLACK_BOT_TOKEN', 'is required to answer in Slack (xoxb-…, OAuth & Permissions), or SLACK_CLIENT_ID/SECRET/STATE_SECRET for OAuth')
   }
+  if (env.DATABASE_SERVICE_URL && !env.DATABASE_URL) issue('DATABASE_SERVICE_URL', 'is the bookkeeping login beside DATABASE_URL; set DATABASE_URL too')
   if (env.SLACK_TENANT && !env.SLACK_BOT_TOKEN) issue('SLACK_TENANT', 'names the tenant of a single-workspace install (SLACK_BOT_TOKEN); OAuth installs are bound by their install link')
   if (env.SLACK_APP_TOKEN && env.SLACK_CLIENT_ID) issue('SLACK_APP_TOKEN', 'Socket Mode is for one workspace: use SLACK_BOT_TOKEN with it')
   if (env.MICROSOFT_APP_ID && !env.MICROSOFT_APP_PASSWORD && env.MICROSOFT_APP_TYPE !== 'UserAssignedMSI') {

@@ -42,7 +42,7 @@ export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info', de
     redact: {
       paths: [
         ...SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]),
-        'req.headers["x-slack-signature"]', 'config.DATABASE_URL', 'config.SLACK_BOT_TOKEN', 'config.SLACK_APP_TOKEN',
+        'req.headers["x-slack-signature"]', 'config.DATABASE_URL', 'config.DATABASE_SERVICE_URL', 'config.SLACK_BOT_TOKEN', 'config.SLACK_APP_TOKEN',
         'config.SLACK_SIGNING_SECRET', 'config.SLACK_CLIENT_SECRET', 'config.SLACK_STATE_SECRET', 'config.MICROSOFT_APP_PASSWORD', 'config.OPENAI_API_KEY',
       ],
       censor: '[redacted]',

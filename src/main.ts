@@ -7,7 +7,7 @@ import { startResumer, type ResumeDeps } from './resume.ts'
 import { Inbox } from './db/inbox.ts'
 import { createEngine, engineOptionsFromConfig, type Engine } from './db/engine.ts'
 import type { Embedder } from './rag/embed.ts'
-import { migrateUp } from './db/migrate.ts'
+import { migrateUp, migrationStatus } from './db/migrate.ts'
 import { applyTimesheetLock } from './db/directory.ts'
 import { createApp } from './http/app.ts'
 import { createMetrics } from './http/metrics.ts'
@@ -30,23 +30,20 @@ export interface Running {
 export async function start(config: Config, logger: Logger, options: { migrate?: boolean; banner?: (text: string) => void } = {}): Promise<Running> {
   const engine = await createEngine(engineOptionsFromConfig(config))
   try {
-    if (options.migrate !== false) {
-      const result = await migrateUp(engine.pool, { onApplied: (name, ms) => logger.info({ migration: name, ms: Math.round(ms) }, 'migration applied') })
-      if (result.error) throw new Error(result.error.message)
-    }
+    if (options.migrate !== false) await migrateOnStart(engine, logger)
     const knowledge = providersFromConfig(config)
     const seeded = demoSeedOnStart(config) ? await seedIfEmpty(engine, knowledge.embedder, logger) : 'off'
-    const relocked = await applyTimesheetLock(engine.db, config.TIMESHEET_LOCK_DAYS)
+    const relocked = await applyTimesheetLock(engine.service.db, config.TIMESHEET_LOCK_DAYS)
     if (relocked > 0) logger.info({ tenants: relocked, lockDays: config.TIMESHEET_LOCK_DAYS }, 'timesheet lock set from TIMESHEET_LOCK_DAYS')
     const metrics = createMetrics()
-    const router = { db: engine.db, now: () => new Date(), timesheet: timesheetSettings(config), knowledge, inFlight: pLimit(config.CHAT_CONCURRENCY), observe: metrics.observeHandler,
+    const router = { db: engine.db, service: engine.service.db, now: () => new Date(), timesheet: timesheetSettings(config), knowledge, inFlight: pLimit(config.CHAT_CONCURRENCY), observe: metrics.observeHandler,
       limits: createRateLimits({ asksPerHour: config.ASK_RATE_LIMIT, writesPerMinute: config.WRITE_RATE_LIMIT }) }
     const playground = playgroundEnabled(config)
     const exposed = playgroundWarning(config)
     if (exposed) logger.warn({ host: config.HOST }, exposed)
     const slackConfig = slackSettings(config)
     // One inbox per process: the bots record into it and the resumer claims from it under the same owner.
-    const inbox = new Inbox(engine.db, { leaseMs: config.INBOX_LEASE_SECONDS * 1000 })
+    const inbox = new Inbox(engine.service.db, { leaseMs: config.INBOX_LEASE_SECONDS * 1000 })
     const slack = slackConfig ? createSlackBot(router, slackConfig, logger, { inbox }) : null
     const teamsConfig = teamsSettings(config)
     const teams = teamsConfig ? createTeamsBot(router, teamsConfig, logger, { inbox }) : null
@@ -61,7 +58,7 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     // Acknowledged and never answered (a process killed after the ack): once now, then every third of a lease.
     const resumers: ResumeDeps['resumers'] = { ...(slack ? { slack: slack.resume } : {}), ...(teams ? { teams: teams.resume } : {}) }
     const resumer = slack || teams ? startResumer({ inbox, resumers, logger, everyMs: inbox.leaseMs / 3 }) : null
-    const scheduler = Object.keys(senders).length > 0 ? startScheduler({ db: engine.db, now: () => new Date(), senders, logger }) : null
+    const scheduler = Object.keys(senders).length > 0 ? startScheduler({ db: engine.db, service: engine.service.db, now: () => new Date(), senders, logger }) : null
     const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${server.port}`
     logger.info({ database: engine.description, url }, 'workroom is running')
     options.banner?.([
@@ -94,6 +91,26 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
   } catch (err) {
     await engine.close()
     throw err
+  }
+}
+
+/**
+ * Applies pending migrations under the advisory lock (safe with many replicas). With nothing
+ * pending it takes no lock and writes nothing, so a server that logs in as roles that own nothing
+ * (docs/security.md) starts once the owner has run `workroom migrate`, and is told to when not.
+ */
+async function migrateOnStart(engine: Engine, logger: Logger): Promise<void> {
+  const pending = (await migrationStatus(engine.service.pool)).filter((r) => r.state !== 'applied')
+  if (pending.length === 0) return
+  const refused = (sqlstate: string | undefined, message: string) => sqlstate === '42501'
+    ? new Error(`${pending.length} migration${pending.length === 1 ? ' is' : 's are'} not applied (${pending.map((r) => `${r.name} ${r.state}`).join(', ')}), and DATABASE_URL's role may not apply them (${message}). Run \`workroom migrate\` with the owner's DATABASE_URL, then start again.`)
+    : new Error(message)
+  try {
+    const result = await migrateUp(engine.pool, { onApplied: (name, ms) => logger.info({ migration: name, ms: Math.round(ms) }, 'migration applied') })
+    if (result.error) throw refused('sqlstate' in result.error ? result.error.sqlstate : undefined, result.error.message)
+  } catch (err) {
+    const e = err as { code?: string; message?: string }
+    throw e.code ? refused(e.code, e.message ?? String(err)) : err
   }
 }
 

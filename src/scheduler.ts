@@ -18,7 +18,10 @@ import type { TeamsBot } from './bots/teams/app.ts'
 export type DigestSender = (subscription: DigestSubscription, reply: Reply) => Promise<void>
 
 export interface SchedulerDeps {
+  /** Digest content, built as the tenant's system actor. */
   db: Kysely<DB>
+  /** Claims and outcomes of runs (Engine.service.db); db when absent. */
+  service?: Kysely<DB>
   now: () => Date
   senders: Partial<Record<DigestPlatform, DigestSender>>
   logger: Logger
@@ -33,7 +36,7 @@ export interface TickResult { claimed: number; sent: number; failed: number; gav
 /** One tick: claim what is due at deps.now() and deliver it. Safe to run in any number of processes at once. */
 export async function runDueDigests(deps: SchedulerDeps): Promise<TickResult> {
   const maxAttempts = deps.maxAttempts ?? 3
-  const claims = await claimDue(deps.db, deps.now(), { maxAttempts, retryAfterMs: deps.retryAfterMs ?? 5 * 60_000 })
+  const claims = await claimDue(deps.service ?? deps.db, deps.now(), { maxAttempts, retryAfterMs: deps.retryAfterMs ?? 5 * 60_000 })
   const result: TickResult = { claimed: claims.length, sent: 0, failed: 0, gaveUp: 0 }
   // One after another: a tick posts a handful of digests, and the platforms rate-limit per channel anyway.
   for (const claim of claims) {
@@ -53,13 +56,13 @@ export async function runDueDigests(deps: SchedulerDeps): Promise<TickResult> {
       if (!send) throw new Error(`${s.platform} is not configured in this process`)
       const data = await buildDigest(d.db, s.tenantId, claim.localDate, { platform: s.platform, workspaceId: s.workspaceId })
       await send(s, digestReply(data))
-      await finishRun(d.db, claim, { status: 'sent' }, d.now())
+      await finishRun(d.service ?? d.db, claim, { status: 'sent' }, d.now())
       log.info('digest posted')
       return 'sent'
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err)
       const status = claim.attempt >= maxAttempts ? 'gave_up' : 'failed'
-      await finishRun(d.db, claim, { status, error }, d.now())
+      await finishRun(d.service ?? d.db, claim, { status, error }, d.now())
       if (status === 'gave_up') log.error({ err }, `digest not delivered after ${claim.attempt} attempts; giving up for ${claim.localDate}`)
       else log.warn({ err }, 'digest delivery failed; it will be retried')
       return status

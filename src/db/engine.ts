@@ -26,28 +26,38 @@ export interface Engine {
   readonly description: string
   readonly pool: pg.Pool
   readonly db: Kysely<DB>
+  /**
+   * The service's own bookkeeping (inbox, installations, conversation references, digest runs,
+   * bindings from installs, the migration ledger): a second login role, a member of
+   * workroom_service (migration 018), when DATABASE_SERVICE_URL is set; otherwise the same pool
+   * and Kysely as above.
+   */
+  readonly service: { readonly pool: pg.Pool; readonly db: Kysely<DB> }
   /** The embedded instance, for tooling that dumps or restores it (tests, benchmarks). */
   readonly lite?: PGlite
   close(): Promise<void>
 }
 
 export type EngineOptions =
-  | { kind: 'postgres'; url: string; poolSize?: number }
+  | { kind: 'postgres'; url: string; poolSize?: number; serviceUrl?: string | undefined }
   /** dataDir undefined or 'memory://' keeps the database in memory; loadDataDir restores a dump. */
   | { kind: 'pglite'; dataDir?: string; loadDataDir?: Blob }
 
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   if (options.kind === 'postgres') {
-    const pool = new pg.Pool({
-      connectionString: options.url,
-      max: options.poolSize ?? 10,
+    const open = (connectionString: string, max: number) => new pg.Pool({
+      connectionString,
+      max,
       application_name: 'workroom',
       // A server that does not answer (a network partition, not a refusal) fails the request in
       // 5 s rather than holding it, and its queue, until the kernel gives up.
       connectionTimeoutMillis: 5_000,
     })
+    const pool = open(options.url, options.poolSize ?? 10)
+    // Bookkeeping is a few short statements per request; a quarter of the request pool is plenty.
+    const service = options.serviceUrl ? open(options.serviceUrl, Math.max(2, Math.ceil((options.poolSize ?? 10) / 4))) : undefined
     const url = new URL(options.url)
-    return wrap('postgres', `PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname}`, pool, async () => {})
+    return wrap('postgres', `PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname}`, pool, async () => {}, undefined, service)
   }
 
   const dataDir = options.dataDir && options.dataDir !== 'memory://' ? options.dataDir : undefined
@@ -63,29 +73,24 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   return wrap('pglite', `PGlite (PostgreSQL 18, embedded) at ${dataDir ?? 'memory'}`, pool, () => lite.close(), lite)
 }
 
-function wrap(kind: EngineKind, description: string, pool: pg.Pool, closeInner: () => Promise<void>, lite?: PGlite): Engine {
-  // A connection that drops (server restart, network) must not crash the process. The pool
-  // listens on its idle clients (pool 'error') and discards them; a client that is checked out
-  // has no listener of the pool's, and node-postgres emits 'error' on it when the connection ends
-  // between two queries (inside a transaction, say): unhandled, that is an uncaught exception
-  // (seen in test/fault-postgres.test.ts). The query in flight, if any, is rejected anyway, and
-  // the pool drops the dead client when it is released.
-  pool.on('error', () => {})
-  pool.on('connect', (client) => client.on('error', () => {}))
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+function wrap(kind: EngineKind, description: string, pool: pg.Pool, closeInner: () => Promise<void>, lite?: PGlite, servicePool?: pg.Pool): Engine {
+  const db = kyselyOver(pool)
+  const service = servicePool ? { pool: servicePool, db: kyselyOver(servicePool) } : { pool, db }
   let closed: Promise<void> | undefined
   return {
     kind,
     description,
     pool,
     db,
+    service,
     lite,
     close: () =>
       (closed ??= (async () => {
         await db.destroy()
+        if (servicePool) await service.db.destroy()
         // Kysely ends the pool only if it ever used it; code that went to the pool directly
         // (migrations, health checks) would leave idle clients holding the process open.
-        if (!pool.ended) await pool.end()
+        for (const p of [pool, servicePool]) if (p && !p.ended) await p.end()
         // node-postgres may still have a message queued on PGlite's in-process connection after
         // a failed query; let it run before the database goes away. Seen once from the CLI: the
         // message reached the closed instance and the process spun instead of exiting.
@@ -95,9 +100,21 @@ function wrap(kind: EngineKind, description: string, pool: pg.Pool, closeInner: 
   }
 }
 
+function kyselyOver(pool: pg.Pool): Kysely<DB> {
+  // A connection that drops (server restart, network) must not crash the process. The pool
+  // listens on its idle clients (pool 'error') and discards them; a client that is checked out
+  // has no listener of the pool's, and node-postgres emits 'error' on it when the connection ends
+  // between two queries (inside a transaction, say): unhandled, that is an uncaught exception
+  // (seen in test/fault-postgres.test.ts). The query in flight, if any, is rejected anyway, and
+  // the pool drops the dead client when it is released.
+  pool.on('error', () => {})
+  pool.on('connect', (client) => client.on('error', () => {}))
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+}
+
 /** The engine the configuration asks for: a server when DATABASE_URL is set, else embedded PGlite. */
-export function engineOptionsFromConfig(config: { DATABASE_URL?: string | undefined; WORKROOM_DATA_DIR: string; DATABASE_POOL_SIZE: number }): EngineOptions {
+export function engineOptionsFromConfig(config: { DATABASE_URL?: string | undefined; DATABASE_SERVICE_URL?: string | undefined; WORKROOM_DATA_DIR: string; DATABASE_POOL_SIZE: number }): EngineOptions {
   return config.DATABASE_URL
-    ? { kind: 'postgres', url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }
+    ? { kind: 'postgres', url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, serviceUrl: config.DATABASE_SERVICE_URL }
     : { kind: 'pglite', dataDir: config.WORKROOM_DATA_DIR }
 }

@@ -407,11 +407,6 @@ export interface PeopleTable {
   updated_at: Timestamp
 }
 
-/** Migrations 012/013: deliveries already acted on (retries, double clicks), keys prefixed by platform. */
-export interface ChatDeliveriesTable {
-  delivery_key: string
-  received_at: Timestamp
-}
 /** Migration 017: every inbound chat delivery, recorded before its ack and processed from the row. */
 export interface ChatInboxTable {
   inbox_key: string
@@ -516,7 +511,6 @@ export interface DB {
   'workroom.tenants': TenantsTable
   'workroom.people': PeopleTable
   'workroom.chat_identities': ChatIdentitiesTable
-  'workroom.chat_deliveries': ChatDeliveriesTable
   'workroom.chat_inbox': ChatInboxTable
   'workroom.slack_installations': SlackInstallationsTable
   'workroom.teams_conversations': TeamsConversationsTable

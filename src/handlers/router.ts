@@ -26,7 +26,13 @@ import type { LimitFunction } from 'p-limit'
 import type { LimitKind, RateLimits } from '../limits.ts'
 
 export interface RouterDeps {
+  /** Requests: every handler runs as its actor on this (withActor). */
   db: Kysely<DB>
+  /**
+   * The service's bookkeeping outside any actor (inbox, installations, conversation references,
+   * bindings from installs): Engine.service.db. Absent: db, whose login must then own the tables.
+   */
+  service?: Kysely<DB>
   /** Injected so tests control "today" and the undo window. */
   now: () => Date
   timesheet?: TimesheetSettings

@@ -50,7 +50,7 @@ export function createApp({ engine, logger, router, playground, adapters = [], m
   // Ready when the database answers and every migration on disk is applied unchanged.
   app.get('/readyz', async (c) => {
     try {
-      const rows = await migrationStatus(engine.pool)
+      const rows = await migrationStatus(engine.service.pool)
       const notApplied = rows.filter((r) => r.state !== 'applied')
       if (notApplied.length > 0) {
         return c.json({ status: 'not_ready', engine: engine.kind, reason: 'migrations not applied', migrations: notApplied.map((r) => `${r.name}: ${r.state}`) }, 503)

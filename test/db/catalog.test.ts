@@ -101,8 +101,42 @@ describeEachEngine('catalog rules', (engine) => {
     const rows = await q<{ fn: string; app: boolean; pub: boolean }>(`
       SELECT f AS fn, has_function_privilege('workroom_app', f, 'EXECUTE') AS app, has_function_privilege('public', f, 'EXECUTE') AS pub
         FROM unnest($1::text[]) AS f`,
-      [['workroom.directory(text)', 'workroom.link_identity(text, text, text, text)', 'workroom.create_login_role(text, text)']])
+      [['workroom.directory(text)', 'workroom.link_identity(text, text, text, text)', 'workroom.create_login_role(text, text, text)']])
     expect(rows.filter((r) => r.app || r.pub)).toEqual([])
+  })
+
+  it('gives workroom_service its ledgers and the few columns it needs, and nothing else (018)', async () => {
+    // Every table and column privilege it holds, from the ACLs themselves (grants to PUBLIC are none: 007, 012–017 revoke them).
+    const tables = await q<{ rel: string; privs: string }>(`
+      SELECT c.oid::regclass::text AS rel, string_agg(a.privilege_type, ',' ORDER BY a.privilege_type) AS privs
+        FROM pg_class c, aclexplode(c.relacl) a
+       WHERE a.grantee = 'workroom_service'::regrole GROUP BY 1 ORDER BY 1`)
+    expect(tables).toEqual([
+      { rel: 'workroom.chat_inbox', privs: 'DELETE,INSERT,SELECT,UPDATE' },
+      { rel: 'workroom.digest_runs', privs: 'INSERT,SELECT,UPDATE' },
+      { rel: 'workroom.digest_subscriptions', privs: 'SELECT' },
+      { rel: 'workroom.slack_installations', privs: 'DELETE,INSERT,SELECT,UPDATE' },
+      { rel: 'workroom.teams_conversations', privs: 'DELETE,INSERT,SELECT,UPDATE' },
+      { rel: 'workroom.workspace_bindings', privs: 'INSERT,SELECT' },
+      { rel: 'workroom_migrations', privs: 'SELECT' },
+    ])
+    const columns = await q<{ col: string; privs: string }>(`
+      SELECT c.oid::regclass::text || '.' || att.attname AS col, string_agg(a.privilege_type, ',' ORDER BY a.privilege_type) AS privs
+        FROM pg_attribute att JOIN pg_class c ON c.oid = att.attrelid, aclexplode(att.attacl) a
+       WHERE a.grantee = 'workroom_service'::regrole GROUP BY 1 ORDER BY 1`)
+    expect(columns).toEqual([
+      { col: 'workroom.tenants.id', privs: 'SELECT' },
+      { col: 'workroom.tenants.slug', privs: 'SELECT' },
+      { col: 'workroom.tenants.timesheet_lock_days', privs: 'SELECT,UPDATE' },
+    ])
+    const definers = await q<{ fn: string }>(`
+      SELECT p.oid::regprocedure::text AS fn FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+       WHERE p.prosecdef AND n.nspname = ANY ($1) AND has_function_privilege('workroom_service', p.oid, 'EXECUTE')`, [SCHEMAS])
+    expect(definers).toEqual([{ fn: 'workroom.workspace_tenant(text,text,text)' }])
+    const memberships = await q<{ role: string }>(`
+      SELECT g.rolname::text AS role FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
+       WHERE m.member = 'workroom_service'::regrole`)
+    expect(memberships).toEqual([])
   })
 
   it('forces row level security on every tenant table, and on no platform ledger, when migrated by a role that bypasses it', async () => {
@@ -115,7 +149,7 @@ describeEachEngine('catalog rules', (engine) => {
        WHERE n.nspname = ANY ($1) AND c.relkind = 'r' ORDER BY 1`, [SCHEMAS])
     expect(rows.filter((r) => r.forced).map((r) => r.rel)).toEqual([...TENANT_TABLES].sort())
     expect(rows.filter((r) => !r.forced).map((r) => r.rel)).toEqual([
-      'workroom.chat_deliveries', 'workroom.chat_inbox', 'workroom.digest_runs', 'workroom.slack_installations', 'workroom.teams_conversations',
+      'workroom.chat_inbox', 'workroom.digest_runs', 'workroom.slack_installations', 'workroom.teams_conversations',
       'workroom.workspace_bindings',
     ])
   })

@@ -494,7 +494,7 @@ describeEachEngine('write escalations', (engine) => {
       const writes: Array<[string, (trx: Kysely<DB>) => Promise<unknown>]> = [
         ['client', (trx) => trx.insertInto('agency.clients').values({ tenant_id: tenantId(), name: 'Walk-in' }).execute()],
         ['timesheet', (trx) => trx.insertInto('agency.timesheet_entries').values(logged('creative')).execute()],
-        ['delivery ledger', (trx) => sql`INSERT INTO workroom.chat_deliveries (delivery_key) VALUES ('slack:forged')`.execute(trx)],
+        ['chat inbox', (trx) => sql`INSERT INTO workroom.chat_inbox (inbox_key, platform, claimed_by, lease_until) VALUES ('slack:forged', 'slack', 'x', now())`.execute(trx)],
       ]
       for (const [what, write] of writes) expect(await sqlstate(asLogin(write)), what).toBe('42501')
       const updated = await asLogin((trx) => trx.updateTable('agency.campaigns').set({ name: 'hijacked' }).returning('id').execute())

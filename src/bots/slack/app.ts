@@ -85,7 +85,8 @@ const APOLOGY = 'Something went wrong on my side, sorry. Please try again in a m
 
 export function createSlackBot(router: RouterDeps, settings: SlackSettings, logger: Logger, options: { inbox?: Inbox } = {}): SlackBot {
   const socket = Boolean(settings.appToken)
-  const installationStore = pgInstallationStore(router.db)
+  const bookkeeping = router.service ?? router.db
+  const installationStore = pgInstallationStore(bookkeeping)
   const oauth = settings.botToken ? undefined : settings.oauth && {
     ...settings.oauth,
     scopes: BOT_SCOPES,
@@ -113,7 +114,7 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
             return false
           }
           try {
-            await bindWorkspace(router.db, 'slack', workspace, tenant, 'slack_install')
+            await bindWorkspace(bookkeeping, 'slack', workspace, tenant, 'slack_install')
           } catch (err) {
             if (!(err instanceof BindingRefused)) throw err
             logger.warn({ workspace, tenant }, `Slack install refused: ${err.message}`)
@@ -145,7 +146,7 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
   const bindConfigured = async (team: { teamId: string; enterpriseId: string | null }) => {
     if (!settings.tenant) return
     try {
-      if (await bindWorkspace(router.db, 'slack', team.teamId, settings.tenant, 'config')) {
+      if (await bindWorkspace(bookkeeping, 'slack', team.teamId, settings.tenant, 'config')) {
         logger.info({ team: team.teamId, tenant: settings.tenant }, 'Slack workspace bound to its configured tenant')
       }
     } catch (err) {
@@ -161,7 +162,7 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
     logger: slackLogger(logger),
     clientOptions,
   })
-  const inbox = options.inbox ?? new Inbox(router.db)
+  const inbox = options.inbox ?? new Inbox(bookkeeping)
 
   const emailOf = (client: WebClient, inbound: RecordedInbound) => async () =>
     confirmedEmail(await client.users.info({ user: inbound.externalUserId }).catch(() => null), { team: inbound.workspaceId, enterprise: inbound.enterpriseId ?? null })

@@ -86,7 +86,8 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
     ...(settings.tokenIssuer ? { ToBotFromChannelTokenIssuer: settings.tokenIssuer } : {}),
   }, settings.credentialsFactory)
   const adapter = new CloudAdapter(auth)
-  const inbox = options.inbox ?? new Inbox(router.db)
+  const bookkeeping = router.service ?? router.db
+  const inbox = options.inbox ?? new Inbox(bookkeeping)
 
   adapter.onTurnError = async (context, err) => {
     log.error({ err, activityId: context.activity.id }, 'teams turn failed')
@@ -119,7 +120,7 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
     const conversationId = baseConversationId(activity.conversation.id)
     // Without the activity it came with: a proactive post starts a new thread instead of replying.
     const { activityId: _, ...reference } = TurnContext.getConversationReference(activity)
-    await saveTeamsConversation(router.db, {
+    await saveTeamsConversation(bookkeeping, {
       conversationId, conversationType: type, serviceUrl: activity.serviceUrl,
       aadTenantId: activity.conversation.tenantId ?? activity.channelData?.tenant?.id ?? null,
       teamId: activity.channelData?.team?.id ?? null,
@@ -224,7 +225,7 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
     routes,
     mode: anonymous ? 'anonymous' : 'authenticated',
     sendProactive: async (conversationId, reply) => {
-      const conversation = await findTeamsConversation(router.db, conversationId)
+      const conversation = await findTeamsConversation(bookkeeping, conversationId)
       if (!conversation) return false
       if (teamsPlace(conversation.conversationType) === 'shared') assertShareable(reply, `Teams ${conversation.conversationType} ${conversationId}`)
       const reference = conversation.reference as Partial<ConversationReference>
