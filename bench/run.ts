@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Command } from 'commander'
+import { benchAnswers } from './answers.ts'
 import { benchDigest } from './digest.ts'
 import { describeMachine } from './machine.ts'
 import { nativeUrl } from './engines.ts'
@@ -26,6 +27,7 @@ const BENCHES: Record<string, (args: BenchArgs) => Promise<Section>> = {
   views: benchViews,
   timesheet: benchTimesheet,
   rag: benchRag,
+  answers: benchAnswers,
   slack: benchSlack,
   digest: benchDigest,
 }

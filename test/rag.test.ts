@@ -66,13 +66,18 @@ describeEachEngine('knowledge answers', (engine) => {
 
   it('cites only chunks it retrieved for the asker, and stores each turn with its citations', async () => {
     let grounded = 0
+    let declined = 0
     for (const [i, q] of QUESTIONS.entries()) {
       const who = await firstOfRole(q.tenant, 'leadership')
       const r = await ask(e.db, who, { platform: 'cli', channelId: 'eval', threadId: `q${i}` }, q.question, OFFLINE_PROVIDERS)
       const stored = await e.db.selectFrom('agency.ai_messages').select(['content', 'citations', 'metadata', 'model', 'latency_ms', 'tenant_id'])
         .where('id', '=', r.messageId).executeTakeFirstOrThrow()
       const retrieved = (stored.metadata as { retrieved: string[] }).retrieved
-      expect(r.answer.citations.length).toBeGreaterThan(0)
+      // A decline quotes nothing; an answer cites at least one retrieved chunk.
+      if (!r.answer.found) {
+        expect(r.answer.citations).toEqual([])
+        declined++
+      } else expect(r.answer.citations.length).toBeGreaterThan(0)
       for (const c of r.answer.citations) {
         expect(retrieved).toContain(c.chunk_id)
         expect((await documentOf(fileOf(c.url))).tenant_id).toBe(who.tenantId)
@@ -82,7 +87,9 @@ describeEachEngine('knowledge answers', (engine) => {
       expect(stored.citations).toEqual(r.answer.citations)
       if (r.answer.text.includes(q.fact)) grounded++
     }
-    console.info(`extractive answers quoting the expected fact: ${grounded}/${QUESTIONS.length}`)
+    console.info(`extractive answers quoting the expected fact: ${grounded}/${QUESTIONS.length}, declined: ${declined}`)
+    // Each of these has an answer; a floor under what the reader does (55 of 76 when it was set), so it never regresses.
+    expect(grounded / QUESTIONS.length).toBeGreaterThanOrEqual(0.7)
   })
 
   it("never answers from another tenant's documents, nor names them", async () => {
@@ -142,12 +149,12 @@ describeEachEngine('knowledge answers', (engine) => {
     expect(other).toEqual([])
   })
 
-  it("says it couldn't find an answer to an off-topic question, and lists the closest sources", async () => {
+  it("says it couldn't find an answer to an off-topic question, and quotes nothing", async () => {
     const who = await firstOfRole('northwind', 'account')
     for (const question of ['Who won the 1998 football world cup?', 'Who is the CEO of Tesla?', 'Give me a recipe for banana bread']) {
       const r = await ask(e.db, who, { platform: 'cli', channelId: null, threadId: null }, question, OFFLINE_PROVIDERS)
-      expect(r.answer.found).toBe(false)
-      expect(r.answer.text).toBe("I couldn't find this in the knowledge base.")
+      expect(r.answer).toMatchObject({ found: false, citations: [] })
+      expect(r.answer.text).toMatch(/^I couldn't find this in the knowledge base, so I won't guess\./)
     }
   })
 

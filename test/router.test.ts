@@ -32,6 +32,16 @@ describe('intent', () => {
     [{ kind: 'message', text: 'digest daily 09:00' }, { kind: 'digest', text: 'daily 09:00' }],
     [{ kind: 'message', text: 'workroom' }, { kind: 'help' }],
     [{ kind: 'message', text: 'campaigns this week?' }, { kind: 'ask', question: 'campaigns this week?' }],
+    // Greetings and small talk get help, not a search of the knowledge base…
+    [{ kind: 'message', text: 'hi' }, { kind: 'help' }],
+    [{ kind: 'message', text: '<@U0BOT> Hello, can you hear me?' }, { kind: 'help' }],
+    [{ kind: 'message', text: 'morning! happy friday' }, { kind: 'help' }],
+    [{ kind: 'message', text: 'cheers, that’s really helpful' }, { kind: 'help' }],
+    [{ kind: 'message', text: 'who are you?' }, { kind: 'help' }],
+    [{ kind: 'message', text: 'what can you do?' }, { kind: 'help' }],
+    // …while anything with a subject is a question.
+    [{ kind: 'message', text: 'hi, can you tell me the aurora budget?' }, { kind: 'ask', question: 'hi, can you tell me the aurora budget?' }],
+    [{ kind: 'message', text: 'who approves write-offs?' }, { kind: 'ask', question: 'who approves write-offs?' }],
   ] as Array<[Parameters<typeof intentOf>[0], ReturnType<typeof intentOf>]>)('%j → %j', (input, intent) => {
     expect(intentOf(input)).toEqual(intent)
   })

@@ -54,6 +54,12 @@ export function retrievalText(question: string, history: Turn[]): string {
   return refers || terms(question).length <= 3 ? `${previous} ${question}` : question
 }
 
+/** A follow-up is read in its own words first ("and the budget?" asks for an amount), then with the question before it. */
+function readOffline(question: string, query: string, chunks: RetrievedChunk[]): Answer {
+  const own = extractiveAnswer(question, chunks)
+  return own.found || query === question ? own : extractiveAnswer(query, chunks)
+}
+
 export interface AskResult {
   answer: Answer
   /** The ai_messages row of the answer: feedback buttons point at it. */
@@ -74,7 +80,7 @@ export async function ask(
   const chunks = await withActor(db, who, (trx) => retrieve(trx, { text: query, embedding, model: deps.embedder.model, filters }))
   const answered = !isRelevant(query, chunks, deps.embedder.model) ? notFound(chunks)
     : deps.chat ? await answerWithModel(deps.chat, question, history, chunks)
-    : extractiveAnswer(query, chunks)
+    : readOffline(question, query, chunks)
   const answer: Answer = embedding ? answered : { ...answered, keywordOnly: true }
   const saved = await withActor(db, who, (trx) => saveTurn(trx, who, thread, {
     question, answer, latencyMs: performance.now() - started,

@@ -82,7 +82,7 @@ export function intentOf(input: Exclude<Inbound['input'], { kind: 'action' }>): 
     return { kind: 'help' }
   }
   const text = input.text.replace(MENTION, ' ').replace(/\s+/g, ' ').trim()
-  if (/^\/?(help|\?)$/i.test(text) || text === '') return { kind: 'help' }
+  if (/^\/?(help|\?)$/i.test(text) || text === '' || isSmallTalk(text)) return { kind: 'help' }
   const slash = text.match(/^\/(\w+)\s*(.*)$/)
   if (slash) return intentOf({ kind: 'command', command: slash[1]!, text: slash[2]! })
   // Teams has no slash commands: its command list sends the same words without the slash.
@@ -100,6 +100,22 @@ export function intentOf(input: Exclude<Inbound['input'], { kind: 'action' }>): 
   const spelledDuration = /^(?:half an hour|an hour|half a day|half day|a day|full day)\b/i.test(words)
   if (tokens.length > 1 && (numericDuration || spelledDuration)) return { kind: 'timesheet', text: words }
   return { kind: 'ask', question: text }
+}
+
+/**
+ * Words of greetings, thanks and "are you there?": a message made of nothing else is small talk,
+ * answered with help rather than a search ("hi" would otherwise quote whatever mentions "hi").
+ * Anything else in the message ("can you do the Aurora budget?") makes it a question.
+ */
+const SMALL_TALK = new Set(`hi hello hey heya hiya yo howdy morning afternoon evening good gm happy great nice cool ok okay k
+  thanks thank thx ty ta cheers much many lots appreciated appreciate brilliant perfect awesome helpful useful super very really so
+  bye goodbye later cya see ya night you your u there here anyone anybody hear me can could do what who are is it this that's thats
+  a an the bot workroom test testing ping lol haha monday tuesday wednesday thursday friday saturday sunday weekend all everyone
+  how going doing alright well today help`.split(/\s+/))
+
+export function isSmallTalk(text: string): boolean {
+  const words = text.toLowerCase().replace(/[’]/g, "'").match(/[a-z']+/g) ?? []
+  return words.length > 0 && words.length <= 8 && words.every((w) => SMALL_TALK.has(w))
 }
 
 const SOURCES: Record<Inbound['platform'], EntrySource> = { slack: 'slack', teams: 'teams', playground: 'playground', cli: 'cli' }

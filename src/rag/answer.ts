@@ -8,6 +8,7 @@
  */
 import type OpenAI from 'openai'
 import { terms } from './embed.ts'
+import { ownerOf, read, units } from './reader.ts'
 import type { RetrievedChunk } from './retrieve.ts'
 
 export interface CitationRecord {
@@ -133,92 +134,49 @@ export function renumberCitations(content: string, sourceCount: number): { text:
 // ---------------------------------------------------------------------------------------------
 // Extractive answers.
 
-interface Passage { source: number; text: string; score: number }
-
-/** Lines and sentences of a chunk, Markdown markup removed; a table row reads "cell — cell". */
-export function sentences(content: string): string[] {
-  return sentencesWithHeadings(content).map((s) => s.text)
-}
-
-/** Each sentence with the heading it sits under inside the chunk (a chunk may span sections). */
-function sentencesWithHeadings(content: string, heading: string | null = null): Array<{ text: string; heading: string | null }> {
-  const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' })
-  const out: Array<{ text: string; heading: string | null }> = []
-  let under = heading
-  for (const raw of content.split('\n')) {
-    let line = raw.trim()
-    const h = line.match(/^#{1,6}\s+(.*)$/)
-    if (h) under = h[1]!
-    if (/^\|?\s*:?-{3,}/.test(line) || h || line === '') continue
-    if (line.startsWith('|')) line = line.replace(/^\||\|$/g, '').split('|').map((c) => c.trim()).filter(Boolean).join(' — ')
-    line = line.replace(/^(?:[-*+]|\d+\.)\s+/, '').replace(/^>\s*/, '').replace(/\*\*|__|`/g, '').replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
-    for (const { segment } of segmenter.segment(line)) {
-      // Quoted in answers and citation snippets, where only our own [n] may be a citation.
-      const s = unbracketNumerals(segment.trim())
-      if (terms(s).length > 0) out.push({ text: s.length > 320 ? `${s.slice(0, 317)}…` : s, heading: under })
-    }
-  }
-  return out
-}
-
 /**
- * The sentences sharing the most (rare) words with the question, from the best sources: up to
- * three passages, two per source at most, each quoted with its citation number.
+ * Offline: the sentence or table row that answers (src/rag/reader.ts), then at most two that
+ * support it, each quoted with its citation; or, when none answers with enough confidence, a
+ * decline that quotes nothing.
  */
 export function extractiveAnswer(question: string, sources: RetrievedChunk[]): Answer {
   const shown = sources.slice(0, MAX_SOURCES)
-  const wanted = new Set(terms(question))
-  // A sentence that only asks or announces ("Lost or stolen laptop?", "Name every file like
-  // this:") is quoted with the one that answers it.
-  const candidates = shown.flatMap((s, i) => sentencesWithHeadings(s.content, s.heading).map((x, j, all) => ({
-    source: i, text: /[?:]$/.test(x.text) && all[j + 1] ? `${x.text} ${all[j + 1]!.text}` : x.text,
-    terms: new Set(terms(x.text)), context: new Set(terms(x.heading ?? '')),
-  })))
-  if (wanted.size === 0 || candidates.length === 0) return notFound(sources)
-  // Inverse sentence frequency: "campaign" is everywhere, "PO" is not.
-  const df = new Map<string, number>()
-  for (const c of candidates) for (const t of c.terms) df.set(t, (df.get(t) ?? 0) + 1)
-  const idf = (t: string) => Math.log(1 + candidates.length / (df.get(t) ?? 1))
-  const total = [...wanted].reduce((n, t) => n + idf(t), 0)
-  // The share of the question's (rare) words a sentence has, its heading's words counting half,
-  // slightly favouring short sentences and better-ranked sources.
-  const scored: Passage[] = candidates.map((c) => {
-    let overlap = 0
-    for (const t of wanted) overlap += c.terms.has(t) ? idf(t) : c.context.has(t) ? idf(t) / 2 : 0
-    return { source: c.source, text: c.text, score: (overlap / total) / (1 + c.terms.size / 60) / (1 + 0.1 * c.source) }
-  }).filter((p) => p.score > 0).sort((a, b) => b.score - a.score)
-  if (scored.length === 0) return notFound(sources)
-  const picked: Passage[] = []
-  for (const p of scored) {
-    if (p.score < scored[0]!.score * 0.6 || picked.length === 3) break
-    if (picked.filter((q) => q.source === p.source).length < 2) picked.push(p)
-  }
+  const reading = read(question, shown)
+  if (!reading.confident) return notFound(sources, reading.coverage >= NEAR_ENOUGH)
   const numbers: number[] = []
-  const lines = picked.map((p) => {
-    if (!numbers.includes(p.source)) numbers.push(p.source)
-    return `> ${p.text} [${numbers.indexOf(p.source) + 1}]`
-  })
+  const cite = (source: number) => {
+    if (!numbers.includes(source)) numbers.push(source)
+    return `[${numbers.indexOf(source) + 1}]`
+  }
+  const [lead, ...support] = reading.picked
+  const text = [`${lead!.unit.text} ${cite(lead!.unit.source)}`, ...support.map((p) => `> ${p.unit.text} ${cite(p.unit.source)}`)].join('\n')
   return {
-    text: `From the knowledge base:\n${lines.join('\n')}`,
+    text,
     // The snippet is what was quoted from that source.
-    citations: numbers.map((s, i) => ({ ...citation(i + 1, shown[s]!, question), snippet: picked.find((p) => p.source === s)!.text.slice(0, 240) })),
+    citations: numbers.map((s, i) => ({ ...citation(i + 1, shown[s]!, question), snippet: reading.picked.find((p) => p.unit.source === s)!.unit.text.slice(0, 240) })),
     model: 'extractive',
     found: true,
   }
 }
 
-export function notFound(sources: RetrievedChunk[]): Answer {
-  return {
-    text: "I couldn't find this in the knowledge base.",
-    citations: sources.slice(0, 3).map((s, i) => citation(i + 1, s, '')),
-    model: 'extractive',
-    found: false,
-  }
+/** A reading this close to an answer makes the nearest document worth naming. */
+const NEAR_ENOUGH = 0.25
+
+/**
+ * "The knowledge base doesn't say", quoting nothing. When the nearest document is about the
+ * question, it is named with whoever it says owns it, as the person to ask.
+ */
+export function notFound(sources: RetrievedChunk[], near = false): Answer {
+  const nearest = near ? sources[0] : undefined
+  const owner = nearest ? ownerOf(nearest.content) : null
+  const text = !nearest ? "I couldn't find this in the knowledge base, so I won't guess."
+    : `I couldn't find this in the knowledge base, so I won't guess. The nearest document is "${nearest.title}"${owner ? `; ${owner} may know` : ''}.`
+  return { text, citations: [], model: 'extractive', found: false }
 }
 
 function citation(n: number, s: RetrievedChunk, question: string): CitationRecord {
   const wanted = new Set(terms(question))
-  const lines = sentences(s.content)
+  const lines = units(s, 0).map((u) => u.text)
   const best = lines.map((l) => ({ l, hits: terms(l).filter((t) => wanted.has(t)).length })).sort((a, b) => b.hits - a.hits)[0]?.l ?? ''
   return { n, document_id: s.documentId, chunk_id: s.chunkId, title: s.title, url: s.url, heading: s.heading, snippet: best.slice(0, 240), score: Number(s.score.toFixed(5)), client_id: s.clientId }
 }

@@ -1,0 +1,72 @@
+/**
+ * Whether the knowledge answers are right, `npm run bench -- answers`: every question of
+ * seeds/questions/ (the tuning half and the held-aside half, reported apart) asked as its asker,
+ * graded by test/support/answer-eval.ts. Offline (hashing embedder, extractive reader) on each
+ * engine; then with a chat model, an OpenAI-compatible stand-in on 127.0.0.1 (see chatPath).
+ * Quality, not time: the figures are counts, and the time column is per question.
+ */
+import type { Engine } from '../src/db/engine.ts'
+import { OFFLINE_PROVIDERS, type KnowledgeProviders } from '../src/rag/providers.ts'
+import { grade, pct, readEvalRows, tally, type EvalSet, type Graded } from '../test/support/answer-eval.ts'
+import { benchEngines, migrateAndSeedDemo } from './engines.ts'
+import type { BenchArgs, Figure, Row, Section } from './report.ts'
+import { summarize } from './stats.ts'
+
+const SETS: EvalSet[] = ['tuning', 'held-aside']
+
+export async function benchAnswers(args: BenchArgs): Promise<Section> {
+  const rows: Row[] = []
+  const misses: Row[] = []
+  const figures: Figure[] = []
+  for (const [engineName, make] of await benchEngines()) {
+    const engine = await make()
+    try {
+      await migrateAndSeedDemo(engine)
+      await measure(engine, engineName, 'offline', OFFLINE_PROVIDERS, rows, misses, figures, args)
+    } finally {
+      await engine.close()
+    }
+  }
+  return {
+    bench: 'answers',
+    title: 'Knowledge answers: right, wrong, declined',
+    lines: [
+      'Every question of seeds/questions/ asked as its asker (a person of the demo seed, any role, either agency), through the same intent rule and ask() a chat message goes through. The tuning half is what the reader and retrieval were tuned on; the held-aside half was never looked at while tuning.',
+      'Answerable: right = the answer contains the fact and cites the document that states it; wrong = it answers otherwise; abstained = it says the knowledge base does not say. Not answerable (no document says, small talk, or only a client document the asker may not see): declined = says so (or, for small talk, shows help) and quotes nothing. Recall@5: the expected document is among the documents of the five best chunks. Unseen: answers citing a document the asker cannot see (row security makes it 0; the bench checks it as the asker).',
+      'Targets (issue 17), offline: ≥ 90 % of answerable questions right, ≥ 95 % of the others declined with nothing quoted, 0 unseen.',
+    ],
+    figures,
+    details: [{ title: 'Per set', rows }, { title: 'Misses (tuning half only; the held-aside half is counted, never read)', rows: misses }],
+  }
+}
+
+async function measure(engine: Engine, engineName: string, path: string, providers: KnowledgeProviders, rows: Row[], misses: Row[], figures: Figure[], _args: BenchArgs) {
+  for (const set of SETS) {
+    const questions = readEvalRows(set)
+    const graded = await grade(engine, questions, providers)
+    const s = summarize(graded.map((g) => g.ms))
+    const t = tally(graded)
+    rows.push({
+      engine: engineName, path, set, questions: questions.length,
+      'answerable right': `${t.right}/${t.answerable} (${pct(t.right, t.answerable)})`,
+      wrong: t.wrong, abstained: t.abstained,
+      'others declined, nothing quoted': `${t.declinedClean}/${t.unanswerable} (${pct(t.declinedClean, t.unanswerable)})`,
+      'declined, passages shown': t.declined - t.declinedClean, answered: t.answered,
+      'recall@5': `${t.recallAt5}/${t.answerable} (${pct(t.recallAt5, t.answerable)})`,
+      unseen: t.unseen,
+      'ms per question (median)': s.median.toFixed(1),
+    })
+    if (set === 'tuning') for (const g of graded.filter(isMiss)) misses.push(missRow(engineName, path, g))
+    figures.push({ engine: engineName, what: `${path}, ${set}: answerable right`, median: s.median, p99: s.p99, unit: 'ms', runs: questions.length, verdict: t.right / t.answerable >= 0.9 ? 'met' : `missed: ${pct(t.right, t.answerable)} right`, target: '≥ 90 % right', note: `${t.right}/${t.answerable} right, ${t.wrong} wrong, ${t.abstained} abstained; ${t.declinedClean}/${t.unanswerable} others declined cleanly; recall@5 ${t.recallAt5}/${t.answerable}; unseen ${t.unseen}` })
+  }
+}
+
+const isMiss = (g: Graded) => g.verdict === 'wrong' || g.verdict === 'abstained' || g.verdict === 'answered' || g.quoted || g.unseen.length > 0
+
+function missRow(engine: string, path: string, g: Graded): Row {
+  return {
+    engine, path, id: g.row.id, kind: g.row.kind, verdict: g.quoted ? 'declined, quoted' : g.verdict, question: g.row.question,
+    expected: g.row.fact ? `${g.row.fact} (${g.row.document})` : '-',
+    got: `${g.text.replace(/\s+/g, ' ').slice(0, 160)} ← ${g.cited.join(', ') || 'nothing cited'}`,
+  }
+}

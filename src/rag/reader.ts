@@ -1,0 +1,265 @@
+/**
+ * The offline reader: which sentence (or table row) of the retrieved passages answers the
+ * question, and whether any does. No model: the question's words (stemmed, with the few
+ * synonyms the agency's documents need), what kind of answer it asks for (a time, an amount, a
+ * person, a colour…), and a preference for the sentence that states a rule over the ones that
+ * list its exceptions. Below a confidence calibrated on seeds/questions/tuning.md it declines.
+ *
+ * Hand-written rather than a library: what it needs is a scoring rule over a few dozen
+ * sentences, and the NLP packages that would parse English (wink-nlp, compromise) add models
+ * and megabytes for a part this small.
+ */
+import { distance } from 'fastest-levenshtein'
+import { terms } from './embed.ts'
+import type { RetrievedChunk } from './retrieve.ts'
+
+/** A sentence or a table row of a retrieved chunk: what may be quoted as an answer. */
+export interface Unit {
+  source: number
+  /** What is quoted. */
+  text: string
+  /** Its words, plus, for a table row, its column headers. */
+  terms: Set<string>
+  /** The words of the headings it sits under (count half). */
+  context: Set<string>
+  /** Position in its chunk, for "the sentence after". */
+  index: number
+}
+
+// ---------------------------------------------------------------------------------------------
+// Question analysis.
+
+/**
+ * Words people use for what the documents call something else, as stems (embed.ts's terms()).
+ * Each group is one meaning; a question word matches a sentence word of its group. Kept small:
+ * each entry is a miss seen in seeds/questions/tuning.md, or its obvious sibling.
+ */
+const SYNONYM_GROUPS: string[][] = [
+  ['fee', 'cost', 'price', 'charg', 'pai', 'paid', 'pay', 'invoic', 'bill', 'billabl', 'rate'],
+  ['deadlin', 'due', 'submit', 'submitt'],
+  ['colour', 'color', 'hex', 'palett'],
+  ['approv', 'sign', 'signoff'],
+  ['proposit', 'smp'],
+  ['home', 'remot', 'wfh'],
+  ['stolen', 'nick', 'lost', 'theft', 'steal'],
+  ['tell', 'report', 'notifi', 'inform'],
+  ['start', 'joiner', 'starter', 'new'],
+  ['probat', 'probationari'],
+  ['address', 'offic', 'locat'],
+  ['code', 'promo', 'voucher', 'discount'],
+  ['export', 'format', 'file', 'upload'],
+  ['speed', 'mbp', 'fast'],
+  ['ingredi', 'contain', 'formula'],
+  ['target', 'aim', 'goal', 'uplift', 'kpi'],
+  ['kit', 'sampl', 'pack'],
+  ['headlin', 'line', 'tagline', 'slogan'],
+  ['instal', 'instalment', 'install', 'tranch', 'payment'],
+  ['meet', 'statu', 'updat'],
+  ['wifi', 'wi', 'fi', 'network'],
+  ['max', 'maximum', 'biggest', 'largest', 'cap', 'limit'],
+  ['min', 'minimum', 'smallest', 'least'],
+  ['feb', 'februari'], ['jan', 'januari'], ['mar', 'march'], ['apr', 'april'], ['jun', 'june'], ['jul', 'juli'], ['aug', 'august'],
+  ['sep', 'sept', 'septemb'], ['oct', 'octob'], ['nov', 'novemb'], ['dec', 'decemb'],
+  ['poster', 'print', 'ooh', 'outdoor'],
+  ['old', 'previou', 'last'],
+  ['food', 'meal', 'lunch', 'dinner', 'subsist'],
+  ['spend', 'claim', 'expens', 'reimburs'],
+  ['travel', 'trip', 'journei'],
+  ['mileag', 'mile'],
+  ['toil', 'lieu'],
+  ['utilis', 'utiliz', 'target'],
+]
+const SYNONYMS = new Map<string, Set<string>>()
+for (const group of SYNONYM_GROUPS) for (const w of group) SYNONYMS.set(w, new Set([...(SYNONYMS.get(w) ?? []), ...group]))
+
+/** Question words that say what is asked, not about what: they decide the answer type, not the match. */
+const ASKING = new Set(terms([
+  'how much many long quickly soon often fast what which who whom where when time day date',
+  // chat filler: says nothing about what is asked
+  'roughly actually exactly remind again just pls please thx thanks stuff thing things bit job get got getting come coming',
+  'want wants put add couple far so still currently right now ever even really ok okay yes no need needs myself mean',
+].join(' ')))
+
+export type AnswerType = 'amount' | 'percent' | 'number' | 'time' | 'duration' | 'person' | 'colour' | 'place' | 'code' | null
+
+const PATTERNS: Record<Exclude<AnswerType, null>, RegExp> = {
+  amount: /[£$€]\s?\d|\d(?:[\d,.]*)\s?(?:%|per ?cent|p\b|pence|k\b)/i,
+  percent: /\d\s?(?:%|per ?cent|points?)/i,
+  number: /\d/,
+  time: /\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(?:am|pm)\b|\bnoon\b|\bmidnight\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\b|\b\d+(?:st|nd|rd|th)\b|\bworking days?\b|\bwithin\b|\bbefore\b|\bafter\b/i,
+  duration: /\b(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a|an)\s+(?:working\s+|calendar\s+|business\s+)?(?:minutes?|hours?|days?|weeks?|months?|years?|seconds?|pages?|words?|characters?|slides?)\b|\b\d+\s?(?:h|hrs?|mins?)\b/i,
+  person: /\b[A-Z][a-z]+(?:[ '’-][A-Z][a-z]+)+\b|\b(?:director|manager|lead|head|team|finance|ecd|producer|coordinator|owner|approver|partner)\b/,
+  colour: /#[0-9a-f]{6}\b|\b(?:red|orange|yellow|green|teal|blue|navy|purple|violet|pink|black|white|grey|gray|gold|silver|lime|cream)\b/i,
+  place: /\b\d+\s+[A-Z][a-z]+|\b[A-Z]{1,2}\d{1,2}[A-Z]?\s?\d[A-Z]{2}\b|\bfloor\b|\broom\b/,
+  code: /\b(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9][A-Z0-9-]{3,}\b/,
+}
+
+/** What kind of answer the question asks for, from its first words and its nouns. */
+export function answerType(question: string): AnswerType {
+  const q = question.toLowerCase()
+  if (/\b(hex|colou?r)\b/.test(q)) return 'colour'
+  if (/\b(promo code|discount code|voucher|reference number|frn|code)\b/.test(q)) return 'code'
+  if (/\bhow (long|quickly|soon|fast)\b|\bhow many (days|weeks|months|hours|minutes)\b|\bhow much (time|warning|notice)\b/.test(q)) return 'duration'
+  // "when" asking, not "when I start…".
+  if (/^(when|what time|what day)\b|\bwhen(?:'s|’s| is| are| do| does| did| will| can| should| was| were)\b|\b(by when|deadline|due|how often)\b/.test(q)) return 'time'
+  if (/%|\bper ?cent(age)?\b|\b(awareness|uplift|utili[sz]ation)\b/.test(q)) return 'percent'
+  if (/\bhow (much|expensive)\b|\b(fee|fees|cost|costs|price|charge|charging|rate|budget|deposit|retainer|bonus|salary|worth|bill|billed|invoice|invoiced|spend)\b/.test(q)) return 'amount'
+  if (/\bhow many\b|\bnumber of\b|\bhow (big|small|large|heavy|light)\b|\b(figure|speed|target|limit|maximum|minimum|max|min)\b/.test(q)) return 'number'
+  if (/\bwho\b|\bwhom\b/.test(q)) return 'person'
+  if (/\bwhere\b|\baddress\b/.test(q)) return 'place'
+  return null
+}
+
+export interface QuestionTerms {
+  /** Each content word of the question with the stems that count as it. */
+  words: Array<{ stem: string; matches: Set<string> }>
+  type: AnswerType
+}
+
+export function analyse(question: string): QuestionTerms {
+  const stems = [...new Set(terms(question))].filter((t) => !ASKING.has(t))
+  return { words: stems.map((stem) => ({ stem, matches: SYNONYMS.get(stem) ?? new Set([stem]) })), type: answerType(question) }
+}
+
+/**
+ * Typos and spelling variants: a question word also matches the passages' words within one edit
+ * (two for words of eight letters or more), for words of five letters or more ("resturant",
+ * "utilization"). Numbers and short words match exactly.
+ */
+export function withNearSpellings(q: QuestionTerms, vocabulary: Set<string>): QuestionTerms {
+  return {
+    ...q,
+    words: q.words.map((w) => {
+      if (w.stem.length < 5 || /\d/.test(w.stem) || [...w.matches].some((m) => vocabulary.has(m))) return w
+      const near = [...vocabulary].filter((v) => v.length >= 4 && !/\d/.test(v) && Math.abs(v.length - w.stem.length) <= 2 && distance(v, w.stem) <= (w.stem.length >= 8 ? 2 : 1))
+      return near.length ? { ...w, matches: new Set([...w.matches, ...near]) } : w
+    }),
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Units: sentences and table rows.
+
+const SEGMENTER = new Intl.Segmenter('en', { granularity: 'sentence' })
+
+/** Markdown inline markup removed; a document's own [2] becomes (2) so only ours cite. */
+const plain = (s: string) => s.replace(/\*\*|__|`/g, '').replace(/\[([^\]]+)\]\([^)]*\)/g, '$1').replace(/\[(\s*\d+(?:\s*[-–,]\s*\d+)*\s*)\]/g, '($1)').trim()
+const cells = (line: string) => line.replace(/^\||\|$/g, '').split('|').map((c) => plain(c.trim()))
+
+/** The sentences and table rows of a chunk, each with the headings it sits under. */
+export function units(chunk: Pick<RetrievedChunk, 'content' | 'heading' | 'title'>, source: number): Unit[] {
+  const out: Unit[] = []
+  let heading = `${chunk.title} ${chunk.heading ?? ''}`
+  let header: string[] | null = null
+  const lines = chunk.content.split('\n')
+  const push = (text: string, extra = '') => {
+    const own = terms(`${text} ${extra}`)
+    if (own.length === 0) return
+    out.push({ source, text: text.length > 320 ? `${text.slice(0, 317)}…` : text, terms: new Set(own), context: new Set(terms(heading)), index: out.length })
+  }
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim()
+    const h = line.match(/^#{1,6}\s+(.*)$/)
+    if (h) { heading = `${chunk.title} ${chunk.heading ?? ''} ${h[1]}`; header = null; continue }
+    if (line === '') { header = null; continue }
+    if (line.startsWith('|')) {
+      if (/^\|?\s*:?-{3,}/.test(line)) continue
+      const row = cells(line)
+      // A header row is the one above the separator: its cells name the columns of the rows below.
+      if (/^\|?\s*:?-{3,}/.test(lines[i + 1]?.trim() ?? '')) { header = row; continue }
+      push(row.filter(Boolean).join(' — '), header ? header.join(' ') : '')
+      continue
+    }
+    const text = plain(line.replace(/^(?:[-*+]|\d+\.)\s+/, '').replace(/^>\s*/, ''))
+    for (const { segment } of SEGMENTER.segment(text)) push(segment.trim())
+  }
+  // A unit that only asks or announces ("Lost or stolen laptop?", "Name every file like this:")
+  // is read together with the one that answers it.
+  return out.map((u, i) => {
+    const next = out[i + 1]
+    if (!next || next.source !== u.source || !/[?:]$/.test(u.text)) return u
+    return { ...u, text: `${u.text} ${next.text}`, terms: new Set([...u.terms, ...next.terms]) }
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scoring.
+
+/** An exception, a consequence or an aside, rather than the rule itself. */
+const EXCEPTION = /^(?:if|unless|except|when|where|for example|e\.g\.|note|exception|otherwise|however|in that case)\b|\b(?:instead|moves to|does not apply)\b/i
+
+export interface Scored { unit: Unit; coverage: number; typed: boolean; score: number }
+
+/**
+ * Each unit's share of the question's (rare) words — a heading's words count half, a synonym
+ * counts whole — times a bonus when it has the kind of answer asked for and a malus when it
+ * states an exception, favouring better-ranked sources a little.
+ */
+export function score(q: QuestionTerms, all: Unit[]): Scored[] {
+  if (q.words.length === 0) return []
+  // Inverse unit frequency over these passages: "campaign" is everywhere, "probation" is not.
+  const df = new Map<string, number>()
+  for (const u of all) for (const w of q.words) if ([...w.matches].some((m) => u.terms.has(m))) df.set(w.stem, (df.get(w.stem) ?? 0) + 1)
+  const idf = (stem: string) => Math.log(1 + all.length / (df.get(stem) ?? 0.5))
+  // Words in none of the passages are left to read()'s unknown-word rule: here they would only shrink every share alike.
+  const known = q.words.filter((w) => df.has(w.stem))
+  const total = known.reduce((n, w) => n + idf(w.stem), 0) || 1
+  return all.map((unit) => {
+    let have = 0
+    for (const w of q.words) {
+      const m = [...w.matches]
+      have += m.some((x) => unit.terms.has(x)) ? idf(w.stem) : m.some((x) => unit.context.has(x)) ? idf(w.stem) / 2 : 0
+    }
+    const coverage = have / total
+    const typed = q.type === null || PATTERNS[q.type].test(unit.text)
+    const s = coverage * (typed ? (q.type ? 1.5 : 1) : 0.6) * (EXCEPTION.test(unit.text) ? 0.75 : 1) * (unit.text.endsWith('?') ? 0.5 : 1) / (1 + 0.08 * unit.source)
+    return { unit, coverage, typed, score: s }
+  }).sort((a, b) => b.score - a.score)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading: the answer, its support, and whether to give it at all.
+
+/** Below these the reader declines (calibrated on seeds/questions/tuning.md; see bench/answers.ts). */
+export const CONFIDENCE = {
+  /** The best unit must carry this share of the question's (rare) words… */
+  coverage: 0.3,
+  /** …or this much when a word of the question is in none of the passages (a name the knowledge base does not know). */
+  coverageWithUnknownWord: 0.5,
+}
+
+export interface Reading {
+  /** The answer first, then at most two supporting units. Empty when declining. */
+  picked: Scored[]
+  confident: boolean
+  /** The best unit's share of the question's words (0 when there is none). */
+  coverage: number
+}
+
+export function read(question: string, sources: Array<Pick<RetrievedChunk, 'content' | 'heading' | 'title'>>): Reading {
+  const vocabulary = new Set(sources.flatMap((s) => terms(`${s.title} ${s.heading ?? ''} ${s.content}`)))
+  const q = withNearSpellings(analyse(question), vocabulary)
+  const ranked = score(q, sources.flatMap((s, i) => units(s, i)))
+  // The answer has the kind of thing asked for: a unit without it only supports.
+  const best = ranked.find((s) => s.typed)
+  if (!best) return { picked: [], confident: false, coverage: ranked[0]?.coverage ?? 0 }
+  const unknown = q.words.some((w) => ![...w.matches].some((m) => vocabulary.has(m)))
+  const confident = best.coverage >= (unknown ? CONFIDENCE.coverageWithUnknownWord : CONFIDENCE.coverage)
+  if (!confident) return { picked: [], confident: false, coverage: best.coverage }
+  const picked: Scored[] = [best]
+  for (const s of ranked) {
+    if (s === best) continue
+    if (s.score < best.score * 0.5 || picked.length === 3) break
+    if (picked.filter((p) => p.unit.source === s.unit.source).length < 2) picked.push(s)
+  }
+  return { picked, confident, coverage: best.coverage }
+}
+
+/**
+ * Who might know, from the nearest document: its named owner ("Policy owner: Priya Raman,
+ * Finance Director", "Questions go to Mia Novak, lead Art Director on Aurora").
+ */
+export function ownerOf(content: string): string | null {
+  const m = plain(content).match(/\b(?:[Pp]olicy [Oo]wner|[Dd]ocument [Oo]wner|[Oo]wner|[Qq]uestions go to|[Cc]ontact|[Aa]sk)\s*:?\s+(\p{Lu}[\p{L}'’-]+(?: \p{Lu}[\p{L}'’-]+)+)(?:,\s*([^.;,\n]{3,60}))?/u)
+  return m ? (m[2] ? `${m[1]}, ${m[2].trim()}` : m[1]!) : null
+}

@@ -1,0 +1,58 @@
+/**
+ * The offline reader (src/rag/reader.ts through extractiveAnswer) on real documents of the demo
+ * seed, each read whole as one retrieved passage: which sentence answers, and when it declines.
+ */
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { extractiveAnswer } from '../src/rag/answer.ts'
+import { ownerOf } from '../src/rag/reader.ts'
+import type { RetrievedChunk } from '../src/rag/retrieve.ts'
+
+const passage = (file: string, title: string, content = readFileSync(`seeds/knowledge/${file}`, 'utf8').replace(/^---[\s\S]*?---\n/, '')): RetrievedChunk => ({
+  chunkId: file, documentId: file, title, heading: null, content, clientId: null, docType: 'policy', url: null, similarity: 0.3, textRank: null, score: 0.03,
+})
+const policy = passage('northwind-timesheet-and-billing-policy.md', 'Timesheet and Billing Policy')
+const aurora = passage('northwind-brand-guidelines-aurora-air.md', 'Aurora Air Brand Guidelines')
+const dashdish = passage('northwind-brief-dashdish-late-night-cravings.md', 'Creative Brief — Dashdish Late Night Cravings')
+
+describe('the offline reader', () => {
+  it('leads with the sentence that states the rule, not its exceptions', () => {
+    const a = extractiveAnswer('when do timesheets need to be in by?', [policy])
+    expect(a.found).toBe(true)
+    expect(a.text.split('\n')[0]).toMatch(/by 17:00 every Friday.*\[1\]$/)
+    expect(a.text.split('\n').length).toBeLessThanOrEqual(3)   // one answer, at most two supporting quotes
+    expect(a.citations.map((c) => c.title)).toEqual(['Timesheet and Billing Policy'])
+  })
+
+  it('reads a table row with its headers: a colour question gets the hex code, not the header row', () => {
+    const a = extractiveAnswer("whats aurora air's main brand colour? need the hex", [aurora])
+    expect(a.text.split('\n')[0]).toMatch(/Aurora Violet — Primary — #5B2EFF/)
+  })
+
+  it('matches a misspelt word to the document’s', () => {
+    const a = extractiveAnswer('how many resturants does dashdish have open til 2am?', [dashdish])
+    expect(a.found).toBe(true)
+    expect(a.text).toMatch(/340 restaurants/)
+  })
+
+  it('declines with nothing quoted when no sentence has what is asked for, and names who might know', () => {
+    const a = extractiveAnswer("what's the wayfarer brand colour hex?", [policy])
+    expect(a).toMatchObject({ found: false, citations: [] })
+    expect(a.text).toMatch(/^I couldn't find this in the knowledge base, so I won't guess\./)
+    const near = extractiveAnswer('what hex do we use for timesheet reminders?', [policy])
+    expect(near).toMatchObject({ found: false, citations: [] })
+    expect(near.text).toContain('The nearest document is "Timesheet and Billing Policy"; Priya Raman, Finance Director may know.')
+  })
+
+  it('finds the owner a document names', () => {
+    expect(ownerOf(policy.content)).toBe('Priya Raman, Finance Director')
+    expect(ownerOf(aurora.content)).toBe('Mia Novak, lead Art Director on Aurora')
+    expect(ownerOf('Nothing here names anyone.')).toBeNull()
+  })
+
+  it("quotes a document's own bracketed numerals as (n), so only Workroom's markers cite", () => {
+    const doc = passage('x.md', 'Expenses', 'Meals are capped at £35 per day, see [2] and [3, 4] for details.')
+    const a = extractiveAnswer('how much can I spend on meals per day?', [doc])
+    expect(a.text).toBe('Meals are capped at £35 per day, see (2) and (3, 4) for details. [1]')
+  })
+})
