@@ -25,6 +25,8 @@ export interface CitationRecord {
    * Absent on answers stored before it was recorded.
    */
   client_id?: string | null
+  /** 'artifact' for an artifact's chunk (document_id is then the artifact's id); absent for a document. */
+  source?: 'artifact'
 }
 
 export interface Answer {
@@ -220,5 +222,5 @@ function citation(n: number, s: RetrievedChunk, question: string): CitationRecor
   const wanted = new Set(terms(question))
   const lines = sentences(s.content)
   const best = lines.map((l) => ({ l, hits: terms(l).filter((t) => wanted.has(t)).length })).sort((a, b) => b.hits - a.hits)[0]?.l ?? ''
-  return { n, document_id: s.documentId, chunk_id: s.chunkId, title: s.title, url: s.url, heading: s.heading, snippet: best.slice(0, 240), score: Number(s.score.toFixed(5)), client_id: s.clientId }
+  return { n, document_id: s.documentId, chunk_id: s.chunkId, title: s.title, url: s.url, heading: s.heading, snippet: best.slice(0, 240), score: Number(s.score.toFixed(5)), client_id: s.clientId, ...(s.source === 'artifact' ? { source: 'artifact' as const } : {}) }
 }
