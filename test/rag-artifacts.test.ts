@@ -1,13 +1,16 @@
 import { sql } from 'kysely'
-import { beforeAll, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { withActor, type Actor } from '../src/db/actor.ts'
-import type { LinkedActor } from '../src/db/identity.ts'
+import type { Engine } from '../src/db/engine.ts'
+import { resolveIdentity, type LinkedActor } from '../src/db/identity.ts'
 import { ask } from '../src/handlers/ask.ts'
 import { embedAllPendingArtifacts, embedPendingArtifacts } from '../src/rag/artifacts.ts'
 import { HashingEmbedder } from '../src/rag/embed.ts'
 import { systemActor } from '../src/rag/ingest.ts'
 import { OFFLINE_PROVIDERS } from '../src/rag/providers.ts'
 import { readPassage, retrieve } from '../src/rag/retrieve.ts'
+import { TENANTS } from '../seeds/catalog.ts'
+import { seed } from '../seeds/index.ts'
 import { describeEachEngine } from './support/engines.ts'
 import { actorOf, sqlstate, useFixtureDatabase, type PersonKey, type TenantKey } from './support/fixture.ts'
 
@@ -177,5 +180,28 @@ describeEachEngine('artifacts as knowledge', (engine) => {
       trx.updateTable('agency.artifacts').set({ embedding_status: 'skipped' }).where('id', '=', briefId).execute()))).toBe('42501')
     expect(await sqlstate(withActor(ctx.e.db, actorOf(ctx.fx, 'A', 'creative'), (trx) =>
       sql`UPDATE agency.artifact_chunks SET content = 'forged'`.execute(trx)))).toBe('42501')
+  })
+})
+
+describeEachEngine('demo artifacts as knowledge', (engine) => {
+  let e: Engine
+  beforeAll(async () => {
+    e = await engine.migrated()
+    await seed(e, { scale: 'demo', today: '2026-11-25', progress: false })
+  })
+  afterAll(async () => {
+    await e?.close()
+  })
+
+  it('embeds the hand-written demo artifacts while seeding, and answers from their latest version', async () => {
+    const pending = await e.db.selectFrom('agency.artifacts').select('embedding_status').distinct().orderBy('embedding_status').execute()
+    expect(pending).toEqual([{ embedding_status: 'embedded' }, { embedding_status: 'skipped' }])
+    const key = TENANTS.find((t) => t.slug === 'northwind')!.people.find((p) => p.role === 'leadership')!.key
+    const who = (await resolveIdentity(e.db, { platform: 'playground', workspaceId: 'northwind', externalUserId: key }))!
+    const r = await ask(e.db, who, { platform: 'cli', channelId: null, threadId: null }, 'Who is the director of the Aurora Air hero film?', OFFLINE_PROVIDERS)
+    expect(r.answer.found).toBe(true)
+    expect(r.answer.citations.map((c) => c.title)).toContain('Brief — Aurora Air Spring Launch (v3)')
+    expect(r.answer.text).toContain('Hana Okafor')
+    expect(r.answer.text).not.toContain('4 February')
   })
 })

@@ -49,10 +49,20 @@ export interface ArtifactSource {
 export function artifactText(a: ArtifactSource): string {
   const facts = [
     `${artifactLabel(a.artifactType, a.title, a.currentVersion).split(' — ')[0]}`,
-    a.campaignName && `campaign ${a.campaignName}`, a.clientName && `client ${a.clientName}`,
+    ...context(a).map((name) => (name === a.campaignName ? `campaign ${name}` : `client ${name}`)),
     `version ${a.currentVersion}`, a.status.replace('_', ' '),
   ].filter(Boolean).join(' · ')
   return [`# ${a.title}`, facts, a.description, a.content].filter((s) => s && s.trim()).join('\n\n')
+}
+
+/**
+ * The campaign and client names, each once and only when the title does not already say it
+ * ("Aurora Air Spring Launch — Creative brief"). Repeated names weigh an artifact's short text
+ * towards every question that names its campaign, above the documents that answer it.
+ */
+function context(a: ArtifactSource): string[] {
+  const title = a.title.toLowerCase()
+  return [a.campaignName, a.clientName].filter((n): n is string => Boolean(n) && !title.includes(n!.toLowerCase()))
 }
 
 export interface DrainResult {
@@ -120,9 +130,9 @@ async function drainTenant(db: Kysely<DB>, embedder: Embedder, tenantId: string,
     let vectors: number[][]
     try {
       chunks = chunkDocument(artifactText(a), 'markdown')
-      const label = artifactLabel(a.artifactType, a.title, a.currentVersion)
-      const context = [label, a.campaignName, a.clientName].filter(Boolean).join(' · ')
-      vectors = await embedder.embed(chunks.map((c) => embeddingText(context, c)))
+      // The first chunk carries the facts line; later ones get the names through the context.
+      const label = [artifactLabel(a.artifactType, a.title, a.currentVersion), ...context(a)].join(' · ')
+      vectors = await embedder.embed(chunks.map((c) => embeddingText(c.index === 0 ? '' : label, c)))
     } catch (err) {
       options.logger?.warn({ err, artifactId: a.id, tenantId }, 'artifact embedding failed')
       const marked = await withActor(db, SYSTEM(tenantId), (trx) => finish(trx, tenantId, a, 'failed', [], [], embedder.model))
