@@ -11,6 +11,7 @@ import type {
   ChatIdentitiesTable, ClientsTable, KnowledgeChunksTable, KnowledgeDocumentsTable, PeopleTable,
   TeamAllocationsTable, TenantsTable, TimesheetEntriesTable,
 } from '../src/db/schema.ts'
+import { WRITTEN_ARTIFACTS } from './artifacts.ts'
 import type { CatalogCampaign, CatalogPerson, CatalogTenant } from './catalog.ts'
 import { addDays, isoDow, mondayOf } from '../src/dates.ts'
 import type { IngestSource } from '../src/rag/ingest.ts'
@@ -28,6 +29,8 @@ export interface TenantRows {
   artifacts: Array<Insertable<ArtifactsTable> & { id: string }>
   /** Later edits of artifact content; each makes the versioning trigger write a version. */
   revisions: Array<{ artifactId: string; content: string; changeSummary: string }>
+  /** Artifacts whose text is faker's placeholder: not knowledge, so never embedded (seeds/index.ts). */
+  placeholderArtifactIds: string[]
   comments: Array<Insertable<ArtifactCommentsTable>>
   /** Benchmark scale: synthetic documents and chunks with ready-made embeddings. */
   documents: Array<Insertable<KnowledgeDocumentsTable> & { id: string }>
@@ -125,7 +128,7 @@ export function generateTenant(catalog: CatalogTenant, options: GenerateOptions)
   const rows: TenantRows = {
     tenant: { id: tenantId, slug, name: catalog.name, timezone: catalog.timezone },
     people, chatIdentities, clients: [], brands: [], campaigns: [], phases: [], allocations: [],
-    timesheets: [], artifacts: [], revisions: [], comments: [], documents: [], chunks: [], knowledge: [],
+    timesheets: [], artifacts: [], revisions: [], placeholderArtifactIds: [], comments: [], documents: [], chunks: [], knowledge: [],
   }
 
   interface Team { campaign: CatalogCampaign; id: string; start: string; end: string; members: Array<{ person: CatalogPerson; share: number }> }
@@ -245,6 +248,7 @@ export function generateTenant(catalog: CatalogTenant, options: GenerateOptions)
         file_size_bytes: af.number.int({ min: 20_000, max: 80_000_000 }), mime_type: kind.mime,
         tags: [kind.type, t.campaign.campaignType.toLowerCase()], owner_id: personId.get(owner.key)!,
       })
+      rows.placeholderArtifactIds.push(artifactId)
       const revisions = af.helpers.weightedArrayElement([{ weight: 5, value: 0 }, { weight: 3, value: 1 }, { weight: 2, value: 2 }])
       for (let r = 0; r < revisions; r++) {
         rows.revisions.push({ artifactId, content: `${title} (revision ${r + 2})\n\n${af.lorem.paragraphs(2)}`, changeSummary: af.helpers.arrayElement(['Client feedback applied', 'Tightened copy', 'New colour grade', 'Legal changes', 'Layout rework']) })
@@ -258,6 +262,19 @@ export function generateTenant(catalog: CatalogTenant, options: GenerateOptions)
           rows.comments.push({ id: id('comment', t.campaign.key, String(i), String(c), String(r)), tenant_id: tenantId, artifact_id: artifactId, parent_comment_id: commentId, author_id: personId.get(af.helpers.arrayElement(t.members).person.key)!, body: af.lorem.sentence() })
         }
       }
+    }
+  }
+
+  // Hand-written artifacts (seeds/artifacts.ts), owned by the campaign's first team member.
+  for (const t of teams) {
+    for (const [i, w] of (WRITTEN_ARTIFACTS[t.campaign.key] ?? []).entries()) {
+      const artifactId = id('artifact', t.campaign.key, 'written', String(i))
+      rows.artifacts.push({
+        id: artifactId, tenant_id: tenantId, campaign_id: t.id, title: w.title, artifact_type: w.type, status: 'in_review',
+        description: w.description, content: w.versions[0]!.content, mime_type: 'text/markdown', tags: [w.type],
+        owner_id: personId.get(t.members[0]!.person.key)!,
+      })
+      for (const v of w.versions.slice(1)) rows.revisions.push({ artifactId, content: v.content, changeSummary: v.changeSummary ?? '' })
     }
   }
 

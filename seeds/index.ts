@@ -16,6 +16,7 @@ import { generateTenant, type GenerateOptions, type TenantRows } from './generat
 import { readKnowledge } from './knowledge.ts'
 import { HashingEmbedder, type Embedder } from '../src/rag/embed.ts'
 import { ingest, type IngestStatus } from '../src/rag/ingest.ts'
+import { embedAllPendingArtifacts } from '../src/rag/artifacts.ts'
 
 export type Scale = 'demo' | 'bench'
 
@@ -39,6 +40,8 @@ export interface SeedReport {
   rows: Record<string, number>
   /** The demo corpus: ingested on every seed, a no-op for documents already embedded by this model. */
   knowledge: Record<IngestStatus, number> & { /** Chunks embedded in this run. */ chunks: number }
+  /** Artifacts embedded in this run (demo scale; pending ones are left to the server's worker at bench scale). */
+  artifacts: { embedded: number; chunks: number }
   ms: number
 }
 
@@ -46,7 +49,7 @@ export interface SeedReport {
 const TENANT_TABLES = [
   'agency.ai_messages', 'agency.ai_conversations', 'agency.knowledge_chunks', 'agency.knowledge_documents',
   'agency.integration_sync_runs', 'agency.integration_links', 'agency.timesheet_entries', 'agency.team_allocations',
-  'agency.artifact_comments', 'agency.artifact_versions', 'agency.artifacts', 'agency.campaign_phases',
+  'agency.artifact_comments', 'agency.artifact_versions', 'agency.artifact_chunks', 'agency.artifacts', 'agency.campaign_phases',
   'agency.campaigns', 'agency.brands', 'agency.clients', 'workroom.chat_identities', 'workroom.people',
 ] as const
 
@@ -76,8 +79,15 @@ export async function seed(engine: Engine, options: SeedOptions): Promise<SeedRe
         return writeTenant(trx, rows, progress)
       })
       : {}
-    const knowledge = await ingestCorpus(engine, rows, options.embedder ?? new HashingEmbedder(), progress)
-    reports.push({ slug: catalog.slug, name: catalog.name, status: !write ? 'skipped' : existing ? 'reset' : 'seeded', rows: counts, knowledge, ms: performance.now() - started })
+    const embedder = options.embedder ?? new HashingEmbedder()
+    const knowledge = await ingestCorpus(engine, rows, embedder, progress)
+    // Artifacts are knowledge too: embedded here so a fresh demo answers from them at once. Bench
+    // scale measures documents; its artifacts wait for the server's worker.
+    const artifacts = options.scale === 'demo'
+      ? await embedAllPendingArtifacts(engine.db, embedder, { tenantId: rows.tenant.id, limit: 100 })
+      : { embedded: 0, chunks: 0 }
+    reports.push({ slug: catalog.slug, name: catalog.name, status: !write ? 'skipped' : existing ? 'reset' : 'seeded', rows: counts, knowledge,
+      artifacts: { embedded: artifacts.embedded, chunks: artifacts.chunks }, ms: performance.now() - started })
   }
   return reports
 }
@@ -155,6 +165,12 @@ async function writeTenant(trx: Transaction<DB>, rows: TenantRows, progress: boo
       }
     }
     counts['artifact revisions'] = rows.revisions.length
+    // Placeholder text is not knowledge: in answers it would only echo the campaign names in its
+    // titles, above the documents that answer. The worker never claims 'skipped' rows.
+    for (let i = 0; i < rows.placeholderArtifactIds.length; i += 1000) {
+      await trx.updateTable('agency.artifacts').set({ embedding_status: 'skipped' })
+        .where('id', 'in', rows.placeholderArtifactIds.slice(i, i + 1000)).execute()
+    }
   } finally {
     bar?.stop()
   }

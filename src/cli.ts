@@ -112,6 +112,7 @@ export function buildProgram(): Command {
           const total = Object.values(r.rows).reduce((a, b) => a + b, 0)
           const k = r.knowledge
           const knowledge = k.created + k.updated > 0 ? `; knowledge: ${k.created + k.updated} documents embedded with ${embedder.model} (${k.chunks} chunks)` : ''
+            + (r.artifacts.embedded > 0 ? `; ${r.artifacts.embedded} artifacts embedded (${r.artifacts.chunks} chunks)` : '')
           console.log(r.status === 'skipped'
             ? `${r.name} (${r.slug}): already seeded, left as it is (--reset rebuilds it)${knowledge}`
             : `${r.name} (${r.slug}): ${r.status}, ${total} rows in ${(r.ms / 1000).toFixed(1)} s${knowledge}`)

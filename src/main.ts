@@ -14,6 +14,7 @@ import { createMetrics } from './http/metrics.ts'
 import { startServer } from './http/server.ts'
 import { createLogger, type Logger } from './log.ts'
 import { describeProviders, providersFromConfig } from './rag/providers.ts'
+import { startArtifactWorker } from './rag/artifacts.ts'
 import { seed } from '../seeds/index.ts'
 import { createRateLimits } from './limits.ts'
 
@@ -59,6 +60,8 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     const resumers: ResumeDeps['resumers'] = { ...(slack ? { slack: slack.resume } : {}), ...(teams ? { teams: teams.resume } : {}) }
     const resumer = slack || teams ? startResumer({ inbox, resumers, logger, everyMs: inbox.leaseMs / 3 }) : null
     const scheduler = Object.keys(senders).length > 0 ? startScheduler({ db: engine.db, service: engine.service.db, now: () => new Date(), senders, logger }) : null
+    // Edited artifacts are re-embedded within seconds; every replica drains (SKIP LOCKED keeps them apart).
+    const artifacts = startArtifactWorker({ db: engine.db, service: engine.service.db, embedder: knowledge.embedder, logger, everySeconds: ARTIFACT_EMBED_SECONDS })
     const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${server.port}`
     logger.info({ database: engine.description, url }, 'workroom is running')
     options.banner?.([
@@ -79,7 +82,7 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
       stop: async () => {
         const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS
         const left = () => Math.max(0, deadline - Date.now())
-        await withDeadline(Promise.all([scheduler?.stop(), slack?.stop(), resumer?.stop()]), left())
+        await withDeadline(Promise.all([scheduler?.stop(), slack?.stop(), resumer?.stop(), artifacts.stop()]), left())
         await server.close(left())
         // What is cut off here is not lost: its inbox rows are resumed elsewhere once their leases run out.
         if (!(await withDeadline(Promise.all([idle(router.inFlight), slack?.drain()]), left()))) {
@@ -113,6 +116,9 @@ async function migrateOnStart(engine: Engine, logger: Logger): Promise<void> {
     throw e.code ? refused(e.code, e.message ?? String(err)) : err
   }
 }
+
+/** How often the artifact worker looks for pending artifacts. */
+const ARTIFACT_EMBED_SECONDS = 15
 
 /** Resolves when nothing runs or waits in the limiter. */
 async function idle(limit: LimitFunction): Promise<void> {

@@ -13,7 +13,7 @@ import { createHmac, randomBytes } from 'node:crypto'
 import { Writable } from 'node:stream'
 import { sql } from 'kysely'
 import pg from 'pg'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { addDays } from '../src/dates.ts'
 import type { Engine } from '../src/db/engine.ts'
 import { listPeople } from '../src/db/directory.ts'
@@ -120,7 +120,8 @@ describe.skipIf(missing !== null)('a server that logs in as roles that own nothi
     expect(logged!.body.text).toMatch(new RegExp(`^Logged 2h to ${CAMPAIGN}`))
     expect(await owner.selectFrom('workroom.workspace_bindings').select(['workspace_id', 'bound_via']).where('platform', '=', 'slack').execute())
       .toEqual([{ workspace_id: TEAM, bound_via: 'config' }])
-    expect(await owner.selectFrom('workroom.chat_inbox').select('state').where('inbox_key', '=', 'slack:command:trigger.log').execute()).toEqual([{ state: 'answered' }])
+    // The row is settled right after the answer is posted: a bounded poll, not a sleep.
+    await vi.waitFor(async () => expect(await owner.selectFrom('workroom.chat_inbox').select('state').where('inbox_key', '=', 'slack:command:trigger.log').execute()).toEqual([{ state: 'answered' }]), { timeout: 10_000, interval: 50 })
     expect(await owner.selectFrom('agency.timesheet_entries').select('user_id').where('external_ref', '=', 'slash:trigger.log').execute()).toEqual([{ user_id: creative.id }])
 
     // Teams: the conversation reference is remembered, the member linked, the message answered.

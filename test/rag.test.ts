@@ -6,6 +6,7 @@ import { resolveIdentity, type LinkedActor } from '../src/db/identity.ts'
 import { ask } from '../src/handlers/ask.ts'
 import { renderText } from '../src/handlers/render-text.ts'
 import { handleInbound } from '../src/handlers/router.ts'
+import type { CitationRecord } from '../src/rag/answer.ts'
 import { HashingEmbedder } from '../src/rag/embed.ts'
 import { ingest } from '../src/rag/ingest.ts'
 import { OFFLINE_PROVIDERS } from '../src/rag/providers.ts'
@@ -35,6 +36,10 @@ describeEachEngine('knowledge answers', (engine) => {
   /** Client id of a seeded document, read as the owner (the test's independent view). */
   const documentOf = async (file: string) =>
     e.db.selectFrom('agency.knowledge_documents').select(['id', 'tenant_id', 'client_id', 'title']).where('source_id', '=', `seeds/knowledge/${file}`).executeTakeFirstOrThrow()
+  /** The tenant of a cited document, or of a cited artifact (migration 019: its id is the document_id). */
+  const tenantOf = async (c: CitationRecord) => c.source === 'artifact'
+    ? (await e.db.selectFrom('agency.artifacts').select('tenant_id').where('id', '=', c.document_id).executeTakeFirstOrThrow()).tenant_id
+    : (await documentOf(fileOf(c.url))).tenant_id
   const search = async (who: LinkedActor, text: string) => {
     const [v] = await embedder.embed([text])
     return withActor(e.db, who, (trx) => retrieve(trx, { text, embedding: v!, model: embedder.model }))
@@ -80,7 +85,7 @@ describeEachEngine('knowledge answers', (engine) => {
       } else expect(r.answer.citations.length).toBeGreaterThan(0)
       for (const c of r.answer.citations) {
         expect(retrieved).toContain(c.chunk_id)
-        expect((await documentOf(fileOf(c.url))).tenant_id).toBe(who.tenantId)
+        expect(await tenantOf(c)).toBe(who.tenantId)
       }
       expect(r.answer.citations.map((c) => c.n)).toEqual(r.answer.citations.map((_, j) => j + 1))
       expect(stored).toMatchObject({ content: r.answer.text, model: 'extractive', tenant_id: who.tenantId })
@@ -99,7 +104,7 @@ describeEachEngine('knowledge answers', (engine) => {
     for (const q of QUESTIONS.filter((q) => q.tenant === 'southpaw')) {
       const r = await ask(e.db, nw, { platform: 'cli', channelId: null, threadId: null }, q.question, OFFLINE_PROVIDERS)
       for (const c of r.answer.citations) {
-        expect((await documentOf(fileOf(c.url))).tenant_id).toBe(nw.tenantId)
+        expect(await tenantOf(c)).toBe(nw.tenantId)
         expect(southpawTitles).not.toContain(c.title)
       }
       // Facts both tenants share (a 0.25 h minimum entry) may be true in Northwind's documents too.

@@ -127,10 +127,29 @@ export interface ArtifactsTable {
   current_version: Generated<number>
   embedding_status: Generated<'pending' | 'processing' | 'embedded' | 'failed' | 'skipped'>
   embedded_at: TimestampNull
+  /** When the embedding worker claimed the row ('processing'); migration 019. */
+  embedding_claimed_at: TimestampNull
   search_vector: GeneratedAlways<string>
   metadata: Json
   created_at: Timestamp
   updated_at: Timestamp
+}
+
+/** An artifact's text, chunked and embedded by src/rag/artifacts.ts (migration 019). */
+export interface ArtifactChunksTable {
+  id: Generated<string>
+  tenant_id: string
+  artifact_id: string
+  version_number: number
+  chunk_index: number
+  heading: string | null
+  content: string
+  token_count: number | null
+  /** pgvector text form '[0.1,0.2,…]' on write; string on read. */
+  embedding: ColumnType<string | null, string | null | undefined, string | null>
+  embedding_model: string | null
+  content_tsv: GeneratedAlways<string>
+  created_at: Timestamp
 }
 
 export interface ArtifactVersionsTable {
@@ -492,6 +511,7 @@ export interface DB {
   'agency.campaigns': CampaignsTable
   'agency.campaign_phases': CampaignPhasesTable
   'agency.artifacts': ArtifactsTable
+  'agency.artifact_chunks': ArtifactChunksTable
   'agency.artifact_versions': ArtifactVersionsTable
   'agency.artifact_comments': ArtifactCommentsTable
   'agency.timesheet_entries': TimesheetEntriesTable

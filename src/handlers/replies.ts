@@ -139,7 +139,8 @@ const MONEY = /[£$€]\s?\d|\b\d[\d,.]*\s?(?:k|m|bn)?\s?(?:GBP|USD|EUR)\b/i
  * is cited: a model's sentence cannot be traced to one source.
  */
 export function showsClientMoney(answer: AskResult['answer']): boolean {
-  const client = answer.citations.filter((c) => c.client_id)
+  // An artifact is never tenant-wide: even one on no campaign is its owner's and the managers' only.
+  const client = answer.citations.filter((c) => c.client_id || c.source === 'artifact')
   return client.some((c) => MONEY.test(c.snippet)) || (client.length > 0 && MONEY.test(answer.text))
 }
 

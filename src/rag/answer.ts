@@ -26,6 +26,8 @@ export interface CitationRecord {
    * Absent on answers stored before it was recorded.
    */
   client_id?: string | null
+  /** 'artifact' for an artifact's chunk (document_id is then the artifact's id); absent for a document. */
+  source?: 'artifact'
 }
 
 export interface Answer {
@@ -178,5 +180,5 @@ function citation(n: number, s: RetrievedChunk, question: string): CitationRecor
   const wanted = new Set(terms(question))
   const lines = units(s, 0).map((u) => u.text)
   const best = lines.map((l) => ({ l, hits: terms(l).filter((t) => wanted.has(t)).length })).sort((a, b) => b.hits - a.hits)[0]?.l ?? ''
-  return { n, document_id: s.documentId, chunk_id: s.chunkId, title: s.title, url: s.url, heading: s.heading, snippet: best.slice(0, 240), score: Number(s.score.toFixed(5)), client_id: s.clientId }
+  return { n, document_id: s.documentId, chunk_id: s.chunkId, title: s.title, url: s.url, heading: s.heading, snippet: best.slice(0, 240), score: Number(s.score.toFixed(5)), client_id: s.clientId, ...(s.source === 'artifact' ? { source: 'artifact' as const } : {}) }
 }

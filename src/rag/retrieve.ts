@@ -7,6 +7,7 @@
 import { sql } from 'kysely'
 import type { ActorTx } from '../db/actor.ts'
 import { toVectorLiteral } from './embed.ts'
+import { fullTextArtifactChunks, nearestArtifactChunks, readArtifactPassage } from './retrieve-artifacts.ts'
 
 export interface RetrievalFilters {
   /** Only this client's documents (plus tenant-wide ones unless includeTenantWide is false). */
@@ -17,6 +18,12 @@ export interface RetrievalFilters {
 
 export interface RetrievedChunk {
   chunkId: string
+  /**
+   * A knowledge document's chunk, or an artifact's (migration 019; documentId is then the
+   * artifact's id). retrieve() always sets it; optional so chunks built elsewhere (tests, stored
+   * answers) read as documents.
+   */
+  source?: 'document' | 'artifact'
   documentId: string
   title: string
   heading: string | null
@@ -49,7 +56,7 @@ const RRF_K = 60
 
 type Row = {
   chunk_id: string; document_id: string; title: string; heading: string | null; content: string
-  client_id: string | null; doc_type: string; source_url: string | null; score: number
+  client_id: string | null; doc_type: string; source_url: string | null; score: number; source?: 'artifact'
 }
 
 export async function retrieve(trx: ActorTx, q: RetrievalQuery): Promise<RetrievedChunk[]> {
@@ -62,19 +69,20 @@ export async function retrieve(trx: ActorTx, q: RetrievalQuery): Promise<Retriev
   }
   const vector = q.embedding ? await nearest(trx, q.embedding, filters, candidates) : []
   const text = await fullText(trx, q.text, q.model, q.filters ?? {}, candidates)
+  const artifacts = await artifactCandidates(trx, q, candidates)
 
   const fused = new Map<string, RetrievedChunk>()
   const add = (rows: Row[], field: 'similarity' | 'textRank') => rows.forEach((r, i) => {
     const hit = fused.get(r.chunk_id) ?? {
-      chunkId: r.chunk_id, documentId: r.document_id, title: r.title, heading: r.heading, content: r.content,
+      chunkId: r.chunk_id, source: r.source ?? 'document', documentId: r.document_id, title: r.title, heading: r.heading, content: r.content,
       clientId: r.client_id, docType: r.doc_type, url: r.source_url, similarity: null, textRank: null, score: 0,
     }
     hit[field] = r.score
     hit.score += 1 / (RRF_K + i + 1)
     fused.set(r.chunk_id, hit)
   })
-  add(vector, 'similarity')
-  add(text, 'textRank')
+  add(byScore(vector, artifacts.vector, candidates), 'similarity')
+  add(byScore(text, artifacts.text, candidates), 'textRank')
   return [...fused.values()].sort((a, b) => b.score - a.score || (b.similarity ?? 0) - (a.similarity ?? 0)).slice(0, k)
 }
 
@@ -136,11 +144,31 @@ async function fullText(trx: ActorTx, text: string, model: string, filters: Retr
   return rows
 }
 
-/** One chunk with its document, as the actor may see it (null when RLS hides it or there is none). */
+/** One chunk with its document (or artifact), as the actor may see it (null when RLS hides it or there is none). */
 export async function readPassage(trx: ActorTx, chunkId: string) {
   const passage = await trx.selectFrom('agency.knowledge_chunks as k')
     .innerJoin('agency.knowledge_documents as d', 'd.id', 'k.document_id')
     .select(['d.title', 'd.doc_type', 'd.source_url', 'k.heading', 'k.content', 'k.chunk_index', 'd.chunk_count'])
     .where('k.id', '=', chunkId).executeTakeFirst()
-  return passage ?? null
+  return passage ?? readArtifactPassage(trx, chunkId)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Artifacts (migration 019): their own queries in retrieve-artifacts.ts, merged here.
+
+/**
+ * Artifact candidates for both lists. Same embedding model and same ranking function as the
+ * documents', so their scores are comparable and each pair of lists merges by score into one
+ * list before fusion. (Fusing them as two more RRF lists was rejected: every list's first hit
+ * scores 1/61, so the best artifact would rank beside the best document however poorly it matched.)
+ */
+async function artifactCandidates(trx: ActorTx, q: RetrievalQuery, candidates: number): Promise<{ vector: Row[]; text: Row[] }> {
+  const filters = q.filters ?? {}
+  return {
+    vector: q.embedding ? await nearestArtifactChunks(trx, q.embedding, q.model, filters, candidates) : [],
+    text: await fullTextArtifactChunks(trx, q.text, q.model, filters, candidates, FULL_TEXT_SCAN),
+  }
+}
+
+const byScore = (a: Row[], b: Row[], limit: number): Row[] =>
+  b.length === 0 ? a : [...a, ...b].sort((x, y) => Number(y.score) - Number(x.score)).slice(0, limit)

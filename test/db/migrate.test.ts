@@ -12,6 +12,8 @@ import { describe } from 'vitest'
 /** The spec's 15 base tables; Workroom's: tenants, people, chat_identities, chat_inbox, slack_installations, teams_conversations, digest_subscriptions, digest_runs, workspace_bindings. */
 const SPEC_TABLES = 15
 const WORKROOM_TABLES = 9
+/** agency.artifact_chunks (019). */
+const KNOWLEDGE_TABLES = 1
 
 const run = promisify(execFile)
 
@@ -141,7 +143,7 @@ describeEachEngine('migration runner', (engine) => {
       expect(applied(one.stdout) + applied(two.stdout)).toBe(total)
       expect([one.stdout, two.stdout].some((o) => o.includes('Nothing to do'))).toBe(true)
       const counts = await objectCounts(e)
-      expect(counts.tables).toBe(SPEC_TABLES + WORKROOM_TABLES)
+      expect(counts.tables).toBe(SPEC_TABLES + WORKROOM_TABLES + KNOWLEDGE_TABLES)
       expect(counts.views).toBe(6)
       expect((await migrationStatus(e.pool)).every((r) => r.state === 'applied')).toBe(true)
     })
@@ -152,7 +154,7 @@ describeEachEngine('migration runner', (engine) => {
       for (const file of await loadMigrations()) {
         await run('psql', ['-q', '-v', 'ON_ERROR_STOP=1', '-d', url, '-f', file.path])
       }
-      expect(await objectCounts(e)).toMatchObject({ tables: SPEC_TABLES + WORKROOM_TABLES, views: 6 })
+      expect(await objectCounts(e)).toMatchObject({ tables: SPEC_TABLES + WORKROOM_TABLES + KNOWLEDGE_TABLES, views: 6 })
       for (const file of (await loadMigrations()).reverse()) {
         await run('psql', ['-q', '-v', 'ON_ERROR_STOP=1', '-d', url, '-f', file.downPath])
       }

@@ -104,8 +104,11 @@ export async function grade(engine: Engine, rows: EvalRow[], providers: Knowledg
     const { answer } = await ask(engine.db, who, { platform: 'cli', channelId: `eval-${row.id}`, threadId: null }, row.question, providers)
     const ms = performance.now() - started
     const citedIds = [...new Set(answer.citations.map((c) => c.document_id))]
-    const visible = citedIds.length === 0 ? [] : (await withActor(engine.db, who, (trx) =>
-      trx.selectFrom('agency.knowledge_documents').select('id').where('id', 'in', citedIds).execute())).map((r) => r.id)
+    // Documents and artifacts (migration 019) alike, read back as the asker.
+    const visible = citedIds.length === 0 ? [] : await withActor(engine.db, who, async (trx) => [
+      ...(await trx.selectFrom('agency.knowledge_documents').select('id').where('id', 'in', citedIds).execute()),
+      ...(await trx.selectFrom('agency.artifacts').select('id').where('id', 'in', citedIds).execute()),
+    ].map((r) => r.id))
     const unseen = citedIds.filter((id) => !visible.includes(id)).map((id) => files.get(id) ?? id)
     const cited = citedIds.map((id) => files.get(id) ?? id)
     const declined = !answer.found
