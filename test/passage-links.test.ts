@@ -187,6 +187,15 @@ describeEachEngine('signed passage links', (engine) => {
     expect(brief(ephemeral)!.url).toMatch(new RegExp(`^${PUBLIC_URL}/passages/`))
   })
 
+  it('stops opening once the person is no longer linked to that chat account', async () => {
+    const link = passageLink(links, await chunkOf('policies/mileage.md'), slackUser('A', 'outsider'), NOW)
+    expect((await open(link)).status).toBe(200)
+    await ctx.e.db.deleteFrom('workroom.chat_identities').where('id', '=', ctx.fx.A.rows.get('identity:outsider')!).execute()
+    const res = await open(link)
+    expect(res.status).toBe(403)
+    expect(await res.text()).not.toContain('Mileage')
+  })
+
   it('stops opening once the workspace is unbound', async () => {
     const chunk = ctx.fx.B.rows.get('chunk:kWide')!
     const link = passageLink(links, chunk, slackUser('B', 'creative'), NOW)
