@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 
 /** HOST values that accept connections from this machine only. */
@@ -92,6 +93,15 @@ const EnvSchema = z.object({
   PLAYGROUND_ENABLED: z.enum(['auto', 'true', 'false']).default('auto'),
   /** Write the demo agencies on start when the database has no tenant yet. auto: for the embedded database only. */
   WORKROOM_DEMO_SEED: z.enum(['auto', 'true', 'false']).default('auto'),
+  /**
+   * The address people reach this server at from their browser, e.g. https://workroom.example.com.
+   * Set: citations of documents without a URL of their own link to a passage page under it,
+   * through a link signed for the person who asked (src/links/passage-link.ts). Unset: such
+   * citations show no link.
+   */
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Signs passage links. Required with PUBLIC_URL under NODE_ENV=production; elsewhere a random one per process when unset. */
+  LINK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** offline: feature hashing, no network. auto: OpenAI when OPENAI_API_KEY or OPENAI_BASE_URL is set. */
   RAG_EMBEDDINGS: z.enum(['auto', 'offline', 'openai']).default('auto'),
   /** extractive: quoted passages, no network. auto: an OpenAI chat model when configured. */
@@ -125,6 +135,9 @@ const EnvSchema = z.object({
   if (env.PLAYGROUND_ENABLED === 'true' && env.NODE_ENV === 'production' && !isLoopbackHost(env.HOST)) {
     issue('PLAYGROUND_ENABLED', `the playground acts as anyone with no login, so NODE_ENV=production refuses it on HOST=${env.HOST}; set HOST=127.0.0.1 (or ::1, localhost) or PLAYGROUND_ENABLED=false`)
   }
+  // A secret made up at start would change on every restart and differ between replicas: links
+  // minted by one would be refused by another. Fine on a developer's machine, not in production.
+  if (env.PUBLIC_URL && !env.LINK_SECRET && env.NODE_ENV === 'production') issue('LINK_SECRET', 'is required with PUBLIC_URL under NODE_ENV=production (at least 32 random characters, the same on every replica): it signs the passage links citations carry')
   const openai = Boolean(env.OPENAI_API_KEY || env.OPENAI_BASE_URL)
   for (const key of ['RAG_EMBEDDINGS', 'RAG_ANSWERS'] as const) {
     if (env[key] === 'openai' && !openai) ctx.addIssue({ code: 'custom', path: [key], message: "is 'openai' but neither OPENAI_API_KEY nor OPENAI_BASE_URL is set" })
@@ -166,6 +179,16 @@ export const playgroundEnabled = (config: Config) =>
 export function playgroundWarning(config: Config): string | null {
   if (!playgroundEnabled(config) || isLoopbackHost(config.HOST)) return null
   return `The playground listens on ${config.HOST}, beyond this machine: anyone who can reach port ${config.PORT} can act as any person, with no login. Set HOST=127.0.0.1 unless that is what you want.`
+}
+
+/**
+ * Where passage links point and what signs them; null without PUBLIC_URL (no links are minted).
+ * Without LINK_SECRET (allowed outside production) a random secret for this process: links it
+ * mints stop working when it restarts, and other processes refuse them.
+ */
+export function passageLinkSettings(config: Config, randomSecret: () => string = () => randomBytes(32).toString('base64url')): { publicUrl: string; secret: string; secretGenerated: boolean } | null {
+  if (!config.PUBLIC_URL) return null
+  return { publicUrl: config.PUBLIC_URL.replace(/\/+$/, ''), secret: config.LINK_SECRET ?? randomSecret(), secretGenerated: !config.LINK_SECRET }
 }
 
 export const demoSeedOnStart = (config: Config) =>

@@ -1,5 +1,5 @@
 import pLimit, { type LimitFunction } from 'p-limit'
-import { demoSeedOnStart, loadConfig, playgroundEnabled, playgroundWarning, slackSettings, teamsSettings, timesheetSettings, ConfigError, type Config } from './config.ts'
+import { demoSeedOnStart, loadConfig, passageLinkSettings, playgroundEnabled, playgroundWarning, slackSettings, teamsSettings, timesheetSettings, ConfigError, type Config } from './config.ts'
 import { createSlackBot } from './bots/slack/app.ts'
 import { createTeamsBot } from './bots/teams/app.ts'
 import { digestSenders, startScheduler } from './scheduler.ts'
@@ -37,7 +37,10 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     const relocked = await applyTimesheetLock(engine.service.db, config.TIMESHEET_LOCK_DAYS)
     if (relocked > 0) logger.info({ tenants: relocked, lockDays: config.TIMESHEET_LOCK_DAYS }, 'timesheet lock set from TIMESHEET_LOCK_DAYS')
     const metrics = createMetrics()
+    const links = passageLinkSettings(config)
+    if (links?.secretGenerated) logger.warn('LINK_SECRET is not set: passage links are signed with a secret made up for this process, and stop opening when it restarts')
     const router = { db: engine.db, service: engine.service.db, now: () => new Date(), timesheet: timesheetSettings(config), knowledge, inFlight: pLimit(config.CHAT_CONCURRENCY), observe: metrics.observeHandler,
+      ...(links ? { passageLinks: { publicUrl: links.publicUrl, secret: links.secret } } : {}),
       limits: createRateLimits({ asksPerHour: config.ASK_RATE_LIMIT, writesPerMinute: config.WRITE_RATE_LIMIT }) }
     const playground = playgroundEnabled(config)
     const exposed = playgroundWarning(config)
@@ -54,7 +57,7 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
       slack: slack ? slack.mode : 'off', teams: teams ? teams.mode : 'off',
       digests: Object.keys(senders).length > 0 ? 'on' : 'off', playground: playground ? 'on' : 'off',
     }
-    const server = await startServer(createApp({ engine, logger, router, playground: playground && { host: config.HOST, port: config.PORT }, adapters, metrics, components }), { port: config.PORT, host: config.HOST, logger })
+    const server = await startServer(createApp({ engine, logger, router, playground: playground && { host: config.HOST, port: config.PORT }, passages: links ? { db: engine.db, secret: links.secret, now: () => new Date() } : undefined, adapters, metrics, components }), { port: config.PORT, host: config.HOST, logger })
     await slack?.start()
     // Acknowledged and never answered (a process killed after the ack): once now, then every third of a lease.
     const resumers: ResumeDeps['resumers'] = { ...(slack ? { slack: slack.resume } : {}), ...(teams ? { teams: teams.resume } : {}) }
@@ -72,6 +75,7 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
       `  Database    ${engine.description}${seeded === 'seeded' ? ' (demo agencies written)' : seeded === 'present' ? ' (data already there, not reseeded)' : ''}`,
       `  Knowledge   ${describeProviders(knowledge)}`,
       `  Digests     ${scheduler ? `checked every minute for ${Object.keys(senders).join(' and ')} channels (/digest subscribes one)` : 'off (no Slack or Teams to post to)'}`,
+      `  Citations   ${links ? `passage links under ${links.publicUrl}/passages/ (valid 24 h${links.secretGenerated ? '; LINK_SECRET unset: signed with a secret for this process only, they stop opening when it restarts' : ''})` : 'no passage links (set PUBLIC_URL): citations link only documents with a url of their own'}`,
       `  Health      ${url}/healthz  ${url}/readyz  ${url}/metrics`,
     ].join('\n'))
     return {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { CONFIG_KEYS, ConfigError, loadConfig, playgroundEnabled, playgroundWarning, ragProviders, slackSettings, teamsSettings, timesheetSettings } from '../src/config.ts'
+import { CONFIG_KEYS, ConfigError, loadConfig, passageLinkSettings, playgroundEnabled, playgroundWarning, ragProviders, slackSettings, teamsSettings, timesheetSettings } from '../src/config.ts'
 import { engineOptionsFromConfig } from '../src/db/engine.ts'
 
 describe('configuration', () => {
@@ -99,6 +99,17 @@ describe('configuration', () => {
     expect(playgroundWarning(loadConfig({}))).toBeNull()
     expect(playgroundWarning(loadConfig({ HOST: '::1' }))).toBeNull()
     expect(playgroundWarning(loadConfig({ HOST: '0.0.0.0', PLAYGROUND_ENABLED: 'false' }))).toBeNull()
+  })
+
+  it('mints passage links only with PUBLIC_URL, and needs LINK_SECRET for them in production', () => {
+    expect(passageLinkSettings(loadConfig({}))).toBeNull()
+    const dev = passageLinkSettings(loadConfig({ PUBLIC_URL: 'https://workroom.example.com/' }), () => 'r'.repeat(43))
+    expect(dev).toEqual({ publicUrl: 'https://workroom.example.com', secret: 'r'.repeat(43), secretGenerated: true })
+    const secret = 's'.repeat(32)
+    expect(passageLinkSettings(loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://w.example', LINK_SECRET: secret }))).toEqual({ publicUrl: 'https://w.example', secret, secretGenerated: false })
+    expect(() => loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://w.example' })).toThrow(/LINK_SECRET: is required with PUBLIC_URL/)
+    expect(() => loadConfig({ LINK_SECRET: 'short' })).toThrow(/LINK_SECRET: must be at least 32 characters/)
+    expect(() => loadConfig({ PUBLIC_URL: 'javascript:alert(1)' })).toThrow(/PUBLIC_URL/)
   })
 
   it('documents every setting in the README and in .env.example', () => {

@@ -144,13 +144,29 @@ export function showsClientMoney(answer: AskResult['answer']): boolean {
   return client.some((c) => MONEY.test(c.snippet)) || (client.length > 0 && MONEY.test(answer.text))
 }
 
-export function askReply(r: AskResult, visibility: Reply['visibility']): Reply {
+/** A document's own address when people can open it (http or https); a file path or anything else is no link. */
+export function openableUrl(url: string | null): string | null {
+  if (!url || !URL.canParse(url)) return null
+  return ['http:', 'https:'].includes(new URL(url).protocol) ? url : null
+}
+
+/**
+ * `linkFor` mints a passage link (src/links/passage-link.ts) for the person asking, for citations
+ * whose document has no address of its own; without it such citations have no link.
+ */
+export function askReply(r: AskResult, visibility: Reply['visibility'], linkFor?: (chunkId: string) => string | null): Reply {
   const { answer } = r
   // The answer and the passages it shows; the rest (notes, buttons) says nothing of the documents.
   const figures = showsClientMoney(answer) ? { private: true as const } : {}
+  // A passage link opens the whole document as the asker, for whoever holds it. Where the reply
+  // is seen by others (a mention answered in a channel), only tenant-wide documents get one: the
+  // asker's access to a client's documents must not pass to everyone in the channel.
+  const askerOnly = visibility === 'ephemeral' || figures.private === true
+  const url = (c: AskResult['answer']['citations'][number]) =>
+    openableUrl(c.url) ?? (linkFor && (askerOnly || c.client_id === null) ? linkFor(c.chunk_id) : null)
   const citations: Block = {
     type: 'citations',
-    citations: answer.citations.map((c) => ({ n: c.n, title: c.title, url: c.url, snippet: c.snippet, chunkId: c.chunk_id, heading: c.heading })),
+    citations: answer.citations.map((c) => ({ n: c.n, title: c.title, url: url(c), snippet: c.snippet, chunkId: c.chunk_id, heading: c.heading })),
     ...figures,
   }
   if (!answer.found) {

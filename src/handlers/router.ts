@@ -9,6 +9,7 @@ import { CommitOutcomeUnknown, isDatabaseUnavailable, timesheetRefusal } from '.
 import { autoLinkIdentity, resolveIdentity, type LinkedActor } from '../db/identity.ts'
 import { workspaceTenant } from '../db/workspaces.ts'
 import type { DB, EntrySource } from '../db/schema.ts'
+import { passageLink, type PassageLinks } from '../links/passage-link.ts'
 import { setFeedback } from '../rag/conversation.ts'
 import { OFFLINE_PROVIDERS, type KnowledgeProviders } from '../rag/providers.ts'
 import { z } from 'zod'
@@ -45,6 +46,11 @@ export interface RouterDeps {
   inFlight?: LimitFunction
   /** Per-person limits on questions and writes (ASK_RATE_LIMIT, WRITE_RATE_LIMIT); none when absent. */
   limits?: RateLimits
+  /**
+   * PUBLIC_URL and LINK_SECRET: citations of documents with no URL of their own link to the
+   * passage page, signed for the person who asked. None when absent (citations show no link).
+   */
+  passageLinks?: PassageLinks
   /** Told after every handler run (success or error), e.g. for metrics; the handler's own time, without the wait for inFlight. */
   observe?: (info: HandlerObservation) => void
 }
@@ -236,7 +242,9 @@ async function handle(deps: RouterDeps, inbound: Inbound, once?: ClaimOnce): Pro
       // A slash command's answer is for the asker; a mention is answered where it was asked.
       const visibility = inbound.input.kind === 'command' ? 'ephemeral' : 'in_channel'
       const thread = { platform: inbound.platform, channelId: inbound.channelId, threadId: inbound.threadId }
-      return askReply(await ask(deps.db, who, thread, intent.question, deps.knowledge ?? OFFLINE_PROVIDERS), visibility)
+      const links = deps.passageLinks
+      const linkFor = links ? (chunkId: string) => passageLink(links, chunkId, id, now) : undefined
+      return askReply(await ask(deps.db, who, thread, intent.question, deps.knowledge ?? OFFLINE_PROVIDERS), visibility, linkFor)
     }
     case 'digest':
       return digestCommand(deps.db, who, inbound, intent.text, now, today)

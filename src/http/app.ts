@@ -8,6 +8,7 @@ import { inRequest, type Logger } from '../log.ts'
 import { playgroundRoutes, type PlaygroundListener } from '../bots/playground/web.ts'
 import type { RouterDeps } from '../handlers/router.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
+import { passageRoutes, type PassageDeps } from './passages.ts'
 
 export interface AppDeps {
   engine: Engine
@@ -16,6 +17,8 @@ export interface AppDeps {
   router?: RouterDeps
   /** The playground, answering Hosts that name this listener (true: 127.0.0.1 on the port requests arrive on). */
   playground?: boolean | PlaygroundListener
+  /** The passage pages citations link to (/passages/:chunkId), when PUBLIC_URL is set; with or without the playground. */
+  passages?: PassageDeps
   /** Routes of chat adapters (Slack's /slack/events…), mounted as they are. */
   adapters?: Array<Hono<any>>
   /** What /readyz reports besides the database, e.g. { slack: 'http', teams: 'off', digests: 'on' }. */
@@ -36,10 +39,11 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
  * The HTTP surface: health, and each chat adapter's routes (the playground now; Slack and Teams
  * in their issues). Testable with app.request() and no server.
  */
-export function createApp({ engine, logger, router, playground, adapters = [], metrics = createMetrics(), components = {} }: AppDeps): Hono<AppEnv> {
+export function createApp({ engine, logger, router, playground, passages, adapters = [], metrics = createMetrics(), components = {} }: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
   app.use(observeRequests(metrics))
   for (const routes of adapters) app.route('/', routes)
+  if (passages) app.route('/', passageRoutes(passages))
   if (router && playground) app.route('/', playgroundRoutes(router, playground === true ? undefined : playground))
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }))

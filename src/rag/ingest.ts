@@ -70,7 +70,7 @@ export async function ingest(
       // Same text, same model: the chunks stand. A new title, type or client needs no re-embedding,
       // but the chunks' copy of client_id (what RLS reads) must follow the document's.
       const moved = old.title !== source.title || old.doc_type !== source.docType || old.client_id !== source.clientId
-        || old.source_type !== source.sourceType || old.source_url !== source.url
+        || old.source_type !== source.sourceType || old.source_url !== sourceUrl(source)
       if (moved) {
         await withActor(db, actor, async (trx) => {
           await trx.updateTable('agency.knowledge_documents').set(documentColumns(source)).where('id', '=', old.id).execute()
@@ -90,9 +90,21 @@ export async function ingest(
   return results
 }
 
+/**
+ * The Notion page of a Notion source: its source_id is the page id (32 hex digits, dashed or not),
+ * and notion.so/<id> opens the page for whoever may read it in Notion. Null for anything else.
+ */
+export function notionPageUrl(sourceId: string): string | null {
+  const id = sourceId.replace(/-/g, '').toLowerCase()
+  return /^[0-9a-f]{32}$/.test(id) ? `https://www.notion.so/${id}` : null
+}
+
+/** Where citations of the document link: the source's own URL, else a Notion page's. */
+const sourceUrl = (s: IngestSource) => s.url ?? (s.sourceType === 'notion' ? notionPageUrl(s.sourceId) : null)
+
 function documentColumns(s: IngestSource) {
   return {
-    title: s.title, doc_type: s.docType, client_id: s.clientId, source_type: s.sourceType, source_url: s.url,
+    title: s.title, doc_type: s.docType, client_id: s.clientId, source_type: s.sourceType, source_url: sourceUrl(s),
     mime_type: s.mimeType ?? MIME[s.format], status: 'active' as const, last_synced_at: new Date().toISOString(),
   }
 }

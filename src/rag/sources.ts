@@ -1,6 +1,6 @@
 /**
  * Files and folders → ingest sources, for `workroom ingest`. Markdown, plain text and HTML; a
- * Markdown file's front matter (title, type) and an HTML <title> are used when present. Front
+ * Markdown file's front matter (title, type, url) and an HTML <title> are used when present. Front
  * matter is YAML only (frontMatter below): nothing in a document is ever run.
  *
  * A source's id is its path relative to the working directory (or absolute, outside it), so
@@ -66,6 +66,7 @@ async function fileSource(file: string, sourceId: string, options: SourceOptions
   let text = raw
   let title: string | undefined
   let type: string | undefined
+  let url: string | null = null
   if (format === 'markdown') {
     const parsed = frontMatter(raw, sourceId)
     text = parsed.content
@@ -75,13 +76,17 @@ async function fileSource(file: string, sourceId: string, options: SourceOptions
     }
     if (typeof data.title === 'string') title = data.title
     if (typeof data.type === 'string') type = data.type
+    // Where people can read the document (its wiki page, its shared drive file): citations link
+    // there. Only http(s); anything else is ignored and the citation gets a passage link instead.
+    if (typeof data.url === 'string' && /^https?:$/.test(URL.canParse(data.url) ? new URL(data.url).protocol : '')) url = data.url
     title ??= text.match(/^#\s+(.+)$/m)?.[1]?.trim()
   } else if (format === 'html') {
     title = raw.match(/<title[^>]*>([^<]+)<\/title>/i)?.[1]?.trim() ?? raw.match(/<h1[^>]*>([^<]+)<\/h1>/i)?.[1]?.trim()
   }
   if (text.trim() === '') return { reason: 'it is empty' }
   return {
-    sourceId, url: sourceId, format, text, sourceType: 'file', clientId: options.clientId,
+    // Not the file's path: a path on the machine that ran the ingest opens for nobody.
+    sourceId, url, format, text, sourceType: 'file', clientId: options.clientId,
     title: title || path.basename(file, path.extname(file)).replace(/[-_]+/g, ' '),
     docType: options.docType ?? type ?? 'other',
   }

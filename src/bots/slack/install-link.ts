@@ -5,37 +5,25 @@
  * signed with SLACK_STATE_SECRET and short-lived; the workspace that completes that install is
  * bound to that tenant, and an install without a valid link is refused before Slack is asked.
  *
- * node:crypto's HMAC over a small JSON body, rather than a JWT library: nothing else here speaks
- * JWT, and the token never leaves Workroom's own two endpoints.
+ * The token is src/links/signed-token.ts's, as passage links' are.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { mintSignedToken, verifySignedToken } from '../../links/signed-token.ts'
 
 /** The cookie that carries the link from /slack/install to /slack/oauth_redirect (same site, top-level GET). */
 export const INSTALL_COOKIE = 'workroom_install'
 
-const sign = (secret: string, body: string) => createHmac('sha256', `workroom-install:${secret}`).update(body).digest('base64url')
+/** The purpose the install link's MAC is keyed with (src/links/signed-token.ts); tokens minted before the helper was shared verify unchanged. */
+const PURPOSE = 'workroom-install'
 
 export function mintInstallToken(secret: string, tenant: string, expiresAt: Date): string {
-  const body = Buffer.from(JSON.stringify({ tenant, exp: Math.floor(expiresAt.getTime() / 1000) })).toString('base64url')
-  return `${body}.${sign(secret, body)}`
+  return mintSignedToken(secret, PURPOSE, { tenant }, expiresAt)
 }
 
 /** The tenant slug the token was minted for, or null when it is forged, malformed or expired. */
 export function verifyInstallToken(secret: string, token: string | null | undefined, now: Date = new Date()): string | null {
-  const [body, mac, ...rest] = (token ?? '').split('.')
-  if (!body || !mac || rest.length > 0) return null
-  const expected = Buffer.from(sign(secret, body))
-  const given = Buffer.from(mac)
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null
-  try {
-    const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { tenant?: unknown; exp?: unknown }
-    if (typeof claims.tenant !== 'string' || typeof claims.exp !== 'number' || claims.exp * 1000 < now.getTime()) return null
-    return claims.tenant
-  } catch (err) {
-    if (err instanceof SyntaxError) return null
-    throw err
-  }
+  const claims = verifySignedToken(secret, PURPOSE, token, now)
+  return typeof claims?.tenant === 'string' ? claims.tenant : null
 }
 
 export function installLink(baseUrl: string, token: string): string {
