@@ -1,5 +1,5 @@
 -- 019 · Artifacts are knowledge: an artifact's text (title, type, campaign, client, version,
--- description, content) is chunked and embedded into agency.artifact_chunks, and retrieved beside
+-- description, content) is chunked and embedded into workroom.artifact_chunks, and retrieved beside
 -- the knowledge base under the artifact's own visibility (007's artifacts policy).
 --
 -- The flow: a change to what the text is made of sets the artifact's embedding_status to
@@ -16,7 +16,7 @@ ALTER TABLE agency.artifacts ADD COLUMN embedding_claimed_at timestamptz;
 CREATE INDEX idx_artifacts_processing_embedding ON agency.artifacts (tenant_id, embedding_claimed_at)
   WHERE embedding_status = 'processing';
 
-CREATE TABLE agency.artifact_chunks (
+CREATE TABLE workroom.artifact_chunks (
   id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   tenant_id       uuid NOT NULL,
   artifact_id     uuid NOT NULL,
@@ -35,20 +35,20 @@ CREATE TABLE agency.artifact_chunks (
     REFERENCES agency.artifacts (id, tenant_id) ON DELETE CASCADE,
   CONSTRAINT artifact_chunks_artifact_index_key UNIQUE (artifact_id, chunk_index)
 );
-CREATE INDEX idx_artifact_chunks_tenant ON agency.artifact_chunks (tenant_id, embedding_model);
-CREATE INDEX idx_artifact_chunks_fts ON agency.artifact_chunks USING gin (content_tsv);
-CREATE INDEX idx_artifact_chunks_embedding ON agency.artifact_chunks USING hnsw (embedding vector_cosine_ops);
-ALTER TABLE agency.artifact_chunks ENABLE ROW LEVEL SECURITY;
+CREATE INDEX idx_artifact_chunks_tenant ON workroom.artifact_chunks (tenant_id, embedding_model);
+CREATE INDEX idx_artifact_chunks_fts ON workroom.artifact_chunks USING gin (content_tsv);
+CREATE INDEX idx_artifact_chunks_embedding ON workroom.artifact_chunks USING hnsw (embedding vector_cosine_ops);
+ALTER TABLE workroom.artifact_chunks ENABLE ROW LEVEL SECURITY;
 
 -- Privileges: read, and insert/delete for the worker. No UPDATE: chunks are replaced, never edited.
-GRANT SELECT, INSERT, DELETE ON agency.artifact_chunks TO workroom_app;
+GRANT SELECT, INSERT, DELETE ON workroom.artifact_chunks TO workroom_app;
 -- 015 granted UPDATE column by column; a column added later needs its own grant. The worker sets
 -- it (as a system actor); the trigger below keeps people from touching the bookkeeping columns.
 GRANT UPDATE (embedding_claimed_at) ON agency.artifacts TO workroom_app;
 
 -- A chunk is visible exactly when its artifact is: the EXISTS runs under the artifacts policy
 -- (managers, the owner, the people on the artifact's campaign), as artifact_versions' does.
-CREATE POLICY artifact_chunks_select ON agency.artifact_chunks FOR SELECT TO workroom_app USING (
+CREATE POLICY artifact_chunks_select ON workroom.artifact_chunks FOR SELECT TO workroom_app USING (
   tenant_id = (SELECT agency.current_tenant_id())
   AND EXISTS (SELECT 1 FROM agency.artifacts a WHERE a.id = artifact_id));
 
@@ -59,14 +59,14 @@ CREATE POLICY artifact_chunks_select ON agency.artifact_chunks FOR SELECT TO wor
 -- to put words in their mouths either. A chunk may only be inserted for an artifact the worker
 -- has claimed ('processing') and only at its current version, so even the system actor cannot
 -- attach text to an artifact nobody is embedding, nor label it with another version.
-CREATE POLICY artifact_chunks_insert ON agency.artifact_chunks FOR INSERT TO workroom_app WITH CHECK (
+CREATE POLICY artifact_chunks_insert ON workroom.artifact_chunks FOR INSERT TO workroom_app WITH CHECK (
   tenant_id = (SELECT agency.current_tenant_id())
   AND (SELECT agency.current_user_id()) = '00000000-0000-0000-0000-000000000000'::uuid
   AND (SELECT agency.has_role('leadership'))
   AND EXISTS (SELECT 1 FROM agency.artifacts a
                WHERE a.id = artifact_id AND a.embedding_status = 'processing'
                  AND a.current_version = artifact_chunks.version_number));
-CREATE POLICY artifact_chunks_delete ON agency.artifact_chunks FOR DELETE TO workroom_app USING (
+CREATE POLICY artifact_chunks_delete ON workroom.artifact_chunks FOR DELETE TO workroom_app USING (
   tenant_id = (SELECT agency.current_tenant_id())
   AND (SELECT agency.current_user_id()) = '00000000-0000-0000-0000-000000000000'::uuid
   AND (SELECT agency.has_role('leadership')));
@@ -120,9 +120,9 @@ CREATE TRIGGER trg_artifacts_zz_embedding BEFORE INSERT OR UPDATE ON agency.arti
 DO $$
 BEGIN
   IF (SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user) THEN
-    ALTER TABLE agency.artifact_chunks FORCE ROW LEVEL SECURITY;
+    ALTER TABLE workroom.artifact_chunks FORCE ROW LEVEL SECURITY;
   ELSE
-    RAISE NOTICE 'FORCE ROW LEVEL SECURITY skipped on agency.artifact_chunks: % neither is a superuser nor has BYPASSRLS', current_user;
+    RAISE NOTICE 'FORCE ROW LEVEL SECURITY skipped on workroom.artifact_chunks: % neither is a superuser nor has BYPASSRLS', current_user;
   END IF;
 END;
 $$;

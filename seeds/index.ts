@@ -49,7 +49,7 @@ export interface SeedReport {
 const TENANT_TABLES = [
   'agency.ai_messages', 'agency.ai_conversations', 'agency.knowledge_chunks', 'agency.knowledge_documents',
   'agency.integration_sync_runs', 'agency.integration_links', 'agency.timesheet_entries', 'agency.team_allocations',
-  'agency.artifact_comments', 'agency.artifact_versions', 'agency.artifact_chunks', 'agency.artifacts', 'agency.campaign_phases',
+  'agency.artifact_comments', 'agency.artifact_versions', 'workroom.artifact_chunks', 'agency.artifacts', 'agency.campaign_phases',
   'agency.campaigns', 'agency.brands', 'agency.clients', 'workroom.chat_identities', 'workroom.people',
 ] as const
 

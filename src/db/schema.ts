@@ -511,7 +511,7 @@ export interface DB {
   'agency.campaigns': CampaignsTable
   'agency.campaign_phases': CampaignPhasesTable
   'agency.artifacts': ArtifactsTable
-  'agency.artifact_chunks': ArtifactChunksTable
+  'workroom.artifact_chunks': ArtifactChunksTable
   'agency.artifact_versions': ArtifactVersionsTable
   'agency.artifact_comments': ArtifactCommentsTable
   'agency.timesheet_entries': TimesheetEntriesTable

@@ -191,9 +191,9 @@ async function finish(
        FOR UPDATE`.execute(trx)
   if (rows.length === 0) return false
   if (status !== 'failed') {
-    await trx.deleteFrom('agency.artifact_chunks').where('artifact_id', '=', a.id).execute()
+    await trx.deleteFrom('workroom.artifact_chunks').where('artifact_id', '=', a.id).execute()
     for (let i = 0; i < chunks.length; i += INSERT_BATCH) {
-      await trx.insertInto('agency.artifact_chunks').values(chunks.slice(i, i + INSERT_BATCH).map((c, j) => ({
+      await trx.insertInto('workroom.artifact_chunks').values(chunks.slice(i, i + INSERT_BATCH).map((c, j) => ({
         tenant_id: tenantId, artifact_id: a.id, version_number: a.currentVersion, chunk_index: c.index, heading: c.heading,
         content: c.content, token_count: c.tokenCount, embedding: toVectorLiteral(vectors[i + j]!), embedding_model: model,
       }))).execute()

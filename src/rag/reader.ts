@@ -86,10 +86,10 @@ const PATTERNS: Record<Exclude<AnswerType, null>, RegExp> = {
   amount: /[£$€]\s?\d|\d(?:[\d,.]*)\s?(?:%|per ?cent|p\b|pence|k\b)/i,
   percent: /\d\s?(?:%|per ?cent|points?)/i,
   number: /\d/,
-  time: /\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(?:am|pm)\b|\bnoon\b|\bmidnight\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\b|\b\d+(?:st|nd|rd|th)\b|\bworking days?\b|\bwithin\b|\bbefore\b|\bafter\b/i,
+  time: /\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(?:am|pm)\b|\bnoon\b|\bmidnight\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\b|\b\d+(?:st|nd|rd|th)\b|\bworking days?\b|\bwithin\b|\bbefore\b|\bafter\b|\bday (?:one|\d+)\b|\b(?:first|last) (?:day|week|month)\b|\b(?:daily|weekly|monthly|annually|every)\b/i,
   duration: /\b(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a|an)\s+(?:working\s+|calendar\s+|business\s+)?(?:minutes?|hours?|days?|weeks?|months?|years?|seconds?|pages?|words?|characters?|slides?)\b|\b\d+\s?(?:h|hrs?|mins?)\b/i,
   person: /\b[A-Z][a-z]+(?:[ '’-][A-Z][a-z]+)+\b|\b(?:director|manager|lead|head|team|finance|ecd|producer|coordinator|owner|approver|partner)\b/,
-  colour: /#[0-9a-f]{6}\b|\b(?:red|orange|yellow|green|teal|blue|navy|purple|violet|pink|black|white|grey|gray|gold|silver|lime|cream)\b/i,
+  colour: /#[0-9a-f]{6}\b|\b(?:red|orange|yellow|green|teal|blue|navy|purple|violet|pink|black|white|grey|gray|gold|silver|lime|cream|ultramarine|cyan|magenta|turquoise|coral|indigo|crimson|amber|copper|bronze|beige|ivory)\b/i,
   place: /\b\d+\s+[A-Z][a-z]+|\b[A-Z]{1,2}\d{1,2}[A-Z]?\s?\d[A-Z]{2}\b|\bfloor\b|\broom\b/,
   code: /\b(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9][A-Z0-9-]{3,}\b/,
 }
@@ -246,11 +246,14 @@ export function read(question: string, sources: Array<Pick<RetrievedChunk, 'cont
   const unknown = q.words.some((w) => ![...w.matches].some((m) => vocabulary.has(m)))
   const confident = best.coverage >= (unknown ? CONFIDENCE.coverageWithUnknownWord : CONFIDENCE.coverage)
   if (!confident) return { picked: [], confident: false, coverage: best.coverage }
+  // Support comes from the answer's own passage, or from another one only when it reads almost
+  // as well: a side remark from an unrelated document is noise (and may carry its figures along).
   const picked: Scored[] = [best]
   for (const s of ranked) {
     if (s === best) continue
     if (s.score < best.score * 0.5 || picked.length === 3) break
-    if (picked.filter((p) => p.unit.source === s.unit.source).length < 2) picked.push(s)
+    const sameSource = s.unit.source === best.unit.source
+    if ((sameSource || s.score >= best.score * 0.7) && picked.filter((p) => p.unit.source === s.unit.source).length < 2) picked.push(s)
   }
   return { picked, confident, coverage: best.coverage }
 }

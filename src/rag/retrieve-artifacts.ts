@@ -50,7 +50,7 @@ export async function nearestArtifactChunks(trx: ActorTx, embedding: number[], m
     SELECT c.id AS chunk_id, c.artifact_id AS document_id, a.title AS artifact_title, c.version_number, c.heading, c.content,
            cp.client_id, a.artifact_type AS doc_type, a.file_url AS source_url,
            1 - (c.embedding <=> ${toVectorLiteral(embedding)}::vector) AS score
-      FROM agency.artifact_chunks c
+      FROM workroom.artifact_chunks c
       JOIN agency.artifacts a ON a.id = c.artifact_id
       LEFT JOIN agency.campaigns cp ON cp.id = a.campaign_id
      WHERE c.embedding IS NOT NULL AND ${where(model, filters)}
@@ -65,7 +65,7 @@ export async function fullTextArtifactChunks(trx: ActorTx, text: string, model: 
     WITH q AS (SELECT regexp_replace(websearch_to_tsquery('english', ${text})::text, ' & (?!!)', ' | ', 'g')::tsquery AS t),
     matches AS (
       SELECT c.id, c.artifact_id, c.version_number, c.heading, c.content, c.content_tsv, a.title, a.artifact_type, a.file_url, cp.client_id
-        FROM q, agency.artifact_chunks c
+        FROM q, workroom.artifact_chunks c
         JOIN agency.artifacts a ON a.id = c.artifact_id
         LEFT JOIN agency.campaigns cp ON cp.id = a.campaign_id
        WHERE numnode(q.t) > 0 AND c.content_tsv @@ q.t AND ${where(model, filters)}
@@ -80,10 +80,10 @@ export async function fullTextArtifactChunks(trx: ActorTx, text: string, model: 
 
 /** One artifact chunk, as the actor may see it, in readPassage's shape (null when hidden or absent). */
 export async function readArtifactPassage(trx: ActorTx, chunkId: string) {
-  const row = await trx.selectFrom('agency.artifact_chunks as k')
+  const row = await trx.selectFrom('workroom.artifact_chunks as k')
     .innerJoin('agency.artifacts as a', 'a.id', 'k.artifact_id')
     .select((eb) => ['a.title', 'a.artifact_type', 'a.file_url', 'k.heading', 'k.content', 'k.chunk_index', 'k.version_number',
-      eb.selectFrom('agency.artifact_chunks as n').select((n) => n.fn.countAll<number>().as('n')).whereRef('n.artifact_id', '=', 'k.artifact_id').as('chunk_count')])
+      eb.selectFrom('workroom.artifact_chunks as n').select((n) => n.fn.countAll<number>().as('n')).whereRef('n.artifact_id', '=', 'k.artifact_id').as('chunk_count')])
     .where('k.id', '=', chunkId).where('a.status', '<>', 'archived').executeTakeFirst()
   if (!row) return null
   return {

@@ -28,7 +28,7 @@ const APP_DEFINER_FUNCTIONS = [
 
 /** Tables holding tenant data: 015 forces row level security on them. */
 const TENANT_TABLES = [
-  'agency.ai_conversations', 'agency.ai_messages', 'agency.artifact_chunks', 'agency.artifact_comments', 'agency.artifact_versions', 'agency.artifacts',
+  'agency.ai_conversations', 'agency.ai_messages', 'workroom.artifact_chunks', 'agency.artifact_comments', 'agency.artifact_versions', 'agency.artifacts',
   'agency.brands', 'agency.campaign_phases', 'agency.campaigns', 'agency.clients', 'agency.integration_links',
   'agency.integration_sync_runs', 'agency.knowledge_chunks', 'agency.knowledge_documents', 'agency.team_allocations',
   'agency.timesheet_entries', 'workroom.chat_identities', 'workroom.digest_subscriptions', 'workroom.people', 'workroom.tenants',

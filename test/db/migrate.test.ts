@@ -12,7 +12,7 @@ import { describe } from 'vitest'
 /** The spec's 15 base tables; Workroom's: tenants, people, chat_identities, chat_inbox, slack_installations, teams_conversations, digest_subscriptions, digest_runs, workspace_bindings. */
 const SPEC_TABLES = 15
 const WORKROOM_TABLES = 9
-/** agency.artifact_chunks (019). */
+/** workroom.artifact_chunks (019). */
 const KNOWLEDGE_TABLES = 1
 
 const run = promisify(execFile)

@@ -466,7 +466,7 @@ describeEachEngine('write escalations', (engine) => {
     })
     const TENANT_TABLES = [
       'agency.clients', 'agency.brands', 'agency.campaigns', 'agency.campaign_phases', 'agency.artifacts', 'agency.artifact_versions',
-      'agency.artifact_comments', 'agency.artifact_chunks', 'agency.timesheet_entries', 'agency.team_allocations', 'agency.knowledge_documents',
+      'agency.artifact_comments', 'workroom.artifact_chunks', 'agency.timesheet_entries', 'agency.team_allocations', 'agency.knowledge_documents',
       'agency.knowledge_chunks', 'agency.ai_conversations', 'agency.ai_messages', 'agency.integration_links',
       'agency.integration_sync_runs', 'workroom.tenants', 'workroom.people', 'workroom.chat_identities', 'workroom.digest_subscriptions',
     ]
