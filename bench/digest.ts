@@ -20,6 +20,7 @@ import { addDays } from '../src/dates.ts'
 import { listPeople, listTenants } from '../src/db/directory.ts'
 import type { Engine } from '../src/db/engine.ts'
 import { linkIdentity } from '../src/db/identity.ts'
+import { bindWorkspace } from '../src/db/workspaces.ts'
 import { renderText } from '../src/handlers/render-text.ts'
 import { handleInbound } from '../src/handlers/router.ts'
 import { createLogger } from '../src/log.ts'
@@ -120,28 +121,34 @@ export async function benchDigest(args: BenchArgs): Promise<Section> {
 
 const round = (n: number, digits = 1) => Number(n.toFixed(digits))
 
-/** One pm of each demo tenant (leadership where there is no pm), linked as the owner does it. Their Slack user id is their e-mail. */
-async function linkManagers(engine: Engine): Promise<string[]> {
-  const linked: string[] = []
+/**
+ * One pm of each demo tenant (leadership where there is no pm), linked as the owner does it, in
+ * a Slack workspace of their own bound to their tenant. Their Slack user id is their e-mail.
+ */
+async function linkManagers(engine: Engine): Promise<Array<{ email: string; workspace: string }>> {
+  const linked: Array<{ email: string; workspace: string }> = []
   for (const tenant of await listTenants(engine.db)) {
     const people = await listPeople(engine.db, tenant.slug)
     const manager = people.find((p) => p.role === 'pm') ?? people.find((p) => p.role === 'leadership')
     if (!manager) throw new Error(`demo tenant ${tenant.slug} has no pm or leadership to subscribe channels`)
-    if (!(await linkIdentity(engine.db, { platform: 'slack', workspaceId: WORKSPACE, externalUserId: manager.email }, manager.email))) {
+    const workspace = `${WORKSPACE}-${tenant.slug.toUpperCase()}`
+    await bindWorkspace(engine.db, 'slack', workspace, tenant.slug, 'operator')
+    if (!(await linkIdentity(engine.db, { platform: 'slack', workspaceId: workspace, externalUserId: manager.email }, manager.email))) {
       throw new Error(`could not link ${manager.email}`)
     }
-    linked.push(manager.email)
+    linked.push({ email: manager.email, workspace })
   }
   if (linked.length === 0) throw new Error('the demo seed has no tenants')
   return linked
 }
 
 /** `/digest daily 09:00 UTC` in CHANNELS channels, round-robin over the managers, at `now`. */
-async function subscribeChannels(engine: Engine, managers: string[], now: Date): Promise<void> {
+async function subscribeChannels(engine: Engine, managers: Array<{ email: string; workspace: string }>, now: Date): Promise<void> {
   for (let i = 0; i < CHANNELS; i++) {
     const channelId = `CDIGEST${String(i).padStart(3, '0')}`
+    const manager = managers[i % managers.length]!
     const answer = await handleInbound({ db: engine.db, now: () => now }, {
-      platform: 'slack', workspaceId: WORKSPACE, externalUserId: managers[i % managers.length]!, channelId, threadId: null,
+      platform: 'slack', workspaceId: manager.workspace, externalUserId: manager.email, channelId, threadId: null,
       input: { kind: 'command', command: '/digest', text: `daily ${POST_AT} UTC` }, requestId: `bench-digest-${i}`,
     })
     const text = renderText(answer)

@@ -19,6 +19,7 @@ import { addDays, isoDow } from '../src/dates.ts'
 import { listPeople } from '../src/db/directory.ts'
 import type { Engine } from '../src/db/engine.ts'
 import { linkIdentity } from '../src/db/identity.ts'
+import { bindWorkspace } from '../src/db/workspaces.ts'
 import type { Role } from '../src/db/schema.ts'
 import { createApp } from '../src/http/app.ts'
 import { startServer } from '../src/http/server.ts'
@@ -142,6 +143,7 @@ async function linkSenders(engine: Engine): Promise<string[]> {
     for (const emails of byRole.values()) if (emails[round] && picked.length < SENDERS) picked.push(emails[round]!)
   }
   if (picked.length === 0) throw new Error('the demo seed has no Northwind people to send commands')
+  await bindWorkspace(engine.db, 'slack', 'TBENCH', 'northwind', 'operator')
   for (const email of picked) await linkIdentity(engine.db, { platform: 'slack', workspaceId: 'TBENCH', externalUserId: email }, email)
   return picked
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Engine } from '../src/db/engine.ts'
 import { linkIdentity } from '../src/db/identity.ts'
+import { bindWorkspace } from '../src/db/workspaces.ts'
 import { handleInbound } from '../src/handlers/router.ts'
 import { addDays } from '../src/dates.ts'
 import { benchEngines, migrateAndSeedDemo } from './engines.ts'
@@ -22,6 +23,7 @@ export async function benchTimesheet(args: BenchArgs): Promise<Section> {
     const engine = await make()
     try {
       await migrateAndSeedDemo(engine)
+      await bindWorkspace(engine.db, 'slack', 'TBENCH', 'northwind', 'operator')
       for (const email of PEOPLE) await linkIdentity(engine.db, { platform: 'slack', workspaceId: 'TBENCH', externalUserId: email }, email)
       const now = () => new Date()
       const today = now().toISOString().slice(0, 10)
