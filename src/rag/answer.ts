@@ -8,7 +8,7 @@
  */
 import type OpenAI from 'openai'
 import { terms } from './embed.ts'
-import { ownerOf, read, units } from './reader.ts'
+import { ownerOf, read, unbracketNumerals, units } from './reader.ts'
 import type { RetrievedChunk } from './retrieve.ts'
 
 export interface CitationRecord {
@@ -78,12 +78,6 @@ export const SYSTEM_PROMPT = [
   'Answer in at most four short sentences, in plain text.',
 ].join('\n')
 
-/**
- * A document's own bracketed numerals ("see [2]", "[3, 4]", "[12-14]") as (2), (3, 4), (12-14):
- * in an answer, [n] is Workroom's citation of its n-th source, so a quoted "[2]" would read as a
- * citation of a different source, and a model shown one might copy it as one.
- */
-export const unbracketNumerals = (text: string) => text.replace(/\[(\s*\d+(?:\s*[-–,]\s*\d+)*\s*)\]/g, '($1)')
 
 /**
  * The user turn: sources fenced as data, then the question. A source cannot close its own fence,

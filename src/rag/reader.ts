@@ -142,8 +142,15 @@ export function withNearSpellings(q: QuestionTerms, vocabulary: Set<string>): Qu
 
 const SEGMENTER = new Intl.Segmenter('en', { granularity: 'sentence' })
 
+/**
+ * A document's own bracketed numerals ("see [2]", "[3, 4]", "[12-14]") as (2), (3, 4), (12-14):
+ * in an answer, [n] is Workroom's citation of its n-th source, so a quoted "[2]" would read as a
+ * citation of a different source, and a model shown one might copy it as one.
+ */
+export const unbracketNumerals = (text: string) => text.replace(/\[(\s*\d+(?:\s*[-–,]\s*\d+)*\s*)\]/g, '($1)')
+
 /** Markdown inline markup removed; a document's own [2] becomes (2) so only ours cite. */
-const plain = (s: string) => s.replace(/\*\*|__|`/g, '').replace(/\[([^\]]+)\]\([^)]*\)/g, '$1').replace(/\[(\s*\d+(?:\s*[-–,]\s*\d+)*\s*)\]/g, '($1)').trim()
+const plain = (s: string) => unbracketNumerals(s.replace(/\*\*|__|`/g, '').replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')).trim()
 const cells = (line: string) => line.replace(/^\||\|$/g, '').split('|').map((c) => plain(c.trim()))
 
 /** The sentences and table rows of a chunk, each with the headings it sits under. */
