@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { extractiveAnswer } from '../src/rag/answer.ts'
-import { ownerOf } from '../src/rag/reader.ts'
+import { ownerOf, subjectMissing } from '../src/rag/reader.ts'
 import type { RetrievedChunk } from '../src/rag/retrieve.ts'
 
 const passage = (file: string, title: string, content = readFileSync(`seeds/knowledge/${file}`, 'utf8').replace(/^---[\s\S]*?---\n/, '')): RetrievedChunk => ({
@@ -36,12 +36,24 @@ describe('the offline reader', () => {
   })
 
   it('declines with nothing quoted when no sentence has what is asked for, and names who might know', () => {
-    const a = extractiveAnswer("what's the wayfarer brand colour hex?", [policy])
+    const a = extractiveAnswer("what's our brand colour hex?", [policy])
     expect(a).toMatchObject({ found: false, citations: [] })
     expect(a.text).toMatch(/^I couldn't find this in the knowledge base, so I won't guess\./)
     const near = extractiveAnswer('what hex do we use for timesheet reminders?', [policy])
     expect(near).toMatchObject({ found: false, citations: [] })
     expect(near.text).toContain('The nearest document is "Timesheet and Billing Policy"; Priya Raman, Finance Director may know.')
+  })
+
+  it('finds the name a question is about that no passage mentions', () => {
+    // Every other word of these questions is in the policy; the brief or client named is not.
+    expect(subjectMissing("what's the SMP on the kestrel brief?", [policy])).toBe('kestrel')
+    expect(subjectMissing("what's the Copperline timesheet deadline?", [policy])).toBe('Copperline')
+    // English words (a paraphrase may stand for the document's words), short words, weekdays,
+    // abbreviations and compounds of the passage's words are not names.
+    expect(subjectMissing('when do timesheets need to be in by at the moment? need to fix mine', [policy])).toBeUndefined()
+    expect(subjectMissing('is the timesheet deadline different on a Friday, FYI?', [policy])).toBeUndefined()
+    expect(subjectMissing('whats the awareness uplift on dashdish?', [dashdish])).toBeUndefined()
+    expect(subjectMissing('how many resturants does dashdish have open til 2am?', [dashdish])).toBeUndefined()
   })
 
   it('finds the owner a document names', () => {

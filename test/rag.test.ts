@@ -10,7 +10,7 @@ import type { CitationRecord } from '../src/rag/answer.ts'
 import { HashingEmbedder } from '../src/rag/embed.ts'
 import { ingest } from '../src/rag/ingest.ts'
 import { OFFLINE_PROVIDERS } from '../src/rag/providers.ts'
-import { retrieve } from '../src/rag/retrieve.ts'
+import { knowledgeMentions, retrieve } from '../src/rag/retrieve.ts'
 import { TENANTS } from '../seeds/catalog.ts'
 import { seed } from '../seeds/index.ts'
 import { generateTenant } from '../seeds/generate.ts'
@@ -159,8 +159,22 @@ describeEachEngine('knowledge answers', (engine) => {
     for (const question of ['Who won the 1998 football world cup?', 'Who is the CEO of Tesla?', 'Give me a recipe for banana bread']) {
       const r = await ask(e.db, who, { platform: 'cli', channelId: null, threadId: null }, question, OFFLINE_PROVIDERS)
       expect(r.answer).toMatchObject({ found: false, citations: [] })
-      expect(r.answer.text).toMatch(/^I couldn't find this in the knowledge base, so I won't guess\./)
+      expect(r.answer.text).toMatch(/^I couldn't find (?:this|anything about "Tesla") in the knowledge base, so I won't guess\./)
     }
+  })
+
+  it('declines a question about a name nothing the asker may read mentions, and says which', async () => {
+    const nw = await firstOfRole('northwind', 'leadership')
+    const sp = await firstOfRole('southpaw', 'leadership')
+    const place = { platform: 'cli', channelId: null, threadId: null } as const
+    const kestrel = await ask(e.db, nw, place, "what's the SMP on the kestrel brief?", OFFLINE_PROVIDERS)
+    expect(kestrel.answer).toMatchObject({ found: false, citations: [], text: 'I couldn\'t find anything about "kestrel" in the knowledge base, so I won\'t guess.' })
+    // Copperline is Southpaw's client: its people get the answer, Northwind's are told nothing of it.
+    const question = "what's the copperline primary colour?"
+    expect((await ask(e.db, sp, place, question, OFFLINE_PROVIDERS)).answer).toMatchObject({ found: true })
+    expect((await ask(e.db, nw, place, question, OFFLINE_PROVIDERS)).answer).toMatchObject({ found: false, citations: [], text: expect.stringContaining('"copperline"') })
+    expect(await withActor(e.db, sp, (trx) => knowledgeMentions(trx, 'copperline'))).toBe(true)
+    expect(await withActor(e.db, nw, (trx) => knowledgeMentions(trx, 'copperline'))).toBe(false)
   })
 
   it('answers a follow-up in the same thread with the thread history, one conversation per person', async () => {

@@ -42,6 +42,13 @@ describe('intent', () => {
     // …while anything with a subject is a question.
     [{ kind: 'message', text: 'hi, can you tell me the aurora budget?' }, { kind: 'ask', question: 'hi, can you tell me the aurora budget?' }],
     [{ kind: 'message', text: 'who approves write-offs?' }, { kind: 'ask', question: 'who approves write-offs?' }],
+    // Asked to act in the world: said it cannot, then help; not a passage that mentions booking.
+    [{ kind: 'message', text: 'can you book me a meeting room for 3pm?' }, { kind: 'help', unable: 'book' }],
+    [{ kind: 'message', text: '<@U0BOT> please order more business cards' }, { kind: 'help', unable: 'order' }],
+    [{ kind: 'message', text: 'could you email finance the PO' }, { kind: 'help', unable: 'email' }],
+    // …but booking time is logging it, and asking how to book is a question.
+    [{ kind: 'message', text: 'book 2h Aurora Air' }, { kind: 'timesheet', text: '2h Aurora Air' }],
+    [{ kind: 'message', text: 'how do I book a meeting room?' }, { kind: 'ask', question: 'how do I book a meeting room?' }],
   ] as Array<[Parameters<typeof intentOf>[0], ReturnType<typeof intentOf>]>)('%j → %j', (input, intent) => {
     expect(intentOf(input)).toEqual(intent)
   })

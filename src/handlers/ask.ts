@@ -9,11 +9,12 @@ import type { Kysely } from 'kysely'
 import { withActor } from '../db/actor.ts'
 import type { LinkedActor } from '../db/identity.ts'
 import type { DB } from '../db/schema.ts'
-import { answerWithModel, extractiveAnswer, notFound, type Answer, type Turn } from '../rag/answer.ts'
+import { answerWithModel, extractiveAnswer, MAX_SOURCES, notFound, type Answer, type Turn } from '../rag/answer.ts'
 import { saveTurn, threadHistory, type ThreadKey } from '../rag/conversation.ts'
 import { terms } from '../rag/embed.ts'
 import type { KnowledgeProviders } from '../rag/providers.ts'
-import { retrieve, type RetrievalFilters, type RetrievedChunk } from '../rag/retrieve.ts'
+import { subjectMissing } from '../rag/reader.ts'
+import { knowledgeMentions, retrieve, type RetrievalFilters, type RetrievedChunk } from '../rag/retrieve.ts'
 
 
 /**
@@ -77,8 +78,16 @@ export async function ask(
   const query = retrievalText(question, history)
   // An embedding service that is down still leaves full-text search: answer from that, and say so.
   const embedding = await deps.embedder.embed([query]).then(([v]) => v!, () => null)
-  const chunks = await withActor(db, who, (trx) => retrieve(trx, { text: query, embedding, model: deps.embedder.model, filters }))
-  const answered = !isRelevant(query, chunks, deps.embedder.model) ? notFound(chunks)
+  const { chunks, missing } = await withActor(db, who, async (trx) => {
+    const chunks = await retrieve(trx, { text: query, embedding, model: deps.embedder.model, filters })
+    // A name the passages lack ("the Kestrel brief") means they are about something else,
+    // however well they match the rest of the question. When nothing the asker may read
+    // mentions it either, the reply says so by name.
+    const name = subjectMissing(question, chunks.slice(0, MAX_SOURCES))
+    return { chunks, missing: name && { name, known: await knowledgeMentions(trx, name) } }
+  })
+  const answered = missing ? notFound(chunks, missing.known ? false : missing.name)
+    : !isRelevant(query, chunks, deps.embedder.model) ? notFound(chunks)
     : deps.chat ? await answerWithModel(deps.chat, question, history, chunks)
     : readOffline(question, query, chunks)
   const answer: Answer = embedding ? answered : { ...answered, keywordOnly: true }

@@ -68,7 +68,19 @@ export type Intent =
   | { kind: 'campaign'; query: string }
   | { kind: 'ask'; question: string }
   | { kind: 'digest'; text: string }
-  | { kind: 'help' }
+  /** With `unable`: asked to do something Workroom does not do ("can you book me a room?"), said before the help. */
+  | { kind: 'help'; unable?: string }
+
+/**
+ * Asked to act in the world rather than to log, look up or answer: "can you book me a meeting
+ * room for 3pm?", "please order more business cards". Searching the knowledge base for these
+ * only finds a passage that mentions booking. ("Book 2h to Aurora" is time, matched before this.)
+ */
+const ACTS = 'book|reserve|schedule|order|buy|pay|call|ring|phone|email|e-mail|text|arrange|organi[sz]e|cancel|invite|print'
+const OUT_OF_SCOPE = new RegExp(
+  // "can you book me…", "could you please email…"; or an order ("please order more cards",
+  // "schedule a crit for friday") but not a noun phrase asked about ("pay rate for freelancers?").
+  `^(?:(?:hey|hi),? )?(?:(?:can|could|would|will) you (?:please |pls |just )?(${ACTS})\\b|(?:please |pls )?(${ACTS}) (?:me|us|a|an|the|some|more|my|our)\\b(?!.*\\?$))`, 'i')
 
 /** Every slash command the router answers; each platform's manifest registers exactly these. */
 export const COMMANDS = ['timesheet', 'campaign', 'ask', 'digest', 'workroom'] as const
@@ -99,10 +111,12 @@ export function intentOf(input: Exclude<Inbound['input'], { kind: 'action' }>): 
   // "3h on Aurora Air", "log 1h30 to Fizzwell yesterday", "half a day Tidewave": a duration and
   // something else. Spelled-out durations count only at the start ("is a day rate…" is a question),
   // and a question mark always means a question.
-  if (text.endsWith('?')) return { kind: 'ask', question: text }
   const words = text.replace(/^(?:log|add|book)\s+/i, '')
   const tokens = words.split(' ')
   const numericDuration = tokens.some((w, i) => /\d/.test(w) && (parseDuration(w) !== null || (i + 1 < tokens.length && parseDuration(`${w} ${tokens[i + 1]}`) !== null)))
+  const unable = text.match(OUT_OF_SCOPE)
+  if (unable && !numericDuration) return { kind: 'help', unable: (unable[1] ?? unable[2])!.toLowerCase() }
+  if (text.endsWith('?')) return { kind: 'ask', question: text }
   const spelledDuration = /^(?:half an hour|an hour|half a day|half day|a day|full day)\b/i.test(words)
   if (tokens.length > 1 && (numericDuration || spelledDuration)) return { kind: 'timesheet', text: words }
   return { kind: 'ask', question: text }
@@ -233,7 +247,7 @@ async function handle(deps: RouterDeps, inbound: Inbound, once?: ClaimOnce): Pro
   const intent = intentOf(inbound.input)
   switch (intent.kind) {
     case 'help':
-      return helpReply(who)
+      return helpReply(who, intent.unable)
     case 'campaign':
       return campaignReply(await withActor(deps.db, who, (trx) => lookupCampaign(trx, intent.query, today)))
     case 'ask': {
@@ -368,10 +382,12 @@ async function handleAction(
   }
 }
 
-export function helpReply(actor: LinkedActor): Reply {
+export function helpReply(actor: LinkedActor, unable?: string): Reply {
   const seesMoney = actor.role === 'finance' || actor.role === 'leadership'
-  return reply(`Hi ${actor.displayName.split(' ')[0]}, here is what I can do.`, [
-    { type: 'header', text: `Hi ${actor.displayName.split(' ')[0]}, here is what I can do` },
+  const first = actor.displayName.split(' ')[0]
+  const lead = unable ? `Sorry ${first}, I can't ${unable} things for you; here is what I can do` : `Hi ${first}, here is what I can do`
+  return reply(`${lead}.`, [
+    { type: 'header', text: lead },
     { type: 'list', title: 'Log time', items: [
       '`/timesheet 3h Aurora Air Spring Launch`',
       '`/timesheet 1h30 yesterday Fizzwell / production - storyboards`',

@@ -160,9 +160,11 @@ const NEAR_ENOUGH = 0.25
 
 /**
  * "The knowledge base doesn't say", quoting nothing. When the nearest document is about the
- * question, it is named with whoever it says owns it, as the person to ask.
+ * question (`near` true), it is named with whoever it says owns it, as the person to ask; when
+ * the question names something no passage mentions (`near` is that word), the reply says so.
  */
-export function notFound(sources: RetrievedChunk[], near = false): Answer {
+export function notFound(sources: RetrievedChunk[], near: boolean | string = false): Answer {
+  if (typeof near === 'string') return { text: `I couldn't find anything about "${near}" in the knowledge base, so I won't guess.`, citations: [], model: 'extractive', found: false }
   const nearest = near ? sources[0] : undefined
   const owner = nearest ? ownerOf(nearest.content) : null
   const text = !nearest ? "I couldn't find this in the knowledge base, so I won't guess."

@@ -10,6 +10,8 @@
  * and megabytes for a part this small.
  */
 import { distance } from 'fastest-levenshtein'
+import { stemmer } from 'stemmer'
+import { isEnglishStem } from './common-words.ts'
 import { terms } from './embed.ts'
 import type { RetrievedChunk } from './retrieve.ts'
 
@@ -99,7 +101,7 @@ export function answerType(question: string): AnswerType {
   const q = question.toLowerCase()
   if (/\b(hex|colou?r)\b/.test(q)) return 'colour'
   if (/\b(promo code|discount code|voucher|reference number|frn|code)\b/.test(q)) return 'code'
-  if (/\bhow (long|quickly|soon|fast)\b|\bhow many (days|weeks|months|hours|minutes)\b|\bhow much (time|warning|notice)\b/.test(q)) return 'duration'
+  if (/\bhow (long|quickly|soon|fast)\b|\bhow many (?:\S+ ){0,2}(days|weeks|months|hours|minutes)\b|\bhow much (time|warning|notice)\b/.test(q)) return 'duration'
   // "when" asking, not "when I start…".
   if (/^(when|what time|what day)\b|\bwhen(?:'s|’s| is| are| do| does| did| will| can| should| was| were)\b|\b(by when|deadline|due|how often)\b/.test(q)) return 'time'
   if (/%|\bper ?cent(age)?\b|\b(awareness|uplift|utili[sz]ation)\b/.test(q)) return 'percent'
@@ -243,8 +245,49 @@ export interface Reading {
   coverage: number
 }
 
-export function read(question: string, sources: Array<Pick<RetrievedChunk, 'content' | 'heading' | 'title'>>): Reading {
-  const vocabulary = new Set(sources.flatMap((s) => terms(`${s.title} ${s.heading ?? ''} ${s.content}`)))
+/**
+ * A word of the question no passage has that is not an English word, short, a number, an
+ * abbreviation of a passage word ("doc" for documentary) or a compound of passage words
+ * ("signup"): the name of what is asked about ("the Kestrel brief", "the Copperline colours"
+ * asked at the other agency). Passages that lack it are about something else, however well
+ * they match the rest of the question. (A missing English word may be a paraphrase: people say
+ * "uplift" where a brief says "from 41% to 49%".)
+ */
+export function unknownSubject(question: string, q: QuestionTerms, vocabulary: Set<string>): string | undefined {
+  const vocab = [...vocabulary]
+  const particle = new Set(['up', 'in', 'out', 'off', 'on', 'down', 'over', 'back'])
+  const missing = q.words.find(({ stem, matches }) => {
+    // Three letters or fewer ("til", "u", "SMP") and contractions ("can't") are too ambiguous to decline on.
+    if (stem.length <= 3 || /['’]/.test(stem) || /\d/.test(stem)) return false
+    // A word of the synonym list is a way of saying something the documents may say otherwise.
+    if ([...matches].some((m) => vocabulary.has(m)) || isEnglishStem(stem) || SYNONYMS.has(stem)) return false
+    if (stem.length >= 3 && vocab.some((v) => v.length > stem.length && v.startsWith(stem))) return false
+    for (let i = 3; i <= stem.length - 2; i++) {
+      const rest = stem.slice(i)
+      if (vocabulary.has(stemmer(stem.slice(0, i))) && (particle.has(rest) || vocabulary.has(stemmer(rest)))) return false
+    }
+    return true
+  })
+  if (!missing) return undefined
+  return question.match(/[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu)?.find((w) => terms(w)[0] === missing.stem) ?? missing.stem
+}
+
+type Passage = Pick<RetrievedChunk, 'content' | 'heading' | 'title'>
+
+const vocabularyOf = (sources: Passage[]) => new Set(sources.flatMap((s) => terms(`${s.title} ${s.heading ?? ''} ${s.content}`)))
+
+/**
+ * unknownSubject() of a question over these passages: a name none of them has. Whether the
+ * knowledge base has it anywhere else is for the caller to ask (retrieve.ts's
+ * knowledgeMentions): a name it does not know means it cannot say.
+ */
+export function subjectMissing(question: string, sources: Passage[]): string | undefined {
+  const vocabulary = vocabularyOf(sources)
+  return unknownSubject(question, withNearSpellings(analyse(question), vocabulary), vocabulary)
+}
+
+export function read(question: string, sources: Passage[]): Reading {
+  const vocabulary = vocabularyOf(sources)
   const q = withNearSpellings(analyse(question), vocabulary)
   const ranked = score(q, sources.flatMap((s, i) => units(s, i)))
   // The answer has the kind of thing asked for: a unit without it only supports.

@@ -144,6 +144,22 @@ async function fullText(trx: ActorTx, text: string, model: string, filters: Retr
   return rows
 }
 
+/**
+ * Whether anything the actor may read mentions a word: a document's title, a passage, an
+ * artifact's passage (full text, the same English configuration as retrieval). Asked only for a
+ * name the retrieved passages lack, so it runs rarely; each part is an index lookup.
+ */
+export async function knowledgeMentions(trx: ActorTx, word: string): Promise<boolean> {
+  const { rows } = await sql<{ found: boolean }>`
+    WITH q AS (SELECT plainto_tsquery('english', ${word}) AS t)
+    SELECT numnode(q.t) = 0 OR (
+             EXISTS (SELECT 1 FROM agency.knowledge_chunks c WHERE c.content_tsv @@ q.t)
+          OR EXISTS (SELECT 1 FROM agency.knowledge_documents d WHERE to_tsvector('english', d.title) @@ q.t)
+          OR EXISTS (SELECT 1 FROM workroom.artifact_chunks a WHERE a.content_tsv @@ q.t)) AS found
+      FROM q`.execute(trx)
+  return rows[0]?.found === true
+}
+
 /** One chunk with its document (or artifact), as the actor may see it (null when RLS hides it or there is none). */
 export async function readPassage(trx: ActorTx, chunkId: string) {
   const passage = await trx.selectFrom('agency.knowledge_chunks as k')

