@@ -29,6 +29,12 @@ describe('the offline reader', () => {
     expect(a.text.split('\n')[0]).toMatch(/Aurora Violet — Primary — #5B2EFF/)
   })
 
+  it('answers "how many X" with a count of X, not a share of them or another number near them', () => {
+    const wrap = passage('southpaw-meeting-notes-2026-03-19-harborview-first-home-wrap.md', 'Harborview First Home — wrap-up')
+    const a = extractiveAnswer('how many pre-approvals did harborview first home end up with?', [wrap])
+    expect(a.text.split('\n')[0]).toMatch(/^2,611 mortgage pre-approvals against a target of 2,400/)
+  })
+
   it('matches a misspelt word to the document’s', () => {
     const a = extractiveAnswer('how many resturants does dashdish have open til 2am?', [dashdish])
     expect(a.found).toBe(true)

@@ -116,11 +116,14 @@ export interface QuestionTerms {
   /** Each content word of the question with the stems that count as it. */
   words: Array<{ stem: string; matches: Set<string> }>
   type: AnswerType
+  /** What "how many" counts ("how many pre-approvals did…" → pre, approv, …): see score(). */
+  counted: Set<string>
 }
 
 export function analyse(question: string): QuestionTerms {
   const stems = [...new Set(terms(question))].filter((t) => !ASKING.has(t))
-  return { words: stems.map((stem) => ({ stem, matches: SYNONYMS.get(stem) ?? new Set([stem]) })), type: answerType(question) }
+  const counted = new Set(terms(question.match(/\bhow many\s+((?:\S+\s+){0,2}\S+)/i)?.[1] ?? ''))
+  return { words: stems.map((stem) => ({ stem, matches: SYNONYMS.get(stem) ?? new Set([stem]) })), type: answerType(question), counted }
 }
 
 /**
@@ -213,6 +216,8 @@ export function score(q: QuestionTerms, all: Unit[]): Scored[] {
   // Words in none of the passages are left to read()'s unknown-word rule: here they would only shrink every share alike.
   const known = q.words.filter((w) => df.has(w.stem))
   const total = known.reduce((n, w) => n + idf(w.stem), 0) || 1
+  const countedMatches = new Set(q.words.filter((w) => q.counted.has(w.stem)).flatMap((w) => [...w.matches]))
+  const counting = q.type === 'number' && all.some((u) => counts(u.text, countedMatches))
   return all.map((unit) => {
     let have = 0
     for (const w of q.words) {
@@ -220,10 +225,18 @@ export function score(q: QuestionTerms, all: Unit[]): Scored[] {
       have += m.some((x) => unit.terms.has(x)) ? idf(w.stem) : m.some((x) => unit.context.has(x)) ? idf(w.stem) / 2 : 0
     }
     const coverage = have / total
-    const typed = q.type === null || PATTERNS[q.type].test(unit.text)
+    // "How many pre-approvals": when some passage counts them, only a count of them is the kind asked for.
+    const typed = q.type === null || (counting ? counts(unit.text, countedMatches) : PATTERNS[q.type].test(unit.text))
     const s = coverage * (typed ? (q.type ? 1.5 : 1) : 0.6) * (EXCEPTION.test(unit.text) ? 0.75 : 1) * (unit.text.endsWith('?') ? 0.5 : 1) / (1 + 0.08 * unit.source)
     return { unit, coverage, typed, score: s }
   }).sort((a, b) => b.score - a.score)
+}
+
+/** Whether the text has a number (not a share: "38% of…") followed, within three words, by one of these stems ("2,611 mortgage pre-approvals"). */
+function counts(text: string, stems: Set<string>): boolean {
+  if (stems.size === 0) return false
+  const words = text.replace(/\d[\d.,]*\s?(?:%|per ?cent)/gi, ' ').match(/[\p{L}\p{N}]+(?:[.,'’][\p{L}\p{N}]+)*/gu) ?? []
+  return words.some((w, i) => /^\d/.test(w) && words.slice(i + 1, i + 4).some((next) => stems.has(terms(next)[0] ?? '')))
 }
 
 // ---------------------------------------------------------------------------------------------
