@@ -17,7 +17,7 @@
  */
 import { Faker, en } from '@faker-js/faker'
 import { sql, type Kysely } from 'kysely'
-import { withActor, type Actor, type ActorTx } from '../src/db/actor.ts'
+import { runAs, withActor, type Actor, type ActorTx } from '../src/db/actor.ts'
 import type { Engine } from '../src/db/engine.ts'
 import { resolveIdentity, type LinkedActor } from '../src/db/identity.ts'
 import { migrateUp } from '../src/db/migrate.ts'
@@ -463,7 +463,7 @@ async function measureAsk(name: string, make: () => Promise<Engine>, runs: numbe
     for (let i = 0; i < runs + WARMUP; i++) {
       const q = questions[i % questions.length]!
       const started = performance.now()
-      const out = await ask(engine.db, askers.get(q.tenant)!, { platform: 'cli', channelId: 'bench', threadId: null }, q.question, OFFLINE_PROVIDERS)
+      const out = await ask(runAs(engine.db, askers.get(q.tenant)!), askers.get(q.tenant)!, { platform: 'cli', channelId: 'bench', threadId: null }, q.question, OFFLINE_PROVIDERS)
       if (i < WARMUP) continue
       times.push(performance.now() - started)
       if (out.answer.found) found++

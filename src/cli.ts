@@ -267,7 +267,7 @@ export function buildProgram(): Command {
   const session = async (engine: Engine, email: string) => {
     await requireMigrated(engine)
     const cfg = config()
-    const opened = await openTerminalSession(engine.db, email, { timesheet: timesheetSettings(cfg), knowledge: providersFromConfig(cfg) })
+    const opened = await openTerminalSession(engine.db, email, { timesheet: timesheetSettings(cfg), knowledge: providersFromConfig(cfg), log: createLogger(cfg.LOG_LEVEL, process.stderr) })
     if (!opened) throw new CliError(`No active person has the e-mail "${email}". \`workroom people\` lists the directory.`)
     return opened
   }

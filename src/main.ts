@@ -39,7 +39,7 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     const metrics = createMetrics()
     const links = passageLinkSettings(config)
     if (links?.secretGenerated) logger.warn('LINK_SECRET is not set: passage links are signed with a secret made up for this process, and stop opening when it restarts')
-    const router = { db: engine.db, service: engine.service.db, now: () => new Date(), timesheet: timesheetSettings(config), knowledge, inFlight: pLimit(config.CHAT_CONCURRENCY), observe: metrics.observeHandler,
+    const router = { db: engine.db, service: engine.service.db, now: () => new Date(), timesheet: timesheetSettings(config), knowledge, inFlight: pLimit(config.CHAT_CONCURRENCY), observe: metrics.observeHandler, log: logger.child({ component: 'router' }),
       ...(links ? { passageLinks: { publicUrl: links.publicUrl, secret: links.secret } } : {}),
       limits: createRateLimits({ asksPerHour: config.ASK_RATE_LIMIT, writesPerMinute: config.WRITE_RATE_LIMIT }) }
     const playground = playgroundEnabled(config)

@@ -13,7 +13,7 @@ import { createSlackBot } from '../src/bots/slack/app.ts'
 import { createTeamsBot } from '../src/bots/teams/app.ts'
 import type { Engine } from '../src/db/engine.ts'
 import type { Inbound } from '../src/handlers/inbound.ts'
-import { handleInbound } from '../src/handlers/router.ts'
+import { handleInbound, SOMETHING_WENT_WRONG } from '../src/handlers/router.ts'
 import { createApp } from '../src/http/app.ts'
 import { createMetrics } from '../src/http/metrics.ts'
 import { startServer } from '../src/http/server.ts'
@@ -122,11 +122,11 @@ describe('request ids and /metrics', () => {
     }
   })
 
-  it("tags Slack's own error log, written after the ack, with the request's id", async () => {
+  it("tags the error log of a handler that failed after Slack's ack with the request's id", async () => {
     const SECRET = 'observability-signing-secret'
     const standin = await startSlackStandin()
     const { logger, lines } = capturedLogger()
-    const router = { db: engine.db, now: () => new Date(), inFlight: broken }
+    const router = { db: engine.db, now: () => new Date(), inFlight: broken, log: logger }
     const bot = createSlackBot(router, { signingSecret: SECRET, botToken: 'xoxb-test', appToken: undefined, apiUrl: standin.apiUrl, tenant: 'northwind' }, logger)
     const server = await startServer(createApp({ engine, logger, router, adapters: [bot.routes] }), { port: 0, host: '127.0.0.1', logger })
     try {
@@ -146,18 +146,18 @@ describe('request ids and /metrics', () => {
       })
       expect(res.status).toBe(200)                           // acked before the handler failed
       expect(res.headers.get('x-request-id')).toBe('slack-obs-1')
-      const failed = await until(() => lines.find((l) => l.msg === 'slack listener failed'), "Slack's error log")
-      expect(failed).toMatchObject({ requestId: 'slack-obs-1', level: 50 })
+      const failed = await until(() => lines.find((l) => l.msg === 'handler failed'), 'the error log')
+      expect(failed).toMatchObject({ requestId: 'slack-obs-1', level: 50, platform: 'slack' })
     } finally {
       await server.close()
       await standin.close()
     }
   })
 
-  it("tags the Teams adapter's turn error log with the request's id", async () => {
+  it("tags the error log of a handler that failed on a Teams turn with the request's id", async () => {
     const standin = await startTeamsStandin()
     const { logger, lines } = capturedLogger()
-    const router = { db: engine.db, now: () => new Date(), inFlight: broken }
+    const router = { db: engine.db, now: () => new Date(), inFlight: broken, log: logger }
     const bot = createTeamsBot(router, { appId: undefined, appPassword: undefined, appType: 'MultiTenant', tenantId: undefined }, logger)
     const server = await startServer(createApp({ engine, logger, router, adapters: [bot.routes] }), { port: 0, host: '127.0.0.1', logger })
     try {
@@ -170,7 +170,8 @@ describe('request ids and /metrics', () => {
         method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'teams-obs-1' }, body: JSON.stringify(activity),
       })
       expect(res.headers.get('x-request-id')).toBe('teams-obs-1')
-      expect(lines.find((l) => l.msg === 'teams turn failed')).toMatchObject({ requestId: 'teams-obs-1', component: 'teams', activityId: 'obs-activity-1' })
+      const failed = await until(() => lines.find((l) => l.msg === 'handler failed'), 'the error log')
+      expect(failed).toMatchObject({ requestId: 'teams-obs-1', level: 50, platform: 'teams' })
     } finally {
       await server.close()
       await standin.close()
@@ -221,7 +222,7 @@ describeEachEngine('handler metrics', (engine) => {
     expect(sample(text, 'workroom_http_requests_total{method="POST",route="/playground/send",status="200"}')).toBe(3)
   })
 
-  it('counts a handler that throws as an error of its intent, and the error still reaches the caller', async () => {
+  it('counts a handler that throws as an error of its intent; the caller gets the apology, marked failed', async () => {
     const metrics = createMetrics()
     const clockBroke = () => {
       throw new Error('clock broke')
@@ -230,7 +231,7 @@ describeEachEngine('handler metrics', (engine) => {
       platform: 'slack', workspaceId: 'TA', externalUserId: 'UAcreative', channelId: 'C1', threadId: null,
       input: { kind: 'command', command: '/timesheet', text: '1h Campaign cX' }, requestId: `r-${Math.random()}`,
     }
-    await expect(handleInbound({ db: db.e.db, now: clockBroke, observe: metrics.observeHandler }, inbound)).rejects.toThrow('clock broke')
+    expect(await handleInbound({ db: db.e.db, now: clockBroke, observe: metrics.observeHandler }, inbound)).toMatchObject({ summary: SOMETHING_WENT_WRONG, failed: 'clock broke' })
     const action: Inbound = { ...inbound, platform: 'teams', input: { kind: 'action', actionId: 'nope', payload: '' } }
     await handleInbound({ db: db.e.db, now, observe: metrics.observeHandler }, action)
     const text = await metrics.registry.metrics()

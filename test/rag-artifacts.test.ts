@@ -1,12 +1,11 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { withActor, type Actor } from '../src/db/actor.ts'
+import { runAs, systemActor, withActor, type Actor } from '../src/db/actor.ts'
 import type { Engine } from '../src/db/engine.ts'
 import { resolveIdentity, type LinkedActor } from '../src/db/identity.ts'
 import { ask } from '../src/handlers/ask.ts'
 import { embedAllPendingArtifacts, embedPendingArtifacts } from '../src/rag/artifacts.ts'
 import { HashingEmbedder } from '../src/rag/embed.ts'
-import { systemActor } from '../src/rag/ingest.ts'
 import { OFFLINE_PROVIDERS } from '../src/rag/providers.ts'
 import { readPassage, retrieve } from '../src/rag/retrieve.ts'
 import { TENANTS } from '../seeds/catalog.ts'
@@ -34,7 +33,7 @@ describeEachEngine('artifacts as knowledge', (engine) => {
     return withActor(ctx.e.db, who, (trx) => retrieve(trx, { text, embedding: v!, model: embedder.model }))
   }
   const ask_ = (who: LinkedActor, question: string) =>
-    ask(ctx.e.db, who, { platform: 'cli', channelId: null, threadId: null }, question, OFFLINE_PROVIDERS)
+    ask(runAs(ctx.e.db, who), who, { platform: 'cli', channelId: null, threadId: null }, question, OFFLINE_PROVIDERS)
   let briefId: string
 
   beforeAll(async () => {
@@ -198,7 +197,7 @@ describeEachEngine('demo artifacts as knowledge', (engine) => {
     expect(pending).toEqual([{ embedding_status: 'embedded' }, { embedding_status: 'skipped' }])
     const key = TENANTS.find((t) => t.slug === 'northwind')!.people.find((p) => p.role === 'leadership')!.key
     const who = (await resolveIdentity(e.db, { platform: 'playground', workspaceId: 'northwind', externalUserId: key }))!
-    const r = await ask(e.db, who, { platform: 'cli', channelId: null, threadId: null }, 'Who is the director of the Aurora Air hero film?', OFFLINE_PROVIDERS)
+    const r = await ask(runAs(e.db, who), who, { platform: 'cli', channelId: null, threadId: null }, 'Who is the director of the Aurora Air hero film?', OFFLINE_PROVIDERS)
     expect(r.answer.found).toBe(true)
     expect(r.answer.citations.map((c) => c.title)).toContain('Brief — Aurora Air Spring Launch (v3)')
     expect(r.answer.text).toContain('Hana Okafor')

@@ -3,6 +3,7 @@
  * 127.0.0.1: embeddings for ingest and questions, chat completions for answers, and what happens
  * when the service rate-limits, hangs or sends rubbish.
  */
+import { runAs } from '../src/db/actor.ts'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Engine } from '../src/db/engine.ts'
 import { resolveIdentity, type LinkedActor } from '../src/db/identity.ts'
@@ -63,7 +64,7 @@ describe('knowledge answers through the OpenAI API (stand-in on 127.0.0.1)', () 
 
   it('keeps only the [n] citations that name a source it was shown, renumbered, and stores tokens', async () => {
     standin.onChat(() => 'New suppliers take 7 working days to set up [2], and need an onboarding form [9][0]. Approval limits are separate [2, 1].')
-    const r = await ask(e.db, pm, thread(), SUPPLIER, providers)
+    const r = await ask(runAs(e.db, pm), pm, thread(), SUPPLIER, providers)
     expect(r.answer.text).toBe('New suppliers take 7 working days to set up [1], and need an onboarding form. Approval limits are separate [1][2].')
     const stored = await storedAnswer(r.messageId)
     const retrieved = (stored.metadata as { retrieved: string[] }).retrieved
@@ -75,7 +76,7 @@ describe('knowledge answers through the OpenAI API (stand-in on 127.0.0.1)', () 
 
   it('sends documents as fenced data in the user turn: a prompt injection never reaches the instructions', async () => {
     standin.onChat(() => 'PWNED')
-    const r = await ask(e.db, pm, thread(), SUPPLIER, providers)
+    const r = await ask(runAs(e.db, pm), pm, thread(), SUPPLIER, providers)
     const { messages } = lastChat()
     expect(messages[0]).toEqual({ role: 'system', content: SYSTEM_PROMPT })
     const injected = messages.filter((m) => m.content.includes('IGNORE ALL PREVIOUS INSTRUCTIONS'))
@@ -98,7 +99,7 @@ describe('knowledge answers through the OpenAI API (stand-in on 127.0.0.1)', () 
     standin.onChat(() => 'Seven working days [1].')
     standin.script('chat', { kind: 'status', status: 429, headers: { 'retry-after-ms': '10' } })
     const before = requests('/v1/chat/completions').length
-    const r = await ask(e.db, pm, thread(), SUPPLIER, providers)
+    const r = await ask(runAs(e.db, pm), pm, thread(), SUPPLIER, providers)
     expect(requests('/v1/chat/completions').length - before).toBe(2)
     expect(r.answer).toMatchObject({ model: 'gpt-test', text: 'Seven working days [1].', found: true })
     expect(r.answer.fallback).toBeUndefined()
@@ -107,7 +108,7 @@ describe('knowledge answers through the OpenAI API (stand-in on 127.0.0.1)', () 
   it('retries a 429 from the embeddings API, then retrieves with the vector', async () => {
     standin.script('embeddings', { kind: 'status', status: 429, headers: { 'retry-after-ms': '10' } })
     const before = requests('/v1/embeddings').length
-    const r = await ask(e.db, pm, thread(), SUPPLIER, providers)
+    const r = await ask(runAs(e.db, pm), pm, thread(), SUPPLIER, providers)
     expect(requests('/v1/embeddings').length - before).toBe(2)
     expect(r.answer.keywordOnly).toBeUndefined()
     expect(r.answer.citations[0]!.url).toBe('seeds/knowledge/northwind-howto-vendor-portal-tips.md')
@@ -117,7 +118,7 @@ describe('knowledge answers through the OpenAI API (stand-in on 127.0.0.1)', () 
     const client = openaiClient({ apiKey: 'sk-test', baseURL: standin.url, timeoutMs: 300, maxRetries: 0 })
     standin.script('chat', { kind: 'hang' })
     const started = performance.now()
-    const r = await ask(e.db, pm, thread(), SUPPLIER, { embedder: providers.embedder, chat: openaiChat(client, 'gpt-test') })
+    const r = await ask(runAs(e.db, pm), pm, thread(), SUPPLIER, { embedder: providers.embedder, chat: openaiChat(client, 'gpt-test') })
     expect(performance.now() - started).toBeLessThan(3000)
     expect(r.answer).toMatchObject({ model: 'extractive', fallback: 'llm_unavailable', found: true })
     expect(r.answer.text).toContain('7 working days')
@@ -130,26 +131,26 @@ describe('knowledge answers through the OpenAI API (stand-in on 127.0.0.1)', () 
     const guarded = withBreakers({ embedder: providers.embedder, chat: openaiChat(client, 'gpt-test') }, { failures: 2, cooldownMs: 400 })
     standin.script('chat', { kind: 'status', status: 503 }, { kind: 'status', status: 503 })
     const before = requests('/v1/chat/completions').length
-    for (let i = 0; i < 3; i++) expect((await ask(e.db, pm, thread(), SUPPLIER, guarded)).answer).toMatchObject({ model: 'extractive', fallback: 'llm_unavailable' })
+    for (let i = 0; i < 3; i++) expect((await ask(runAs(e.db, pm), pm, thread(), SUPPLIER, guarded)).answer).toMatchObject({ model: 'extractive', fallback: 'llm_unavailable' })
     expect(requests('/v1/chat/completions').length - before).toBe(2)          // the third never left: the circuit was open
     await new Promise((r) => setTimeout(r, 450))
     standin.onChat(() => 'Seven working days [1].')
-    expect((await ask(e.db, pm, thread(), SUPPLIER, guarded)).answer).toMatchObject({ model: 'gpt-test', found: true })
+    expect((await ask(runAs(e.db, pm), pm, thread(), SUPPLIER, guarded)).answer).toMatchObject({ model: 'gpt-test', found: true })
     expect(requests('/v1/chat/completions').length - before).toBe(3)
   })
 
   it('falls back to quoted passages when the completion is malformed', async () => {
     standin.script('chat', { kind: 'raw', body: '{"choices": [' })
-    expect((await ask(e.db, pm, thread(), SUPPLIER, providers)).answer).toMatchObject({ model: 'extractive', fallback: 'llm_malformed' })
+    expect((await ask(runAs(e.db, pm), pm, thread(), SUPPLIER, providers)).answer).toMatchObject({ model: 'extractive', fallback: 'llm_malformed' })
     standin.script('chat', { kind: 'json', body: { id: 'x', object: 'chat.completion', choices: [] } })
-    expect((await ask(e.db, pm, thread(), SUPPLIER, providers)).answer).toMatchObject({ model: 'extractive', fallback: 'llm_malformed' })
+    expect((await ask(runAs(e.db, pm), pm, thread(), SUPPLIER, providers)).answer).toMatchObject({ model: 'extractive', fallback: 'llm_malformed' })
   })
 
   it('answers from full-text search alone when the embeddings API is down, and says so', async () => {
     const client = openaiClient({ apiKey: 'sk-test', baseURL: standin.url, timeoutMs: 300, maxRetries: 0 })
     standin.script('embeddings', { kind: 'status', status: 503 })
     standin.onChat(() => 'Seven working days [1].')
-    const r = await ask(e.db, pm, thread(), SUPPLIER, { embedder: new OpenAIEmbedder(client), chat: providers.chat })
+    const r = await ask(runAs(e.db, pm), pm, thread(), SUPPLIER, { embedder: new OpenAIEmbedder(client), chat: providers.chat })
     expect(r.answer).toMatchObject({ keywordOnly: true, found: true, model: 'gpt-test' })
     expect(r.answer.citations[0]!.url).toBe('seeds/knowledge/northwind-howto-vendor-portal-tips.md')
     expect(renderText(askReply(r, 'in_channel'))).toContain('keyword search alone')
@@ -157,16 +158,16 @@ describe('knowledge answers through the OpenAI API (stand-in on 127.0.0.1)', () 
 
   it("passes the model's own \"couldn't find\" through as not found, quoting nothing", async () => {
     standin.onChat(() => "I couldn't find this in the knowledge base.")
-    const r = await ask(e.db, pm, thread(), SUPPLIER, providers)
+    const r = await ask(runAs(e.db, pm), pm, thread(), SUPPLIER, providers)
     expect(r.answer).toMatchObject({ found: false, citations: [] })
     expect(r.answer.text).toMatch(/^I couldn't find this in the knowledge base/)
   })
 
   it('sends the thread history with a follow-up question', async () => {
     standin.onChat(() => 'Seven working days [1].')
-    await ask(e.db, pm, thread('1700000000.000200'), SUPPLIER, providers)
+    await ask(runAs(e.db, pm), pm, thread('1700000000.000200'), SUPPLIER, providers)
     standin.onChat(() => 'Over £10,000 it needs three competitive quotes [1].')
-    const follow = await ask(e.db, pm, thread('1700000000.000200'), 'and what about approval limits?', providers)
+    const follow = await ask(runAs(e.db, pm), pm, thread('1700000000.000200'), 'and what about approval limits?', providers)
     const { messages } = lastChat()
     expect(messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user'])
     expect(messages[1]!.content).toBe(SUPPLIER)

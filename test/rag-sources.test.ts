@@ -4,6 +4,7 @@
  * its `javascript` parser is eval(): a `---js` block ran with the server's environment. And what
  * a document says is quoted as data: its own "[2]" is not one of Workroom's citations.
  */
+import { runAs } from '../src/db/actor.ts'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -111,7 +112,7 @@ describeEachEngine("a document's own bracketed numerals", (engine) => {
     ['Who approves expenses over 500 pounds?', "need a director's approval, as the finance handbook explains (2)."],
     ['How many years do I keep a receipt?', 'Keep every receipt for six years (3, 4) and scan it within a week (12-14).'],
   ])('are not read as citations: asked %j, the quoted passage and its snippet carry them as (n)', async (question, quoted) => {
-    const r = await ask(e.db, who, { platform: 'cli', channelId: null, threadId: null }, question, OFFLINE_PROVIDERS)
+    const r = await ask(runAs(e.db, who), who, { platform: 'cli', channelId: null, threadId: null }, question, OFFLINE_PROVIDERS)
     expect(r.answer.found).toBe(true)
     expect(r.answer.text).toContain(quoted)
     // Every [n] left in the answer is one of Workroom's, naming a citation it lists.

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { withActor } from '../src/db/actor.ts'
+import { runAs, withActor } from '../src/db/actor.ts'
 import type { Engine } from '../src/db/engine.ts'
 import { resolveIdentity, type LinkedActor } from '../src/db/identity.ts'
 import { ask } from '../src/handlers/ask.ts'
@@ -74,7 +74,7 @@ describeEachEngine('knowledge answers', (engine) => {
     let declined = 0
     for (const [i, q] of QUESTIONS.entries()) {
       const who = await firstOfRole(q.tenant, 'leadership')
-      const r = await ask(e.db, who, { platform: 'cli', channelId: 'eval', threadId: `q${i}` }, q.question, OFFLINE_PROVIDERS)
+      const r = await ask(runAs(e.db, who), who, { platform: 'cli', channelId: 'eval', threadId: `q${i}` }, q.question, OFFLINE_PROVIDERS)
       const stored = await e.db.selectFrom('agency.ai_messages').select(['content', 'citations', 'metadata', 'model', 'latency_ms', 'tenant_id'])
         .where('id', '=', r.messageId).executeTakeFirstOrThrow()
       const retrieved = (stored.metadata as { retrieved: string[] }).retrieved
@@ -102,7 +102,7 @@ describeEachEngine('knowledge answers', (engine) => {
       .select('title').where('t.slug', '=', 'southpaw').execute()).map((d) => d.title)
     const nw = await firstOfRole('northwind', 'leadership')
     for (const q of QUESTIONS.filter((q) => q.tenant === 'southpaw')) {
-      const r = await ask(e.db, nw, { platform: 'cli', channelId: null, threadId: null }, q.question, OFFLINE_PROVIDERS)
+      const r = await ask(runAs(e.db, nw), nw, { platform: 'cli', channelId: null, threadId: null }, q.question, OFFLINE_PROVIDERS)
       for (const c of r.answer.citations) {
         expect(await tenantOf(c)).toBe(nw.tenantId)
         expect(southpawTitles).not.toContain(c.title)
@@ -157,7 +157,7 @@ describeEachEngine('knowledge answers', (engine) => {
   it("says it couldn't find an answer to an off-topic question, and quotes nothing", async () => {
     const who = await firstOfRole('northwind', 'account')
     for (const question of ['Who won the 1998 football world cup?', 'Who is the CEO of Tesla?', 'Give me a recipe for banana bread']) {
-      const r = await ask(e.db, who, { platform: 'cli', channelId: null, threadId: null }, question, OFFLINE_PROVIDERS)
+      const r = await ask(runAs(e.db, who), who, { platform: 'cli', channelId: null, threadId: null }, question, OFFLINE_PROVIDERS)
       expect(r.answer).toMatchObject({ found: false, citations: [] })
       expect(r.answer.text).toMatch(/^I couldn't find (?:this|anything about "Tesla") in the knowledge base, so I won't guess\./)
     }
@@ -167,12 +167,12 @@ describeEachEngine('knowledge answers', (engine) => {
     const nw = await firstOfRole('northwind', 'leadership')
     const sp = await firstOfRole('southpaw', 'leadership')
     const place = { platform: 'cli', channelId: null, threadId: null } as const
-    const kestrel = await ask(e.db, nw, place, "what's the SMP on the kestrel brief?", OFFLINE_PROVIDERS)
+    const kestrel = await ask(runAs(e.db, nw), nw, place, "what's the SMP on the kestrel brief?", OFFLINE_PROVIDERS)
     expect(kestrel.answer).toMatchObject({ found: false, citations: [], text: 'I couldn\'t find anything about "kestrel" in the knowledge base, so I won\'t guess.' })
     // Copperline is Southpaw's client: its people get the answer, Northwind's are told nothing of it.
     const question = "what's the copperline primary colour?"
-    expect((await ask(e.db, sp, place, question, OFFLINE_PROVIDERS)).answer).toMatchObject({ found: true })
-    expect((await ask(e.db, nw, place, question, OFFLINE_PROVIDERS)).answer).toMatchObject({ found: false, citations: [], text: expect.stringContaining('"copperline"') })
+    expect((await ask(runAs(e.db, sp), sp, place, question, OFFLINE_PROVIDERS)).answer).toMatchObject({ found: true })
+    expect((await ask(runAs(e.db, nw), nw, place, question, OFFLINE_PROVIDERS)).answer).toMatchObject({ found: false, citations: [], text: expect.stringContaining('"copperline"') })
     expect(await withActor(e.db, sp, (trx) => knowledgeMentions(trx, 'copperline'))).toBe(true)
     expect(await withActor(e.db, nw, (trx) => knowledgeMentions(trx, 'copperline'))).toBe(false)
   })
@@ -181,8 +181,8 @@ describeEachEngine('knowledge answers', (engine) => {
     const who = await firstOfRole('northwind', 'leadership')
     const other = await firstOfRole('northwind', 'pm')
     const thread = { platform: 'slack', channelId: 'C-launch', threadId: '1700000000.000100' }
-    const first = await ask(e.db, who, thread, "What's the single-minded proposition for the Aurora Air launch?", OFFLINE_PROVIDERS)
-    const follow = await ask(e.db, who, thread, 'and what about the budget?', OFFLINE_PROVIDERS)
+    const first = await ask(runAs(e.db, who), who, thread, "What's the single-minded proposition for the Aurora Air launch?", OFFLINE_PROVIDERS)
+    const follow = await ask(runAs(e.db, who), who, thread, 'and what about the budget?', OFFLINE_PROVIDERS)
     expect(follow.followUp).toBe(true)
     expect(follow.conversationId).toBe(first.conversationId)
     expect(follow.answer.citations.some((c) => /aurora-air-spring-launch/.test(c.url ?? ''))).toBe(true)
@@ -190,7 +190,7 @@ describeEachEngine('knowledge answers', (engine) => {
     expect(stored.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant'])
     expect((stored[3]!.metadata as { retrieval_text?: string }).retrieval_text).toMatch(/Aurora Air launch\? and what about the budget/)
     // Someone else in the same thread starts their own conversation: no history of the first person's.
-    const theirs = await ask(e.db, other, thread, 'and what about the budget?', OFFLINE_PROVIDERS)
+    const theirs = await ask(runAs(e.db, other), other, thread, 'and what about the budget?', OFFLINE_PROVIDERS)
     expect(theirs.followUp).toBe(false)
     expect(theirs.conversationId).not.toBe(first.conversationId)
     // RLS: the conversation is private to its owner.
@@ -200,7 +200,7 @@ describeEachEngine('knowledge answers', (engine) => {
 
   it('quotes a document that contains a prompt injection as data: the answer is the fact, with its citation', async () => {
     const who = await firstOfRole('northwind', 'pm')
-    const r = await ask(e.db, who, { platform: 'cli', channelId: null, threadId: null }, 'How long does it take to set up a new supplier in Supplier Hub?', OFFLINE_PROVIDERS)
+    const r = await ask(runAs(e.db, who), who, { platform: 'cli', channelId: null, threadId: null }, 'How long does it take to set up a new supplier in Supplier Hub?', OFFLINE_PROVIDERS)
     expect(r.answer.found).toBe(true)
     expect(r.answer.text).toContain('7 working days')
     expect(r.answer.citations[0]!.url).toBe('seeds/knowledge/northwind-howto-vendor-portal-tips.md')

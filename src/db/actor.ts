@@ -54,3 +54,17 @@ export async function withActor<T>(db: Kysely<DB>, actor: Actor, fn: (trx: Actor
     throw committing && isDatabaseUnavailable(err) ? new CommitOutcomeUnknown(err) : err
   }
 }
+
+/** Runs a transaction as one actor: what a handler gets instead of the database handle (runAs). */
+export type RunAs = <T>(fn: (trx: ActorTx) => Promise<T>) => Promise<T>
+
+/** The capability to run as this actor on this database, and nothing more. */
+export const runAs = (db: Kysely<DB>, actor: Actor): RunAs => (fn) => withActor(db, actor, fn)
+
+/**
+ * Workroom itself, in one tenant, with no person behind it: ingest (admin), the digest's
+ * figures (pm), the artifact worker (leadership). Row security still applies: the tenant and
+ * the role bound what it sees.
+ */
+export const systemActor = (tenantId: string, role: Actor['role'] = 'admin'): Actor =>
+  ({ tenantId, role, userId: '00000000-0000-0000-0000-000000000000', displayName: 'Workroom' })

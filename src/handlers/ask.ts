@@ -5,10 +5,8 @@
  * Three short transactions around two network calls (embedding the question, the chat model), so
  * no connection is held while a model thinks.
  */
-import type { Kysely } from 'kysely'
-import { withActor } from '../db/actor.ts'
+import type { RunAs } from '../db/actor.ts'
 import type { LinkedActor } from '../db/identity.ts'
-import type { DB } from '../db/schema.ts'
 import { answerWithModel, extractiveAnswer, MAX_SOURCES, notFound, type Answer, type Turn } from '../rag/answer.ts'
 import { saveTurn, threadHistory, type ThreadKey } from '../rag/conversation.ts'
 import { terms } from '../rag/embed.ts'
@@ -70,15 +68,15 @@ export interface AskResult {
 }
 
 export async function ask(
-  db: Kysely<DB>, who: LinkedActor, thread: ThreadKey, question: string, deps: KnowledgeProviders,
+  run: RunAs, who: LinkedActor, thread: ThreadKey, question: string, deps: KnowledgeProviders,
   filters: RetrievalFilters = {},
 ): Promise<AskResult> {
   const started = performance.now()
-  const history = await withActor(db, who, (trx) => threadHistory(trx, who.userId, thread))
+  const history = await run((trx) => threadHistory(trx, who.userId, thread))
   const query = retrievalText(question, history)
   // An embedding service that is down still leaves full-text search: answer from that, and say so.
   const embedding = await deps.embedder.embed([query]).then(([v]) => v!, () => null)
-  const { chunks, missing } = await withActor(db, who, async (trx) => {
+  const { chunks, missing } = await run(async (trx) => {
     const chunks = await retrieve(trx, { text: query, embedding, model: deps.embedder.model, filters })
     // A name the passages lack ("the Kestrel brief") means they are about something else,
     // however well they match the rest of the question. When nothing the asker may read
@@ -91,7 +89,7 @@ export async function ask(
     : deps.chat ? await answerWithModel(deps.chat, question, history, chunks)
     : readOffline(question, query, chunks)
   const answer: Answer = embedding ? answered : { ...answered, keywordOnly: true }
-  const saved = await withActor(db, who, (trx) => saveTurn(trx, who, thread, {
+  const saved = await run((trx) => saveTurn(trx, who, thread, {
     question, answer, latencyMs: performance.now() - started,
     metadata: { embedding_model: deps.embedder.model, retrieved: chunks.map((c) => c.chunkId), ...(query !== question ? { retrieval_text: query } : {}) },
   }))

@@ -45,9 +45,8 @@
  */
 import { sql, type Kysely } from 'kysely'
 import { isoDow, mondayOf, addDays } from '../dates.ts'
-import { withActor } from '../db/actor.ts'
+import { systemActor, withActor } from '../db/actor.ts'
 import type { DB } from '../db/schema.ts'
-import { systemActor } from '../rag/ingest.ts'
 import type { Block, Reply } from './reply.ts'
 
 export interface DigestPerson {

@@ -10,12 +10,10 @@
  * Subscribing, stopping and previewing are for pm, leadership and finance (row security enforces
  * the writes too); anyone may ask what the channel gets.
  */
-import type { Kysely } from 'kysely'
-import { withActor } from '../db/actor.ts'
+import type { RunAs } from '../db/actor.ts'
 import { deleteSubscription, findSubscription, isKnownTimezone, saveSubscription, type Cadence, type ChannelRef } from '../db/digests.ts'
 import type { LinkedActor } from '../db/identity.ts'
-import type { DB } from '../db/schema.ts'
-import { buildDigest, digestReply } from './digest-content.ts'
+import { digestReply, type DigestData } from './digest-content.ts'
 import type { Inbound } from './inbound.ts'
 import { reply, type Reply } from './reply.ts'
 
@@ -59,7 +57,11 @@ function clockTime(word: string): string | null {
   return `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`
 }
 
-export async function digestCommand(db: Kysely<DB>, who: LinkedActor, inbound: Inbound, text: string, now: Date, today: string): Promise<Reply> {
+/** `preview`: today's digest of the person's tenant, built as the digest is (its own system actor). */
+export async function digestCommand(
+  run: RunAs, who: LinkedActor, inbound: Inbound, text: string, now: Date, today: string,
+  preview: (target: ReturnType<typeof chatTarget>) => Promise<DigestData>,
+): Promise<Reply> {
   const parsed = parseDigestCommand(text)
   if (!parsed.ok) return reply(parsed.message)
   const command = parsed.command
@@ -67,12 +69,12 @@ export async function digestCommand(db: Kysely<DB>, who: LinkedActor, inbound: I
     return reply(`Only project managers, leadership and finance can ${command.kind === 'now' ? 'preview' : 'change'} a channel's digest; you can see what this channel gets with \`/digest\`.`)
   }
   if (command.kind === 'now') {
-    const preview = digestReply(await buildDigest(db, who.tenantId, today, chatTarget(inbound)))
-    return { ...preview, visibility: 'ephemeral', blocks: [...preview.blocks, { type: 'context', text: 'A preview only you can see.' }] }
+    const shown = digestReply(await preview(chatTarget(inbound)))
+    return { ...shown, visibility: 'ephemeral', blocks: [...shown.blocks, { type: 'context', text: 'A preview only you can see.' }] }
   }
   const channel = channelOf(inbound)
   if (!channel) return reply('Digests are posted to Slack and Teams channels: run `/digest` in the channel that should get it.')
-  return withActor(db, who, async (trx) => {
+  return run(async (trx) => {
     const current = await findSubscription(trx, channel)
     switch (command.kind) {
       case 'show':

@@ -54,7 +54,7 @@ export async function runRecorded(deps: RouterDeps, inbox: Inbox, row: InboxRow<
     }
     // Renewals end before the settle: one still on its way would find the row settled, not lost.
     lease.stop()
-    await settleSoon(inbox, row.key, 'answered', options.logger)
+    await settleSoon(inbox, row.key, reply?.failed ? 'failed' : 'answered', options.logger, reply?.failed)
     return reply ? 'answered' : 'double_click'
   } finally {
     lease.stop()

@@ -74,6 +74,8 @@ export interface Reply {
   visibility: 'ephemeral' | 'in_channel'
   /** What the reply is about, in a few words ("Aurora Air Spring Launch"): a notice that stands in for a private reply names it. */
   subject?: string
+  /** Set on the apology for a handler that failed: why, for the inbox's bookkeeping. Never shown. */
+  failed?: string
 }
 
 export const reply = (summary: string, blocks: Block[] = [{ type: 'text', text: summary }], visibility: Reply['visibility'] = 'ephemeral'): Reply =>

@@ -4,7 +4,7 @@
  */
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel'
 import type { Kysely } from 'kysely'
-import { withActor } from '../db/actor.ts'
+import { runAs, type RunAs } from '../db/actor.ts'
 import { CommitOutcomeUnknown, isDatabaseUnavailable, timesheetRefusal } from '../db/errors.ts'
 import { autoLinkIdentity, resolveIdentity, type LinkedActor } from '../db/identity.ts'
 import { workspaceTenant } from '../db/workspaces.ts'
@@ -16,6 +16,7 @@ import { z } from 'zod'
 import { ask } from './ask.ts'
 import { campaignDetails, lookupCampaign } from './campaign.ts'
 import { digestCommand } from './digest.ts'
+import { buildDigest } from './digest-content.ts'
 import { visibleCampaigns } from './campaign-match.ts'
 import type { Inbound } from './inbound.ts'
 import { loggableHours, payloadText, refuseInput, rowId, UNKNOWN_BUTTON } from './input-limits.ts'
@@ -25,9 +26,10 @@ import { parseDuration, parseTimesheet } from './timesheet-parse.ts'
 import { DEFAULT_TIMESHEET_SETTINGS, editLast, logTime, undoLast, weekView, type LogResult, type TimesheetSettings } from './timesheet.ts'
 import type { LimitFunction } from 'p-limit'
 import type { LimitKind, RateLimits } from '../limits.ts'
+import type { Logger } from '../log.ts'
 
 export interface RouterDeps {
-  /** Requests: every handler runs as its actor on this (withActor). */
+  /** Requests: every handler runs as its actor on this (runAs). */
   db: Kysely<DB>
   /**
    * The service's bookkeeping outside any actor (inbox, installations, conversation references,
@@ -51,6 +53,8 @@ export interface RouterDeps {
    * passage page, signed for the person who asked. None when absent (citations show no link).
    */
   passageLinks?: PassageLinks
+  /** Where a handler's failure is logged (the person gets SOMETHING_WENT_WRONG); not logged when absent. */
+  log?: Logger
   /** Told after every handler run (success or error), e.g. for metrics; the handler's own time, without the wait for inFlight. */
   observe?: (info: HandlerObservation) => void
 }
@@ -164,9 +168,15 @@ export function handleInbound(deps: RouterDeps, inbound: Inbound, once?: ClaimOn
     if (isDatabaseUnavailable(err)) return reply(DATABASE_UNAVAILABLE)
     const timesheet = timesheetRefusal(err)
     if (timesheet) return reply(timesheet === 'locked' ? TIMESHEET_LOCKED : TIMESHEET_APPROVED)
-    throw err
+    // The one error boundary for every platform: a bug is logged, and the person hears the same
+    // words on Slack, Teams, the playground and the terminal. A handler writes in one
+    // transaction, which a throw inside it rolls back: nothing was saved.
+    deps.log?.error({ err, platform: inbound.platform, input: inbound.input.kind, delivery: inbound.requestId }, 'handler failed')
+    return { ...reply(SOMETHING_WENT_WRONG), failed: err instanceof Error ? err.message : String(err) }
   })
 }
+
+export const SOMETHING_WENT_WRONG = 'Something went wrong on my side, sorry, so nothing was saved. Please try again in a minute.'
 
 export const DATABASE_UNAVAILABLE = "Workroom can't reach its database right now, so nothing was saved. Please try again in a minute."
 export const COMMIT_OUTCOME_UNKNOWN = "Workroom lost its database connection at the last moment, so it can't tell whether this was saved. If you were changing something, check before you try again (/timesheet shows your week)."
@@ -237,19 +247,21 @@ async function handle(deps: RouterDeps, inbound: Inbound, once?: ClaimOnce): Pro
   const now = deps.now()
   const today = localDate(now, actor.timezone)
   const who = actor
+  // Handlers run as the person who asked, and only so: this capability, never deps.db.
+  const run = runAs(deps.db, who)
   const settings = deps.timesheet ?? DEFAULT_TIMESHEET_SETTINGS
   if (inbound.input.kind === 'action') {
     const refused = await overLimit(deps, who, 'write')
     if (refused) return refused
     if (once && !(await once())) return null
-    return handleAction(deps, who, inbound, inbound.input, now, today, settings)
+    return handleAction(deps, run, who, inbound, inbound.input, now, today, settings)
   }
   const intent = intentOf(inbound.input)
   switch (intent.kind) {
     case 'help':
       return helpReply(who, intent.unable)
     case 'campaign':
-      return campaignReply(await withActor(deps.db, who, (trx) => lookupCampaign(trx, intent.query, today)))
+      return campaignReply(await run((trx) => lookupCampaign(trx, intent.query, today)))
     case 'ask': {
       const refused = await overLimit(deps, who, 'ask')
       if (refused) return refused
@@ -258,10 +270,10 @@ async function handle(deps: RouterDeps, inbound: Inbound, once?: ClaimOnce): Pro
       const thread = { platform: inbound.platform, channelId: inbound.channelId, threadId: inbound.threadId }
       const links = deps.passageLinks
       const linkFor = links ? (chunkId: string) => passageLink(links, chunkId, id, now) : undefined
-      return askReply(await ask(deps.db, who, thread, intent.question, deps.knowledge ?? OFFLINE_PROVIDERS), visibility, linkFor)
+      return askReply(await ask(run, who, thread, intent.question, deps.knowledge ?? OFFLINE_PROVIDERS), visibility, linkFor)
     }
     case 'digest':
-      return digestCommand(deps.db, who, inbound, intent.text, now, today)
+      return digestCommand(run, who, inbound, intent.text, now, today, (target) => buildDigest(deps.db, who.tenantId, today, target))
     case 'timesheet': {
       const parsed = parseTimesheet(intent.text, { today })
       if (!parsed.ok) return reply(parsed.error.message)
@@ -270,14 +282,14 @@ async function handle(deps: RouterDeps, inbound: Inbound, once?: ClaimOnce): Pro
       if (refused) return refused
       switch (cmd.kind) {
         case 'log':
-          return logSettled(() => withActor(deps.db, who, (trx) =>
+          return logSettled(() => run((trx) =>
             logTime(trx, who, cmd, { today, requestId: inbound.requestId, source: SOURCES[inbound.platform], settings })))
         case 'week':
-          return weekReply(await withActor(deps.db, who, (trx) => weekView(trx, who, cmd.weekOf)))
+          return weekReply(await run((trx) => weekView(trx, who, cmd.weekOf)))
         case 'undo':
-          return undoReply(await withActor(deps.db, who, (trx) => undoLast(trx, who, now, settings)))
+          return undoReply(await run((trx) => undoLast(trx, who, now, settings)))
         case 'edit':
-          return editReply(await withActor(deps.db, who, (trx) => editLast(trx, who, cmd, now, today, settings)))
+          return editReply(await run((trx) => editLast(trx, who, cmd, now, today, settings)))
         case 'help':
           return helpReply(who)
       }
@@ -342,7 +354,7 @@ async function overLimit(deps: RouterDeps, who: LinkedActor, kind: LimitKind): P
 }
 
 async function handleAction(
-  deps: RouterDeps, who: LinkedActor, inbound: Inbound, action: { actionId: string; payload: string },
+  deps: RouterDeps, run: RunAs, who: LinkedActor, inbound: Inbound, action: { actionId: string; payload: string },
   now: Date, today: string, settings: TimesheetSettings,
 ): Promise<Reply> {
   switch (action.actionId) {
@@ -356,15 +368,15 @@ async function handleAction(
       }
       const chosen = ChosenLog.safeParse(json)
       if (!chosen.success) return reply('That choice has expired. Please send the message again.')
-      return logSettled(() => withActor(deps.db, who, (trx) =>
+      return logSettled(() => run((trx) =>
         logTime(trx, who, chosen.data, { today, requestId: inbound.requestId, source: SOURCES[inbound.platform], settings })))
     }
     case 'timesheet.undo':
       if (!rowId.safeParse(action.payload).success) return reply(UNKNOWN_BUTTON)
-      return undoReply(await withActor(deps.db, who, (trx) => undoLast(trx, who, now, settings, action.payload)))
+      return undoReply(await run((trx) => undoLast(trx, who, now, settings, action.payload)))
     case 'campaign.show':
       if (!rowId.safeParse(action.payload).success) return reply(UNKNOWN_BUTTON)
-      return campaignReply(await withActor(deps.db, who, async (trx) => {
+      return campaignReply(await run(async (trx) => {
         const campaign = (await visibleCampaigns(trx)).find((c) => c.id === action.payload)
         return campaign
           ? { kind: 'found' as const, campaign: await campaignDetails(trx, campaign, today) }
@@ -374,7 +386,7 @@ async function handleAction(
       const parsed = Feedback.safeParse(action.payload)
       if (!parsed.success) return reply("I don't know that button any more. Please send the message again.")
       const [messageId, value] = parsed.data.split(':') as [string, '1' | '-1']
-      const stored = await withActor(deps.db, who, (trx) => setFeedback(trx, messageId, value === '1' ? 1 : -1))
+      const stored = await run((trx) => setFeedback(trx, messageId, value === '1' ? 1 : -1))
       return reply(stored ? 'Thanks for the feedback.' : "I can't find that answer any more.")
     }
     default:

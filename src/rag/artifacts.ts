@@ -18,12 +18,12 @@
  */
 import { Cron } from 'croner'
 import { sql, type Kysely } from 'kysely'
-import { withActor, type ActorTx } from '../db/actor.ts'
+import { systemActor, withActor, type ActorTx } from '../db/actor.ts'
 import type { ArtifactType, DB } from '../db/schema.ts'
 import type { Logger } from '../log.ts'
 import { chunkDocument, type Chunk } from './chunk.ts'
 import { toVectorLiteral, type Embedder } from './embed.ts'
-import { embeddingText, systemActor } from './ingest.ts'
+import { embeddingText } from './ingest.ts'
 
 /** How an artifact is named in answers and citations: "Brief — Aurora Air Spring Launch (v3)". */
 export const artifactLabel = (type: string, title: string, version: number) =>

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { Kysely } from 'kysely'
-import { withActor, type Actor, type ActorTx } from '../db/actor.ts'
+import { systemActor, withActor, type ActorTx } from '../db/actor.ts'
 import type { DB } from '../db/schema.ts'
 import { chunkDocument, type Chunk, type SourceFormat } from './chunk.ts'
 import { toVectorLiteral, type Embedder } from './embed.ts'
@@ -33,10 +33,6 @@ export interface IngestSource {
 
 export type IngestStatus = 'created' | 'updated' | 'unchanged'
 export interface IngestResult { sourceId: string; documentId: string; status: IngestStatus; chunks: number; tokens: number }
-
-/** The ingest identity: an admin of the tenant with no person behind it. */
-export const systemActor = (tenantId: string, role: Actor['role'] = 'admin'): Actor =>
-  ({ tenantId, role, userId: '00000000-0000-0000-0000-000000000000', displayName: 'Workroom' })
 
 export const contentHash = (text: string) => createHash('sha256').update(text).digest('hex')
 

@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { sql } from 'kysely'
-import { withActor } from '../../src/db/actor.ts'
+import { runAs, withActor } from '../../src/db/actor.ts'
 import type { Engine } from '../../src/db/engine.ts'
 import type { LinkedActor } from '../../src/db/identity.ts'
 import { ask } from '../../src/handlers/ask.ts'
@@ -101,7 +101,7 @@ export async function grade(engine: Engine, rows: EvalRow[], providers: Knowledg
       out.push({ row, verdict: row.kind === 'answerable' ? 'abstained' : 'declined', helped, quoted: false, recalledAt5, unseen: [], cited: [], text: `(${intent.kind})`, ms: performance.now() - started })
       continue
     }
-    const { answer } = await ask(engine.db, who, { platform: 'cli', channelId: `eval-${row.id}`, threadId: null }, row.question, providers)
+    const { answer } = await ask(runAs(engine.db, who), who, { platform: 'cli', channelId: `eval-${row.id}`, threadId: null }, row.question, providers)
     const ms = performance.now() - started
     const citedIds = [...new Set(answer.citations.map((c) => c.document_id))]
     // Documents and artifacts (migration 019) alike, read back as the asker.

@@ -13,6 +13,7 @@ import type { Button, Reply } from '../../handlers/reply.ts'
 import { handleInbound } from '../../handlers/router.ts'
 import type { TimesheetSettings } from '../../handlers/timesheet.ts'
 import type { KnowledgeProviders } from '../../rag/providers.ts'
+import type { Logger } from '../../log.ts'
 
 export interface TerminalSession {
   actor: LinkedActor
@@ -22,7 +23,7 @@ export interface TerminalSession {
 
 /** Null when no active person has that e-mail. The CLI links its own identity per e-mail (operator action). */
 export async function openTerminalSession(
-  db: Kysely<DB>, email: string, options: { now?: () => Date; timesheet?: TimesheetSettings; knowledge?: KnowledgeProviders } = {},
+  db: Kysely<DB>, email: string, options: { now?: () => Date; timesheet?: TimesheetSettings; knowledge?: KnowledgeProviders; log?: Logger } = {},
 ): Promise<TerminalSession | null> {
   const now = options.now ?? (() => new Date())
   const identity: ChatIdentity = { platform: 'cli', workspaceId: 'cli', externalUserId: email.trim().toLowerCase() }
@@ -40,7 +41,7 @@ export async function openTerminalSession(
       const input: Inbound['input'] = choice
         ? { kind: 'action', actionId: choice.actionId, payload: choice.payload }
         : slash ? { kind: 'command', command: slash[1]!, text: slash[2]! } : { kind: 'message', text: trimmed }
-      const deps = { db, now, ...(options.timesheet ? { timesheet: options.timesheet } : {}), ...(options.knowledge ? { knowledge: options.knowledge } : {}) }
+      const deps = { db, now, ...(options.timesheet ? { timesheet: options.timesheet } : {}), ...(options.knowledge ? { knowledge: options.knowledge } : {}), ...(options.log ? { log: options.log } : {}) }
       const out = await handleInbound(deps, { ...identity, channelId: 'terminal', threadId, requestId: randomUUID(), input })
       choices = out.blocks.flatMap((b) => (b.type === 'buttons' ? b.buttons : []))
       return out
