@@ -4,7 +4,7 @@ import { linkIdentity } from '../src/db/identity.ts'
 import type { Inbound } from '../src/handlers/inbound.ts'
 import { renderText } from '../src/handlers/render-text.ts'
 import { CommitOutcomeUnknown, isDatabaseUnavailable } from '../src/db/errors.ts'
-import { DATABASE_UNAVAILABLE, handleInbound, intentOf, localDate, logSettled, SAVED_ONCE, TIMESHEET_APPROVED, TIMESHEET_LOCKED } from '../src/handlers/router.ts'
+import { DATABASE_UNAVAILABLE, handleInbound, helpReply, intentOf, localDate, logSettled, SAVED_ONCE, TIMESHEET_APPROVED, TIMESHEET_LOCKED } from '../src/handlers/router.ts'
 import { createEngine } from '../src/db/engine.ts'
 import { createRateLimits } from '../src/limits.ts'
 import { describeEachEngine } from './support/engines.ts'
@@ -51,6 +51,25 @@ describe('intent', () => {
     [{ kind: 'message', text: 'how do I book a meeting room?' }, { kind: 'ask', question: 'how do I book a meeting room?' }],
   ] as Array<[Parameters<typeof intentOf>[0], ReturnType<typeof intentOf>]>)('%j → %j', (input, intent) => {
     expect(intentOf(input)).toEqual(intent)
+  })
+})
+
+describe('help', () => {
+  const maya = { tenantId: 't', userId: 'u', role: 'creative', displayName: 'Maya Chen', timezone: 'Europe/London' } as Parameters<typeof helpReply>[0]
+  const words = (r: ReturnType<typeof helpReply>) => r.blocks.flatMap((b) => b.type === 'list' ? b.items : 'text' in b ? [b.text] : []).join('\n')
+  it('speaks Teams in Teams: no slash commands, no markup, and a channel answer is not called private', () => {
+    const teams = words(helpReply(maya, 'teams'))
+    expect(teams).not.toMatch(/[`]|\/timesheet|\/ask|only you see/)
+    expect(teams).toContain('"timesheet 3h Aurora Air Spring Launch"')
+    expect(teams).toContain('for the channel to see')
+  })
+  it('speaks Slack in Slack: slash commands, and /ask answers only the asker sees', () => {
+    const slack = words(helpReply(maya, 'slack'))
+    expect(slack).toContain('`/timesheet 3h Aurora Air Spring Launch`')
+    expect(slack).toContain('(only you see the answer)')
+  })
+  it('says first what it cannot do, when asked to act', () => {
+    expect(helpReply(maya, 'slack', 'book').summary).toBe("Sorry Maya, I can't book things for you; here is what I can do.")
   })
 })
 

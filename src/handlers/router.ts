@@ -259,7 +259,7 @@ async function handle(deps: RouterDeps, inbound: Inbound, once?: ClaimOnce): Pro
   const intent = intentOf(inbound.input)
   switch (intent.kind) {
     case 'help':
-      return helpReply(who, intent.unable)
+      return helpReply(who, inbound.platform, intent.unable)
     case 'campaign':
       return campaignReply(await run((trx) => lookupCampaign(trx, intent.query, today)))
     case 'ask': {
@@ -291,7 +291,7 @@ async function handle(deps: RouterDeps, inbound: Inbound, once?: ClaimOnce): Pro
         case 'edit':
           return editReply(await run((trx) => editLast(trx, who, cmd, now, today, settings)))
         case 'help':
-          return helpReply(who)
+          return helpReply(who, inbound.platform)
       }
     }
   }
@@ -394,28 +394,41 @@ async function handleAction(
   }
 }
 
-export function helpReply(actor: LinkedActor, unable?: string): Reply {
+/**
+ * What Workroom does, in the words of the platform it is read on: Slack has slash commands and
+ * ephemeral replies; Teams has neither (its command list sends the bare words, and a channel
+ * answer is seen by the channel); the playground and the terminal take the slash commands.
+ */
+export function helpReply(actor: LinkedActor, platform: Inbound['platform'], unable?: string): Reply {
   const seesMoney = actor.role === 'finance' || actor.role === 'leadership'
   const first = actor.displayName.split(' ')[0]
   const lead = unable ? `Sorry ${first}, I can't ${unable} things for you; here is what I can do` : `Hi ${first}, here is what I can do`
+  const teams = platform === 'teams'
+  // Teams: the words a person types (or picks from the command list) after @Workroom.
+  const cmd = (text: string) => teams ? `"${text}"` : `\`/${text}\``
   return reply(`${lead}.`, [
     { type: 'header', text: lead },
     { type: 'list', title: 'Log time', items: [
-      '`/timesheet 3h Aurora Air Spring Launch`',
-      '`/timesheet 1h30 yesterday Fizzwell / production - storyboards`',
-      '`/timesheet half a day last fri Tidewave nb`',
-      '`/timesheet` shows your week · `/timesheet undo` removes your last entry',
+      cmd('timesheet 3h Aurora Air Spring Launch'),
+      cmd('timesheet 1h30 yesterday Fizzwell / production - storyboards'),
+      cmd('timesheet half a day last fri Tidewave nb'),
+      `${cmd('timesheet')} shows your week · ${cmd('timesheet undo')} removes your last entry`,
     ] },
     { type: 'list', title: 'Look up a campaign', items: [
-      '`/campaign aurora air` or "@workroom status of aurora air"',
+      teams ? '"campaign aurora air" or "status of aurora air"' : `${cmd('campaign aurora air')} or "@workroom status of aurora air"`,
       seesMoney
-        ? 'You see budgets, costs and margins (finance and leadership), and only you: asked in a channel, Slack shows them only to you and Teams sends them to your private chat with Workroom.'
+        ? `You see budgets, costs and margins (finance and leadership), and only you: ${teams ? 'asked in a channel, they come to your private chat with Workroom.' : platform === 'slack' ? 'asked in a channel, only you see them.' : 'nobody else sees this conversation.'}`
         : 'Budgets and margins are shown to finance and leadership only, and only to the person who asked.',
     ] },
-    { type: 'list', title: 'Ask the knowledge base', items: [
-      '`/ask how many quotes do I need for a PO over 10k?` (in Slack only you see the answer)',
-      '"@workroom when are timesheets due?" answers in the thread; follow-ups in the thread keep the context. An answer quoting a client\'s budget or fees goes to you alone, as campaign figures do.',
-    ] },
+    { type: 'list', title: 'Ask the knowledge base', items: teams
+      ? [
+          'Ask in your own words: "how many quotes do I need for a PO over 10k?"',
+          'In a channel, @mention Workroom: the answer is posted in the thread, for the channel to see; reply in the thread to follow up. An answer quoting a client\'s budget or fees comes to your private chat instead.',
+        ]
+      : [
+          `${cmd('ask how many quotes do I need for a PO over 10k?')}${platform === 'slack' ? ' (only you see the answer)' : ''}`,
+          '"@workroom when are timesheets due?" answers in the thread; follow-ups in the thread keep the context. An answer quoting a client\'s budget or fees goes to you alone, as campaign figures do.',
+        ] },
     { type: 'context', text: `You are ${actor.displayName} (${actor.role}). You see the campaigns your role and your teams allow.` },
   ])
 }
