@@ -150,6 +150,18 @@ function blockAction(fields: Record<string, unknown>): SlackInbound {
   }
 }
 
+/** What kind of Slack payload a body is, for logs: "command /ask", "event message (message_changed)", "view_submission". */
+export function slackPayloadKind(body: unknown): string {
+  if (typeof body !== 'object' || body === null) return typeof body
+  const fields = body as Record<string, unknown>
+  if (typeof fields.command === 'string') return `command ${fields.command}`
+  const inner = fields.event as Record<string, unknown> | undefined
+  if (fields.type === 'event_callback' && typeof inner === 'object' && inner !== null) {
+    return `event ${String(inner.type)}${typeof inner.subtype === 'string' ? ` (${inner.subtype})` : ''}`
+  }
+  return typeof fields.type === 'string' ? fields.type : fields.ssl_check === '1' ? 'ssl_check' : 'unknown'
+}
+
 /** The text without the mention of Workroom itself (<@U…> or <@U…|name>); other people's mentions stay. */
 function withoutMention(text: string, botUserId: string | undefined): string {
   if (!botUserId) return text.trim()
