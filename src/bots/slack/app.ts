@@ -2,8 +2,9 @@
  * Workroom as a Slack app: a Bolt App whose HTTPReceiver is mounted on the process's own HTTP
  * server at /slack/events (Bolt verifies the signing secret and the 5-minute replay window on
  * every request), or Socket Mode when SLACK_APP_TOKEN is set. Listeners only translate: Slack
- * payload → Inbound → router → Reply → Block Kit. No SQL here: the inbox lives in
- * src/db/inbox.ts, the installation store in src/db/slack.ts.
+ * payload → Inbound (slackToInbound, a pure function in inbound.ts) → router → Reply → Block Kit;
+ * whatever slackToInbound sets aside is acked at once and answered with nothing. No SQL here: the
+ * inbox lives in src/db/inbox.ts, the installation store in src/db/slack.ts.
  *
  * Nothing acked and lost: every command, event and click is recorded in the inbox before Slack
  * gets its ack, then run from the row (src/handlers/inbox.ts) after it. Slack never retries a
@@ -11,7 +12,7 @@
  * unanswered; the row lets another process (src/resume.ts) answer it through the stored
  * response_url or thread.
  */
-import { App, HTTPReceiver, LogLevel, type Logger as SlackLogger } from '@slack/bolt'
+import { App, HTTPReceiver, LogLevel, type BlockAction, type ButtonAction, type Context, type Logger as SlackLogger } from '@slack/bolt'
 import { WebClient, type UsersInfoResponse } from '@slack/web-api'
 import { Hono } from 'hono'
 import type { HttpBindings } from '@hono/node-server'
@@ -22,12 +23,14 @@ import { bindWorkspace, BindingRefused } from '../../db/workspaces.ts'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Installation } from '@slack/oauth'
 import { INSTALL_COOKIE, refuseInstall, tokenFromCookie, tokenFromQuery, verifyInstallToken } from './install-link.ts'
-import { abandonUnrecorded, payloadDigest, runRecorded, type RecordedInbound } from '../../handlers/inbox.ts'
+import { abandonUnrecorded, runRecorded, type RecordedInbound } from '../../handlers/inbox.ts'
 import { assertShareable, reply as textReply, type Reply } from '../../handlers/reply.ts'
+import type { Inbound } from '../../handlers/inbound.ts'
 import { COMMANDS, DATABASE_UNAVAILABLE, intentOf, type RouterDeps } from '../../handlers/router.ts'
 import type { Logger } from '../../log.ts'
 import { MAX_CHAT_BODY_BYTES } from '../../http/limits.ts'
-import { renderBlocks, replyActionId, slackVisibility, type SlackPlace } from './blocks.ts'
+import { renderBlocks, slackVisibility, type SlackPlace } from './blocks.ts'
+import { slackPayloadKind, slackToInbound, WORKROOM_ACTION } from './inbound.ts'
 import { pgInstallationStore } from './installations.ts'
 
 export interface SlackSettings {
@@ -77,6 +80,15 @@ const ACK_WITHIN_MS = 1_500
 
 /** When each HTTP request reached the route, for ACK_WITHIN_MS (Bolt hands listeners the parsed body, not the request). */
 const ARRIVED = new WeakMap<object, number>()
+
+/**
+ * When Bolt answers a request that nothing acknowledged. Its default is 404 after 3,001 ms, past
+ * Slack's 3 s (the person has already seen an error) and logged as an error. Every body Bolt can
+ * route is acked at once by the catch-all (app.use below), and Workroom's own listeners ack within
+ * ACK_WITHIN_MS of arrival; what is left is a body Bolt cannot route (Slack's app_rate_limited
+ * notice, a payload type newer than Bolt), answered 200 here before Slack's deadline.
+ */
+const UNHANDLED_ACK_MS = 2_500
 
 /** A response_url that does not answer is given up on (the row fails) rather than waited on forever. */
 const RESPOND_TIMEOUT_MS = 15_000
@@ -138,6 +150,13 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
     processBeforeResponse: true,
     // Listeners see it as context.arrivedAt.
     customPropertiesExtractor: (req) => ({ arrivedAt: ARRIVED.get(req) ?? performance.now() }),
+    unhandledRequestTimeoutMillis: UNHANDLED_ACK_MS,
+    unhandledRequestHandler: ({ request, response }) => {
+      logger.warn({ path: request.url }, `Slack request not acknowledged within ${UNHANDLED_ACK_MS} ms (a payload Bolt cannot route, or a listener past the deadline): answered 200`)
+      if (response.headersSent) return
+      response.writeHead(200)
+      response.end()
+    },
     ...oauth,
   })
   const clientOptions = { ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}) }
@@ -219,37 +238,51 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
     await run(start ? await start(row) : row, client)
   }
 
+  const self = (context: Context) => ({ botUserId: context.botUserId })
+
+  // The catch-all: every request Bolt routes comes here first. What slackToInbound sets aside (a
+  // command, button, modal or shortcut that is not Workroom's, a message Workroom does not answer)
+  // is acked now and goes no further; without this, a command or click no listener matches would
+  // wait for Bolt's unhandled-request timer. Events are acked by Bolt before any middleware.
+  app.use(async (args) => {
+    const inbound = slackToInbound(args.body, self(args.context))
+    if (!('ignore' in inbound)) return args.next()
+    if ('ack' in args && args.ack) await args.ack()
+    logger.debug({ slack: slackPayloadKind(args.body), reason: inbound.ignore }, 'Slack request acknowledged, not for Workroom')
+  })
+
+  /** The Inbound of a request the catch-all let through: the same pure function, so an ignore here is a bug. */
+  const inboundOf = (body: unknown, context: Context): Inbound => {
+    const inbound = slackToInbound(body, self(context))
+    if ('ignore' in inbound) throw new Error(`a Slack listener ran for a request slackToInbound ignores: ${inbound.ignore}`)
+    return inbound
+  }
+
   // Slash commands: recorded, acked (Slack allows 3 s), answered through response_url.
-  app.command(new RegExp(`^/(${COMMANDS.join('|')})$`), async ({ command, ack, client, context }) => {
+  app.command(new RegExp(`^/(${COMMANDS.join('|')})$`), async ({ command, body, ack, client, context }) => {
+    const inbound = inboundOf(body, context)
     const slow = command.command === '/ask'
     const to: AnswerTo = { kind: 'response_url', url: command.response_url, replaceOriginal: slow ? true : null }
-    const { early, recorded } = await record(context, `slack:command:${command.trigger_id}`, {
-      platform: 'slack', workspaceId: command.team_id, enterpriseId: command.enterprise_id ?? null, externalUserId: command.user_id, channelId: command.channel_id, threadId: null,
-      requestId: `slash:${command.trigger_id}`, input: { kind: 'command', command: command.command, text: command.text },
-    }, to)
+    const { early, recorded } = await record(context, `slack:command:${command.trigger_id}`, inbound, to)
     // Slack does not retry commands: a key seen before is a replayed request, acked and ignored.
     if (early === 'duplicate') return ack()
     await ack(slow && early !== 'unavailable' ? { response_type: 'ephemeral', text: ':mag: Looking that up in the knowledge base…' } : undefined)
     void guarded(client, to, () => afterAck(recorded, client, to))
   })
 
-  // Mentions in channels and direct messages: answered in the thread of the message.
-  const onMessage = async (args: {
-    eventId: string; team: string; enterprise: string | null; user: string; channel: string; ts: string; threadTs: string | undefined; text: string; client: WebClient; inThread: boolean
-    place: SlackPlace; context: Record<string, unknown>
-  }) => {
-    const { client } = args
-    const threadTs = args.inThread ? (args.threadTs ?? args.ts) : args.threadTs
-    const to: AnswerTo = { kind: 'thread', channel: args.channel, user: args.user, threadTs: threadTs ?? null, replaceTs: null, place: args.place }
-    const { early, recorded } = await record(args.context, `slack:event:${args.eventId}`, {
-      platform: 'slack', workspaceId: args.team, enterpriseId: args.enterprise, externalUserId: args.user, channelId: args.channel, threadId: threadTs ?? null,
-      requestId: `event:${args.eventId}`, input: { kind: 'message', text: args.text },
-    }, to)
+  // Mentions in channels and direct messages: answered in the thread of the message (a mention
+  // starts one; a DM is threaded only when it was in a thread).
+  const onMessage = async (args: { eventId: string; channel: string; inbound: Inbound; place: SlackPlace; client: WebClient; context: Record<string, unknown> }) => {
+    const { client, inbound } = args
+    if (inbound.input.kind !== 'message') throw new Error(`a Slack message listener got a ${inbound.input.kind}`)
+    const text = inbound.input.text
+    const to: AnswerTo = { kind: 'thread', channel: args.channel, user: inbound.externalUserId, threadTs: inbound.threadId, replaceTs: null, place: args.place }
+    const { early, recorded } = await record(args.context, `slack:event:${args.eventId}`, inbound, to)
     if (early === 'duplicate') return   // a retry of a delivery we already have
     // A question gets a progress note first; its ts goes into the row, so that whoever answers replaces it.
     const progress = async (row: InboxRow<RecordedInbound, AnswerTo>) => {
-      if (intentOf({ kind: 'message', text: args.text }).kind !== 'ask') return row
-      const note = await client.chat.postMessage({ channel: args.channel, ...(threadTs ? { thread_ts: threadTs } : {}), text: ':mag: Looking that up…' })
+      if (intentOf({ kind: 'message', text }).kind !== 'ask') return row
+      const note = await client.chat.postMessage({ channel: args.channel, ...(inbound.threadId ? { thread_ts: inbound.threadId } : {}), text: ':mag: Looking that up…' })
       const answerTo: AnswerTo = { ...to, replaceTs: note.ts ?? null }
       await inbox.redirect(row.key, answerTo)
       return { ...row, answerTo }
@@ -258,31 +291,20 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
   }
 
   app.event('app_mention', async ({ event, body, client, context }) => {
-    if (!event.user) return
-    await onMessage({ eventId: body.event_id, team: body.team_id, enterprise: body.enterprise_id ?? null, user: event.user, channel: event.channel, ts: event.ts, threadTs: event.thread_ts, text: event.text, client, inThread: true, place: 'shared', context })
+    await onMessage({ eventId: body.event_id, channel: event.channel, inbound: inboundOf(body, context), place: 'shared', client, context })
   })
+  // Only direct messages from people get this far (the catch-all sets the rest aside).
   app.message(async ({ message, body, client, context }) => {
-    // Direct messages only (mentions arrive as app_mention); never bots, edits or joins.
-    if (message.channel_type !== 'im' || message.subtype !== undefined || !('user' in message) || !message.user) return
-    const eventBody = body as { event_id: string; team_id: string; enterprise_id?: string | null }
-    await onMessage({ eventId: eventBody.event_id, team: eventBody.team_id, enterprise: eventBody.enterprise_id ?? null, user: message.user, channel: message.channel, ts: message.ts, threadTs: message.thread_ts, text: message.text ?? '', client, inThread: false, place: 'dm', context })
+    await onMessage({ eventId: (body as { event_id: string }).event_id, channel: message.channel, inbound: inboundOf(body, context), place: 'dm', client, context })
   })
 
   // Buttons: the block action id maps back to the Reply's action id; the payload is the value.
-  app.action(/^(timesheet|campaign|answer)\./, async ({ ack, body, action, client, context }) => {
-    if (body.type !== 'block_actions' || action.type !== 'button' || !('action_id' in action) || !body.response_url) return ack()
-    const messageTs = body.container?.message_ts ?? body.message?.ts ?? 'none'
+  app.action<BlockAction<ButtonAction>>(WORKROOM_ACTION, async ({ ack, body, action, client, context }) => {
     // Every click is its own row (Slack gives each a trigger_id). Whether it acts is decided after
-    // the clicker is identified, by the claim in its request id: per person (a colleague's click
-    // on someone's Undo is another key, and does not use the owner's button up) and per button
-    // (a double click is the same key, and acts once).
-    const requestId = `action:${body.user.id}:${messageTs}:${action.action_id}:${payloadDigest(action.value ?? '')}`
+    // the clicker is identified, by the claim in its request id (slackToInbound).
+    const inbound = inboundOf(body, context)
     const to: AnswerTo = { kind: 'response_url', url: body.response_url, replaceOriginal: false }
-    const { early, recorded } = await record(context, `slack:click:${body.trigger_id ?? `${body.user.id}:${action.action_ts}`}`, {
-      platform: 'slack', workspaceId: body.team?.id ?? body.user.team_id ?? '', enterpriseId: body.enterprise?.id ?? null, externalUserId: body.user.id,
-      channelId: body.channel?.id ?? null, threadId: body.message?.thread_ts ?? messageTs, requestId,
-      input: { kind: 'action', actionId: replyActionId(action.action_id), payload: action.value ?? '' },
-    }, to)
+    const { early, recorded } = await record(context, `slack:click:${body.trigger_id ?? `${body.user.id}:${action.action_ts}`}`, inbound, to)
     await ack()
     if (early === 'duplicate') return
     void guarded(client, to, () => afterAck(recorded, client, to))
