@@ -168,7 +168,7 @@ describeEachEngine('Slack payloads over HTTP (recorded bodies, signed requests, 
     expect(textOf(update!.args)).not.toMatch(APOLOGY)
   })
 
-  it('answers the direct message in the DM', async () => {
+  it('answers the direct message in the DM: a greeting gets help', async () => {
     const { recorded } = delivered('message_im.json', slack)
     const inDm = () => slack.calls.filter((c) => c.args.channel === 'D024BE91L' && c.method !== 'chat.delete')
     expect(await post(recorded)).toMatchObject({ status: 200, text: '' })
@@ -177,6 +177,7 @@ describeEachEngine('Slack payloads over HTTP (recorded bodies, signed requests, 
     const last = inDm().at(-1)!
     expect(last.args.thread_ts).toBeUndefined()
     expect(textOf(last.args)).not.toMatch(APOLOGY)
+    expect(textOf(last.args)).toMatch(/here is what I can do/)
   })
 
   it("answers a click on Workroom's own button at its response_url", async () => {

@@ -26,7 +26,7 @@ import { INSTALL_COOKIE, refuseInstall, tokenFromCookie, tokenFromQuery, verifyI
 import { abandonUnrecorded, runRecorded, type RecordedInbound } from '../../handlers/inbox.ts'
 import { assertShareable, reply as textReply, type Reply } from '../../handlers/reply.ts'
 import type { Inbound } from '../../handlers/inbound.ts'
-import { COMMANDS, DATABASE_UNAVAILABLE, intentOf, type RouterDeps } from '../../handlers/router.ts'
+import { COMMANDS, DATABASE_UNAVAILABLE, intentOf, SOMETHING_WENT_WRONG, type RouterDeps } from '../../handlers/router.ts'
 import type { Logger } from '../../log.ts'
 import { MAX_CHAT_BODY_BYTES } from '../../http/limits.ts'
 import { renderBlocks, slackVisibility, type SlackPlace } from './blocks.ts'
@@ -92,8 +92,6 @@ const UNHANDLED_ACK_MS = 2_500
 
 /** A response_url that does not answer is given up on (the row fails) rather than waited on forever. */
 const RESPOND_TIMEOUT_MS = 15_000
-
-const APOLOGY = 'Something went wrong on my side, sorry. Please try again in a minute.'
 
 export function createSlackBot(router: RouterDeps, settings: SlackSettings, logger: Logger, options: { inbox?: Inbox } = {}): SlackBot {
   const socket = Boolean(settings.appToken)
@@ -203,7 +201,7 @@ export function createSlackBot(router: RouterDeps, settings: SlackSettings, logg
   const guarded = (client: WebClient, to: AnswerTo, work: () => Promise<unknown>): Promise<void> => {
     const done: Promise<void> = work().then(() => undefined, async (err: unknown) => {
       logger.error({ err }, 'slack listener failed')
-      await answer(client, to, textReply(APOLOGY)).catch(() => undefined)
+      await answer(client, to, textReply(SOMETHING_WENT_WRONG)).catch(() => undefined)
     }).finally(() => working.delete(done))
     working.add(done)
     return done
