@@ -252,7 +252,7 @@ describe.skipIf(missing !== null)('a slash command acked by a process that is th
     // Teams: one reply, in the conversation, to the message itself.
     expect(teams.calls).toHaveLength(1)
     expect(teams.calls[0]).toMatchObject({ conversationId: 'a:personal-lucy', activityId: 'resume-teams-1' })
-    expect(teams.calls[0]!.activity.text).toMatch(new RegExp(`^Logged 3h to ${CAMPAIGN}`))
+    expect(teams.calls[0]!.activity.summary).toMatch(new RegExp(`^Logged 3h to ${CAMPAIGN}`))
     expect(await db.db.selectFrom('agency.timesheet_entries').select('id').where('external_ref', '=', 'teams:activity:resume-teams-1').execute()).toHaveLength(1)
     expect(await entries('written')).toHaveLength(1)
     expect(serverLog).toMatch(/resumed an unanswered inbound/)

@@ -118,7 +118,10 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
     const [answer] = (await teams.waitForCalls(calls + 1)).slice(calls)
     expect(answer!.conversationId).toBe(activity.conversation.id)
     expect(answer!.activityId).toBe(activity.id)                  // a reply to the mention, in its thread
-    expect(answer!.activity.text).toMatch(/Logged 3h to Aurora Air Spring Launch/)
+    // One message: the card, and its summary for notifications; no text that Teams would show above the card.
+    expect(answer!.activity).not.toHaveProperty('text')
+    expect(answer!.activity.summary).toMatch(/Logged 3h to Aurora Air Spring Launch/)
+    expect(answer!.activity.attachments).toHaveLength(1)
     expect(cardOf(answer!)?.contentType).toBe('application/vnd.microsoft.card.adaptive')
     expect(cardText(answer!)).toMatch(/Logged 3h to \**Aurora Air Spring Launch/)
     expect((await entries()).length).toBe(before + 1)
@@ -157,7 +160,7 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
     expect((await click()).status).toBe(200)
     expect((await click()).status).toBe(200)
     const logged = (await teams.waitForCalls(calls + 2)).at(-1)!
-    expect(logged.activity.text).toMatch(/Logged 1h to Fizzwell Zero Sugar Challenge/)
+    expect(logged.activity.summary).toMatch(/Logged 1h to Fizzwell Zero Sugar Challenge/)
     await new Promise((r) => setTimeout(r, 300))
     expect(teams.calls.length).toBe(calls + 2)
     expect((await entries()).length).toBe(before + 1)
@@ -184,13 +187,13 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
     // Sofia clicks Lucy's Undo: she is told there is nothing of hers to undo, and Lucy's entry stays.
     const sofia = await click(PEOPLE.sofia)
     expect(sofia).toHaveLength(1)
-    expect(sofia[0]!.activity.text).toMatch(/Nothing (of yours )?to undo/)
+    expect(sofia[0]!.activity.summary).toMatch(/Nothing (of yours )?to undo/)
     expect(await stillThere()).toBe(true)
 
     // Lucy's own click still works, once, though she clicks twice.
     const first = await click(PEOPLE.lucy)
     expect(first).toHaveLength(1)
-    expect(first[0]!.activity.text).toMatch(/Removed 2h on Aurora Air Spring Launch/)
+    expect(first[0]!.activity.summary).toMatch(/Removed 2h on Aurora Air Spring Launch/)
     expect(await stillThere()).toBe(false)
     expect(await click(PEOPLE.lucy)).toHaveLength(0)
   })
@@ -201,7 +204,7 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
     const stranger = { id: '29:stranger', aadObjectId: 'aad-stranger', email: 'nobody@elsewhere.example', name: 'Stranger' }
     await post(message(teams, stranger, 'timesheet 1h Aurora Air Spring Launch', 'personal'))
     const [answer] = (await teams.waitForCalls(calls + 1)).slice(calls)
-    expect(answer!.activity.text).toMatch(/I don't know who you are yet/)
+    expect(answer!.activity.summary).toMatch(/I don't know who you are yet/)
     expect(cardText(answer!)).toContain('workroom link --platform teams')
     expect((await entries()).length).toBe(before)
   })
@@ -217,7 +220,7 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
     })
     expect((await post(activity)).status).toBe(200)
     const [answer] = (await teams.waitForCalls(calls + 1)).slice(calls)
-    expect(answer!.activity.text).toMatch(/This Microsoft 365 organisation is not connected to an agency in Workroom yet/)
+    expect(answer!.activity.summary).toMatch(/This Microsoft 365 organisation is not connected to an agency in Workroom yet/)
     expect(cardText(answer!)).toContain(`workroom workspaces bind --platform teams --workspace ${foreign}`)
     expect(cardText(answer!)).not.toMatch(/Aurora|Budget/)
     expect(await identitiesOf('aad-mallory')).toEqual([])
@@ -228,7 +231,7 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
     const calls = teams.calls.length
     await post(message(teams, PEOPLE.guest, 'timesheet 1h Aurora Air Spring Launch', 'channel'))
     const [answer] = (await teams.waitForCalls(calls + 1)).slice(calls)
-    expect(answer!.activity.text).toMatch(/I don't know who you are yet/)
+    expect(answer!.activity.summary).toMatch(/I don't know who you are yet/)
     expect(await identitiesOf('aad-guest')).toEqual([])
   })
 
@@ -262,7 +265,7 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
     const calls = teams.calls.length
     await post(message(teams, PEOPLE.maya, 'digest daily 09:00 UTC', 'channel'))
     const [answer] = (await teams.waitForCalls(calls + 1)).slice(calls)
-    expect(answer!.activity.text).toMatch(/Subscribed: this channel gets the utilization digest every day at 09:00 \(UTC\)/)
+    expect(answer!.activity.summary).toMatch(/Subscribed: this channel gets the utilization digest every day at 09:00 \(UTC\)/)
     const tomorrow = new Date(Date.now() + 24 * 3600_000).toISOString().slice(0, 10)
     const now = new Date(`${tomorrow}T09:00:30Z`)
     const result = await runDueDigests({ db: engine.db, now: () => now, senders: digestSenders(null, bot), logger: createLogger('silent') })
@@ -312,7 +315,7 @@ describe('Teams bot with an app id (Bot Framework tokens checked)', () => {
     expect(res.status).toBe(200)
     const [answer] = (await teams.waitForCalls(calls + 1)).slice(calls)
     expect(answer!.authorization).toBe('Bearer outbound-test-token')
-    expect(answer!.activity.text).toMatch(/week|hours|nothing logged/i)
+    expect(answer!.activity.summary).toMatch(/week|hours|nothing logged/i)
   })
 
   it.each([
