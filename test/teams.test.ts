@@ -7,8 +7,10 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ServiceClientCredentialsFactory } from 'botframework-connector'
+import type { LimitFunction } from 'p-limit'
 import { createTeamsBot, type TeamsBot, type TeamsSettings } from '../src/bots/teams/app.ts'
 import type { Engine } from '../src/db/engine.ts'
+import { Inbox } from '../src/db/inbox.ts'
 import { createApp } from '../src/http/app.ts'
 import { startServer } from '../src/http/server.ts'
 import { createLogger } from '../src/log.ts'
@@ -17,6 +19,7 @@ import { digestSenders, runDueDigests } from '../src/scheduler.ts'
 import { seed } from '../seeds/index.ts'
 import { bindWorkspace } from '../src/db/workspaces.ts'
 import { describeEachEngine, pglite, type TestEngine } from './support/engines.ts'
+import { teamsFixture } from './support/teams-fixtures.ts'
 import { startTeamsStandin, type ConnectorCall, type TeamsStandin } from './support/teams-standin.ts'
 
 const TENANT = 'aad-tenant-northwind'
@@ -41,24 +44,58 @@ const fixedCredentials: ServiceClientCredentialsFactory = {
   createCredentials: async () => ({ signRequest: async (request: { headers: { set(n: string, v: string): void } }) => { request.headers.set('authorization', 'Bearer outbound-test-token'); return request } }) as never,
 }
 
-async function startTeamsServer(settings: (teams: TeamsStandin) => TeamsSettings, testEngine: TestEngine = pglite) {
+/** A line the server logged, as pino writes it. */
+export interface LogLine { level: number; msg: string; [key: string]: unknown }
+
+interface ServerOptions {
+  /** Wraps every handler run (the router's concurrency limit): a test can hold handlers back with it. */
+  inFlight?: LimitFunction
+  /** The inbox lease (INBOX_LEASE_SECONDS); the default's otherwise. */
+  leaseMs?: number
+}
+
+async function startTeamsServer(settings: (teams: TeamsStandin) => TeamsSettings, testEngine: TestEngine = pglite, options: ServerOptions = {}) {
   const teams = await startTeamsStandin()
   for (const p of Object.values(PEOPLE)) teams.members.set(p.id, p)
   const engine = await testEngine.migrated()
   await seed(engine, { scale: 'demo', progress: false })
   await bindWorkspace(engine.db, 'teams', TENANT, 'northwind', 'operator')
-  const logger = createLogger('silent')
-  const router = { db: engine.db, now: () => new Date() }
-  const bot = createTeamsBot(router, settings(teams), logger)
+  // Everything the server logs, debug included: a test can tell an error from an expected refusal.
+  const logs: LogLine[] = []
+  const logger = createLogger('debug', { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) })
+  const router = { db: engine.db, now: () => new Date(), ...(options.inFlight ? { inFlight: options.inFlight } : {}) }
+  const bot = createTeamsBot(router, settings(teams), logger, options.leaseMs ? { inbox: new Inbox(engine.db, { leaseMs: options.leaseMs }) } : {})
   const server = await startServer(createApp({ engine, logger, router, adapters: [bot.routes] }), { port: 0, host: '127.0.0.1', logger })
   return {
-    teams, engine, bot, url: `http://127.0.0.1:${server.port}`,
+    teams, engine, bot, logs, url: `http://127.0.0.1:${server.port}`,
     close: async () => {
       await server.close()
       await engine.close()
       await teams.close()
     },
   }
+}
+
+const anonymous = (): TeamsSettings => ({ appId: undefined, appPassword: undefined, appType: 'MultiTenant', tenantId: undefined })
+/** Error-level lines (pino level 50 and up), as "msg: error message" so a failure says what went wrong. */
+const errorsIn = (logs: LogLine[]) => logs.filter((l) => l.level >= 50).map((l) => `${l.msg}: ${(l.err as { message?: string } | undefined)?.message ?? ''}`)
+
+/** Resolves once check() holds, asked every 10 ms; rejects after ms (a bound, not a wait). */
+async function until(check: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`waited ${ms} ms for ${what}`)
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+/** The promise's value, or a rejection naming what did not happen within ms. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms) }),
+  ])
 }
 
 /** A message activity as Teams sends it: in a channel (with an <at> mention of the bot) or in a personal chat. */
@@ -95,6 +132,7 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
   let teams: TeamsStandin
   let bot: TeamsBot
   let url: string
+  let logs: LogLine[]
   let close: () => Promise<void>
 
   const post = (activity: unknown, headers: Record<string, string> = {}) =>
@@ -103,7 +141,7 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
   const callsIn = (conversationPrefix: string) => teams.calls.filter((c) => c.conversationId.startsWith(conversationPrefix) && c.activity.type === 'message')
 
   beforeAll(async () => {
-    ;({ engine, teams, bot, url, close } = await startTeamsServer(() => ({ appId: undefined, appPassword: undefined, appType: 'MultiTenant', tenantId: undefined }), testEngine))
+    ;({ engine, teams, bot, url, logs, close } = await startTeamsServer(anonymous, testEngine))
   }, 60_000)
   afterAll(async () => {
     await close?.()
@@ -126,9 +164,10 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
     expect(cardText(answer!)).toMatch(/Logged 3h to \**Aurora Air Spring Launch/)
     expect((await entries()).length).toBe(before + 1)
 
-    // The Bot Framework delivers the same activity again: answered once, logged once.
+    // The Bot Framework delivers the same activity again: answered once, logged once. (drain: every
+    // answer this process acked a turn for has been sent.)
     expect((await post(activity)).status).toBe(200)
-    await new Promise((r) => setTimeout(r, 300))
+    await bot.drain()
     expect(teams.calls.length).toBe(calls + 1)
     expect((await entries()).length).toBe(before + 1)
   })
@@ -161,7 +200,7 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
     expect((await click()).status).toBe(200)
     const logged = (await teams.waitForCalls(calls + 2)).at(-1)!
     expect(logged.activity.summary).toMatch(/Logged 1h to Fizzwell Zero Sugar Challenge/)
-    await new Promise((r) => setTimeout(r, 300))
+    await bot.drain()
     expect(teams.calls.length).toBe(calls + 2)
     expect((await entries()).length).toBe(before + 1)
   })
@@ -176,11 +215,12 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
     const entry = (undo!.data as { workroom: { payload: string } }).workroom.payload
     const stillThere = async () => (await entries()).some((e) => e.id === entry)
     expect(await stillThere()).toBe(true)
-    // A click on the card in the channel thread, by whoever clicks. The turn answers before the
-    // HTTP response, so once post() returns every reply of that click has been sent.
+    // A click on the card in the channel thread, by whoever clicks. The turn is acked before the
+    // answer; once the bot has drained, every reply of that click has been sent.
     const click = async (who: Person) => {
       const before = teams.calls.length
       expect((await post(message(teams, who, '', 'channel', { conversation: logged.conversation, text: undefined, entities: [], value: undo!.data, replyToId: 'logged-card-1' }))).status).toBe(200)
+      await bot.drain()
       return teams.calls.slice(before)
     }
 
@@ -196,6 +236,19 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
     expect(first[0]!.activity.summary).toMatch(/Removed 2h on Aurora Air Spring Launch/)
     expect(await stillThere()).toBe(false)
     expect(await click(PEOPLE.lucy)).toHaveLength(0)
+  })
+
+  it('answers a picture or a file sent with no words by saying it reads only text, as a reply to it', async () => {
+    for (const name of ['message-image-only', 'message-file-only']) {
+      const activity = teamsFixture(name, teams.serviceUrl)
+      const calls = teams.calls.length
+      expect((await post(activity)).status).toBe(200)
+      const [answer] = (await teams.waitForCalls(calls + 1)).slice(calls)
+      expect(answer).toMatchObject({ conversationId: activity.conversation.id, activityId: activity.id })
+      expect(answer!.activity.summary).toMatch(/only read text/)
+      expect(cardText(answer!)).toMatch(/help/)
+    }
+    expect(errorsIn(logs)).toEqual([])
   })
 
   it('tells a Teams user it cannot link how to get linked, and writes nothing', async () => {
@@ -282,8 +335,64 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
     expect((await post('[1,2,3]')).status).toBe(400)
     expect((await post({ text: 'no type' })).status).toBe(400)
     expect((await post({ ...message(teams, PEOPLE.lucy, 'x'.repeat(300_000), 'personal') })).status).toBe(413)
-    await new Promise((r) => setTimeout(r, 200))
+    await bot.drain()
     expect(teams.calls.length).toBe(calls)
+  })
+})
+
+/** Time the test moves by hand: a handler that takes 20 s waits on it, and no real second passes. */
+function fakeClock() {
+  let now = 0
+  const sleepers = new Set<{ until: number; wake: () => void }>()
+  return {
+    sleep: (ms: number) => new Promise<void>((wake) => { sleepers.add({ until: now + ms, wake }) }),
+    sleeping: () => sleepers.size,
+    advance(ms: number) {
+      now += ms
+      for (const s of sleepers) if (s.until <= now) { sleepers.delete(s); s.wake() }
+    },
+  }
+}
+
+describe('Teams bot: an answer that takes longer than the Bot Framework waits for a turn', () => {
+  const clock = fakeClock()
+  // Every handler takes 20 s of the test's clock: the Bot Framework gives a turn about 15 s.
+  const twentySeconds = ((run: () => Promise<unknown>) => clock.sleep(20_000).then(run)) as unknown as LimitFunction
+  let engine: Engine
+  let teams: TeamsStandin
+  let bot: TeamsBot
+  let url: string
+  let logs: LogLine[]
+  let close: () => Promise<void>
+
+  beforeAll(async () => {
+    ;({ engine, teams, bot, url, logs, close } = await startTeamsServer(anonymous, pglite, { inFlight: twentySeconds, leaseMs: 1500 }))
+  }, 60_000)
+  afterAll(async () => {
+    await close?.()
+  })
+
+  it('acks the turn at once, keeps the message while the handler runs, and answers it 20 s later as a reply, once', async () => {
+    const activity = message(teams, PEOPLE.lucy, 'timesheet 2h Aurora Air Spring Launch', 'channel')
+    const inbox = () => engine.db.selectFrom('workroom.chat_inbox').select(['state', 'lease_until']).where('inbox_key', '=', `teams:activity:${activity.id}`).executeTakeFirst()
+    const response = fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) })
+    await until(() => clock.sleeping() === 1, 'the handler to start')
+    // The Bot Framework has its 200 while the handler still has 20 s to go.
+    expect((await within(response, 5000, 'the 200 for the turn while its handler runs')).status).toBe(200)
+    expect(teams.calls).toHaveLength(0)
+    // Recorded before the ack, and held by this process for as long as it runs: no resumer takes it over.
+    const first = await inbox()
+    expect(first?.state).toBe('received')
+    await until(async () => (await inbox())!.lease_until > first!.lease_until, 'the lease to be renewed')
+
+    clock.advance(20_000)
+    const [answer] = await teams.waitForCalls(1)
+    expect(answer).toMatchObject({ conversationId: activity.conversation.id, activityId: activity.id })
+    expect(answer!.activity.summary).toMatch(/Logged 2h to Aurora Air Spring Launch/)
+    await bot.drain()
+    expect(teams.calls).toHaveLength(1)
+    expect((await inbox())?.state).toBe('answered')
+    expect(errorsIn(logs)).toEqual([])
   })
 })
 
