@@ -52,6 +52,8 @@ interface ServerOptions {
   inFlight?: LimitFunction
   /** The inbox lease (INBOX_LEASE_SECONDS); the default's otherwise. */
   leaseMs?: number
+  /** How long an Action.Execute click waits for its answer to go in the invoke's response. */
+  invokeAnswerWithinMs?: number
 }
 
 async function startTeamsServer(settings: (teams: TeamsStandin) => TeamsSettings, testEngine: TestEngine = pglite, options: ServerOptions = {}) {
@@ -64,7 +66,10 @@ async function startTeamsServer(settings: (teams: TeamsStandin) => TeamsSettings
   const logs: LogLine[] = []
   const logger = createLogger('debug', { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) })
   const router = { db: engine.db, now: () => new Date(), ...(options.inFlight ? { inFlight: options.inFlight } : {}) }
-  const bot = createTeamsBot(router, settings(teams), logger, options.leaseMs ? { inbox: new Inbox(engine.db, { leaseMs: options.leaseMs }) } : {})
+  const bot = createTeamsBot(router, settings(teams), logger, {
+    ...(options.leaseMs ? { inbox: new Inbox(engine.db, { leaseMs: options.leaseMs }) } : {}),
+    ...(options.invokeAnswerWithinMs ? { invokeAnswerWithinMs: options.invokeAnswerWithinMs } : {}),
+  })
   const server = await startServer(createApp({ engine, logger, router, adapters: [bot.routes] }), { port: 0, host: '127.0.0.1', logger })
   return {
     teams, engine, bot, logs, url: `http://127.0.0.1:${server.port}`,
@@ -251,6 +256,56 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
     expect(errorsIn(logs)).toEqual([])
   })
 
+  it("answers an adaptiveCard/action invoke from a card that is not Workroom's with 200 and a card saying so", async () => {
+    const invoke = teamsFixture('invoke-adaptive-card-action', teams.serviceUrl)
+    const calls = teams.calls.length
+    const res = await post(invoke)
+    expect(res.status).toBe(200)
+    const body = await res.json() as { statusCode: number; type: string; value: { type: string } }
+    expect(body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: { type: 'AdaptiveCard' } })
+    expect(JSON.stringify(body.value)).toMatch(/I don't know that button any more/)
+    await bot.drain()
+    expect(teams.calls.length).toBe(calls)
+    expect(errorsIn(logs)).toEqual([])
+  })
+
+  it('routes an Action.Execute click on a Workroom button to the handler its Action.Submit click reaches, answering in the invoke response with a card', async () => {
+    const logged = message(teams, PEOPLE.lucy, 'timesheet 2h Aurora Air Spring Launch', 'channel')
+    const calls = teams.calls.length
+    await post(logged)
+    const [card] = (await teams.waitForCalls(calls + 1)).slice(calls)
+    const undo = submitActions(cardOf(card!)?.content).find((a) => a.title === 'Undo')!
+    const entry = (undo.data as { workroom: { payload: string } }).workroom.payload
+    // The recorded Action.Execute click, made by Lucy on that card in that thread.
+    const invoke = teamsFixture('invoke-adaptive-card-action', teams.serviceUrl)
+    const click = {
+      ...invoke, id: `f:${randomUUID()}`, from: { id: PEOPLE.lucy.id, name: PEOPLE.lucy.name, aadObjectId: PEOPLE.lucy.aadObjectId },
+      recipient: BOT, conversation: logged.conversation, channelData: logged.channelData, replyToId: 'logged-card-execute',
+      value: { ...invoke.value, action: { ...invoke.value.action, data: undo.data } },
+    }
+    const res = await post(click)
+    expect(res.status).toBe(200)
+    const body = await res.json() as { statusCode: number; type: string; value: unknown }
+    expect(body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' })
+    expect(JSON.stringify(body.value)).toMatch(/Removed 2h on Aurora Air Spring Launch/)
+    expect((await entries()).some((e) => e.id === entry)).toBe(false)
+    // Answered in the invoke's response (Teams puts the card in place of the clicked one), not as a message too.
+    await bot.drain()
+    expect(teams.calls.length).toBe(calls + 1)
+    // Clicked again: the same button, acted on once.
+    const again = await (await post({ ...click, id: `f:${randomUUID()}` })).json() as { type: string; value: unknown }
+    expect(again.type).toBe('application/vnd.microsoft.activity.message')
+    expect(errorsIn(logs)).toEqual([])
+  })
+
+  it('answers an invoke Workroom does not use with 200 and an empty body, logged at debug', async () => {
+    const invoke = { ...teamsFixture('invoke-adaptive-card-action', teams.serviceUrl), id: `f:${randomUUID()}`, name: 'composeExtension/query' }
+    const res = await post(invoke)
+    expect(res.status).toBe(200)
+    expect(await res.text()).toBe('')
+    expect(logs.find((l) => l.msg === 'teams invoke not used')).toMatchObject({ level: 20, name: 'composeExtension/query' })
+  })
+
   it('tells a Teams user it cannot link how to get linked, and writes nothing', async () => {
     const before = (await entries()).length
     const calls = teams.calls.length
@@ -365,8 +420,10 @@ describe('Teams bot: an answer that takes longer than the Bot Framework waits fo
   let logs: LogLine[]
   let close: () => Promise<void>
 
+  const post = (activity: unknown) => fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) })
+
   beforeAll(async () => {
-    ;({ engine, teams, bot, url, logs, close } = await startTeamsServer(anonymous, pglite, { inFlight: twentySeconds, leaseMs: 1500 }))
+    ;({ engine, teams, bot, url, logs, close } = await startTeamsServer(anonymous, pglite, { inFlight: twentySeconds, leaseMs: 1500, invokeAnswerWithinMs: 300 }))
   }, 60_000)
   afterAll(async () => {
     await close?.()
@@ -375,7 +432,7 @@ describe('Teams bot: an answer that takes longer than the Bot Framework waits fo
   it('acks the turn at once, keeps the message while the handler runs, and answers it 20 s later as a reply, once', async () => {
     const activity = message(teams, PEOPLE.lucy, 'timesheet 2h Aurora Air Spring Launch', 'channel')
     const inbox = () => engine.db.selectFrom('workroom.chat_inbox').select(['state', 'lease_until']).where('inbox_key', '=', `teams:activity:${activity.id}`).executeTakeFirst()
-    const response = fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) })
+    const response = post(activity)
     await until(() => clock.sleeping() === 1, 'the handler to start')
     // The Bot Framework has its 200 while the handler still has 20 s to go.
     expect((await within(response, 5000, 'the 200 for the turn while its handler runs')).status).toBe(200)
@@ -392,6 +449,26 @@ describe('Teams bot: an answer that takes longer than the Bot Framework waits fo
     await bot.drain()
     expect(teams.calls).toHaveLength(1)
     expect((await inbox())?.state).toBe('answered')
+    expect(errorsIn(logs)).toEqual([])
+  })
+
+  it('answers an Action.Execute click whose handler is not done in time with "working on it", and its card as a reply to the clicked card', async () => {
+    const invoke = teamsFixture('invoke-adaptive-card-action', teams.serviceUrl)
+    const click = {
+      ...invoke, id: `f:${randomUUID()}`, from: { id: PEOPLE.lucy.id, name: PEOPLE.lucy.name, aadObjectId: PEOPLE.lucy.aadObjectId }, recipient: BOT,
+      conversation: { id: `a:personal-${PEOPLE.lucy.aadObjectId}`, conversationType: 'personal', tenantId: TENANT }, channelData: { tenant: { id: TENANT } },
+      value: { ...invoke.value, action: { ...invoke.value.action, data: { workroom: { actionId: 'timesheet.undo', payload: randomUUID() } } } },
+    }
+    const calls = teams.calls.length
+    const res = await post(click)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'Working on it: the answer follows in this conversation.' })
+    expect(clock.sleeping()).toBe(1)
+    clock.advance(20_000)
+    const [answer] = (await teams.waitForCalls(calls + 1)).slice(calls)
+    expect(answer).toMatchObject({ conversationId: click.conversation.id, activityId: invoke.replyToId })
+    expect(cardText(answer!)).toMatch(/undo/i)
+    await bot.drain()
     expect(errorsIn(logs)).toEqual([])
   })
 })

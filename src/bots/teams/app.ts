@@ -27,7 +27,8 @@
  */
 import {
   ActivityTypes, CloudAdapter, ConfigurationBotFrameworkAuthentication, TeamsInfo, TurnContext,
-  type Activity, type ConversationReference, type Request as BotRequest, type Response as BotResponse,
+  type Activity, type AdaptiveCardInvokeResponse, type ConversationReference, type InvokeResponse,
+  type Request as BotRequest, type Response as BotResponse,
 } from 'botbuilder'
 import type { ConnectorClient, ServiceClientCredentialsFactory } from 'botframework-connector'
 import type { HttpBindings } from '@hono/node-server'
@@ -39,6 +40,7 @@ import type { Inbound } from '../../handlers/inbound.ts'
 import { abandonUnrecorded, runRecorded, type RecordedInbound } from '../../handlers/inbox.ts'
 import { assertShareable, reply as textReply, type Reply } from '../../handlers/reply.ts'
 import { isDatabaseUnavailable } from '../../db/errors.ts'
+import { UNKNOWN_BUTTON } from '../../handlers/input-limits.ts'
 import { DATABASE_UNAVAILABLE, intentOf, type RouterDeps } from '../../handlers/router.ts'
 import type { Logger } from '../../log.ts'
 import { MAX_CHAT_BODY_BYTES } from '../../http/limits.ts'
@@ -84,8 +86,59 @@ export interface TeamsBot {
 interface AnswerTo { reference: Partial<ConversationReference>; teamId?: string | null }
 
 const APOLOGY = 'Something went wrong on my side, sorry. Nothing was changed; please try again in a minute.'
+/** An Action.Execute click whose answer was not ready within the invoke's time: it follows as a reply to the card. */
+const WORKING = 'Working on it: the answer follows in this conversation.'
+/** A click on a button that already acted (a double click, or Teams sending the click again). */
+const DONE_ALREADY = 'Done already: that button acts once.'
 
-export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logger: Logger, options: { inbox?: Inbox } = {}): TeamsBot {
+/**
+ * Teams waits a few seconds for an invoke's response and then shows the person an error on the
+ * card; what is not answered within this is answered as a reply instead.
+ */
+const INVOKE_ANSWER_WITHIN_MS = 4_000
+
+export interface TeamsBotOptions {
+  inbox?: Inbox
+  /** How long an adaptiveCard/action invoke waits for its answer to go in the response (INVOKE_ANSWER_WITHIN_MS). */
+  invokeAnswerWithinMs?: number
+}
+
+/** The invoke's HTTP answer: 200, with a card or a message Teams shows on the clicked card. */
+const invokeResponse = (body?: AdaptiveCardInvokeResponse): Partial<Activity> => ({
+  type: ActivityTypes.InvokeResponse, value: { status: 200, ...(body ? { body } : {}) } satisfies InvokeResponse,
+})
+const cardResponse = (card: Record<string, unknown>): AdaptiveCardInvokeResponse => ({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card })
+// The schema types value as an object; for this type Teams takes the message text itself.
+const messageResponse = (text: string): AdaptiveCardInvokeResponse => ({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: text as unknown as Record<string, unknown> })
+/** The Adaptive Card a reply activity carries (replyActivity makes exactly one). */
+const cardOf = (activity: Partial<Activity>) => activity.attachments?.[0]?.content as Record<string, unknown> | undefined
+
+/**
+ * A turn that waits for the first answer of a row it handed to `answer` (an invoke's response
+ * carries it): `take` gives it the answer while it still waits, and says whether it did; `done`
+ * tells it that the row ran without answering (a double click).
+ */
+function firstAnswer(withinMs: number) {
+  let settle: (outcome: Partial<Activity> | 'late' | 'none') => void = () => undefined
+  const outcome = new Promise<Partial<Activity> | 'late' | 'none'>((resolve) => { settle = resolve })
+  let open = true
+  const close = (value: Partial<Activity> | 'late' | 'none') => {
+    if (!open) return false
+    open = false
+    clearTimeout(timer)
+    settle(value)
+    return true
+  }
+  const timer = setTimeout(() => close('late'), withinMs)
+  return {
+    outcome,
+    take: (activity: Partial<Activity>) => (cardOf(activity) ? close(activity) : false),
+    done: () => { close('none') },
+  }
+}
+type FirstAnswer = ReturnType<typeof firstAnswer>
+
+export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logger: Logger, options: TeamsBotOptions = {}): TeamsBot {
   const log = logger.child({ component: 'teams' })
   const anonymous = !settings.appId
   if (anonymous) log.warn('Teams runs WITHOUT authentication (TEAMS_EMULATOR): anyone who can reach /api/messages can act as any Teams user. For the Bot Framework Emulator on this machine only.')
@@ -150,14 +203,15 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
    * recorded it (after that turn ended) and for a resumer's. Its own error boundary: a failure is
    * logged and the person gets an apology where the answer would have gone.
    */
-  const answer = (stored: InboxRow, first?: { typing: boolean }) => {
+  const answer = (stored: InboxRow, first: { typing?: boolean; turn?: FirstAnswer } = {}) => {
     const row = stored as InboxRow<RecordedInbound, AnswerTo>
     const { reference, teamId } = row.answerTo
     return inConversation(reference, async (context, connector) => {
-      const here = replyTo(connector, reference)
+      const reply = replyTo(connector, reference)
+      const here = async (activity: Partial<Activity>) => { if (!first.turn?.take(activity)) await reply(activity) }
       try {
         // Best effort: a typing indicator that could not be shown is no reason not to answer.
-        if (first?.typing) await here({ type: ActivityTypes.Typing }).catch((err: unknown) => log.debug({ err }, 'typing indicator not sent'))
+        if (first.typing) await reply({ type: ActivityTypes.Typing }).catch((err: unknown) => log.debug({ err }, 'typing indicator not sent'))
         await runRecorded(router, inbox, row, {
           answer: async (reply) => { await deliver(context, row.inbound.workspaceId, reply, here) },
           verifiedEmail: () => memberEmail(context, row.inbound.workspaceId, teamId ?? null), logger: log,
@@ -165,8 +219,11 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
       } catch (err) {
         log.error({ err, inboxKey: row.key, activityId: reference.activityId }, 'teams turn failed')
         await here(replyActivity(textReply(APOLOGY))).catch(() => undefined)
+      } finally {
+        first.turn?.done()
       }
     }).catch((err: unknown) => {
+      first.turn?.done()
       // The Bot Connector could not be reached at all: the row stays unanswered, and is resumed.
       log.error({ err, inboxKey: row.key, activityId: reference.activityId }, 'teams answer not sent')
     })
@@ -187,19 +244,49 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
     })
   }
 
-  /** Records the inbound before the turn ends; answering it happens after (answer). */
-  const take = async (context: TurnContext, inbound: Inbound) => {
-    const activity = context.activity
-    const key = `teams:activity:${activity.id}`
-    const answerTo: AnswerTo = { reference: TurnContext.getConversationReference(activity), teamId: activity.channelData?.team?.id ?? null }
-    const row = await inbox.record<RecordedInbound, AnswerTo>('teams', key, inbound, answerTo).catch((err: unknown) => {
+  /**
+   * Records the inbound before the turn ends; null when it was recorded before: a redelivery,
+   * answered already, or being answered by a live process, or left to the resumer once that
+   * process's lease runs out. Never run twice at once.
+   */
+  const record = (context: TurnContext, inbound: Inbound, answerTo: AnswerTo) => {
+    const key = `teams:activity:${context.activity.id}`
+    return inbox.record<RecordedInbound, AnswerTo>('teams', key, inbound, answerTo).catch((err: unknown) => {
       if (isDatabaseUnavailable(err)) abandonUnrecorded(inbox, key, log)
       throw err
     })
-    // Delivered again: answered already, or being answered by a live process, or left to the
-    // resumer once that process's lease runs out. Never run twice at once.
-    if (!row) return
-    afterTurn(answer(row, { typing: inbound.input.kind === 'message' && intentOf(inbound.input).kind === 'ask' }))
+  }
+  const teamOf = (activity: Activity): string | null => activity.channelData?.team?.id ?? null
+
+  /** A message or an Action.Submit click: recorded in the turn, answered after it (answer). */
+  const take = async (context: TurnContext, inbound: Inbound) => {
+    const row = await record(context, inbound, { reference: TurnContext.getConversationReference(context.activity), teamId: teamOf(context.activity) })
+    if (row) afterTurn(answer(row, { typing: inbound.input.kind === 'message' && intentOf(inbound.input).kind === 'ask' }))
+  }
+
+  /**
+   * An Action.Execute click: Teams shows the invoke's response on the clicked card, so the
+   * handler's card goes there when it is ready in time; later, it is a reply to the card, and the
+   * response says so. The handler is the one an Action.Submit click of the same button reaches.
+   */
+  const takeCardAction = async (context: TurnContext, inbound: Inbound | null) => {
+    if (!inbound) {
+      await context.sendActivity(invokeResponse(cardResponse(cardOf(replyActivity(textReply(UNKNOWN_BUTTON)))!)))
+      return
+    }
+    const activity = context.activity
+    // A late or resumed answer replies to the card that was clicked, not to the invoke.
+    const reference = { ...TurnContext.getConversationReference(activity), activityId: activity.replyToId ?? activity.id }
+    const row = await record(context, inbound, { reference, teamId: teamOf(activity) })
+    if (!row) {
+      await context.sendActivity(invokeResponse(messageResponse(DONE_ALREADY)))
+      return
+    }
+    const turn = firstAnswer(options.invokeAnswerWithinMs ?? INVOKE_ANSWER_WITHIN_MS)
+    afterTurn(answer(row, { turn }))
+    const outcome = await turn.outcome
+    const body = outcome === 'late' ? messageResponse(WORKING) : outcome === 'none' ? messageResponse(DONE_ALREADY) : cardResponse(cardOf(outcome)!)
+    await context.sendActivity(invokeResponse(body))
   }
 
   /** A short reply of Workroom's own (not a handler's) to the turn's activity, after the turn. */
@@ -222,6 +309,12 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
         if (what.event === 'attachments_only') {
           await remember(activity)
           note(context, attachmentsOnlyReply())
+        } else if (what.event === 'card_action') {
+          await remember(activity)
+          await takeCardAction(context, what.inbound)
+        } else if (what.event === 'invoke') {
+          log.debug({ name: what.name }, 'teams invoke not used')
+          await context.sendActivity(invokeResponse())
         }
         return
       }
@@ -234,7 +327,9 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
       // would redeliver into the same outage.
       if (!isDatabaseUnavailable(err)) throw err
       log.warn({ err }, 'database unavailable')
-      if (activity.type === ActivityTypes.Message) await context.sendActivity(replyActivity(textReply(DATABASE_UNAVAILABLE)))
+      const unavailable = replyActivity(textReply(DATABASE_UNAVAILABLE))
+      if (activity.type === ActivityTypes.Message) await context.sendActivity(unavailable)
+      if (activity.type === ActivityTypes.Invoke) await context.sendActivity(invokeResponse(cardResponse(cardOf(unavailable)!)))
     }
   }
 
