@@ -384,6 +384,52 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
     expect(cardText(digest)).toMatch(/Team utilization/)
   })
 
+  const conversations = () => engine.db.selectFrom('workroom.teams_conversations').select(['conversation_id', 'team_id']).execute().then((rows) => rows.map((r) => r.conversation_id))
+
+  it('forgets a conversation when installationUpdate says Workroom was removed, and keeps it when a person leaves the team', async () => {
+    const add = teamsFixture('installation-update-add-team', teams.serviceUrl)
+    expect((await post(add)).status).toBe(200)
+    expect(await conversations()).toContain('sample conversation Id@thread.skype')
+    // Someone else leaves a team Workroom is in: nothing changes.
+    const left = teamsFixture('conversation-update-member-removed', teams.serviceUrl)
+    expect((await post({ ...left, conversation: add.conversation, channelData: { ...left.channelData, team: add.channelData.team } })).status).toBe(200)
+    expect(await conversations()).toContain('sample conversation Id@thread.skype')
+    expect((await post(teamsFixture('installation-update-remove-team', teams.serviceUrl))).status).toBe(200)
+    expect(await conversations()).not.toContain('sample conversation Id@thread.skype')
+    await bot.drain()
+    expect(errorsIn(logs)).toEqual([])
+  })
+
+  it("stops posting to a team Workroom was removed from: every channel of the team is forgotten and the team's digests are paused", async () => {
+    const STUDIO = '19:studio@thread.tacv2'
+    const inStudio = (id: string) => ({ conversation: { id: `${STUDIO};messageid=${id}`, conversationType: 'channel', isGroup: true, tenantId: TENANT }, channelData: { tenant: { id: TENANT }, team: { id: STUDIO }, channel: { id: STUDIO } } })
+    const subscribe = message(teams, PEOPLE.maya, 'digest daily 07:00 UTC', 'channel')
+    const calls = teams.calls.length
+    await post({ ...subscribe, ...inStudio(subscribe.id) })
+    expect((await teams.waitForCalls(calls + 1)).at(-1)!.activity.summary).toMatch(/Subscribed/)
+    expect(await conversations()).toContain(STUDIO)
+
+    // The bot itself removed from the team, as Teams sends it (recorded), in this team.
+    const removed = teamsFixture('conversation-update-bot-removed-team', teams.serviceUrl)
+    expect((await post({
+      ...removed, recipient: BOT, membersRemoved: [{ id: BOT.id }], conversation: { ...removed.conversation, id: STUDIO, tenantId: TENANT },
+      channelData: { ...removed.channelData, team: { ...removed.channelData.team, id: STUDIO }, tenant: { id: TENANT } },
+    })).status).toBe(200)
+    expect(await conversations()).not.toContain(STUDIO)
+
+    const tomorrow = new Date(Date.now() + 24 * 3600_000).toISOString().slice(0, 10)
+    const schedulerLogs: LogLine[] = []
+    const schedulerLogger = createLogger('debug', { write: (line: string) => void schedulerLogs.push(JSON.parse(line) as LogLine) })
+    const before = teams.calls.length
+    const result = await runDueDigests({ db: engine.db, now: () => new Date(`${tomorrow}T07:00:30Z`), senders: digestSenders(null, bot), logger: schedulerLogger })
+    // Not claimed, so not failed and retried and given up on (an error a day): paused.
+    expect(result).toEqual({ claimed: 0, sent: 0, failed: 0, gaveUp: 0 })
+    expect(teams.calls.length).toBe(before)
+    expect(errorsIn(schedulerLogs)).toEqual([])
+    const subscription = await engine.db.selectFrom('workroom.digest_subscriptions').select('id').where('channel_id', '=', STUDIO).execute()
+    expect(subscription).toHaveLength(1)
+  })
+
   it('answers malformed bodies with 400 and oversized ones with 413, running nothing', async () => {
     const calls = teams.calls.length
     expect((await post('{"type": "message",')).status).toBe(400)

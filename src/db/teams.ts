@@ -1,7 +1,8 @@
 /**
  * Teams conversation references (migration 013): where the bot may post without being spoken
- * to first (digests). Platform bookkeeping, not tenant data: the service's own role, outside any
- * actor; workroom_app has no access.
+ * to first (digests). A conversation has one while Workroom is in it: stored when it is added or
+ * addressed there, deleted when it is removed. Platform bookkeeping, not tenant data: the
+ * service's own role, outside any actor; workroom_app has no access.
  */
 import { sql, type Kysely } from 'kysely'
 import type { DB, TeamsConversationsTable } from './schema.ts'
@@ -42,4 +43,20 @@ export async function findTeamsConversation(db: Kysely<DB>, conversationId: stri
     conversationId: row.conversation_id, aadTenantId: row.aad_tenant_id, conversationType: row.conversation_type,
     teamId: row.team_id, serviceUrl: row.service_url, reference: row.reference as Record<string, unknown>,
   } : null
+}
+
+/**
+ * Forgets where Workroom was removed from, so that nothing is posted there any more: the
+ * conversation, and for a team every channel of it (a removal from a team is one activity, while
+ * a reference was stored per channel Workroom was addressed in). The conversation ids forgotten.
+ */
+export async function forgetTeamsConversations(db: Kysely<DB>, where: { conversationId: string; teamId: string | null }): Promise<string[]> {
+  const rows = await db.deleteFrom('workroom.teams_conversations')
+    .where((eb) => eb.or([
+      eb('conversation_id', '=', where.conversationId),
+      ...(where.teamId ? [eb('team_id', '=', where.teamId), eb('conversation_id', '=', where.teamId)] : []),
+    ]))
+    .returning('conversation_id')
+    .execute()
+  return rows.map((r) => r.conversation_id)
 }

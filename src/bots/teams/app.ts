@@ -35,7 +35,7 @@ import type { HttpBindings } from '@hono/node-server'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { Inbox, type InboxRow } from '../../db/inbox.ts'
-import { findTeamsConversation, saveTeamsConversation } from '../../db/teams.ts'
+import { findTeamsConversation, forgetTeamsConversations, saveTeamsConversation } from '../../db/teams.ts'
 import type { Inbound } from '../../handlers/inbound.ts'
 import { abandonUnrecorded, runRecorded, type RecordedInbound } from '../../handlers/inbox.ts'
 import { assertShareable, reply as textReply, type Reply } from '../../handlers/reply.ts'
@@ -300,7 +300,6 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
     const activity = context.activity
     const what = teamsToInbound(activity)
     try {
-      if (activity.type === ActivityTypes.ConversationUpdate || activity.type === ActivityTypes.InstallationUpdate) await remember(activity)
       if (isIgnored(what)) {
         log.debug({ type: activity.type, reason: what.ignore }, 'teams activity ignored')
         return
@@ -315,6 +314,11 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
         } else if (what.event === 'invoke') {
           log.debug({ name: what.name }, 'teams invoke not used')
           await context.sendActivity(invokeResponse())
+        } else if (what.event === 'installed') {
+          await remember(activity)
+        } else if (what.event === 'removed') {
+          const forgotten = await forgetTeamsConversations(bookkeeping, what.conversation)
+          log.info({ via: what.via, conversation: what.conversation.conversationId, team: what.conversation.teamId, forgotten }, 'removed from a Teams conversation; nothing is posted there any more')
         }
         return
       }
