@@ -351,7 +351,8 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
       membersAdded: [BOT], channelData: { tenant: { id: TENANT }, team: { id: '19:resourcing@thread.tacv2' }, eventType: 'teamMemberAdded' },
     }
     expect((await post(update)).status).toBe(200)
-    expect(teams.calls.filter((c) => c.conversationId === '19:resourcing@thread.tacv2')).toHaveLength(0)   // no chatter on install
+    await bot.drain()
+    expect(teams.calls.filter((c) => c.conversationId === '19:resourcing@thread.tacv2')).toHaveLength(1)   // the welcome, and nothing else
 
     teams.script({ status: 429, retryAfterSeconds: 1 })
     const calls = teams.calls.length
@@ -382,6 +383,45 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
     expect(digest.conversationId).toBe(CHANNEL)
     expect(digest.activityId).toBeNull()
     expect(cardText(digest)).toMatch(/Team utilization/)
+  })
+
+  /** What a card says, as the person reads it (Markdown escapes undone). */
+  const readable = (call: ConnectorCall) => cardText(call).replace(/\\\\(.)/g, '$1')
+
+  it('welcomes a team once when it adds Workroom, though Teams says so twice (conversationUpdate and installationUpdate), in Teams words', async () => {
+    const added = teamsFixture('conversation-update-bot-added-team-captured', teams.serviceUrl)
+    const installed = { ...teamsFixture('installation-update-add-team', teams.serviceUrl), recipient: added.recipient, conversation: added.conversation, channelData: { ...added.channelData, eventType: undefined } }
+    const calls = teams.calls.length
+    for (const activity of [added, installed, added]) expect((await post(activity)).status).toBe(200)
+    await bot.drain()
+    const welcomes = teams.calls.slice(calls)
+    expect(welcomes).toHaveLength(1)
+    const [welcome] = welcomes
+    expect(welcome).toMatchObject({ conversationId: added.conversation.id, activityId: null })   // a new post in the channel
+    expect(welcome!.activity.summary).toMatch(/I'm Workroom/)
+    const said = readable(welcome!)
+    expect(said).toMatch(/Mention me \(@Workroom\)/)
+    expect(said).toMatch(/timesheet 3h Nike Air/)
+    expect(said).toMatch(/digest daily 09:00/)
+    expect(said).toMatch(/Everyone in this channel sees my answers/)
+    // Teams words: no Slack slash commands or backticks, and nothing claims answers here are private.
+    expect(said).not.toMatch(/`|\/ask|\/timesheet|private\b(?! chat)/)
+    expect(errorsIn(logs)).toEqual([])
+  })
+
+  it('welcomes a person once when they add Workroom as a personal app', async () => {
+    const added = teamsFixture('conversation-update-bot-added-personal', teams.serviceUrl)
+    const calls = teams.calls.length
+    expect((await post(added)).status).toBe(200)
+    expect((await post(added)).status).toBe(200)
+    await bot.drain()
+    const welcomes = teams.calls.slice(calls)
+    expect(welcomes).toHaveLength(1)
+    expect(welcomes[0]).toMatchObject({ conversationId: added.conversation.id, activityId: null })
+    const said = readable(welcomes[0]!)
+    expect(said).toMatch(/Type one of these to start/)
+    expect(said).toMatch(/Only you and I see this chat/)
+    expect(said).not.toMatch(/Mention me|digest daily/)
   })
 
   const conversations = () => engine.db.selectFrom('workroom.teams_conversations').select(['conversation_id', 'team_id']).execute().then((rows) => rows.map((r) => r.conversation_id))
@@ -428,6 +468,18 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
     expect(errorsIn(schedulerLogs)).toEqual([])
     const subscription = await engine.db.selectFrom('workroom.digest_subscriptions').select('id').where('channel_id', '=', STUDIO).execute()
     expect(subscription).toHaveLength(1)
+
+    // Added back to the team (the recorded event, in this team): welcomed again, and the digest resumes.
+    const added = teamsFixture('conversation-update-bot-added-team-captured', teams.serviceUrl)
+    expect((await post({
+      ...added, recipient: BOT, membersAdded: [{ id: BOT.id }], conversation: { ...added.conversation, id: STUDIO, tenantId: TENANT },
+      channelData: { ...added.channelData, team: { ...added.channelData.team, id: STUDIO }, tenant: { id: TENANT } },
+    })).status).toBe(200)
+    await bot.drain()
+    expect(teams.calls.slice(before).map((c) => c.activity.summary)).toEqual([expect.stringMatching(/I'm Workroom/)])
+    const resumed = await runDueDigests({ db: engine.db, now: () => new Date(`${tomorrow}T07:01:30Z`), senders: digestSenders(null, bot), logger: schedulerLogger })
+    expect(resumed).toMatchObject({ claimed: 1, sent: 1 })
+    expect(teams.calls.at(-1)).toMatchObject({ conversationId: STUDIO, activityId: null })
   })
 
   it('answers malformed bodies with 400 and oversized ones with 413, running nothing', async () => {

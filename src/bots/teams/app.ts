@@ -45,8 +45,8 @@ import { DATABASE_UNAVAILABLE, intentOf, type RouterDeps } from '../../handlers/
 import type { Logger } from '../../log.ts'
 import { MAX_CHAT_BODY_BYTES } from '../../http/limits.ts'
 import { replyActivity, teamsDelivery, teamsPlace } from './cards.ts'
-import { baseConversationId, isEvent, isIgnored, teamsToInbound } from './inbound.ts'
-import { attachmentsOnlyReply } from './welcome.ts'
+import { baseConversationId, isEvent, isIgnored, teamsToInbound, type TeamsConversationRef } from './inbound.ts'
+import { attachmentsOnlyReply, welcomeReply } from './welcome.ts'
 
 export interface TeamsSettings {
   /** Unset: anonymous mode for the Bot Framework Emulator (no token checked). */
@@ -296,6 +296,22 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
       .catch((err: unknown) => log.warn({ err, activityId: reference.activityId }, 'teams note not sent')))
   }
 
+  /**
+   * The welcome, posted once per install as a new message where Workroom was added. "Once" is the
+   * conversation reference's insert (saveTeamsConversation): Teams announces one install with two
+   * activities, and may deliver each again, to any replica; only the one that stored the reference
+   * welcomes. Removed and added again is a new install, and is welcomed again. A welcome that could
+   * not be sent is not retried: the install stands, and the person can type help.
+   */
+  const welcome = (activity: Activity, where: TeamsConversationRef) => {
+    const { activityId: _, ...stored } = TurnContext.getConversationReference(activity)
+    const reference = { ...stored, conversation: { ...stored.conversation!, id: where.conversationId } }
+    afterTurn(inConversation(reference, async (_context, connector) => {
+      const { replyToId: _r, ...message } = TurnContext.applyConversationReference(replyActivity(welcomeReply(where.conversationType)), reference)
+      await connector.conversations.sendToConversation(where.conversationId, message)
+    }).catch((err: unknown) => log.warn({ err, conversation: where.conversationId }, 'teams welcome not sent')))
+  }
+
   const logic = async (context: TurnContext) => {
     const activity = context.activity
     const what = teamsToInbound(activity)
@@ -315,7 +331,7 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
           log.debug({ name: what.name }, 'teams invoke not used')
           await context.sendActivity(invokeResponse())
         } else if (what.event === 'installed') {
-          await remember(activity)
+          if (await remember(activity)) welcome(activity, what.conversation)
         } else if (what.event === 'removed') {
           const forgotten = await forgetTeamsConversations(bookkeeping, what.conversation)
           log.info({ via: what.via, conversation: what.conversation.conversationId, team: what.conversation.teamId, forgotten }, 'removed from a Teams conversation; nothing is posted there any more')
