@@ -82,14 +82,14 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
       engine,
       port: server.port,
       // Within SHUTDOWN_TIMEOUT_MS: the scheduler's tick, requests in flight, then the answers
-      // Slack was already acked for (they run after the response); then the database closes.
+      // Slack and Teams were already acked for (they run after the response); then the database closes.
       stop: async () => {
         const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS
         const left = () => Math.max(0, deadline - Date.now())
         await withDeadline(Promise.all([scheduler?.stop(), slack?.stop(), resumer?.stop(), artifacts.stop()]), left())
         await server.close(left())
         // What is cut off here is not lost: its inbox rows are resumed elsewhere once their leases run out.
-        if (!(await withDeadline(Promise.all([idle(router.inFlight), slack?.drain()]), left()))) {
+        if (!(await withDeadline(Promise.all([idle(router.inFlight), slack?.drain(), teams?.drain()]), left()))) {
           logger.warn({ running: router.inFlight.activeCount, waiting: router.inFlight.pendingCount }, 'chat handlers still running at the shutdown deadline')
         }
         await engine.close()

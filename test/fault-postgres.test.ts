@@ -137,7 +137,7 @@ describe.skipIf(missing !== null)('PostgreSQL stopped and restarted during a str
       conversation: { id: 'a:personal-fault', conversationType: 'personal', tenantId: 'tenant-fault' },
     }
     expect((await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) })).status).toBe(200)
-    expect((await teams.waitForCalls(1, 10_000))[0]!.activity.text).toBe(DATABASE_UNAVAILABLE)
+    expect((await teams.waitForCalls(1, 10_000))[0]!.activity.summary).toBe(DATABASE_UNAVAILABLE)
     const ephemeral = (await slack.waitFor('chat.postEphemeral', 1, 10_000)).at(-1)!
     expect(ephemeral.args).toMatchObject({ channel: 'C0FAULT', user: 'U0', thread_ts: '1700000001.000100', text: DATABASE_UNAVAILABLE })
     expect(textOf((await answerTo('fault-click'))[0]!.body)).toBe(DATABASE_UNAVAILABLE)

@@ -110,14 +110,14 @@ describe('Teams delivery decides where a reply goes', () => {
     expect(d.kind).toBe('privately')
     if (d.kind !== 'privately') return
     expect(JSON.stringify(d.activity)).toMatch(/Budget[\s\S]*420,000/)
-    expect(d.notice.text).toBe("I've sent the figures for Aurora Air Spring Launch to you in a private chat.")
+    expect(d.notice.summary).toBe("I've sent the figures for Aurora Air Spring Launch to you in a private chat.")
     for (const shown of [d.notice, d.unreachable]) expect(JSON.stringify(shown)).not.toMatch(FIGURES)
-    expect(d.unreachable.text).toMatch(/couldn't open a private chat/)
+    expect(d.unreachable.summary).toMatch(/couldn't open a private chat/)
   })
 
   it('names no subject it does not have: an answer with figures gets a general notice', () => {
     const d = teamsDelivery(askReply(ask([{ snippet: 'Total campaign budget: £420,000.', client_id: 'aurora' }], '> Total campaign budget: £420,000. [1]'), 'in_channel'), 'shared')
-    expect(d.kind === 'privately' && d.notice.text).toBe("I've sent my answer, which has figures only you may see, to you in a private chat.")
+    expect(d.kind === 'privately' && d.notice.summary).toBe("I've sent my answer, which has figures only you may see, to you in a private chat.")
     expect(JSON.stringify(d.kind === 'privately' && d.notice)).not.toMatch(/420,000/)
   })
 

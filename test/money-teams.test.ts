@@ -47,8 +47,8 @@ function message(teams: TeamsStandin, from: Person, text: string, where: 'channe
   }
 }
 
-/** Everything a message activity shows: its text and its card. */
-const shown = (call: ConnectorCall) => `${call.activity.text ?? ''}\n${JSON.stringify(call.activity.attachments ?? [])}`
+/** Everything a message activity carries that someone could read: its text, its summary (notifications) and its card. */
+const shown = (call: ConnectorCall) => `${call.activity.text ?? ''}\n${call.activity.summary ?? ''}\n${JSON.stringify(call.activity.attachments ?? [])}`
 
 describeEachEngine('Teams: money only to its reader', (testEngine) => {
   let teams: TeamsStandin
@@ -91,7 +91,7 @@ describeEachEngine('Teams: money only to its reader', (testEngine) => {
     const activity = message(teams, PEOPLE.maya, 'campaign aurora air spring launch', 'channel')
     const notice = await send(activity)
 
-    expect(notice.activity.text).toMatch(/I've sent the figures for Aurora Air Spring Launch to you in a private chat/)
+    expect(notice.activity.summary).toMatch(/I've sent the figures for Aurora Air Spring Launch to you in a private chat/)
     expect(shown(notice)).not.toMatch(FIGURES)
     expect(messagesTo(activity.conversation.id).filter((c) => FIGURES.test(shown(c)))).toEqual([])
 
@@ -116,7 +116,7 @@ describeEachEngine('Teams: money only to its reader', (testEngine) => {
     const created = teams.created.length
     const notice = await send(message(teams, PEOPLE.priya, 'status of aurora air spring launch', 'groupChat'))
     expect(shown(notice)).not.toMatch(FIGURES)
-    expect(notice.activity.text).toMatch(/private chat/)
+    expect(notice.activity.summary).toMatch(/private chat/)
     const [chat] = teams.created.slice(created)
     expect(chat!.parameters).toMatchObject({ isGroup: false, members: [{ id: PEOPLE.priya.id }] })
     expect(shown(messagesTo(chat!.conversationId).at(-1)!)).toMatch(/Budget[\s\S]*420,000/)
@@ -125,7 +125,7 @@ describeEachEngine('Teams: money only to its reader', (testEngine) => {
   it("answers leadership's question quoting a client brief's budget with a notice in the channel and the answer 1:1", async () => {
     const created = teams.created.length
     const notice = await send(message(teams, PEOPLE.maya, 'What is the total campaign budget for Aurora Air Spring Launch?', 'channel'))
-    expect(notice.activity.text).toMatch(/I've sent my answer, which has figures only you may see, to you in a private chat/)
+    expect(notice.activity.summary).toMatch(/I've sent my answer, which has figures only you may see, to you in a private chat/)
     expect(shown(notice)).not.toMatch(/£420,000/)
     const [chat] = teams.created.slice(created)
     expect(chat!.parameters).toMatchObject({ isGroup: false, members: [{ id: PEOPLE.maya.id }] })
@@ -156,8 +156,8 @@ describeEachEngine('Teams: money only to its reader', (testEngine) => {
     const calls = teams.calls.length
     const activity = message(teams, PEOPLE.maya, 'campaign aurora air spring launch', 'channel')
     const notice = await send(activity)
-    expect(notice.activity.text).toMatch(/private chat/)
-    expect(notice.activity.text).not.toMatch(/I've sent/)
+    expect(notice.activity.summary).toMatch(/private chat/)
+    expect(notice.activity.summary).not.toMatch(/I've sent/)
     expect(teams.calls.slice(calls).filter((c) => FIGURES.test(shown(c)))).toEqual([])
   })
 })

@@ -170,6 +170,8 @@ describe('request ids and /metrics', () => {
         method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'teams-obs-1' }, body: JSON.stringify(activity),
       })
       expect(res.headers.get('x-request-id')).toBe('teams-obs-1')
+      // The handler runs after the turn's 200, still as part of the request that brought it in.
+      await bot.drain()
       const failed = await until(() => lines.find((l) => l.msg === 'handler failed'), 'the error log')
       expect(failed).toMatchObject({ requestId: 'teams-obs-1', level: 50, platform: 'teams' })
     } finally {

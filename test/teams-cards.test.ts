@@ -418,11 +418,12 @@ describe('Teams Adaptive Card renderer', () => {
       expect(unlinked).toContain('\\[3\\] Logo usage (v2)')
     })
 
-    it('escapes the notification text and keeps the summary plain', () => {
+    it('sends the reply as one message: the card, with its summary as plain notification text and no text shown above it', () => {
       const activity = replyActivity(reply('Logged 3h to [click](http://evil) **x**', []))
-      expect(activity.text).toBe('Logged 3h to \\[click\\](http://evil) \\*\\*x\\*\\*')
-      expect(activity.textFormat).toBe('markdown')
+      expect(activity).not.toHaveProperty('text')
+      expect(activity).not.toHaveProperty('textFormat')
       expect(activity.summary).toBe('Logged 3h to [click](http://evil) **x**')
+      expect(activity.attachments).toHaveLength(1)
     })
   })
 
@@ -431,7 +432,7 @@ describe('Teams Adaptive Card renderer', () => {
       const r = SAMPLES['a logged entry']!
       const activity = replyActivity(r)
       expect(activity).toEqual({
-        type: 'message', text: escapeMarkdown(r.summary), textFormat: 'markdown', summary: r.summary,
+        type: 'message', summary: r.summary,
         attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: renderCard(r) }],
       })
       expect(replyActivity({ ...r, visibility: 'in_channel' })).toEqual(activity)

@@ -93,11 +93,16 @@ export interface Claim { subscription: DigestSubscription; localDate: string; at
  * (02:30 on a spring-forward night) is claimed when the clocks pass it, and an hour that repeats
  * (autumn) cannot claim the same date twice.
  *
- * Only for channels of a workspace still bound to the subscription's tenant (migration 016).
+ * Only for channels of a workspace still bound to the subscription's tenant (migration 016), and
+ * for Teams, only where Workroom still is.
  *
  * Also re-claims runs that failed at least `retryAfterMs` ago and have attempts left.
  */
 export async function claimDue(db: Kysely<DB>, now: Date, options: { maxAttempts: number; retryAfterMs: number }): Promise<Claim[]> {
+  // A Teams conversation has a reference only while Workroom is in it (src/db/teams.ts): removed,
+  // its digests pause (claimed never, so never failed, retried and given up on each day), and
+  // resume once Workroom is added back or addressed there. The subscription itself stays.
+  const reachable = sql`(s.platform <> 'teams' OR EXISTS (SELECT 1 FROM workroom.teams_conversations c WHERE c.conversation_id = s.channel_id))`
   const fresh = await sql<{ subscription_id: string; local_date: string; attempts: number }>`
     INSERT INTO workroom.digest_runs (subscription_id, local_date, claimed_at)
     SELECT s.id, (${now}::timestamptz AT TIME ZONE s.timezone)::date, ${now}::timestamptz
@@ -107,12 +112,14 @@ export async function claimDue(db: Kysely<DB>, now: Date, options: { maxAttempts
        AND s.created_at <= (((${now}::timestamptz AT TIME ZONE s.timezone)::date + s.post_at) AT TIME ZONE s.timezone)
        -- A workspace unbound (or bound to another agency) since it subscribed gets no more digests.
        AND workroom.workspace_tenant(s.platform, s.workspace_id) IS NOT DISTINCT FROM s.tenant_id
+       AND ${reachable}
     ON CONFLICT (subscription_id, local_date) DO NOTHING
     RETURNING subscription_id, local_date, attempts`.execute(db)
   const retried = await sql<{ subscription_id: string; local_date: string; attempts: number }>`
     UPDATE workroom.digest_runs SET status = 'claimed', attempts = attempts + 1, claimed_at = ${now}::timestamptz, finished_at = NULL
      WHERE status = 'failed' AND attempts < ${options.maxAttempts}
        AND claimed_at <= ${now}::timestamptz - make_interval(secs => ${options.retryAfterMs / 1000})
+       AND EXISTS (SELECT 1 FROM workroom.digest_subscriptions s WHERE s.id = digest_runs.subscription_id AND ${reachable})
     RETURNING subscription_id, local_date, attempts`.execute(db)
   const runs = [...fresh.rows, ...retried.rows]
   if (runs.length === 0) return []

@@ -1,7 +1,8 @@
 /**
  * Teams conversation references (migration 013): where the bot may post without being spoken
- * to first (digests). Platform bookkeeping, not tenant data: the service's own role, outside any
- * actor; workroom_app has no access.
+ * to first (digests). A conversation has one while Workroom is in it: stored when it is added or
+ * addressed there, deleted when it is removed. Platform bookkeeping, not tenant data: the
+ * service's own role, outside any actor; workroom_app has no access.
  */
 import { sql, type Kysely } from 'kysely'
 import type { DB, TeamsConversationsTable } from './schema.ts'
@@ -16,15 +17,24 @@ export interface TeamsConversation {
   reference: Record<string, unknown>
 }
 
-/** Inserts or refreshes (serviceUrl can change between activities; the latest one wins). */
-export async function saveTeamsConversation(db: Kysely<DB>, c: TeamsConversation): Promise<void> {
-  await sql`
+/**
+ * Inserts or refreshes (serviceUrl can change between activities; the latest one wins). True when
+ * it inserted: the conversation was new to Workroom (or new again since it was removed from it),
+ * so that of the several activities Teams sends for one install, on any replica, exactly one sees true.
+ */
+export async function saveTeamsConversation(db: Kysely<DB>, c: TeamsConversation): Promise<boolean> {
+  const { rows } = await sql<{ conversation_id: string }>`
     INSERT INTO workroom.teams_conversations (conversation_id, aad_tenant_id, conversation_type, team_id, service_url, reference)
     VALUES (${c.conversationId}, ${c.aadTenantId}, ${c.conversationType}, ${c.teamId}, ${c.serviceUrl}, ${JSON.stringify(c.reference)}::jsonb)
-    ON CONFLICT (conversation_id) DO UPDATE SET
-      aad_tenant_id = EXCLUDED.aad_tenant_id, conversation_type = EXCLUDED.conversation_type, team_id = EXCLUDED.team_id,
-      service_url = EXCLUDED.service_url, reference = EXCLUDED.reference, updated_at = now()
-    WHERE teams_conversations.reference IS DISTINCT FROM EXCLUDED.reference`.execute(db)
+    ON CONFLICT (conversation_id) DO NOTHING
+    RETURNING conversation_id`.execute(db)
+  if (rows.length > 0) return true
+  await sql`
+    UPDATE workroom.teams_conversations SET
+      aad_tenant_id = ${c.aadTenantId}, conversation_type = ${c.conversationType}, team_id = ${c.teamId},
+      service_url = ${c.serviceUrl}, reference = ${JSON.stringify(c.reference)}::jsonb, updated_at = now()
+    WHERE conversation_id = ${c.conversationId} AND reference IS DISTINCT FROM ${JSON.stringify(c.reference)}::jsonb`.execute(db)
+  return false
 }
 
 export async function findTeamsConversation(db: Kysely<DB>, conversationId: string): Promise<TeamsConversation | null> {
@@ -33,4 +43,20 @@ export async function findTeamsConversation(db: Kysely<DB>, conversationId: stri
     conversationId: row.conversation_id, aadTenantId: row.aad_tenant_id, conversationType: row.conversation_type,
     teamId: row.team_id, serviceUrl: row.service_url, reference: row.reference as Record<string, unknown>,
   } : null
+}
+
+/**
+ * Forgets where Workroom was removed from, so that nothing is posted there any more: the
+ * conversation, and for a team every channel of it (a removal from a team is one activity, while
+ * a reference was stored per channel Workroom was addressed in). The conversation ids forgotten.
+ */
+export async function forgetTeamsConversations(db: Kysely<DB>, where: { conversationId: string; teamId: string | null }): Promise<string[]> {
+  const rows = await db.deleteFrom('workroom.teams_conversations')
+    .where((eb) => eb.or([
+      eb('conversation_id', '=', where.conversationId),
+      ...(where.teamId ? [eb('team_id', '=', where.teamId), eb('conversation_id', '=', where.teamId)] : []),
+    ]))
+    .returning('conversation_id')
+    .execute()
+  return rows.map((r) => r.conversation_id)
 }

@@ -5,15 +5,21 @@
  * channel, serviceUrl claim) before any of our code runs. Without one (TEAMS_EMULATOR), nothing is
  * checked: for the Bot Framework Emulator on a developer's machine only.
  *
- * Listeners only translate: activity → Inbound → router → Reply → Adaptive Card. No SQL here: the
- * inbox is src/db/inbox.ts, conversation references src/db/teams.ts.
+ * Listeners only translate: activity → teamsToInbound (inbound.ts) → router → Reply → Adaptive
+ * Card. No SQL here: the inbox is src/db/inbox.ts, conversation references src/db/teams.ts.
  *
- * Every message activity is recorded in the inbox before it is handled, as Slack's are. The
- * Bot Framework gets its answer only when the turn ends, and redelivers a turn that failed; but a
- * redelivery after the process died mid-turn finds the row and must not run it a second time
- * beside a live replica, and the Bot Framework gives up after a few tries. So the row is what
- * gets it answered: once its lease runs out, a resumer (src/resume.ts) runs it and answers with
- * the activity's stored conversation reference, as a reply to it.
+ * Ack first, answer after. The Bot Framework gives a turn about 15 s and redelivers one that fails
+ * or times out; a question to the model can take longer. So a turn only records the activity in
+ * the inbox (as Slack's deliveries are recorded) and ends: the Bot Framework gets its 200 at once.
+ * The handler then runs in this process, outside the turn, and answers through the activity's
+ * conversation reference, as a reply to it (Slack's response_url, in Teams). The inbox row is what
+ * makes that safe:
+ * - it is recorded before the ack, so an acked activity is never lost: if this process dies before
+ *   answering, the row's lease runs out and a resumer (src/resume.ts) runs it the same way;
+ * - its key is the activity id, so a redelivery finds it and runs nothing a second time, here or
+ *   on another replica;
+ * - its lease is renewed while the handler runs, so a slow answer is not taken for a dead process.
+ * Shutdown waits for the answers in flight (drain); what it cuts off is resumed elsewhere.
  *
  * Throttling: the connector client's Azure pipeline (@azure/core-rest-pipeline's default retry
  * policy) already retries a 429 after its Retry-After, up to 3 times; test/teams.test.ts shows
@@ -21,23 +27,26 @@
  */
 import {
   ActivityTypes, CloudAdapter, ConfigurationBotFrameworkAuthentication, TeamsInfo, TurnContext,
-  type Activity, type ConversationReference, type Request as BotRequest, type Response as BotResponse,
+  type Activity, type AdaptiveCardInvokeResponse, type ConversationReference, type InvokeResponse,
+  type Request as BotRequest, type Response as BotResponse,
 } from 'botbuilder'
 import type { ConnectorClient, ServiceClientCredentialsFactory } from 'botframework-connector'
-import { randomUUID } from 'node:crypto'
 import type { HttpBindings } from '@hono/node-server'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { Inbox, type InboxRow } from '../../db/inbox.ts'
-import { findTeamsConversation, saveTeamsConversation } from '../../db/teams.ts'
+import { findTeamsConversation, forgetTeamsConversations, saveTeamsConversation } from '../../db/teams.ts'
 import type { Inbound } from '../../handlers/inbound.ts'
-import { abandonUnrecorded, payloadDigest, runRecorded, type RecordedInbound } from '../../handlers/inbox.ts'
+import { abandonUnrecorded, runRecorded, type RecordedInbound } from '../../handlers/inbox.ts'
 import { assertShareable, reply as textReply, type Reply } from '../../handlers/reply.ts'
 import { isDatabaseUnavailable } from '../../db/errors.ts'
-import { DATABASE_UNAVAILABLE, intentOf, type RouterDeps } from '../../handlers/router.ts'
+import { UNKNOWN_BUTTON } from '../../handlers/input-limits.ts'
+import { DATABASE_UNAVAILABLE, intentOf, SOMETHING_WENT_WRONG, type RouterDeps } from '../../handlers/router.ts'
 import type { Logger } from '../../log.ts'
 import { MAX_CHAT_BODY_BYTES } from '../../http/limits.ts'
-import { replyActivity, submittedAction, teamsDelivery, teamsPlace } from './cards.ts'
+import { replyActivity, teamsDelivery, teamsPlace } from './cards.ts'
+import { baseConversationId, isEvent, isIgnored, teamsToInbound, type TeamsConversationRef } from './inbound.ts'
+import { attachmentsOnlyReply, welcomeReply } from './welcome.ts'
 
 export interface TeamsSettings {
   /** Unset: anonymous mode for the Bot Framework Emulator (no token checked). */
@@ -66,14 +75,69 @@ export interface TeamsBot {
   sendProactive(conversationId: string, reply: Reply): Promise<boolean>
   /** Runs an inbox row another process took in and never answered, as a reply to its activity. */
   resume(row: InboxRow): Promise<void>
+  /** Resolves once every answer this process acknowledged a turn for has been sent (or given up). */
+  drain(): Promise<void>
 }
 
-/** Where a row is answered: the activity's own conversation reference (its activityId makes the answer a reply to it). */
-interface AnswerTo { reference: Partial<ConversationReference> }
+/**
+ * Where a row is answered: the activity's own conversation reference (its activityId makes the
+ * answer a reply to it), and the team it came from, where Teams looks up the asker's profile.
+ */
+interface AnswerTo { reference: Partial<ConversationReference>; teamId?: string | null }
 
-const APOLOGY = 'Something went wrong on my side, sorry. Nothing was changed; please try again in a minute.'
+/** An Action.Execute click whose answer was not ready within the invoke's time: it follows as a reply to the card. */
+const WORKING = 'Working on it: the answer follows in this conversation.'
+/** A click on a button that already acted (a double click, or Teams sending the click again). */
+const DONE_ALREADY = 'Done already: that button acts once.'
 
-export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logger: Logger, options: { inbox?: Inbox } = {}): TeamsBot {
+/**
+ * Teams waits a few seconds for an invoke's response and then shows the person an error on the
+ * card; what is not answered within this is answered as a reply instead.
+ */
+const INVOKE_ANSWER_WITHIN_MS = 4_000
+
+export interface TeamsBotOptions {
+  inbox?: Inbox
+  /** How long an adaptiveCard/action invoke waits for its answer to go in the response (INVOKE_ANSWER_WITHIN_MS). */
+  invokeAnswerWithinMs?: number
+}
+
+/** The invoke's HTTP answer: 200, with a card or a message Teams shows on the clicked card. */
+const invokeResponse = (body?: AdaptiveCardInvokeResponse): Partial<Activity> => ({
+  type: ActivityTypes.InvokeResponse, value: { status: 200, ...(body ? { body } : {}) } satisfies InvokeResponse,
+})
+const cardResponse = (card: Record<string, unknown>): AdaptiveCardInvokeResponse => ({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card })
+// The schema types value as an object; for this type Teams takes the message text itself.
+const messageResponse = (text: string): AdaptiveCardInvokeResponse => ({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: text as unknown as Record<string, unknown> })
+/** The Adaptive Card a reply activity carries (replyActivity makes exactly one). */
+const cardOf = (activity: Partial<Activity>) => activity.attachments?.[0]?.content as Record<string, unknown> | undefined
+
+/**
+ * A turn that waits for the first answer of a row it handed to `answer` (an invoke's response
+ * carries it): `take` gives it the answer while it still waits, and says whether it did; `done`
+ * tells it that the row ran without answering (a double click).
+ */
+function firstAnswer(withinMs: number) {
+  let settle: (outcome: Partial<Activity> | 'late' | 'none') => void = () => undefined
+  const outcome = new Promise<Partial<Activity> | 'late' | 'none'>((resolve) => { settle = resolve })
+  let open = true
+  const close = (value: Partial<Activity> | 'late' | 'none') => {
+    if (!open) return false
+    open = false
+    clearTimeout(timer)
+    settle(value)
+    return true
+  }
+  const timer = setTimeout(() => close('late'), withinMs)
+  return {
+    outcome,
+    take: (activity: Partial<Activity>) => (cardOf(activity) ? close(activity) : false),
+    done: () => { close('none') },
+  }
+}
+type FirstAnswer = ReturnType<typeof firstAnswer>
+
+export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logger: Logger, options: TeamsBotOptions = {}): TeamsBot {
   const log = logger.child({ component: 'teams' })
   const anonymous = !settings.appId
   if (anonymous) log.warn('Teams runs WITHOUT authentication (TEAMS_EMULATOR): anyone who can reach /api/messages can act as any Teams user. For the Bot Framework Emulator on this machine only.')
@@ -91,7 +155,35 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
 
   adapter.onTurnError = async (context, err) => {
     log.error({ err, activityId: context.activity.id }, 'teams turn failed')
-    await context.sendActivity(APOLOGY).catch(() => undefined)
+    await context.sendActivity(SOMETHING_WENT_WRONG).catch(() => undefined)
+  }
+
+  // Work that outlives its turn (answers, notes), tracked so that shutdown can wait for it.
+  const working = new Set<Promise<void>>()
+  const afterTurn = (work: Promise<void>) => {
+    const tracked: Promise<void> = work.finally(() => working.delete(tracked))
+    working.add(tracked)
+  }
+
+  /**
+   * Runs work in a conversation after the turn that brought it in has ended (botbuilder revokes a
+   * turn's context once the turn is over): a context of its own, and the connector client for
+   * Workroom's calls to the Bot Connector.
+   */
+  const inConversation = (reference: Partial<ConversationReference>, work: (context: TurnContext, connector: ConnectorClient) => Promise<void>) =>
+    adapter.continueConversationAsync(settings.appId ?? '', reference, async (context) => {
+      await work(context, context.turnState.get<ConnectorClient>(context.adapter.ConnectorClientKey))
+    })
+
+  /**
+   * Sends an activity as a reply to the reference's activity. (context.sendActivity in a
+   * continuation would reply to the continuation event, which has an id of its own.)
+   */
+  const replyTo = (connector: ConnectorClient, reference: Partial<ConversationReference>) => (reply: Partial<Activity>) => {
+    const activity = TurnContext.applyConversationReference(reply, reference)
+    return reference.activityId
+      ? connector.conversations.replyToActivity(reference.conversation!.id, reference.activityId, activity)
+      : connector.conversations.sendToConversation(reference.conversation!.id, activity)
   }
 
   /**
@@ -99,28 +191,51 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
    * with figures asked for in a channel or group chat, the figures in the person's 1:1 chat and a
    * notice here. The notice says the figures were sent, so it goes out only once they were.
    */
-  const deliver = async (context: TurnContext, reply: Reply, here: (activity: Partial<Activity>) => Promise<unknown>) => {
+  const deliver = async (context: TurnContext, tenantId: string, reply: Reply, here: (activity: Partial<Activity>) => Promise<unknown>) => {
     const delivery = teamsDelivery(reply, teamsPlace(context.activity.conversation?.conversationType))
     if (delivery.kind === 'here') return here(delivery.activity)
-    return here((await sendPersonally(context, delivery.activity)) ? delivery.notice : delivery.unreachable)
+    return here((await sendPersonally(context, tenantId, delivery.activity)) ? delivery.notice : delivery.unreachable)
   }
 
   /**
-   * The row's handler and its answer: the same for the turn that took it in (`here` replies to
-   * its activity) and for a resumer's (`here` replies to the stored one).
+   * Runs an inbox row and answers it as a reply to its activity: the same for the turn that just
+   * recorded it (after that turn ended) and for a resumer's. Its own error boundary: a failure is
+   * logged and the person gets an apology where the answer would have gone.
    */
-  const run = (row: InboxRow<RecordedInbound, AnswerTo>, context: TurnContext, here: (activity: Partial<Activity>) => Promise<unknown>) => runRecorded(router, inbox, row, {
-    answer: async (reply) => { await deliver(context, reply, here) },
-    verifiedEmail: () => memberEmail(context, row.inbound.workspaceId), logger: log,
-  })
+  const answer = (stored: InboxRow, first: { typing?: boolean; turn?: FirstAnswer } = {}) => {
+    const row = stored as InboxRow<RecordedInbound, AnswerTo>
+    const { reference, teamId } = row.answerTo
+    return inConversation(reference, async (context, connector) => {
+      const reply = replyTo(connector, reference)
+      const here = async (activity: Partial<Activity>) => { if (!first.turn?.take(activity)) await reply(activity) }
+      try {
+        // Best effort: a typing indicator that could not be shown is no reason not to answer.
+        if (first.typing) await reply({ type: ActivityTypes.Typing }).catch((err: unknown) => log.debug({ err }, 'typing indicator not sent'))
+        await runRecorded(router, inbox, row, {
+          answer: async (reply) => { await deliver(context, row.inbound.workspaceId, reply, here) },
+          verifiedEmail: () => memberEmail(context, row.inbound.workspaceId, teamId ?? null), logger: log,
+        })
+      } catch (err) {
+        log.error({ err, inboxKey: row.key, activityId: reference.activityId }, 'teams turn failed')
+        await here(replyActivity(textReply(SOMETHING_WENT_WRONG))).catch(() => undefined)
+      } finally {
+        first.turn?.done()
+      }
+    }).catch((err: unknown) => {
+      first.turn?.done()
+      // The Bot Connector could not be reached at all: the row stays unanswered, and is resumed.
+      log.error({ err, inboxKey: row.key, activityId: reference.activityId }, 'teams answer not sent')
+    })
+  }
 
-  const remember = async (activity: Activity) => {
+  /** Stores (or refreshes) where Teams can be posted to later; true when this conversation is new to Workroom. */
+  const remember = async (activity: Activity): Promise<boolean> => {
     const type = activity.conversation?.conversationType
-    if (!activity.serviceUrl || !activity.conversation?.id || (type !== 'personal' && type !== 'groupChat' && type !== 'channel')) return
+    if (!activity.serviceUrl || !activity.conversation?.id || (type !== 'personal' && type !== 'groupChat' && type !== 'channel')) return false
     const conversationId = baseConversationId(activity.conversation.id)
     // Without the activity it came with: a proactive post starts a new thread instead of replying.
     const { activityId: _, ...reference } = TurnContext.getConversationReference(activity)
-    await saveTeamsConversation(bookkeeping, {
+    return saveTeamsConversation(bookkeeping, {
       conversationId, conversationType: type, serviceUrl: activity.serviceUrl,
       aadTenantId: activity.conversation.tenantId ?? activity.channelData?.tenant?.id ?? null,
       teamId: activity.channelData?.team?.id ?? null,
@@ -128,48 +243,102 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
     })
   }
 
-  const onMessage = async (context: TurnContext) => {
-    const activity = context.activity
-    const submitted = submittedAction(activity.value)
-    const clicker = activity.from.aadObjectId ?? activity.from.id
-    // Teams always sets an id; without one there is nothing to de-duplicate by.
-    const key = `teams:activity:${activity.id ?? randomUUID()}`
-    // A click's request id is its claim, taken once the clicker is identified: per person (a
-    // colleague's click on someone's Undo is another key, and does not use the owner's button
-    // up) and per button (a double click is the same key, and acts once).
-    const requestId = submitted
-      ? `teams:action:${clicker}:${baseConversationId(activity.conversation.id)}:${activity.replyToId ?? 'none'}:${submitted.actionId}:${payloadDigest(submitted.payload)}`
-      : key
-    const text = submitted ? '' : TurnContext.removeRecipientMention(activity).replace(/<at>[^<]*<\/at>/g, ' ').replace(/&nbsp;|\u00a0/g, ' ').trim()
-    const input: Inbound['input'] = submitted ? { kind: 'action', ...submitted } : { kind: 'message', text }
-    const inbound: RecordedInbound = {
-      platform: 'teams',
-      workspaceId: activity.conversation.tenantId ?? activity.channelData?.tenant?.id ?? 'unknown-tenant',
-      externalUserId: clicker,
-      // The channel (not the reply chain): what /digest subscribes and proactive posts go to.
-      channelId: baseConversationId(activity.channelData?.channel?.id ?? activity.conversation.id),
-      threadId: activity.conversation.id,
-      requestId,
-      input,
-    }
-    const row = await inbox.record<RecordedInbound, AnswerTo>('teams', key, inbound, { reference: TurnContext.getConversationReference(activity) }).catch((err: unknown) => {
+  /**
+   * Records the inbound before the turn ends; null when it was recorded before: a redelivery,
+   * answered already, or being answered by a live process, or left to the resumer once that
+   * process's lease runs out. Never run twice at once.
+   */
+  const record = (context: TurnContext, inbound: Inbound, answerTo: AnswerTo) => {
+    const key = `teams:activity:${context.activity.id}`
+    return inbox.record<RecordedInbound, AnswerTo>('teams', key, inbound, answerTo).catch((err: unknown) => {
       if (isDatabaseUnavailable(err)) abandonUnrecorded(inbox, key, log)
       throw err
     })
-    // Delivered again: answered already, or being answered by a live process, or left to the
-    // resumer once that process's lease runs out. Never run twice at once.
-    if (!row) return
-    if (input.kind === 'message' && intentOf(input).kind === 'ask') await context.sendActivity({ type: ActivityTypes.Typing })
-    await run(row, context, (reply) => context.sendActivity(reply))
+  }
+  const teamOf = (activity: Activity): string | null => activity.channelData?.team?.id ?? null
+
+  /** A message or an Action.Submit click: recorded in the turn, answered after it (answer). */
+  const take = async (context: TurnContext, inbound: Inbound) => {
+    const row = await record(context, inbound, { reference: TurnContext.getConversationReference(context.activity), teamId: teamOf(context.activity) })
+    if (row) afterTurn(answer(row, { typing: inbound.input.kind === 'message' && intentOf(inbound.input).kind === 'ask' }))
+  }
+
+  /**
+   * An Action.Execute click: Teams shows the invoke's response on the clicked card, so the
+   * handler's card goes there when it is ready in time; later, it is a reply to the card, and the
+   * response says so. The handler is the one an Action.Submit click of the same button reaches.
+   */
+  const takeCardAction = async (context: TurnContext, inbound: Inbound | null) => {
+    if (!inbound) {
+      await context.sendActivity(invokeResponse(cardResponse(cardOf(replyActivity(textReply(UNKNOWN_BUTTON)))!)))
+      return
+    }
+    const activity = context.activity
+    // A late or resumed answer replies to the card that was clicked, not to the invoke.
+    const reference = { ...TurnContext.getConversationReference(activity), activityId: activity.replyToId ?? activity.id }
+    const row = await record(context, inbound, { reference, teamId: teamOf(activity) })
+    if (!row) {
+      await context.sendActivity(invokeResponse(messageResponse(DONE_ALREADY)))
+      return
+    }
+    const turn = firstAnswer(options.invokeAnswerWithinMs ?? INVOKE_ANSWER_WITHIN_MS)
+    afterTurn(answer(row, { turn }))
+    const outcome = await turn.outcome
+    const body = outcome === 'late' ? messageResponse(WORKING) : outcome === 'none' ? messageResponse(DONE_ALREADY) : cardResponse(cardOf(outcome)!)
+    await context.sendActivity(invokeResponse(body))
+  }
+
+  /** A short reply of Workroom's own (not a handler's) to the turn's activity, after the turn. */
+  const note = (context: TurnContext, reply: Reply) => {
+    const reference = TurnContext.getConversationReference(context.activity)
+    afterTurn(inConversation(reference, (_, connector) => replyTo(connector, reference)(replyActivity(reply)).then(() => undefined))
+      .catch((err: unknown) => log.warn({ err, activityId: reference.activityId }, 'teams note not sent')))
+  }
+
+  /**
+   * The welcome, posted once per install as a new message where Workroom was added. "Once" is the
+   * conversation reference's insert (saveTeamsConversation): Teams announces one install with two
+   * activities, and may deliver each again, to any replica; only the one that stored the reference
+   * welcomes. Removed and added again is a new install, and is welcomed again. A welcome that could
+   * not be sent is not retried: the install stands, and the person can type help.
+   */
+  const welcome = (activity: Activity, where: TeamsConversationRef) => {
+    const { activityId: _, ...stored } = TurnContext.getConversationReference(activity)
+    const reference = { ...stored, conversation: { ...stored.conversation!, id: where.conversationId } }
+    afterTurn(inConversation(reference, async (_context, connector) => {
+      const { replyToId: _r, ...message } = TurnContext.applyConversationReference(replyActivity(welcomeReply(where.conversationType)), reference)
+      await connector.conversations.sendToConversation(where.conversationId, message)
+    }).catch((err: unknown) => log.warn({ err, conversation: where.conversationId }, 'teams welcome not sent')))
   }
 
   const logic = async (context: TurnContext) => {
     const activity = context.activity
+    const what = teamsToInbound(activity)
     try {
-      if (activity.type === ActivityTypes.Message || activity.type === ActivityTypes.ConversationUpdate || activity.type === ActivityTypes.InstallationUpdate) {
-        await remember(activity)
+      if (isIgnored(what)) {
+        log.debug({ type: activity.type, reason: what.ignore }, 'teams activity ignored')
+        return
       }
-      if (activity.type === ActivityTypes.Message) await onMessage(context)
+      if (isEvent(what)) {
+        if (what.event === 'attachments_only') {
+          await remember(activity)
+          note(context, attachmentsOnlyReply())
+        } else if (what.event === 'card_action') {
+          await remember(activity)
+          await takeCardAction(context, what.inbound)
+        } else if (what.event === 'invoke') {
+          log.debug({ name: what.name }, 'teams invoke not used')
+          await context.sendActivity(invokeResponse())
+        } else if (what.event === 'installed') {
+          if (await remember(activity)) welcome(activity, what.conversation)
+        } else if (what.event === 'removed') {
+          const forgotten = await forgetTeamsConversations(bookkeeping, what.conversation)
+          log.info({ via: what.via, conversation: what.conversation.conversationId, team: what.conversation.teamId, forgotten }, 'removed from a Teams conversation; nothing is posted there any more')
+        }
+        return
+      }
+      await remember(activity)
+      await take(context, what)
     } catch (err) {
       // The bookkeeping before any handler (the conversation reference, the inbox row) needs
       // the database too: when it is down, a message is told so (the handlers' own failures are
@@ -177,7 +346,9 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
       // would redeliver into the same outage.
       if (!isDatabaseUnavailable(err)) throw err
       log.warn({ err }, 'database unavailable')
-      if (activity.type === ActivityTypes.Message) await context.sendActivity(replyActivity(textReply(DATABASE_UNAVAILABLE)))
+      const unavailable = replyActivity(textReply(DATABASE_UNAVAILABLE))
+      if (activity.type === ActivityTypes.Message) await context.sendActivity(unavailable)
+      if (activity.type === ActivityTypes.Invoke) await context.sendActivity(invokeResponse(cardResponse(cardOf(unavailable)!)))
     }
   }
 
@@ -229,35 +400,16 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
       if (!conversation) return false
       if (teamsPlace(conversation.conversationType) === 'shared') assertShareable(reply, `Teams ${conversation.conversationType} ${conversationId}`)
       const reference = conversation.reference as Partial<ConversationReference>
-      await adapter.continueConversationAsync(settings.appId ?? '', reference, async (context) => {
-        // sendActivity would make it a reply to the continuation event; a digest is a new post.
-        const connector = context.turnState.get<ConnectorClient>(context.adapter.ConnectorClientKey)
-        const { replyToId: _, ...activity } = TurnContext.applyConversationReference(replyActivity(reply), reference)
+      await inConversation(reference, async (_, connector) => {
+        // A digest is a new post, not a reply.
+        const { replyToId: _r, ...activity } = TurnContext.applyConversationReference(replyActivity(reply), reference)
         await connector.conversations.sendToConversation(conversationId, activity)
       })
       return true
     },
-    resume: async (stored) => {
-      const row = stored as InboxRow<RecordedInbound, AnswerTo>
-      const { reference } = row.answerTo
-      await adapter.continueConversationAsync(settings.appId ?? '', reference, async (context) => {
-        // A reply to the stored activity, as the live turn's was. (context.sendActivity would reply
-        // to the continuation event, which has an id of its own.)
-        const connector = context.turnState.get<ConnectorClient>(context.adapter.ConnectorClientKey)
-        const here = (reply: Partial<Activity>) => {
-          const activity = TurnContext.applyConversationReference(reply, reference)
-          return reference.activityId
-            ? connector.conversations.replyToActivity(reference.conversation!.id, reference.activityId, activity)
-            : connector.conversations.sendToConversation(reference.conversation!.id, activity)
-        }
-        // The same boundary as a live turn's (onTurnError): logged, and an apology in the thread.
-        try {
-          await run(row, context, here)
-        } catch (err) {
-          log.error({ err, inboxKey: row.key }, 'teams turn failed')
-          await here(replyActivity(textReply(APOLOGY))).catch(() => undefined)
-        }
-      })
+    resume: (stored) => answer(stored),
+    drain: async () => {
+      while (working.size > 0) await Promise.allSettled([...working])
     },
   }
 }
@@ -268,9 +420,8 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
  * personal chat with the bot (creating it if need be), then a new message there. False when Teams
  * refuses to open it (403: the app is not installed for the person, or they blocked it).
  */
-async function sendPersonally(context: TurnContext, activity: Partial<Activity>): Promise<boolean> {
+async function sendPersonally(context: TurnContext, tenantId: string, activity: Partial<Activity>): Promise<boolean> {
   const incoming = context.activity
-  const tenantId = incoming.conversation.tenantId ?? incoming.channelData?.tenant?.id
   const connector = context.turnState.get<ConnectorClient>(context.adapter.ConnectorClientKey)
   let conversationId: string
   try {
@@ -292,16 +443,15 @@ async function sendPersonally(context: TurnContext, activity: Partial<Activity>)
   return true
 }
 
-/** A channel reply chain is '<channel id>;messageid=<root>'; the channel itself is the part before. */
-const baseConversationId = (id: string) => id.split(';')[0]!
-
 /**
- * The member's e-mail as Teams knows it (TeamsInfo.getMember), for auto-linking; null when
- * unavailable, and for a guest or a member of another Entra tenant (a shared channel), whose
- * address their own organisation's admin set: only the bound tenant's directory vouches for it.
+ * The member's e-mail as Teams knows it (TeamsInfo: the team's member when the message came from a
+ * team, else the conversation's), for auto-linking; null when unavailable, and for a guest or a
+ * member of another Entra tenant (a shared channel), whose address their own organisation's admin
+ * set: only the bound tenant's directory vouches for it.
  */
-async function memberEmail(context: TurnContext, workspaceTenant: string): Promise<string | null> {
-  const member = await TeamsInfo.getMember(context, context.activity.from.id).catch(() => null)
+async function memberEmail(context: TurnContext, workspaceTenant: string, teamId: string | null): Promise<string | null> {
+  const userId = context.activity.from.id
+  const member = await (teamId ? TeamsInfo.getTeamMember(context, teamId, userId) : TeamsInfo.getMember(context, userId)).catch(() => null)
   if (!member || (member.tenantId && member.tenantId !== workspaceTenant) || member.userRole === 'guest') return null
   const candidates = [member.email, member.userPrincipalName]
   return candidates.find((v): v is string => typeof v === 'string' && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v)) ?? null

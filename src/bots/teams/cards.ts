@@ -16,7 +16,7 @@ import { hasPrivate, reply as textReply, type Block, type Button, type Citation,
 
 /** The card's JSON in UTF-8 bytes: Teams' ~28 KB is for the whole activity, which adds the summary and the connector's envelope. */
 export const CARD_BUDGET = 24_000
-const MAX_SUMMARY_BYTES = 500 // the activity's summary, JSON-encoded; its text is that escaped, at most 3 times as long
+const MAX_SUMMARY_BYTES = 500 // the activity's summary, JSON-encoded
 const MAX_HEADER = 150
 const MAX_CONTEXT = 3000
 const MAX_ITEM = 1000 // one list item
@@ -455,16 +455,15 @@ function clipBytes(text: string, max: number): string {
 }
 
 /**
- * The message activity for a Reply: the card, with the summary as its notification text (summary:
- * desktop, web and iOS; text: Android's lock screen, and shown above the card). text is Markdown in
- * Teams, so it is escaped like the card; summary is plain.
+ * The message activity for a Reply: one message, the card. Teams shows an activity's `text` above
+ * its attachments, so a text would repeat what the card says; `summary` (the Bot Framework's text
+ * for where a card cannot be shown, plain) is not shown in the message, and goes along for
+ * notifications and clients that cannot render the card.
  */
 export function replyActivity(reply: Reply): Partial<Activity> {
   const summary = clipBytes(oneLine(reply.summary).replace(CONTROL, ''), MAX_SUMMARY_BYTES)
   return {
     type: 'message',
-    text: escapeMarkdown(summary),
-    textFormat: 'markdown',
     summary,
     attachments: [CardFactory.adaptiveCard(renderCard(reply))],
   }
