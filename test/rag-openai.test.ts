@@ -4,7 +4,7 @@
  * when the service rate-limits, hangs or sends rubbish.
  */
 import { runAs } from '../src/db/actor.ts'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Engine } from '../src/db/engine.ts'
 import { resolveIdentity, type LinkedActor } from '../src/db/identity.ts'
 import { ask } from '../src/handlers/ask.ts'
@@ -136,11 +136,11 @@ describe('knowledge answers through the OpenAI API (stand-in on 127.0.0.1)', () 
     expect(requests('/v1/chat/completions').length - before).toBe(2)          // the third never left: the circuit was open
     standin.onChat(() => 'Seven working days [1].')
     // Asked again until the circuit half-opens (bounded): while it is open nothing reaches the model.
-    let answer = (await ask(runAs(e.db, pm), pm, thread(), SUPPLIER, guarded)).answer
-    for (const deadline = Date.now() + 10_000; answer.model !== 'gpt-test' && Date.now() < deadline;) {
-      await new Promise((r) => setTimeout(r, 100))
-      answer = (await ask(runAs(e.db, pm), pm, thread(), SUPPLIER, guarded)).answer
-    }
+    const answer = await vi.waitFor(async () => {
+      const { answer } = await ask(runAs(e.db, pm), pm, thread(), SUPPLIER, guarded)
+      if (answer.model !== 'gpt-test') throw new Error('the circuit is still open')
+      return answer
+    }, { timeout: 10_000, interval: 100 })
     expect(answer).toMatchObject({ model: 'gpt-test', found: true })
     expect(requests('/v1/chat/completions').length - before).toBe(3)
   })
