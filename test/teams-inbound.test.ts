@@ -34,31 +34,31 @@ const cases: Array<[fixture: string, expected: TeamsInbound]> = [
   ['invoke-adaptive-card-action', { event: 'card_action', inbound: null }],
   ['conversation-update-bot-added-team', {
     event: 'installed', via: 'conversationUpdate',
-    conversation: { conversationId: '19:efa9296d959346209fea44151c742e73@thread.skype', conversationType: 'channel', teamId: '19:efa9296d959346209fea44151c742e73@thread.skype' },
+    conversation: { conversationId: '19:efa9296d959346209fea44151c742e73@thread.skype', conversationType: 'channel', teamId: '19:efa9296d959346209fea44151c742e73@thread.skype', aadTenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47' },
   }],
   ['conversation-update-bot-added-team-captured', {
     event: 'installed', via: 'conversationUpdate',
-    conversation: { conversationId: '19:8d46058cda57449380517cc374727f2a@thread.tacv2', conversationType: 'channel', teamId: '19:8d46058cda57449380517cc374727f2a@thread.tacv2' },
+    conversation: { conversationId: '19:8d46058cda57449380517cc374727f2a@thread.tacv2', conversationType: 'channel', teamId: '19:8d46058cda57449380517cc374727f2a@thread.tacv2', aadTenantId: 'f5ffd8cf-a1aa-4242-adad-86509faa3be5' },
   }],
   ['conversation-update-bot-added-personal', {
     event: 'installed', via: 'conversationUpdate',
     conversation: {
       conversationId: 'a:1rLdrbRhx8Pc7Y6HNUmkI6QHZ4vUe1dECseFMsjCLUs61NUCtDKvf_iXhzX96AJlIFs7WgQUzTrjV3iMjbON0UfMV_gNh2tUNgHj_iY5hQoYdFu_t-hTt-uDl7m6_X4-Z',
-      conversationType: 'personal', teamId: null,
+      conversationType: 'personal', teamId: null, aadTenantId: 'f5ffd8cf-a1aa-4242-adad-86509faa3be5',
     },
   }],
   ['conversation-update-bot-removed-team', {
     event: 'removed', via: 'conversationUpdate',
-    conversation: { conversationId: '19:8d46058cda57449380517cc374727f2a@thread.tacv2', conversationType: 'channel', teamId: '19:8d46058cda57449380517cc374727f2a@thread.tacv2' },
+    conversation: { conversationId: '19:8d46058cda57449380517cc374727f2a@thread.tacv2', conversationType: 'channel', teamId: '19:8d46058cda57449380517cc374727f2a@thread.tacv2', aadTenantId: 'f5ffd8cf-a1aa-4242-adad-86509faa3be5' },
   }],
   ['conversation-update-member-removed', { ignore: 'a conversationUpdate (teamMemberRemoved) that does not add or remove Workroom' }],
   ['installation-update-add-team', {
     event: 'installed', via: 'installationUpdate',
-    conversation: { conversationId: 'sample conversation Id@thread.skype', conversationType: 'channel', teamId: 'sample team ID' },
+    conversation: { conversationId: 'sample conversation Id@thread.skype', conversationType: 'channel', teamId: 'sample team ID', aadTenantId: 'sample tenant ID' },
   }],
   ['installation-update-remove-team', {
     event: 'removed', via: 'installationUpdate',
-    conversation: { conversationId: 'sample conversation Id@thread.skype', conversationType: 'channel', teamId: 'sample team ID' },
+    conversation: { conversationId: 'sample conversation Id@thread.skype', conversationType: 'channel', teamId: 'sample team ID', aadTenantId: 'sample tenant ID' },
   }],
   ['message-reaction', { ignore: 'a reaction to a message: Workroom does not act on reactions' }],
 ]

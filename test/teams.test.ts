@@ -5,7 +5,7 @@
  * tokens are checked by the SDK against the stand-in's OpenID metadata and signing key.
  */
 import { randomUUID } from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { ServiceClientCredentialsFactory } from 'botframework-connector'
 import type { LimitFunction } from 'p-limit'
 import { createTeamsBot, type TeamsBot, type TeamsSettings } from '../src/bots/teams/app.ts'
@@ -86,13 +86,8 @@ const anonymous = (): TeamsSettings => ({ appId: undefined, appPassword: undefin
 const errorsIn = (logs: LogLine[]) => logs.filter((l) => l.level >= 50).map((l) => `${l.msg}: ${(l.err as { message?: string } | undefined)?.message ?? ''}`)
 
 /** Resolves once check() holds, asked every 10 ms; rejects after ms (a bound, not a wait). */
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`waited ${ms} ms for ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
+const until = (check: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> =>
+  vi.waitFor(async () => { if (!(await check())) throw new Error(`waited ${ms} ms for ${what}`) }, { timeout: ms, interval: 10 })
 
 /** The promise's value, or a rejection naming what did not happen within ms. */
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -434,7 +429,12 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
     const left = teamsFixture('conversation-update-member-removed', teams.serviceUrl)
     expect((await post({ ...left, conversation: add.conversation, channelData: { ...left.channelData, team: add.channelData.team } })).status).toBe(200)
     expect(await conversations()).toContain('sample conversation Id@thread.skype')
-    expect((await post(teamsFixture('installation-update-remove-team', teams.serviceUrl))).status).toBe(200)
+    // A removal that names this team from another Entra tenant forgets nothing of it.
+    const remove = teamsFixture('installation-update-remove-team', teams.serviceUrl)
+    const foreign = { ...remove, id: `f:${randomUUID()}`, conversation: { ...remove.conversation, tenantId: 'aad-tenant-foreign' }, channelData: { ...remove.channelData, tenant: { id: 'aad-tenant-foreign' } } }
+    expect((await post(foreign)).status).toBe(200)
+    expect(await conversations()).toContain('sample conversation Id@thread.skype')
+    expect((await post(remove)).status).toBe(200)
     expect(await conversations()).not.toContain('sample conversation Id@thread.skype')
     await bot.drain()
     expect(errorsIn(logs)).toEqual([])

@@ -48,10 +48,14 @@ export async function findTeamsConversation(db: Kysely<DB>, conversationId: stri
 /**
  * Forgets where Workroom was removed from, so that nothing is posted there any more: the
  * conversation, and for a team every channel of it (a removal from a team is one activity, while
- * a reference was stored per channel Workroom was addressed in). The conversation ids forgotten.
+ * a reference was stored per channel Workroom was addressed in), within the Entra tenant the
+ * removal came from. The conversation ids forgotten.
  */
-export async function forgetTeamsConversations(db: Kysely<DB>, where: { conversationId: string; teamId: string | null }): Promise<string[]> {
+export async function forgetTeamsConversations(db: Kysely<DB>, where: { conversationId: string; teamId: string | null; aadTenantId: string | null }): Promise<string[]> {
+  // Only the removing tenant's own: an activity naming another tenant's conversation or team forgets nothing.
+  if (!where.aadTenantId) return []
   const rows = await db.deleteFrom('workroom.teams_conversations')
+    .where('aad_tenant_id', '=', where.aadTenantId)
     .where((eb) => eb.or([
       eb('conversation_id', '=', where.conversationId),
       ...(where.teamId ? [eb('team_id', '=', where.teamId), eb('conversation_id', '=', where.teamId)] : []),

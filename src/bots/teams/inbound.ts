@@ -30,6 +30,8 @@ export interface TeamsConversationRef {
   conversationType: TeamsConversationType | null
   /** Set for a team: a removal from the team takes all of its channels with it. */
   teamId: string | null
+  /** The Entra tenant the activity came from: a removal forgets only that tenant's conversations. */
+  aadTenantId: string | null
 }
 
 export type TeamsEvent =
@@ -192,6 +194,7 @@ function place(e: Envelope): TeamsConversationRef {
     conversationId: baseConversationId(e.conversation.id),
     conversationType: type === 'personal' || type === 'groupChat' || type === 'channel' ? type : null,
     teamId: e.channelData?.team?.id ?? null,
+    aadTenantId: tenantOf(e),
   }
 }
 
