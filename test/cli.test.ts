@@ -138,7 +138,9 @@ describe('workroom command line (embedded database)', { timeout: 180_000 }, () =
     })
     const lines = out.split('\n')
     expect(lines[0]).toBe('Workroom as Maya Chen (leadership). Type /workroom help, a command, or a question; /quit to leave.')
-    expect(out).toMatch(/Logged 1h to \*Aurora Air Spring Launch\*/)
+    // Plain text: no platform's markup in a terminal.
+    expect(out).toMatch(/Logged 1h to Aurora Air Spring Launch/)
+    expect(out).not.toMatch(/[*`]/)
     expect(out).toContain('  [1] Undo')
     expect(out).toContain('Removed 1h on Aurora Air Spring Launch')
     expect(out).toContain('Nothing to undo')

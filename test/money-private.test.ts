@@ -69,7 +69,7 @@ describe('which replies are private', () => {
   it("makes an answer private when it shows a sum from a client's document (a brief's budget, a SOW's fees)", () => {
     const r = askReply(ask([{ snippet: 'Total campaign budget: £420,000.', client_id: 'aurora' }], 'From the knowledge base:\n> Total campaign budget: £420,000. [1]'), 'in_channel')
     expect(hasPrivate(r)).toBe(true)
-    expect(r.blocks.filter((b) => b.private).map((b) => b.type)).toEqual(['text', 'citations'])
+    expect(r.blocks.filter((b) => b.private).map((b) => b.type)).toEqual(['text', 'quote', 'citations'])
     // A model's sentence with the sum, citing a client document whose passage does not show it.
     expect(hasPrivate(askReply(ask([{ snippet: 'See the SOW for fees.', client_id: 'aurora' }], 'The agency fees are $147.5k [1].'), 'in_channel'))).toBe(true)
   })

@@ -1,3 +1,5 @@
+import { renderBlocks } from '../src/bots/slack/blocks.ts'
+import { renderCard } from '../src/bots/teams/cards.ts'
 import pLimit, { type LimitFunction } from 'p-limit'
 import { describe, expect, it } from 'vitest'
 import { linkIdentity } from '../src/db/identity.ts'
@@ -56,15 +58,17 @@ describe('intent', () => {
 
 describe('help', () => {
   const maya = { tenantId: 't', userId: 'u', role: 'creative', displayName: 'Maya Chen', timezone: 'Europe/London' } as Parameters<typeof helpReply>[0]
-  const words = (r: ReturnType<typeof helpReply>) => r.blocks.flatMap((b) => b.type === 'list' ? b.items : 'text' in b ? [b.text] : []).join('\n')
+  // What each platform shows, through its own renderer.
+  const cardText = (r: ReturnType<typeof helpReply>) => renderCard(r).body.flatMap((e) => (e.type === 'TextBlock' ? [e.text] : [])).join('\n')
+  const slackText = (r: ReturnType<typeof helpReply>) => renderBlocks(r).blocks.flatMap((b) => (b.type === 'section' && b.text ? [b.text.text] : [])).join('\n')
   it('speaks Teams in Teams: no slash commands, no markup, and a channel answer is not called private', () => {
-    const teams = words(helpReply(maya, 'teams'))
+    const teams = cardText(helpReply(maya, 'teams'))
     expect(teams).not.toMatch(/[`]|\/timesheet|\/ask|only you see/)
     expect(teams).toContain('"timesheet 3h Aurora Air Spring Launch"')
     expect(teams).toContain('for the channel to see')
   })
   it('speaks Slack in Slack: slash commands, and /ask answers only the asker sees', () => {
-    const slack = words(helpReply(maya, 'slack'))
+    const slack = slackText(helpReply(maya, 'slack'))
     expect(slack).toContain('`/timesheet 3h Aurora Air Spring Launch`')
     expect(slack).toContain('(only you see the answer)')
   })

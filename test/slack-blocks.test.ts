@@ -202,8 +202,9 @@ describe('Slack Block Kit renderer', () => {
     }
     const { text, blocks } = renderBlocks(askReply(result, 'in_channel'))
     expect(text).toBe('Primary orange is #FF5A1F [1].')
-    expect(blocks.map((b) => b.type)).toEqual(['section', 'section', 'context', 'actions'])
-    expect(sectionText(blocks[1]!)).toBe('[1] <https://kb.example/brand|Brand book> › Colour _Primary orange_')
+    expect(blocks.map((b) => b.type)).toEqual(['section', 'section', 'section', 'context', 'actions'])
+    expect(sectionText(blocks[1]!)).toBe('&gt; Primary orange is #FF5A1F [1].')
+    expect(sectionText(blocks[2]!)).toBe('[1] <https://kb.example/brand|Brand book> › Colour _Primary orange_')
     expect(buttonsOf(blocks).map((b) => [replyActionId(b.action_id!), b.value])).toEqual([['answer.feedback', 'm1:1'], ['answer.feedback', 'm1:-1']])
   })
 })

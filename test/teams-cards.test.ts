@@ -1,3 +1,4 @@
+import { code, strong, t } from '../src/chat/text.ts'
 import { createRequire } from 'node:module'
 import fc from 'fast-check'
 import { marked } from 'marked'
@@ -189,7 +190,8 @@ describe('Teams Adaptive Card renderer', () => {
   it('renders each block kind as its Adaptive Card counterpart', () => {
     const card = renderCard(reply('Logged 3h', [
       { type: 'header', text: 'Aurora Air Spring Launch' },
-      { type: 'text', text: 'Logged 3h to *Aurora Air*.\n> quoted `code`' },
+      { type: 'text', text: t`Logged 3h to ${strong('Aurora Air')}.` },
+      { type: 'quote', text: t`quoted ${code('code')}` },
       { type: 'divider' },
       { type: 'fields', fields: [{ label: 'Client', value: 'Aurora Athletics' }] },
       { type: 'list', title: 'Phases', items: ['Strategy', 'Creative (60%)'] },
@@ -202,7 +204,7 @@ describe('Teams Adaptive Card renderer', () => {
       body: [
         { type: 'TextBlock', text: 'Aurora Air Spring Launch', wrap: true, size: 'Medium', weight: 'Bolder' },
         { type: 'TextBlock', text: 'Logged 3h to **Aurora Air**.', wrap: true },
-        { type: 'Container', style: 'emphasis', items: [{ type: 'TextBlock', text: 'quoted \\`code\\`', wrap: true }] },
+        { type: 'Container', style: 'emphasis', items: [{ type: 'TextBlock', text: 'quoted "code"', wrap: true }] },
         { type: 'FactSet', facts: [{ title: 'Client', value: 'Aurora Athletics' }], separator: true },
         { type: 'TextBlock', text: 'Phases', wrap: true, weight: 'Bolder' },
         { type: 'TextBlock', text: '- Strategy\n- Creative (60%)', wrap: true, spacing: 'Small' },
@@ -226,7 +228,8 @@ describe('Teams Adaptive Card renderer', () => {
   })
 
   it('shows an empty reply as its summary rather than an empty card', () => {
-    expect(renderCard(reply('Nothing to *undo*.', [])).body).toEqual([{ type: 'TextBlock', text: 'Nothing to **undo**.', wrap: true }])
+    // The summary is plain words: its stars are shown as typed.
+    expect(renderCard(reply('Nothing to *undo*.', [])).body).toEqual([{ type: 'TextBlock', text: 'Nothing to \\*undo\\*.', wrap: true }])
     expect(renderCard(reply('', [])).body).toEqual([])
   })
 
@@ -381,12 +384,15 @@ describe('Teams Adaptive Card renderer', () => {
       expect(rendered(escapeMarkdown('https://evil.example/x<b>bold</b> <i>')).markup).toEqual([])
     })
 
-    it("keeps the handlers' *bold* as **bold**, with what is inside it escaped", () => {
-      const [t] = textBlocks(render({ type: 'text', text: 'Logged 3h to *Aurora [x](http://evil) _Air_* / Creative.\n(*a*) *b* c*d* * e* *' }))
+    it('writes strong spans as **bold** with what is inside escaped, and shows the stars of plain text as typed', () => {
+      const [t] = textBlocks(render({ type: 'text', text: ['Logged 3h to ', strong('Aurora [x](http://evil) _Air_'), ' / Creative.\n(', strong('a'), ') ', strong('b'), ' c*d* * e* *'] }))
       expect(t!.text).toBe('Logged 3h to **Aurora \\[x\\](http://evil) \\_Air\\_** / Creative.\n\n(**a**) **b** c\\*d\\* \\* e\\* \\*')
       const out = rendered(t!.text)
       expect(out.markup).toEqual(['strong', 'strong', 'strong', 'strong', 'strong', 'strong'])
       expect(out.text).toEqual(['Logged 3h to Aurora [x](http://evil) _Air_ / Creative.', '(a) b c*d* * e* *'])
+      // Markup-looking plain text is never read as markup.
+      const [plainStars] = textBlocks(render({ type: 'text', text: '*not bold* `not code` [not](http://a.link)' }))
+      expect(rendered(plainStars!.text).markup).toEqual([])
     })
 
     it('makes citation links real links to http(s) URLs only, and keeps their titles as text', () => {

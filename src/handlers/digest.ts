@@ -10,6 +10,7 @@
  * Subscribing, stopping and previewing are for pm, leadership and finance (row security enforces
  * the writes too); anyone may ask what the channel gets.
  */
+import { code, t, type Text } from '../chat/text.ts'
 import type { RunAs } from '../db/actor.ts'
 import { deleteSubscription, findSubscription, isKnownTimezone, saveSubscription, type Cadence, type ChannelRef } from '../db/digests.ts'
 import type { LinkedActor } from '../db/identity.ts'
@@ -18,7 +19,7 @@ import type { Inbound } from './inbound.ts'
 import { reply, type Reply } from './reply.ts'
 
 const MANAGERS = new Set(['pm', 'leadership', 'finance'])
-const USAGE = 'Use `/digest daily 09:00`, `/digest weekdays 08:30 Europe/London`, `/digest off`, `/digest now` (a preview only you see) or `/digest` to see what this channel gets.'
+const USAGE = t`Use ${code('/digest daily 09:00')}, ${code('/digest weekdays 08:30 Europe/London')}, ${code('/digest off')}, ${code('/digest now')} (a preview only you see) or ${code('/digest')} to see what this channel gets.`
 
 export type DigestCommand =
   | { kind: 'show' }
@@ -31,16 +32,16 @@ export type DigestCommand =
  * regular expression, since a date library's free-text parsing would also accept "tomorrow at 9"
  * and we want exactly a clock time.
  */
-export function parseDigestCommand(text: string): { ok: true; command: DigestCommand } | { ok: false; message: string } {
+export function parseDigestCommand(text: string): { ok: true; command: DigestCommand } | { ok: false; message: Text } {
   const words = text.trim().split(/\s+/).filter(Boolean)
   const [first, time, zone, ...rest] = words.map((w, i) => (i < 2 ? w.toLowerCase() : w))
   if (!first) return { ok: true, command: { kind: 'show' } }
   if ((first === 'off' || first === 'stop' || first === 'now') && words.length === 1) return { ok: true, command: { kind: first === 'now' ? 'now' : 'off' } }
-  if (first !== 'daily' && first !== 'weekdays') return { ok: false, message: `I don't know "/digest ${text.trim()}". ${USAGE}` }
-  if (!time) return { ok: false, message: `At what time? For example \`/digest ${first} 09:00\`.` }
+  if (first !== 'daily' && first !== 'weekdays') return { ok: false, message: t`I don't know "/digest ${text.trim()}". ${USAGE}` }
+  if (!time) return { ok: false, message: t`At what time? For example ${code(`/digest ${first} 09:00`)}.` }
   const postAt = clockTime(time)
   if (!postAt) return { ok: false, message: `"${time}" is not a time of day. Write it as 09:00, 17:30 or 9am.` }
-  if (rest.length > 0) return { ok: false, message: `I expected at most a time zone after the time, not "${rest.join(' ')}". ${USAGE}` }
+  if (rest.length > 0) return { ok: false, message: t`I expected at most a time zone after the time, not "${rest.join(' ')}". ${USAGE}` }
   return { ok: true, command: { kind: 'subscribe', cadence: first, postAt, timezone: zone ?? null } }
 }
 
@@ -66,21 +67,21 @@ export async function digestCommand(
   if (!parsed.ok) return reply(parsed.message)
   const command = parsed.command
   if (command.kind !== 'show' && !MANAGERS.has(who.role)) {
-    return reply(`Only project managers, leadership and finance can ${command.kind === 'now' ? 'preview' : 'change'} a channel's digest; you can see what this channel gets with \`/digest\`.`)
+    return reply(t`Only project managers, leadership and finance can ${command.kind === 'now' ? 'preview' : 'change'} a channel's digest; you can see what this channel gets with ${code('/digest')}.`)
   }
   if (command.kind === 'now') {
     const shown = digestReply(await preview(chatTarget(inbound)))
     return { ...shown, visibility: 'ephemeral', blocks: [...shown.blocks, { type: 'context', text: 'A preview only you can see.' }] }
   }
   const channel = channelOf(inbound)
-  if (!channel) return reply('Digests are posted to Slack and Teams channels: run `/digest` in the channel that should get it.')
+  if (!channel) return reply(t`Digests are posted to Slack and Teams channels: run ${code('/digest')} in the channel that should get it.`)
   return run(async (trx) => {
     const current = await findSubscription(trx, channel)
     switch (command.kind) {
       case 'show':
         return reply(current
-          ? `This channel gets the utilization digest ${schedule(current.cadence, current.postAt, current.timezone)}. \`/digest off\` stops it.`
-          : `This channel gets no digest. ${USAGE}`)
+          ? t`This channel gets the utilization digest ${schedule(current.cadence, current.postAt, current.timezone)}. ${code('/digest off')} stops it.`
+          : t`This channel gets no digest. ${USAGE}`)
       case 'off':
         return (await deleteSubscription(trx, channel))
           ? reply('Done: this channel gets no more digests.', undefined, 'in_channel')

@@ -1,4 +1,5 @@
 /** Handler results as Reply trees: what to say, and for mistakes what to type instead. */
+import { code, strong, t } from '../chat/text.ts'
 import type { AskResult } from './ask.ts'
 import type { CampaignCandidate } from './campaign-match.ts'
 import type { CampaignDetails, CampaignLookup } from './campaign.ts'
@@ -17,7 +18,7 @@ export function logReply(r: LogResult): Reply {
   switch (r.kind) {
     case 'logged':
       return reply(`Logged ${h(r.hours)} to ${r.campaign.name} on ${weekday(r.date)}.`, [
-        { type: 'text', text: `Logged ${h(r.hours)} to *${r.campaign.name}*${r.phase ? ` / ${r.phase}` : ''} on ${weekday(r.date)}${r.billable ? '' : ' (non-billable)'}.` },
+        { type: 'text', text: t`Logged ${h(r.hours)} to ${strong(r.campaign.name)}${r.phase ? ` / ${r.phase}` : ''} on ${weekday(r.date)}${r.billable ? '' : ' (non-billable)'}.` },
         { type: 'context', text: `${h(r.dayTotal)} logged that day · ${r.campaign.clientName} · ${r.campaign.code}` },
         { type: 'buttons', buttons: [{ label: 'Undo', actionId: 'timesheet.undo', payload: r.entryId, style: 'danger' }] },
       ])
@@ -34,7 +35,7 @@ export function logReply(r: LogResult): Reply {
         { type: 'text', text: `I can't find a campaign called "${r.query}" that you can log time to.` },
         ...(r.suggestions.length
           ? [{ type: 'list', title: 'Did you mean:', items: r.suggestions.map((c) => `${c.name} (${c.code})`) } satisfies Block]
-          : [{ type: 'context', text: 'Try `/campaign <name>` to look a campaign up.' } satisfies Block]),
+          : [{ type: 'context', text: t`Try ${code('/campaign <name>')} to look a campaign up.` } satisfies Block]),
       ])
     case 'inactive_campaign':
       return reply(`${r.campaign.name} is ${r.campaign.status.replace('_', ' ')}: time can't be logged to it. Ask its producer if it should be reopened.`)
@@ -151,6 +152,22 @@ export function openableUrl(url: string | null): string | null {
 }
 
 /**
+ * An answer's text as blocks: runs of "> " lines (the passages the extractive reader quotes) as
+ * quote blocks, the rest as text. Only the answer's own line layout is read: its words are plain.
+ */
+export function answerBlocks(text: string): Array<Extract<Block, { type: 'text' | 'quote' }>> {
+  const out: Array<Extract<Block, { type: 'text' | 'quote' }>> = []
+  for (const line of text.split('\n')) {
+    const quoted = /^>(?:\s|$)/.test(line)
+    const words = quoted ? line.replace(/^>\s?/, '') : line
+    const last = out.at(-1)
+    if (last && last.type === (quoted ? 'quote' : 'text')) last.text = `${last.text as string}\n${words}`
+    else out.push({ type: quoted ? 'quote' : 'text', text: words })
+  }
+  return out.filter((b) => (b.text as string).trim() !== '')
+}
+
+/**
  * `linkFor` mints a passage link (src/links/passage-link.ts) for the person asking, for citations
  * whose document has no address of its own; without it such citations have no link.
  */
@@ -177,7 +194,7 @@ export function askReply(r: AskResult, visibility: Reply['visibility'], linkFor?
   }
   const how = answer.model === 'extractive' ? 'Quoted from the sources' : `Answered by ${answer.model} from the sources`
   return reply(answer.text.split('\n').find((l) => l.trim() && !l.startsWith('From the knowledge base'))?.replace(/^>\s*/, '') ?? answer.text, [
-    { type: 'text', text: answer.text, ...figures },
+    ...answerBlocks(answer.text).map((b) => ({ ...b, ...figures })),
     citations,
     { type: 'context', text: [
       answer.fallback ? FALLBACK_NOTE[answer.fallback] : `${how}${r.followUp ? ' · follow-up in this thread' : ''}.`,

@@ -1,15 +1,20 @@
+import { plain, type Text } from '../chat/text.ts'
+
 /**
  * What a handler returns: a small tree each bot renders its own way (Block Kit, Adaptive Cards,
- * HTML, plain text). Platform limits (Slack's 50 blocks, Teams' card size) live in the renderers.
+ * HTML, plain text). Text is structured spans (src/chat/text.ts), never a platform's markup.
+ * Platform limits (Slack's 50 blocks, Teams' card size) live in the renderers.
  */
 export type Block = (
   | { type: 'header'; text: string }
-  | { type: 'text'; text: string }
+  | { type: 'text'; text: Text }
+  /** Words quoted from a source (a document's sentence), set apart from the reply's own. */
+  | { type: 'quote'; text: Text }
   | { type: 'fields'; fields: Field[] }
-  | { type: 'list'; title?: string; items: string[] }
+  | { type: 'list'; title?: string; items: Text[] }
   | { type: 'buttons'; buttons: Button[] }
   | { type: 'citations'; citations: Citation[] }
-  | { type: 'context'; text: string }
+  | { type: 'context'; text: Text }
   | { type: 'divider' }
   /**
    * People to notify by name, e.g. the digest's "no time logged yesterday": each platform renders
@@ -78,8 +83,9 @@ export interface Reply {
   failed?: string
 }
 
-export const reply = (summary: string, blocks: Block[] = [{ type: 'text', text: summary }], visibility: Reply['visibility'] = 'ephemeral'): Reply =>
-  ({ summary, blocks, visibility })
+/** A reply whose summary is the message's words; by default the message is its only block. */
+export const reply = (message: Text, blocks: Block[] = [{ type: 'text', text: message }], visibility: Reply['visibility'] = 'ephemeral'): Reply =>
+  ({ summary: plain(message), blocks, visibility })
 
 /** Whether any block or field of the reply is private: such a reply is only for the person who asked. */
 export function hasPrivate(reply: Reply): boolean {

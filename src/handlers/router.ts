@@ -2,6 +2,7 @@
  * The one entry point bots call: who is asking, what they want, and the handler that does it
  * under their tenant and role. The router only chooses; use cases live in their own files.
  */
+import { code, t, type Text } from '../chat/text.ts'
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel'
 import type { Kysely } from 'kysely'
 import { runAs, type RunAs } from '../db/actor.ts'
@@ -405,17 +406,17 @@ export function helpReply(actor: LinkedActor, platform: Inbound['platform'], una
   const lead = unable ? `Sorry ${first}, I can't ${unable} things for you; here is what I can do` : `Hi ${first}, here is what I can do`
   const teams = platform === 'teams'
   // Teams: the words a person types (or picks from the command list) after @Workroom.
-  const cmd = (text: string) => teams ? `"${text}"` : `\`/${text}\``
+  const cmd = (text: string): Text => [code(teams ? text : `/${text}`)]
   return reply(`${lead}.`, [
     { type: 'header', text: lead },
     { type: 'list', title: 'Log time', items: [
       cmd('timesheet 3h Aurora Air Spring Launch'),
       cmd('timesheet 1h30 yesterday Fizzwell / production - storyboards'),
       cmd('timesheet half a day last fri Tidewave nb'),
-      `${cmd('timesheet')} shows your week · ${cmd('timesheet undo')} removes your last entry`,
+      t`${cmd('timesheet')} shows your week · ${cmd('timesheet undo')} removes your last entry`,
     ] },
     { type: 'list', title: 'Look up a campaign', items: [
-      teams ? '"campaign aurora air" or "status of aurora air"' : `${cmd('campaign aurora air')} or "@workroom status of aurora air"`,
+      teams ? t`${cmd('campaign aurora air')} or ${cmd('status of aurora air')}` : t`${cmd('campaign aurora air')} or ${code('@workroom status of aurora air')}`,
       seesMoney
         ? `You see budgets, costs and margins (finance and leadership), and only you: ${teams ? 'asked in a channel, they come to your private chat with Workroom.' : platform === 'slack' ? 'asked in a channel, only you see them.' : 'nobody else sees this conversation.'}`
         : 'Budgets and margins are shown to finance and leadership only, and only to the person who asked.',
@@ -426,7 +427,7 @@ export function helpReply(actor: LinkedActor, platform: Inbound['platform'], una
           'In a channel, @mention Workroom: the answer is posted in the thread, for the channel to see; reply in the thread to follow up. An answer quoting a client\'s budget or fees comes to your private chat instead.',
         ]
       : [
-          `${cmd('ask how many quotes do I need for a PO over 10k?')}${platform === 'slack' ? ' (only you see the answer)' : ''}`,
+          t`${cmd('ask how many quotes do I need for a PO over 10k?')}${platform === 'slack' ? ' (only you see the answer)' : ''}`,
           '"@workroom when are timesheets due?" answers in the thread; follow-ups in the thread keep the context. An answer quoting a client\'s budget or fees goes to you alone, as campaign figures do.',
         ] },
     { type: 'context', text: `You are ${actor.displayName} (${actor.role}). You see the campaigns your role and your teams allow.` },

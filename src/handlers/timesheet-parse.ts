@@ -1,3 +1,4 @@
+import { code, t, type Text } from '../chat/text.ts'
 import * as chrono from 'chrono-node'
 import { addDays, isoDow, mondayOf } from '../dates.ts'
 import { HOURS } from './input-limits.ts'
@@ -22,24 +23,24 @@ export type TimesheetCommand =
   | { kind: 'help' }
 
 export type TimesheetParseError =
-  | { kind: 'missing_duration'; message: string }
-  | { kind: 'bad_duration'; message: string; input: string }
-  | { kind: 'zero_duration'; message: string }
-  | { kind: 'too_long'; message: string; hours: number }
-  | { kind: 'future_date'; message: string; date: string }
-  | { kind: 'missing_campaign'; message: string }
-  | { kind: 'bad_date'; message: string; input: string }
+  | { kind: 'missing_duration'; message: Text }
+  | { kind: 'bad_duration'; message: Text; input: string }
+  | { kind: 'zero_duration'; message: Text }
+  | { kind: 'too_long'; message: Text; hours: number }
+  | { kind: 'future_date'; message: Text; date: string }
+  | { kind: 'missing_campaign'; message: Text }
+  | { kind: 'bad_date'; message: Text; input: string }
 
 export type ParseResult = { ok: true; command: TimesheetCommand } | { ok: false; error: TimesheetParseError }
 
 const ok = (command: TimesheetCommand): ParseResult => ({ ok: true, command })
 const fail = (error: TimesheetParseError): ParseResult => ({ ok: false, error })
 
-const DURATION_HINT = 'Try `3h`, `1h30`, `90m` or `1:30`.'
-const DATE_HINT = 'Try `yesterday`, `mon`, `last fri`, `20 nov` or `2026-11-20`.'
-const badDuration = (input: string, message = `I couldn't read "${input}" as a duration. ${DURATION_HINT}`): TimesheetParseError =>
+const DURATION_HINT = t`Try ${code('3h')}, ${code('1h30')}, ${code('90m')} or ${code('1:30')}.`
+const DATE_HINT = t`Try ${code('yesterday')}, ${code('mon')}, ${code('last fri')}, ${code('20 nov')} or ${code('2026-11-20')}.`
+const badDuration = (input: string, message: Text = t`I couldn't read "${input}" as a duration. ${DURATION_HINT}`): TimesheetParseError =>
   ({ kind: 'bad_duration', message, input })
-const badDate = (input: string, message = `I couldn't read "${input}" as a date. ${DATE_HINT}`): TimesheetParseError =>
+const badDate = (input: string, message: Text = t`I couldn't read "${input}" as a date. ${DATE_HINT}`): TimesheetParseError =>
   ({ kind: 'bad_date', message, input })
 
 export function parseTimesheet(text: string, ctx: ParseContext): ParseResult {
@@ -81,7 +82,7 @@ function parseLog(body: string, today: string): ParseResult {
   if (date > today) return fail(futureDate(date))
   const campaignQuery = campaignFrom(s.leftover)
   if (campaignQuery === '') {
-    return fail({ kind: 'missing_campaign', message: `Which campaign was it for? Add its name, e.g. \`/timesheet ${formatHours(s.hours)} Aurora Air Spring Launch\`.` })
+    return fail({ kind: 'missing_campaign', message: t`Which campaign was it for? Add its name, e.g. ${code(`/timesheet ${formatHours(s.hours)} Aurora Air Spring Launch`)}.` })
   }
   return ok({ kind: 'log', hours: s.hours, date, campaignQuery, phase: s.phase, note: s.note, billable: s.billable })
 }
@@ -104,7 +105,7 @@ function parseEdit(rest: string, today: string): ParseResult {
   const loose = words.map((t) => t.raw).join(' ').trim()
   const note = [loose, s.note ?? ''].filter((p) => p !== '').join(' - ') || null
   if (s.hours === null && s.date === null && note === null) {
-    return fail({ kind: 'missing_duration', message: 'Tell me what to change, e.g. `/timesheet edit 2h`, `/timesheet edit yesterday 3h` or `/timesheet edit - revised note`.' })
+    return fail({ kind: 'missing_duration', message: t`Tell me what to change, e.g. ${code('/timesheet edit 2h')}, ${code('/timesheet edit yesterday 3h')} or ${code('/timesheet edit - revised note')}.` })
   }
   return ok({ kind: 'edit', hours: s.hours, date: s.date, note })
 }
@@ -114,7 +115,7 @@ function parseWeekOf(rest: string, today: string): ParseResult {
   if ('kind' in s) return fail(s)
   if (s.date === null || s.hours !== null || s.note !== null || s.leftover.length > 0) {
     const which = rest === '' ? 'Which week?' : `I couldn't read "${rest}" as a week.`
-    return fail(badDate(rest, `${which} Try \`/timesheet week\`, \`/timesheet week last\` or \`/timesheet week 2026-11-16\`.`))
+    return fail(badDate(rest, t`${which} Try ${code('/timesheet week')}, ${code('/timesheet week last')} or ${code('/timesheet week 2026-11-16')}.`))
   }
   const weekOf = mondayOf(s.date)
   if (weekOf > today) return fail(futureDate(s.date))
@@ -122,25 +123,25 @@ function parseWeekOf(rest: string, today: string): ParseResult {
 }
 
 function checkHours(hours: number): TimesheetParseError | null {
-  if (hours === 0) return { kind: 'zero_duration', message: 'That rounds to 0 hours: I log time in quarter hours (15 minutes). Try `15m` or more.' }
+  if (hours === 0) return { kind: 'zero_duration', message: t`That rounds to 0 hours: I log time in quarter hours (15 minutes). Try ${code('15m')} or more.` }
   if (hours > HOURS.max) {
-    return { kind: 'too_long', hours, message: `${formatHours(hours)} is more than one day holds. Log at most 24h per entry and split longer work across days, e.g. \`/timesheet mon 8h Aurora Air\`.` }
+    return { kind: 'too_long', hours, message: t`${formatHours(hours)} is more than one day holds. Log at most 24h per entry and split longer work across days, e.g. ${code('/timesheet mon 8h Aurora Air')}.` }
   }
   return null
 }
 
 const futureDate = (date: string): TimesheetParseError =>
-  ({ kind: 'future_date', date, message: `${date} hasn't happened yet, so I can't log time for it. Try \`today\`, \`yesterday\` or a past date like \`last fri\`.` })
+  ({ kind: 'future_date', date, message: t`${date} hasn't happened yet, so I can't log time for it. Try ${code('today')}, ${code('yesterday')} or a past date like ${code('last fri')}.` })
 
 function missingDuration(leftover: Token[]): TimesheetParseError {
   const suspect = leftover.find((t) => NUMERIC.test(t.word))
   if (suspect) return durationTypo(suspect.raw)
-  return { kind: 'missing_duration', message: `How long did you spend? Add a duration, e.g. \`/timesheet 2h Aurora Air\`. ${DURATION_HINT}` }
+  return { kind: 'missing_duration', message: t`How long did you spend? Add a duration, e.g. ${code('/timesheet 2h Aurora Air')}. ${DURATION_HINT}` }
 }
 
 function durationTypo(raw: string): TimesheetParseError {
   // A bare number is the commonest slip, and "3" alone could be hours or minutes, so ask.
-  if (/^\d+(?:[.,]\d+)?$/.test(raw)) return badDuration(raw, `"${raw}" needs a unit: \`${raw}h\` for hours or \`${raw}m\` for minutes.`)
+  if (/^\d+(?:[.,]\d+)?$/.test(raw)) return badDuration(raw, t`"${raw}" needs a unit: ${code(`${raw}h`)} for hours or ${code(`${raw}m`)} for minutes.`)
   return badDuration(raw)
 }
 
@@ -188,17 +189,17 @@ function scan(body: string, today: string, mode: 'log' | 'edit'): Scanned | Time
   if (dateError) return dateError.value as TimesheetParseError
   if (dates.length > 1) {
     const shown = dates.map((h) => h.raw).join('" and "')
-    return badDate(shown, `I found more than one date ("${shown}"). Give one date per entry. ${DATE_HINT}`)
+    return badDate(shown, t`I found more than one date ("${shown}"). Give one date per entry. ${DATE_HINT}`)
   }
 
   const durations = claim(tokens, 6, (w) => durationOf(w))
   const negative = durations.find((h) => h.value === 'negative')
   if (negative) {
-    return badDuration(negative.raw, `I can't log a negative duration ("${negative.raw}"). To take an entry back, type \`/timesheet undo\`; to fix one, \`/timesheet edit 2h\`.`)
+    return badDuration(negative.raw, t`I can't log a negative duration ("${negative.raw}"). To take an entry back, type ${code('/timesheet undo')}; to fix one, ${code('/timesheet edit 2h')}.`)
   }
   if (durations.length > 1) {
     const shown = durations.map((h) => h.raw).join('" and "')
-    return badDuration(shown, `I found more than one duration ("${shown}"). Log one entry at a time, e.g. \`/timesheet 2h Aurora Air\`.`)
+    return badDuration(shown, t`I found more than one duration ("${shown}"). Log one entry at a time, e.g. ${code('/timesheet 2h Aurora Air')}.`)
   }
 
   let date = (dates[0]?.value as string | undefined) ?? null
@@ -343,7 +344,7 @@ function explicitDate(words: string, raw: string, today: string): string | Times
   if (words === 'today') return today
   if (words === 'yesterday' || words === 'yday') return addDays(today, -1)
   if (words === 'tomorrow' || words === 'tmrw') return addDays(today, 1)
-  if (words === 'last week') return badDate(raw, `Which day last week? Try \`last fri\` or a date like \`${addDays(mondayOf(today), -7)}\`.`)
+  if (words === 'last week') return badDate(raw, t`Which day last week? Try ${code('last fri')} or a date like ${code(`${addDays(mondayOf(today), -7)}`)}.`)
   const iso = /^(\d{4})[-/.](\d{1,3})[-/.](\d{1,3})$/.exec(words)
   if (iso) return validDate(Number(iso[1]), Number(iso[2]), Number(iso[3])) ?? badDate(raw)
   const weekday = /^(last|this|next) (\w+)$/.exec(words)

@@ -1,13 +1,15 @@
 /**
  * A Reply as Slack Block Kit. Every piece of document or user text is escaped before it reaches
- * mrkdwn, so it can never become a mention or a link; the little formatting the handlers write
- * (*bold*, `code`, "> " quotes) is already mrkdwn and survives escaping (Slack reads "&gt; " at
- * a line start as a quote, as it stores quotes people type). Slack rejects a message that breaks
+ * mrkdwn, so it can never become a mention or a link; the reply's strong, code and link spans
+ * and quote blocks are written as mrkdwn around the escaped text (Slack reads "&gt; " at a line
+ * start as a quote, as it stores quotes people type). Slack has no escape for '*' or '`', so a
+ * strong or code span holding one is shown plain rather than broken. Slack rejects a message that breaks
  * a limit, so each one is met here: long text is split into more blocks, labels are shortened
  * with a visible '…', and a payload that cannot fit throws rather than make a broken button.
  * https://docs.slack.dev/reference/block-kit/blocks
  */
 import type { ActionsBlock, Button as SlackButton, ContextBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types'
+import { isBlank, linesOf, writeSpans, type Text } from '../../chat/text.ts'
 import { hasPrivate, type Block, type Button, type Citation, type Reply } from '../../handlers/reply.ts'
 
 const MAX_BLOCKS = 50
@@ -98,6 +100,22 @@ function linkUrl(url: string | null): string | null {
   return href.length <= 1000 ? href : null // a link longer than its block is better shown as a title
 }
 
+/** Spans as mrkdwn: plain text escaped, strong as *bold*, code as `code`, links as <url|text>. */
+export function mrkdwnOf(text: Text): string {
+  return writeSpans(text, {
+    plain: escapeMrkdwn,
+    strong: (s) => (/^[^*\s](?:[^*]*[^*\s])?$/.test(s) ? `*${escapeMrkdwn(s)}*` : escapeMrkdwn(s)),
+    code: (s) => (/^[^`\n]+$/.test(s) ? `\`${escapeMrkdwn(s)}\`` : escapeMrkdwn(s)),
+    link: (s, url) => {
+      const href = linkUrl(url)
+      return href ? `<${href}|${linkText(s)}>` : escapeMrkdwn(s)
+    },
+  })
+}
+
+/** Quoted text: each line a mrkdwn quote. */
+const quoteOf = (text: Text) => linesOf(text).map((line) => `&gt; ${mrkdwnOf(line)}`).join('\n')
+
 function citationLine(c: Citation): string {
   const title = clip(c.title.replace(/\s+/g, ' ').trim(), 200)
   const url = linkUrl(c.url)
@@ -130,14 +148,16 @@ export function renderBlocks(reply: Reply): { text: string; blocks: KnownBlock[]
       case 'header':
         return b.text.trim() ? [{ type: 'header', text: { type: 'plain_text', text: clip(b.text, MAX_HEADER), emoji: true } }] : []
       case 'text':
-        return sections(escapeMrkdwn(b.text))
+        return sections(mrkdwnOf(b.text))
+      case 'quote':
+        return sections(quoteOf(b.text))
       case 'fields':
         return chunk(b.fields, MAX_FIELDS).map((fields): SectionBlock => ({
           type: 'section',
           fields: fields.map((f) => mrkdwn(clip(`*${escapeMrkdwn(f.label)}*\n${escapeMrkdwn(f.value)}`, MAX_FIELD))),
         }))
       case 'list':
-        return sections([...(b.title ? [`*${escapeMrkdwn(b.title)}*`] : []), ...b.items.map((i) => `• ${escapeMrkdwn(i)}`)].join('\n'))
+        return sections([...(b.title ? [`*${escapeMrkdwn(b.title)}*`] : []), ...b.items.map((i) => `• ${mrkdwnOf(i)}`)].join('\n'))
       case 'buttons': {
         const buttons = b.buttons.filter((btn) => btn.label.trim()).map((btn) => slackButton(btn, buttonIndex++))
         return chunk(buttons, MAX_BUTTONS).map((elements): ActionsBlock => ({ type: 'actions', elements }))
@@ -145,7 +165,7 @@ export function renderBlocks(reply: Reply): { text: string; blocks: KnownBlock[]
       case 'citations':
         return sections(b.citations.map(citationLine).join('\n'))
       case 'context':
-        return b.text.trim() ? [context(escapeMrkdwn(b.text))] : []
+        return isBlank(b.text) ? [] : [context(mrkdwnOf(b.text))]
       case 'divider':
         return [{ type: 'divider' }]
       case 'mentions':

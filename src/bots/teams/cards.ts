@@ -2,16 +2,16 @@
  * A Reply as a Microsoft Teams Adaptive Card (schema 1.5). Teams renders a Markdown subset in
  * TextBlock text and FactSet titles and values (**bold**, _italic_, "- " and "1. " lists,
  * [links](url)), so every piece of document or user text is backslash-escaped before it gets
- * there and can never become a link, a list or emphasis. The one piece of formatting the handlers
- * write, Slack-style *bold*, is applied on top of the escaped text as **bold**, as the playground
- * does; their `code` and "> " quotes have no Teams Markdown (a quote becomes an emphasised
- * container), so backticks show as typed. Only citations make links, from http(s) URLs.
+ * there and can never become a link, a list or emphasis. The reply's own spans are written around
+ * the escaped text: strong as **bold**, code in quotes and a quote block as an emphasised container
+ * (Teams' card Markdown has neither), links as [text](url) from http(s) URLs only.
  * Teams rejects a message of more than about 28 KB, so the card's JSON is kept within a budget:
  * long texts are cut, trailing blocks dropped, and the card says so; buttons are the last thing
  * dropped. A button whose id or payload could not come back intact throws rather than render.
  * https://learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/cards-format
  */
 import { CardFactory, type Activity } from 'botbuilder'
+import { clipText, isBlank, linesOf, mapSpans, oneLine as oneLineText, plain, spansOf, spanText, type Span, type Text } from '../../chat/text.ts'
 import { hasPrivate, reply as textReply, type Block, type Button, type Citation, type Mention, type Reply } from '../../handlers/reply.ts'
 
 /** The card's JSON in UTF-8 bytes: Teams' ~28 KB is for the whole activity, which adds the summary and the connector's envelope. */
@@ -132,28 +132,35 @@ function escapeLineStart(raw: string, escaped: string): string {
   return ordered ? `${ordered[1]}\\${escaped.slice(ordered[1]!.length)}` : escaped
 }
 
-// The handlers' Slack-style *bold*, read as the playground reads it.
-const BOLD = /(^|[\s(])\*([^*\n]+)\*(?=[\s).,;:!?]|$)/g
-
-/** One line as Teams Markdown: escaped, with the handlers' *bold* as **bold** around escaped text. */
-function inlineLine(line: string): string {
-  const raw = line.trimStart()
+/**
+ * One line of spans as Teams Markdown: plain text escaped, strong as **bold** (Markdown bolds only
+ * what starts and ends with a visible character; anything else stays plain), code in quotes
+ * (Teams' card Markdown has no code), links as [text](url) from http(s) URLs.
+ */
+function inlineSpans(line: readonly Span[]): string {
+  let raw = ''
   let out = ''
-  let last = 0
-  for (const m of raw.matchAll(BOLD)) {
-    const start = m.index + m[1]!.length
-    const inner = m[2]!
-    // Markdown bolds only what starts and ends with a visible character; anything else keeps its stars, escaped.
-    const bold = /^\S(.*\S)?$/.test(inner)
-    out += escapeInline(raw.slice(last, start), raw.slice(0, last)) + (bold ? `**${escapeInline(inner, raw.slice(0, start + 1))}**` : escapeInline(`*${inner}*`, raw.slice(0, start)))
-    last = start + m[2]!.length + 2
+  for (const s of line) {
+    const words = spanText(s).replace(CONTROL, '')
+    const before = raw
+    raw += words
+    if (typeof s === 'string') out += escapeInline(words, before)
+    else if ('strong' in s) out += /^\S(.*\S)?$/.test(words) ? `**${escapeInline(words, `${before}*`)}**` : escapeInline(words, before)
+    else if ('code' in s) out += `"${escapeInline(words, `${before}"`)}"`
+    else {
+      const href = linkUrl(s.url)
+      out += href && words.trim() ? `[${escapeInline(words, `${before}[`)}](${href})` : escapeInline(words, before)
+    }
   }
-  out += escapeInline(raw.slice(last), raw.slice(0, last))
-  return out.startsWith('**') ? out : escapeLineStart(raw, out)
+  // A line's own start could make a list, heading or quote; a line that starts with markup we wrote cannot.
+  return typeof line[0] === 'string' ? escapeLineStart(raw, out) : out
 }
 
-/** Lines as paragraphs, like escapeMarkdown, with the handlers' *bold*. */
-const paragraphs = (text: string) => lines(text).map(inlineLine).join('\n\n')
+/** Lines as paragraphs, like escapeMarkdown, with the reply's spans. */
+const paragraphs = (text: Text) => linesOf(mapSpans(text, (w) => w.replace(CONTROL, ''))).map((line) => {
+  const trimmed = oneLineText(line)
+  return trimmed.length ? inlineSpans(trimmed) : ''
+}).filter(Boolean).join('\n\n')
 const oneLine = (text: string) => text.replace(CONTROL, '').replace(/\s+/g, ' ').trim()
 
 /** Shortens to max characters, ending with '…' so the reader sees something was left out. Cuts raw text: escaping comes after. */
@@ -169,24 +176,11 @@ const textBlock = (text: string, extra: Partial<TextBlock> = {}): TextBlock => (
 const subtle = (text: string, extra: Partial<TextBlock> = {}) => textBlock(text, { isSubtle: true, size: 'Small', ...extra })
 const more = (n: number, what: string) => subtle(`…${n} more ${what} not shown`, { spacing: 'None' })
 
-/** Text with its "> " lines as emphasised containers, the way Slack and the playground show quotes. */
-function textElements(text: string): CardElement[] {
-  const out: CardElement[] = []
-  let run: string[] = []
-  let quoted = false
-  const flush = () => {
-    const body = paragraphs(run.join('\n'))
-    if (body) out.push(quoted ? { type: 'Container', style: 'emphasis', items: [textBlock(body)] } : textBlock(body))
-    run = []
-  }
-  for (const line of text.split(/\r\n|\r|\n/)) {
-    const isQuote = /^\s*>\s/.test(line) || /^\s*>$/.test(line)
-    if (isQuote !== quoted && run.length) flush()
-    quoted = isQuote
-    run.push(isQuote ? line.replace(/^\s*>\s?/, '') : line)
-  }
-  flush()
-  return out
+/** Text as paragraphs; a quote as paragraphs in an emphasised container, the way Slack and the playground set quotes apart. */
+const textElements = (quoted: boolean) => (text: Text): CardElement[] => {
+  const body = paragraphs(text)
+  if (!body) return []
+  return quoted ? [{ type: 'Container', style: 'emphasis', items: [textBlock(body)] }] : [textBlock(body)]
 }
 
 /** An http(s) URL as a Markdown link destination: no raw parentheses, spaces, '<' or '>' (URL serialising encodes the last three). */
@@ -244,12 +238,13 @@ interface Piece {
   build(level: number): CardElement[]
 }
 
-function textPiece(text: string, build: (text: string) => CardElement[]): Omit<Piece, 'separator'> {
+function textPiece(text: Text, build: (text: Text) => CardElement[]): Omit<Piece, 'separator'> {
+  const length = plain(text).length
   return {
     buttons: false,
-    levels: text.length,
-    minLevel: Math.min(text.length, MIN_TEXT),
-    build: (level) => (!level ? [] : level >= text.length ? build(text) : [...build(clip(text, level)), more(text.length - level + 1, 'characters')]),
+    levels: length,
+    minLevel: Math.min(length, MIN_TEXT),
+    build: (level) => (!level ? [] : level >= length ? build(text) : [...build(clipText(text, level)), more(length - level + 1, 'characters')]),
   }
 }
 
@@ -261,32 +256,29 @@ function piece(b: Exclude<Block, { type: 'divider' }>): Omit<Piece, 'separator'>
   switch (b.type) {
     case 'header': {
       const text = oneLine(b.text)
-      return text ? textPiece(clip(text, MAX_HEADER), (t) => [textBlock(escapeMarkdown(t), { size: 'Medium', weight: 'Bolder' })]) : null
+      return text ? textPiece(clip(text, MAX_HEADER), (t) => [textBlock(escapeMarkdown(plain(t)), { size: 'Medium', weight: 'Bolder' })]) : null
     }
-    case 'text': {
-      const text = b.text.replace(CONTROL, '').trim()
-      return text ? textPiece(text, textElements) : null
-    }
-    case 'context': {
-      const text = b.text.replace(CONTROL, '').trim()
-      return text ? textPiece(clip(text, MAX_CONTEXT), (t) => { const body = paragraphs(t); return body ? [subtle(body)] : [] }) : null
-    }
+    case 'text':
+    case 'quote':
+      return isBlank(b.text) ? null : textPiece(b.text, textElements(b.type === 'quote'))
+    case 'context':
+      return isBlank(b.text) ? null : textPiece(clipText(b.text, MAX_CONTEXT), (t) => { const body = paragraphs(t); return body ? [subtle(body)] : [] })
     case 'fields': {
       // A fact needs both: an empty one says nothing, and a missing half shows as a dash, as the week's empty days do.
       const facts = b.fields
-        .map((f) => ({ title: inlineLine(clip(oneLine(f.label), MAX_FACT_TITLE)), value: inlineLine(clip(oneLine(f.value), MAX_FACT_VALUE)) }))
+        .map((f) => ({ title: inlineSpans([clip(oneLine(f.label), MAX_FACT_TITLE)]), value: inlineSpans([clip(oneLine(f.value), MAX_FACT_VALUE)]) }))
         .filter((f) => f.title || f.value)
         .map((f) => ({ title: f.title || '—', value: f.value || '—' }))
       return facts.length ? countPiece(facts, (kept, dropped) => [{ type: 'FactSet', facts: kept }, ...(dropped ? [more(dropped, 'fields')] : [])]) : null
     }
     case 'list': {
-      const items = b.items.map((i) => clip(oneLine(i), MAX_ITEM))
+      const items = b.items.map((i) => clipText(oneLineText(mapSpans(i, (w) => w.replace(CONTROL, ''))), MAX_ITEM))
       const title = b.title ? oneLine(b.title) : ''
       if (!items.length && !title) return null
-      const head = title ? [textBlock(inlineLine(title), { weight: 'Bolder' })] : []
+      const head = title ? [textBlock(inlineSpans([title]), { weight: 'Bolder' })] : []
       if (!items.length) return countPiece([title], () => head)
       // "- item" lines joined by single breaks are one list in Teams; each item is escaped, so it stays one item.
-      const rows = items.map((i) => `- ${inlineLine(i) || '\u00a0'}`)
+      const rows = items.map((i) => `- ${inlineSpans(spansOf(i)) || '\u00a0'}`)
       return countPiece(rows, (kept, dropped) => [
         ...head,
         textBlock(kept.join('\n'), head.length ? { spacing: 'Small' } : {}),
@@ -415,7 +407,7 @@ function cardBody(reply: Reply, budget: number): CardElement[] {
   }
   if (!pieces.length) {
     const summary = reply.summary.replace(CONTROL, '').trim()
-    if (summary) pieces.push({ ...textPiece(summary, textElements), separator: false })
+    if (summary) pieces.push({ ...textPiece(summary, textElements(false)), separator: false })
   }
 
   const levels = pieces.map((p) => p.levels)

@@ -2,16 +2,17 @@
  * What Workroom says in Teams on its own initiative, in Teams' words: Teams has no slash commands
  * (the app's command list sends the bare word), a channel or group chat needs an @mention, and
  * everyone there reads the answers, so figures go to the person's private chat (cards.ts,
- * teamsDelivery). The card renderer escapes Markdown; *bold* is the one markup it reads.
+ * teamsDelivery). What to type is a code span, which the card shows in quotes.
  */
+import { code, t, type Text } from '../../chat/text.ts'
 import { reply, type Reply } from '../../handlers/reply.ts'
 import type { TeamsConversationType } from './inbound.ts'
 
-const START = [
-  '*timesheet 3h Nike Air* logs three hours to a campaign; *timesheet* alone shows your week',
-  '*campaign nike* shows how a campaign is doing',
-  '*ask* and a question, or just the question, answers from the agency\'s documents with numbered sources',
-  '*help* shows everything I can do',
+const START: Text[] = [
+  t`${code('timesheet 3h Nike Air')} logs three hours to a campaign; ${code('timesheet')} alone shows your week`,
+  t`${code('campaign nike')} shows how a campaign is doing`,
+  t`${code('ask')} and a question, or just the question, answers from the agency's documents with numbered sources`,
+  t`${code('help')} shows everything I can do`,
 ]
 
 /**
@@ -26,7 +27,7 @@ export function welcomeReply(where: TeamsConversationType | null): Reply {
     [
       { type: 'header', text: "Hi, I'm Workroom" },
       { type: 'text', text: "I log time, look up campaigns and answer questions from the agency's documents, with the sources I used." },
-      { type: 'list', title: personal ? 'Type one of these to start:' : 'Mention me (@Workroom) and type one of these to start:', items: personal ? START : [...START, `*digest daily 09:00* posts the team's utilization in ${here} every morning`] },
+      { type: 'list', title: personal ? 'Type one of these to start:' : 'Mention me (@Workroom) and type one of these to start:', items: personal ? START : [...START, t`${code('digest daily 09:00')} posts the team's utilization in ${here} every morning`] },
       {
         type: 'context',
         text: personal
@@ -47,8 +48,8 @@ export function attachmentsOnlyReply(): Reply {
   return reply(
     "I can only read text, so I can't look at pictures or files.",
     [
-      { type: 'text', text: "I can only read text, so I can't look at pictures or files. Tell me in words instead, for example *timesheet 3h Nike Air* or a question about a campaign." },
-      { type: 'context', text: 'Type *help* to see everything I can do.' },
+      { type: 'text', text: t`I can only read text, so I can't look at pictures or files. Tell me in words instead, for example ${code('timesheet 3h Nike Air')} or a question about a campaign.` },
+      { type: 'context', text: t`Type ${code('help')} to see everything I can do.` },
     ],
     'in_channel',
   )
