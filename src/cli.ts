@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
-import { ConfigError, loadConfig, slackSettings, teamsSettings, timesheetSettings, type Config } from './config.ts'
+import { ConfigError, loadConfig, timesheetSettings, type Config } from './config.ts'
 import { createEngine, engineOptionsFromConfig, type Engine } from './db/engine.ts'
 import { migrateDown, migrateUp, migrationStatus, type MigrationResult } from './db/migrate.ts'
 import { createLogger } from './log.ts'
@@ -12,9 +12,9 @@ import { z } from 'zod'
 import { renderText } from './handlers/render-text.ts'
 import { buildDigest, digestReply } from './handlers/digest-content.ts'
 import { localDate } from './handlers/router.ts'
-import { createSlackBot } from './bots/slack/app.ts'
-import { createTeamsBot } from './bots/teams/app.ts'
-import { digestSenders, runDueDigests } from './scheduler.ts'
+import { byName, startPlatforms } from './chat/platforms.ts'
+import { Inbox } from './db/inbox.ts'
+import { runDueDigests } from './scheduler.ts'
 import { openTerminalSession, runTerminalChat } from './bots/playground/terminal.ts'
 import { findClient, ingest } from './rag/ingest.ts'
 import { providersFromConfig } from './rag/providers.ts'
@@ -323,9 +323,7 @@ export function buildProgram(): Command {
       await withEngine(async (engine) => {
         await requireMigrated(engine)
         const router = { db: engine.db, now: () => now }
-        const slack = slackSettings(cfg)
-        const teams = teamsSettings(cfg)
-        const senders = digestSenders(slack ? createSlackBot(router, slack, logger) : null, teams ? createTeamsBot(router, teams, logger) : null)
+        const senders = byName(startPlatforms({ config: cfg, router, logger, inbox: new Inbox(engine.service.db) }), 'postDigest')
         const result = await runDueDigests({ db: engine.db, now: () => now, senders, logger })
         console.log(`${result.claimed} due: ${result.sent} posted, ${result.failed} failed (retried on a later tick), ${result.gaveUp} given up`)
       })

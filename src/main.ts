@@ -1,8 +1,7 @@
 import pLimit, { type LimitFunction } from 'p-limit'
-import { demoSeedOnStart, loadConfig, passageLinkSettings, playgroundEnabled, playgroundWarning, slackSettings, teamsSettings, timesheetSettings, ConfigError, type Config } from './config.ts'
-import { createSlackBot } from './bots/slack/app.ts'
-import { createTeamsBot } from './bots/teams/app.ts'
-import { digestSenders, startScheduler } from './scheduler.ts'
+import { demoSeedOnStart, loadConfig, passageLinkSettings, timesheetSettings, ConfigError, type Config } from './config.ts'
+import { byName, runningOf, startPlatforms } from './chat/platforms.ts'
+import { startScheduler } from './scheduler.ts'
 import { startResumer, type ResumeDeps } from './resume.ts'
 import { Inbox } from './db/inbox.ts'
 import { createEngine, engineOptionsFromConfig, type Engine } from './db/engine.ts'
@@ -42,26 +41,21 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     const router = { db: engine.db, service: engine.service.db, now: () => new Date(), timesheet: timesheetSettings(config), knowledge, inFlight: pLimit(config.CHAT_CONCURRENCY), observe: metrics.observeHandler, log: logger.child({ component: 'router' }),
       ...(links ? { passageLinks: { publicUrl: links.publicUrl, secret: links.secret } } : {}),
       limits: createRateLimits({ asksPerHour: config.ASK_RATE_LIMIT, writesPerMinute: config.WRITE_RATE_LIMIT }) }
-    const playground = playgroundEnabled(config)
-    const exposed = playgroundWarning(config)
-    if (exposed) logger.warn({ host: config.HOST }, exposed)
-    const slackConfig = slackSettings(config)
-    // One inbox per process: the bots record into it and the resumer claims from it under the same owner.
+    // One inbox per process: the platforms record into it and the resumer claims from it under the same owner.
     const inbox = new Inbox(engine.service.db, { leaseMs: config.INBOX_LEASE_SECONDS * 1000 })
-    const slack = slackConfig ? createSlackBot(router, slackConfig, logger, { inbox }) : null
-    const teamsConfig = teamsSettings(config)
-    const teams = teamsConfig ? createTeamsBot(router, teamsConfig, logger, { inbox }) : null
-    const adapters = [...(slack ? [slack.routes] : []), ...(teams ? [teams.routes] : [])]
-    const senders = digestSenders(slack, teams)
+    const platforms = startPlatforms({ config, router, logger, inbox })
+    const running = runningOf(platforms)
+    const senders = byName(platforms, 'postDigest')
     const components = {
-      slack: slack ? slack.mode : 'off', teams: teams ? teams.mode : 'off',
-      digests: Object.keys(senders).length > 0 ? 'on' : 'off', playground: playground ? 'on' : 'off',
+      ...Object.fromEntries(platforms.map(({ platform, running }) => [platform.name, running ? running.mode : 'off'])),
+      digests: Object.keys(senders).length > 0 ? 'on' : 'off',
     }
-    const server = await startServer(createApp({ engine, logger, router, playground: playground && { host: config.HOST, port: config.PORT }, passages: links ? { db: engine.db, secret: links.secret, now: () => new Date() } : undefined, adapters, metrics, components }), { port: config.PORT, host: config.HOST, logger })
-    await slack?.start()
+    const adapters = running.flatMap((r) => (r.routes ? [r.routes] : []))
+    const server = await startServer(createApp({ engine, logger, router, passages: links ? { db: engine.db, secret: links.secret, now: () => new Date() } : undefined, adapters, metrics, components }), { port: config.PORT, host: config.HOST, logger })
+    for (const r of running) await r.start?.()
     // Acknowledged and never answered (a process killed after the ack): once now, then every third of a lease.
-    const resumers: ResumeDeps['resumers'] = { ...(slack ? { slack: slack.resume } : {}), ...(teams ? { teams: teams.resume } : {}) }
-    const resumer = slack || teams ? startResumer({ inbox, resumers, logger, everyMs: inbox.leaseMs / 3 }) : null
+    const resumers = byName(platforms, 'resume') as ResumeDeps['resumers']
+    const resumer = Object.keys(resumers).length > 0 ? startResumer({ inbox, resumers, logger, everyMs: inbox.leaseMs / 3 }) : null
     const scheduler = Object.keys(senders).length > 0 ? startScheduler({ db: engine.db, service: engine.service.db, now: () => new Date(), senders, logger }) : null
     // Edited artifacts are re-embedded within seconds; every replica drains (SKIP LOCKED keeps them apart).
     const artifacts = startArtifactWorker({ db: engine.db, service: engine.service.db, embedder: knowledge.embedder, logger, everySeconds: ARTIFACT_EMBED_SECONDS })
@@ -69,9 +63,7 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     logger.info({ database: engine.description, url }, 'workroom is running')
     options.banner?.([
       `Workroom is running at ${url}`,
-      `  Playground  ${playground ? `${url}/  (acts as any demo person; no login${exposed ? '; reachable beyond this machine' : ''})` : 'off (NODE_ENV=production; PLAYGROUND_ENABLED=true turns it on)'}`,
-      `  Slack       ${!slack ? 'off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode)' : slack.mode === 'socket' ? 'on, Socket Mode' : `on, ${url}/slack/events${slackConfig?.oauth ? ` (install: ${url}/slack/install)` : ''}`}`,
-      `  Teams       ${!teams ? 'off (set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD, or TEAMS_EMULATOR=true for the Bot Framework Emulator)' : `on, ${url}/api/messages${teams.mode === 'anonymous' ? ' (Emulator mode: NO token checks)' : ''}`}`,
+      ...platforms.map(({ platform, running }) => `  ${platform.label.padEnd(11)} ${running ? running.describe(url) : platform.off(config)}`),
       `  Database    ${engine.description}${seeded === 'seeded' ? ' (demo agencies written)' : seeded === 'present' ? ' (data already there, not reseeded)' : ''}`,
       `  Knowledge   ${describeProviders(knowledge)}`,
       `  Digests     ${scheduler ? `checked every minute for ${Object.keys(senders).join(' and ')} channels (/digest subscribes one)` : 'off (no Slack or Teams to post to)'}`,
@@ -86,10 +78,10 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
       stop: async () => {
         const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS
         const left = () => Math.max(0, deadline - Date.now())
-        await withDeadline(Promise.all([scheduler?.stop(), slack?.stop(), resumer?.stop(), artifacts.stop()]), left())
+        await withDeadline(Promise.all([scheduler?.stop(), ...running.map((r) => r.stop?.()), resumer?.stop(), artifacts.stop()]), left())
         await server.close(left())
         // What is cut off here is not lost: its inbox rows are resumed elsewhere once their leases run out.
-        if (!(await withDeadline(Promise.all([idle(router.inFlight), slack?.drain(), teams?.drain()]), left()))) {
+        if (!(await withDeadline(Promise.all([idle(router.inFlight), ...running.map((r) => r.drain?.())]), left()))) {
           logger.warn({ running: router.inFlight.activeCount, waiting: router.inFlight.pendingCount }, 'chat handlers still running at the shutdown deadline')
         }
         await engine.close()

@@ -90,14 +90,3 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
   }
 }
 
-/** How the scheduler posts a digest on each configured platform. */
-export function digestSenders(slack: SlackBot | null, teams: TeamsBot | null): Partial<Record<DigestPlatform, DigestSender>> {
-  return {
-    ...(slack ? { slack: (s, reply) => slack.postMessage(s.workspaceId, s.channelId, reply) } : {}),
-    ...(teams ? {
-      teams: async (s, reply) => {
-        if (!(await teams.sendProactive(s.channelId, reply))) throw new Error('Workroom was never added to that Teams conversation')
-      },
-    } : {}),
-  } satisfies Partial<Record<DigestPlatform, DigestSender>>
-}

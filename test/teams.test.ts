@@ -15,7 +15,8 @@ import { createApp } from '../src/http/app.ts'
 import { startServer } from '../src/http/server.ts'
 import { createLogger } from '../src/log.ts'
 import { reply } from '../src/handlers/reply.ts'
-import { digestSenders, runDueDigests } from '../src/scheduler.ts'
+import { runDueDigests } from '../src/scheduler.ts'
+import { digestSender } from '../src/bots/teams/platform.ts'
 import { seed } from '../seeds/index.ts'
 import { bindWorkspace } from '../src/db/workspaces.ts'
 import { describeEachEngine, pglite, type TestEngine } from './support/engines.ts'
@@ -372,7 +373,7 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
     expect(answer!.activity.summary).toMatch(/Subscribed: this channel gets the utilization digest every day at 09:00 \(UTC\)/)
     const tomorrow = new Date(Date.now() + 24 * 3600_000).toISOString().slice(0, 10)
     const now = new Date(`${tomorrow}T09:00:30Z`)
-    const result = await runDueDigests({ db: engine.db, now: () => now, senders: digestSenders(null, bot), logger: createLogger('silent') })
+    const result = await runDueDigests({ db: engine.db, now: () => now, senders: { teams: digestSender(bot) }, logger: createLogger('silent') })
     expect(result).toMatchObject({ claimed: 1, sent: 1 })
     const digest = teams.calls.at(-1)!
     expect(digest.conversationId).toBe(CHANNEL)
@@ -461,7 +462,7 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
     const schedulerLogs: LogLine[] = []
     const schedulerLogger = createLogger('debug', { write: (line: string) => void schedulerLogs.push(JSON.parse(line) as LogLine) })
     const before = teams.calls.length
-    const result = await runDueDigests({ db: engine.db, now: () => new Date(`${tomorrow}T07:00:30Z`), senders: digestSenders(null, bot), logger: schedulerLogger })
+    const result = await runDueDigests({ db: engine.db, now: () => new Date(`${tomorrow}T07:00:30Z`), senders: { teams: digestSender(bot) }, logger: schedulerLogger })
     // Not claimed, so not failed and retried and given up on (an error a day): paused.
     expect(result).toEqual({ claimed: 0, sent: 0, failed: 0, gaveUp: 0 })
     expect(teams.calls.length).toBe(before)
@@ -477,7 +478,7 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
     })).status).toBe(200)
     await bot.drain()
     expect(teams.calls.slice(before).map((c) => c.activity.summary)).toEqual([expect.stringMatching(/I'm Workroom/)])
-    const resumed = await runDueDigests({ db: engine.db, now: () => new Date(`${tomorrow}T07:01:30Z`), senders: digestSenders(null, bot), logger: schedulerLogger })
+    const resumed = await runDueDigests({ db: engine.db, now: () => new Date(`${tomorrow}T07:01:30Z`), senders: { teams: digestSender(bot) }, logger: schedulerLogger })
     expect(resumed).toMatchObject({ claimed: 1, sent: 1 })
     expect(teams.calls.at(-1)).toMatchObject({ conversationId: STUDIO, activityId: null })
   })

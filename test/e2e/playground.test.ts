@@ -84,7 +84,7 @@ suite(`web playground in headless Chromium${existsSync(CHROMIUM) ? '' : ` (skipp
     const [passage] = await Promise.all([page.context().waitForEvent('page'), link.click()])
     await passage.waitForLoadState()
     expect(await passage.textContent('h1')).toBe('Vendor Portal Tips (Supplier Hub)')
-    expect(await passage.textContent('[data-testid=passage]')).toContain('three competitive quotes')
+    expect(await passage.textContent('#passage')).toContain('three competitive quotes')
     await passage.screenshot({ path: path.join(SHOTS, 'cited-passage.png'), fullPage: true })
     await passage.close()
 

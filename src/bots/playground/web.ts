@@ -17,10 +17,12 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { z } from 'zod'
 import { isLoopbackHost } from '../../config.ts'
-import { withActor } from '../../db/actor.ts'
+import { runAs } from '../../db/actor.ts'
 import { listPeople, listTenants } from '../../db/directory.ts'
 import { linkIdentity, resolveIdentity, type ChatIdentity, type LinkedActor } from '../../db/identity.ts'
-import type { Inbound } from '../../handlers/inbound.ts'
+import { documentPage } from '../../http/passage-html.ts'
+import { readCitedDocument } from '../../rag/cited-document.ts'
+import { playgroundToInbound } from './inbound.ts'
 import { handleInbound, type RouterDeps } from '../../handlers/router.ts'
 import { MAX_PAYLOAD_CHARS, MAX_TEXT_CHARS } from '../../handlers/input-limits.ts'
 import { MAX_CHAT_BODY_BYTES } from '../../http/limits.ts'
@@ -128,25 +130,25 @@ export function playgroundRoutes(deps: RouterDeps, listener: PlaygroundListener 
     if (!body.success) return c.json({ error: body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') }, 400)
     const who = await personFor(body.data.as)
     if (!who) return c.json({ error: `nobody in the directory has the e-mail ${body.data.as}` }, 404)
-    const text = body.data.text
-    const slash = text?.match(/^\/(\w+)\s*([\s\S]*)$/)
-    const input: Inbound['input'] = body.data.action
-      ? { kind: 'action', ...body.data.action }
-      : slash ? { kind: 'command', command: slash[1]!, text: slash[2]! } : { kind: 'message', text: text! }
-    // Every new message starts a thread; "reply in thread" sends the thread id back.
-    const threadId = body.data.threadId ?? randomUUID()
-    const reply = await handleInbound(deps, { ...who.identity, channelId: 'playground', threadId, requestId: randomUUID(), input })
+    const inbound = playgroundToInbound(body.data, who.identity, randomUUID())
+    const reply = await handleInbound(deps, inbound)
+    const threadId = inbound.threadId
     const as = encodeURIComponent(who.identity.externalUserId)
     const html = renderHtml(reply, { citationHref: (cit) => (cit.chunkId ? `/playground/passages/${cit.chunkId}?as=${as}` : cit.url) })
     return c.json({ threadId, reply, html })
   })
 
   // The cited passage, read as the person who was given the citation: RLS decides, as for the answer.
+  // A document's passage is shown in the whole document, rendered, the passage highlighted (as the
+  // passage pages Slack and Teams users open); an artifact's passage on its own.
   app.get('/playground/passages/:chunkId', async (c) => {
     const chunkId = c.req.param('chunkId')
     const who = await personFor(c.req.query('as') ?? '')
     if (!who || !z.uuid().safeParse(chunkId).success) return c.html(passagePage('Not found', '<p>There is no such passage.</p>'), 404)
-    const chunk = await withActor(db, who.actor, (trx) => readPassage(trx, chunkId))
+    const run = runAs(db, who.actor)
+    const doc = await run((trx) => readCitedDocument(trx, chunkId))
+    if (doc) return c.html(documentPage(doc))
+    const chunk = await run((trx) => readPassage(trx, chunkId))
     if (!chunk) return c.html(passagePage('Not found', `<p>${escapeHtml(who.actor.displayName)} can't see that passage.</p>`), 404)
     return c.html(passagePage(chunk.title, `
       <p class="meta">${escapeHtml(chunk.doc_type)} · passage ${chunk.chunk_index + 1} of ${chunk.chunk_count}${chunk.source_url ? ` · ${escapeHtml(chunk.source_url)}` : ''}</p>

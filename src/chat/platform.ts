@@ -1,0 +1,55 @@
+/**
+ * What a chat platform is to the process: something that may start (when its settings are there),
+ * may serve HTTP routes, may post digests, may resume deliveries another process acked, and drains
+ * on shutdown. Each platform registers one of these in src/chat/platforms.ts; main.ts, the
+ * scheduler and /readyz go through the list, never through a platform by name.
+ *
+ * Inside, every platform has the same shape: a pure `toInbound` (payload → Inbound, or ignore), the
+ * router (handleInbound: identity, limits, one error boundary, the handler), and a pure renderer
+ * (Reply → the platform's message), with delivery (ack, answer, post) its own business.
+ */
+import type { Hono } from 'hono'
+import type { Config } from '../config.ts'
+import type { Inbox } from '../db/inbox.ts'
+import type { RouterDeps } from '../handlers/router.ts'
+import type { Logger } from '../log.ts'
+import type { InboxRow } from '../db/inbox.ts'
+import type { DigestSender } from '../scheduler.ts'
+
+export interface PlatformContext {
+  config: Config
+  router: RouterDeps
+  logger: Logger
+  /** The process's one inbox: platforms that ack before answering record deliveries in it. */
+  inbox: Inbox
+}
+
+export interface RunningPlatform {
+  /** How it runs, for /readyz: 'http', 'socket', 'authenticated', 'on'… */
+  mode: string
+  /** The start-up banner's line for it, given the server's URL. */
+  describe(url: string): string
+  /** Mounted on the HTTP server as they are. */
+  routes?: Hono<any>
+  /** After the HTTP server listens (Socket Mode connects here). */
+  start?(): Promise<void>
+  /** Stops taking new work (first step of shutdown). */
+  stop?(): Promise<void>
+  /** Resolves when the work already acknowledged has been answered. */
+  drain?(): Promise<void>
+  /** Answers an inbox row another process acknowledged and never answered. */
+  resume?(row: InboxRow): Promise<void>
+  /** Posts a digest to a channel of this platform. */
+  postDigest?: DigestSender
+}
+
+export interface ChatPlatform {
+  /** As stored in the database (chat_identities.platform, digest_subscriptions.platform…). */
+  name: string
+  /** As people know it: 'Slack'. */
+  label: string
+  /** Running, or null when its settings are absent (or it is turned off). */
+  start(context: PlatformContext): RunningPlatform | null
+  /** The banner's line when it is off: how to turn it on. */
+  off(config: Config): string
+}
