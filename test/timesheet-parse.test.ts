@@ -65,6 +65,20 @@ describe('parseTimesheet: logging time', () => {
     ['2h Aurora Air 11 may', log(2, 'Aurora Air', { date: '2026-05-11' })],
     ['2h Aurora Air 20 dec 2025', log(2, 'Aurora Air', { date: '2025-12-20' })],
     ['2h Aurora Air 2 days ago', log(2, 'Aurora Air', { date: '2026-11-23' })],
+    ['2h Aurora Air the day before yesterday', log(2, 'Aurora Air', { date: '2026-11-23' })],
+    ['day before yesterday 2h Aurora Air', log(2, 'Aurora Air', { date: '2026-11-23' })],
+    // Numeric dates are day first (en-GB, the default order): 20/11 is 20 November.
+    ['2h Aurora Air 20/11', log(2, 'Aurora Air', { date: '2026-11-20' })],
+    ['2h Aurora Air on 20/11/2026', log(2, 'Aurora Air', { date: '2026-11-20' })],
+    ['2h Aurora Air 20/11/25', log(2, 'Aurora Air', { date: '2025-11-20' })],
+    ['2h Aurora Air 3/4', log(2, 'Aurora Air', { date: '2026-04-03' })],
+    ['2h Aurora Air 20.11', log(2, 'Aurora Air', { date: '2026-11-20' })],
+    ['2h Aurora Air 20.11.', log(2, 'Aurora Air', { date: '2026-11-20' })],
+    ['2h Aurora Air 5.11.2026', log(2, 'Aurora Air', { date: '2026-11-05' })],
+    ['2h Aurora Air 20-11-2026', log(2, 'Aurora Air', { date: '2026-11-20' })],
+    // A yearless numeric date more than a month ahead is last year's, as "11 may" is.
+    ['2h Aurora Air 11/5', log(2, 'Aurora Air', { date: '2026-05-11' })],
+    ['2h Aurora Air 28/12', log(2, 'Aurora Air', { date: '2025-12-28' })],
     // Phase, note, billable, order and filler
     ['/timesheet yesterday 2h Aurora Air Spring Launch - storyboard notes',
       log(2, 'Aurora Air Spring Launch', { date: '2026-11-24', note: 'storyboard notes' })],
@@ -102,6 +116,9 @@ describe('parseTimesheet: mistakes come back as values', () => {
     ['Aurora Air yesterday - call', 'missing_duration'],
     ['3 Aurora Air', 'bad_duration', { input: '3' }],
     ['3x Aurora Air', 'bad_duration', { input: '3x' }],
+    // Decimal hours without a unit are not dotted dates (1.5 is not 1 May).
+    ['1.5 Aurora Air', 'bad_duration', { input: '1.5' }],
+    ['7.75 Aurora Air', 'bad_duration', { input: '7.75' }],
     ['1:75 Aurora Air', 'bad_duration', { input: '1:75' }],
     ['-2h Aurora Air', 'bad_duration', { input: '-2h' }],
     ['2h Aurora Air 3h', 'bad_duration'],
@@ -122,6 +139,12 @@ describe('parseTimesheet: mistakes come back as values', () => {
     ['2h Aurora Air nov 45', 'bad_date'],
     ['2h Aurora Air last week', 'bad_date'],
     ['2h Aurora Air yesterday 2026-11-20', 'bad_date'],
+    // Month first is not read silently as another date: 11/20 has no 20th month, so it is asked about.
+    ['2h Aurora Air 11/20', 'bad_date', { input: '11/20' }],
+    ['2h Aurora Air 11/20/2026', 'bad_date', { input: '11/20/2026' }],
+    ['2h Aurora Air 31/11', 'bad_date', { input: '31/11' }],
+    ['2h Aurora Air 31.11.2026', 'bad_date', { input: '31.11.2026' }],
+    ['2h Aurora Air 2/12', 'future_date', { date: '2026-12-02' }],
     ['2h', 'missing_campaign'],
     ['2h yesterday on', 'missing_campaign'],
     ['2h nb - call', 'missing_campaign'],
@@ -138,6 +161,25 @@ describe('parseTimesheet: mistakes come back as values', () => {
       error: { kind: 'bad_duration', input: '3x', message: 'I couldn\'t read "3x" as a duration. Try `3h`, `1h30`, `90m` or `1:30`.' },
     })
     expect(parseTimesheet('3 Aurora', ctx)).toMatchObject({ error: { message: '"3" needs a unit: `3h` for hours or `3m` for minutes.' } })
+  })
+
+  it('says how it reads numeric dates instead of flipping one that only reads month first', () => {
+    expect(parseTimesheet('2h Aurora Air 11/20', ctx)).toEqual({
+      ok: false,
+      error: {
+        kind: 'bad_date', input: '11/20',
+        message: 'I read numeric dates day first (20/11 is 20 November), so "11/20" is not a date. Did you mean `20/11`, or `20 nov`?',
+      },
+    })
+  })
+
+  it('reads numeric dates month first where the agency writes them so', () => {
+    const us = { today, dateOrder: 'mdy' as const }
+    expect(parseTimesheet('2h Aurora Air 11/20', us)).toEqual({ ok: true, command: log(2, 'Aurora Air', { date: '2026-11-20' }) })
+    expect(parseTimesheet('2h Aurora Air 4/3', us)).toEqual({ ok: true, command: log(2, 'Aurora Air', { date: '2026-04-03' }) })
+    expect(parseTimesheet('2h Aurora Air 20/11', us)).toMatchObject({ ok: false, error: { kind: 'bad_date', message: expect.stringContaining('month first') } })
+    // Dotted dates are European, so day first everywhere.
+    expect(parseTimesheet('2h Aurora Air 20.11', us)).toEqual({ ok: true, command: log(2, 'Aurora Air', { date: '2026-11-20' }) })
   })
 
   it('reads a 40 000-character message in well under a second', () => {
@@ -233,7 +275,8 @@ const datesOnToday: Array<[string, string]> = [
 ]
 const campaigns = ['Aurora Air', 'Fizzwell Summer Refresh', 'Nike Air Max Launch', 'Harbour Bank Q4', 'Ben\'s Bakery']
 const fragment = fc.oneof(
-  fc.constantFrom(...durations.map(([d]) => d), ...datesOnToday.map(([d]) => d), ...campaigns, 'nb', 'on', 'for', '/ production', '- a note', '"quoted"', '-2h', '3', '2026-13-45', 'tomorrow'),
+  fc.constantFrom(...durations.map(([d]) => d), ...datesOnToday.map(([d]) => d), ...campaigns, 'nb', 'on', 'for', '/ production', '- a note', '"quoted"', '-2h', '3', '2026-13-45', 'tomorrow',
+    '20/11', '11/20', '20.11', '1.5', 'the day before yesterday'),
   fc.string({ maxLength: 6 }),
 )
 

@@ -12,7 +12,14 @@ import { HOURS } from './input-limits.ts'
 export interface ParseContext {
   /** 'YYYY-MM-DD' in the person's time zone. */
   today: string
+  /**
+   * How a numeric date with slashes reads: 'dmy' (en-GB, the default: 20/11 is 20 November) or
+   * 'mdy' (en-US: 11/20). Dotted dates (20.11) are always day first, as Europe writes them.
+   */
+  dateOrder?: DateOrder
 }
+
+export type DateOrder = 'dmy' | 'mdy'
 
 export type TimesheetCommand =
   | { kind: 'log'; hours: number; date: string; campaignQuery: string; phase: string | null; note: string | null; billable: boolean }
@@ -53,13 +60,17 @@ export function parseTimesheet(text: string, ctx: ParseContext): ParseResult {
   if (/^(?:(?:last|previous|prev) week|week (?:last|previous|prev))$/.test(lower)) {
     return ok({ kind: 'week', weekOf: mondayOf(addDays(ctx.today, -7)) })
   }
-  if (first === 'week') return parseWeekOf(body.replace(/^\S+\s*(?:of(?:\s+|$))?/i, ''), ctx.today)
+  if (first === 'week') return parseWeekOf(body.replace(/^\S+\s*(?:of(?:\s+|$))?/i, ''), { today: ctx.today, order: ctx.dateOrder ?? 'dmy' })
   if (first === 'help' || lower === '?') return ok({ kind: 'help' })
   // Whatever follows ("undo that", "undo 2h"), never log time to a campaign called "undo".
   if (first === 'undo') return ok({ kind: 'undo' })
-  if (first === 'edit') return parseEdit(body.replace(/^\S+/, ''), ctx.today)
-  return parseLog(body, ctx.today)
+  const dates: DateReading = { today: ctx.today, order: ctx.dateOrder ?? 'dmy' }
+  if (first === 'edit') return parseEdit(body.replace(/^\S+/, ''), dates)
+  return parseLog(body, dates)
 }
+
+/** What reading a date needs besides the words: today, and the order of numeric dates. */
+interface DateReading { today: string; order: DateOrder }
 
 /**
  * Hours in a duration phrase ("1h30", "90 min", "half a day"), rounded to the quarter hour,
@@ -71,8 +82,9 @@ export function parseDuration(text: string): number | null {
   return typeof hours === 'number' ? roundQuarter(hours) : null
 }
 
-function parseLog(body: string, today: string): ParseResult {
-  const s = scan(body, today, 'log')
+function parseLog(body: string, dates: DateReading): ParseResult {
+  const { today } = dates
+  const s = scan(body, dates, 'log')
   if ('kind' in s) return fail(s)
   if (s.hours === null) return fail(missingDuration(s.leftover))
   const range = checkHours(s.hours)
@@ -91,8 +103,9 @@ function parseLog(body: string, today: string): ParseResult {
  * moves the last entry to that day is the handler's call. Words that are neither duration nor
  * date become the note, so `edit 2h client call` keeps every word the person typed.
  */
-function parseEdit(rest: string, today: string): ParseResult {
-  const s = scan(rest, today, 'edit')
+function parseEdit(rest: string, dates: DateReading): ParseResult {
+  const { today } = dates
+  const s = scan(rest, dates, 'edit')
   if ('kind' in s) return fail(s)
   const suspect = s.hours === null ? s.leftover.find((t) => NUMERIC.test(t.word)) : undefined
   if (suspect) return fail(durationTypo(suspect.raw))
@@ -109,8 +122,9 @@ function parseEdit(rest: string, today: string): ParseResult {
   return ok({ kind: 'edit', hours: s.hours, date: s.date, note })
 }
 
-function parseWeekOf(rest: string, today: string): ParseResult {
-  const s = scan(rest, today, 'edit')
+function parseWeekOf(rest: string, dates: DateReading): ParseResult {
+  const { today } = dates
+  const s = scan(rest, dates, 'edit')
   if ('kind' in s) return fail(s)
   if (s.date === null || s.hours !== null || s.note !== null || s.leftover.length > 0) {
     const which = rest === '' ? 'Which week?' : `I couldn't read "${rest}" as a week.`
@@ -165,7 +179,8 @@ const NUMERIC = /^[-−+]?[.,]?\d/
  * 16 hours; bare weekdays go last because "sun", "sat" and "wed" also occur in campaign names.
  * `edit` mode skips phase and billable, which an edit cannot change.
  */
-function scan(body: string, today: string, mode: 'log' | 'edit'): Scanned | TimesheetParseError {
+function scan(body: string, reading: DateReading, mode: 'log' | 'edit'): Scanned | TimesheetParseError {
+  const { today } = reading
   const { main, note } = splitNote(body)
   let phase: string | null = null
   let rest = main
@@ -183,7 +198,7 @@ function scan(body: string, today: string, mode: 'log' | 'edit'): Scanned | Time
     }
   }
 
-  const dates = claim(tokens, 4, (w, raw) => explicitDate(w, raw, today))
+  const dates = claim(tokens, 4, (w, raw) => explicitDate(w, raw, reading))
   const dateError = dates.find((h) => typeof h.value !== 'string')
   if (dateError) return dateError.value as TimesheetParseError
   if (dates.length > 1) {
@@ -339,9 +354,10 @@ const NOT_A_WEEKDAY_AFTER = new Set(['black', 'cyber', 'good', 'easter', 'giving
  * Monday-to-Sunday week, and "next fri" the first one after today (both may be in the future,
  * which the caller reports as future_date rather than guessing).
  */
-function explicitDate(words: string, raw: string, today: string): string | TimesheetParseError | null {
+function explicitDate(words: string, raw: string, { today, order }: DateReading): string | TimesheetParseError | null {
   if (words === 'today') return today
   if (words === 'yesterday' || words === 'yday') return addDays(today, -1)
+  if (/^(?:the )?day before yesterday$/.test(words)) return addDays(today, -2)
   if (words === 'tomorrow' || words === 'tmrw') return addDays(today, 1)
   if (words === 'last week') return badDate(raw, `Which day last week? Try \`last fri\` or a date like \`${addDays(mondayOf(today), -7)}\`.`)
   const iso = /^(\d{4})[-/.](\d{1,3})[-/.](\d{1,3})$/.exec(words)
@@ -356,6 +372,8 @@ function explicitDate(words: string, raw: string, today: string): string | Times
   }
   const ago = AGO.exec(words)
   if (ago) return addDays(today, -(COUNT.get(ago[1]!) ?? Number(ago[1])) * (ago[2]!.startsWith('week') ? 7 : 1))
+  const numeric = numericDate(words, raw, order, today)
+  if (numeric !== null) return numeric
   const dm = DAY_MONTH.exec(words)
   if (dm) return dayMonth(Number(dm[1]), dm[2]!, dm[3], raw, today)
   const md = MONTH_DAY.exec(words)
@@ -378,6 +396,40 @@ function dayMonth(day: number, monthName: string, year: string | undefined, raw:
   const date = validDate(chronoYear, month, day)
   if (date === null) return badDate(raw)
   return date > addDays(today, 31) ? validDate(chronoYear - 1, month, day) ?? badDate(raw) : date
+}
+
+const SLASHED = /^(\d{1,2})\/(\d{1,2})(?:\/(\d{2}|\d{4}))?$/
+const DASHED = /^(\d{1,2})-(\d{1,2})-(\d{4})$/
+const DOTTED = /^(\d{1,2})\.(\d{1,2})(?:\.(\d{2}|\d{4})?)?$/
+const ORDER_EXAMPLE: Record<DateOrder, string> = { dmy: '20/11 is 20 November', mdy: '11/20 is November 20' }
+
+/**
+ * 20/11, 20/11/2026, 20-11-2026 in the agency's order; 20.11 and 20.11.2026 always day first.
+ * A reading that is no date in that order is asked about, never read the other way round: 11/20
+ * typed in a day-first agency is a question, not a silent 20 November. A dotted pair with a
+ * one-digit second part and no year or final dot ("1.5") is hours without a unit, not 1 May; so
+ * is one whose second part cannot be a month ("7.75").
+ */
+function numericDate(words: string, raw: string, order: DateOrder, today: string): string | TimesheetParseError | null {
+  const slashed = SLASHED.exec(words) ?? DASHED.exec(words)
+  const dotted = slashed ? null : DOTTED.exec(words)
+  if (dotted && dotted[3] === undefined && !raw.endsWith('.') && (dotted[2]!.length < 2 || Number(dotted[2]) > 12)) return null
+  const m = slashed ?? dotted
+  if (!m) return null
+  const [a, b] = [Number(m[1]), Number(m[2])]
+  const [day, month] = dotted || order === 'dmy' ? [a, b] : [b, a]
+  const year = m[3] === undefined ? undefined : m[3].length === 2 ? String(2000 + Number(m[3])) : m[3]
+  const shown = raw.replace(/[,;:!?)\]}]+$/, '')
+  if (month >= 1 && month <= 12) {
+    const date = dayMonth(day, MONTHS[month - 1]!, year, shown, today)
+    if (typeof date === 'string' || dotted) return date
+  }
+  // The other order would make a date (2000 is a leap year, so 2/29 counts): say how we read it.
+  if (slashed && validDate(2000, day, month) !== null) {
+    const other = `${b}/${a}${m[3] === undefined ? '' : `/${m[3]}`}`
+    return badDate(shown, `I read numeric dates ${order === 'dmy' ? 'day first' : 'month first'} (${ORDER_EXAMPLE[order]}), so "${shown}" is not a date. Did you mean \`${other}\`, or \`${month} ${MONTHS[day - 1]}\`?`)
+  }
+  return badDate(shown)
 }
 
 /** A bare weekday ("fri", "on monday"), when no explicit date was given. */
