@@ -44,6 +44,23 @@ describe('parseTimesheet: logging time', () => {
     ['1h10 Aurora Air', log(1.25, 'Aurora Air')],
     ['24h Aurora Air', log(24, 'Aurora Air')],
     ['3H AURORA AIR', log(3, 'AURORA AIR')],
+    // Clock ranges are durations; the date is whatever else the text says.
+    ['9am-11am Aurora Air', log(2, 'Aurora Air')],
+    ['9-11:30 Aurora Air', log(2.5, 'Aurora Air')],
+    ['14:00-15:30 Aurora Air', log(1.5, 'Aurora Air')],
+    ['yesterday 9am-11am Aurora Air', log(2, 'Aurora Air', { date: '2026-11-24' })],
+    ['Aurora Air 9am to 11am', log(2, 'Aurora Air')],
+    ['Aurora Air from 9 to 11 last fri', log(2, 'Aurora Air', { date: '2026-11-20' })],
+    ['Aurora Air 9am - 11am - client call', log(2, 'Aurora Air', { note: 'client call' })],
+    ['Aurora Air 9:30am–12pm', log(2.5, 'Aurora Air')],
+    ['Aurora Air 9.30 a.m. to 12 p.m.', log(2.5, 'Aurora Air')],
+    ['9.30-11 Aurora Air', log(1.5, 'Aurora Air')],
+    ['11-1pm Aurora Air', log(2, 'Aurora Air')],
+    ['9-5 Aurora Air', log(8, 'Aurora Air')],
+    ['9:10-11 Aurora Air', log(1.75, 'Aurora Air')],
+    // Past midnight only when the clock says so.
+    ['9pm-1am Aurora Air', log(4, 'Aurora Air')],
+    ['22:00-01:00 Aurora Air', log(3, 'Aurora Air')],
     // Dates
     ['2h Aurora Air today', log(2, 'Aurora Air')],
     ['3h on Aurora Air yesterday', log(3, 'Aurora Air', { date: '2026-11-24' })],
@@ -125,6 +142,10 @@ describe('parseTimesheet: mistakes come back as values', () => {
     ['0h Aurora Air', 'zero_duration'],
     ['5m Aurora Air', 'zero_duration'],
     ['0:00 Aurora Air', 'zero_duration'],
+    ['9:00-9:05 Aurora Air', 'zero_duration'],
+    ['9am-11am Aurora Air 2h', 'bad_duration'],
+    ['5m-10m Aurora Air', 'bad_duration'],
+    ['25:00-26:00 Aurora Air', 'bad_duration'],
     ['25h Aurora Air', 'too_long', { hours: 25 }],
     ['4 days Aurora Air', 'too_long', { hours: 32 }],
     ['24.2h Aurora Air', 'too_long', { hours: 24.25 }],
@@ -232,7 +253,7 @@ describe('parseTimesheet: subcommands', () => {
 describe('parseDuration', () => {
   it.each([
     ['3h', 3], ['1h30', 1.5], ['90 min', 1.5], ['1:30', 1.5], ['half a day', 4], ['an hour', 1],
-    ['7m', 0], ['30h', 30], ['3', null], ['-2h', null], ['Aurora', null], ['2h Aurora', null], ['', null],
+    ['7m', 0], ['30h', 30], ['9am-11am', 2], ['14:00 - 15:30', 1.5], ['9-11:30', 2.5], ['3', null], ['-2h', null], ['Aurora', null], ['2h Aurora', null], ['', null],
   ] as const)('reads %j as %s', (input, hours) => {
     expect(parseDuration(input)).toBe(hours)
   })
@@ -276,7 +297,7 @@ const datesOnToday: Array<[string, string]> = [
 const campaigns = ['Aurora Air', 'Fizzwell Summer Refresh', 'Nike Air Max Launch', 'Harbour Bank Q4', 'Ben\'s Bakery']
 const fragment = fc.oneof(
   fc.constantFrom(...durations.map(([d]) => d), ...datesOnToday.map(([d]) => d), ...campaigns, 'nb', 'on', 'for', '/ production', '- a note', '"quoted"', '-2h', '3', '2026-13-45', 'tomorrow',
-    '20/11', '11/20', '20.11', '1.5', 'the day before yesterday'),
+    '20/11', '11/20', '20.11', '1.5', 'the day before yesterday', '9am-11am', '9 - 11:30', '14:00-15:30', '11pm-1am'),
   fc.string({ maxLength: 6 }),
 )
 

@@ -198,6 +198,8 @@ function scan(body: string, reading: DateReading, mode: 'log' | 'edit'): Scanned
     }
   }
 
+  // Clock ranges first: "9.10 - 11" is 9:10 to 11:00, not 9 October and a stray 11.
+  const clocks = claim(tokens, 6, (w) => clockRange(w))
   const dates = claim(tokens, 4, (w, raw) => explicitDate(w, raw, reading))
   const dateError = dates.find((h) => typeof h.value !== 'string')
   if (dateError) return dateError.value as TimesheetParseError
@@ -206,7 +208,7 @@ function scan(body: string, reading: DateReading, mode: 'log' | 'edit'): Scanned
     return badDate(shown, `I found more than one date ("${shown}"). Give one date per entry. ${DATE_HINT}`)
   }
 
-  const durations = claim(tokens, 6, (w) => durationOf(w))
+  const durations = [...clocks, ...claim(tokens, 6, (w) => durationOf(w))].sort((a, b) => a.at - b.at)
   const negative = durations.find((h) => h.value === 'negative')
   if (negative) {
     return badDuration(negative.raw, `I can't log a negative duration ("${negative.raw}"). To take an entry back, type \`/timesheet undo\`; to fix one, \`/timesheet edit 2h\`.`)
@@ -233,7 +235,7 @@ const PHASE = /\/\s*(post[- ]?production|strategy|creative|production|post)(?=$|
 function splitNote(body: string): { main: string; note: string | null } {
   const quoted = [...body.matchAll(/"([^"]*)(?:"|$)|[“”]([^“”]*)(?:[“”]|$)|(?<=^|\s)‘([^’]*)’|(?<=^|\s)'([^']*)'(?=$|[\s,.;:!?])/g)]
   const inQuote = (i: number) => quoted.some((q) => i >= q.index && i < q.index + q[0].length)
-  const dash = [...body.matchAll(/(?:^|\s)(?:--?|–)(?=\s|$)|—/g)].find((m) => !inQuote(m.index))
+  const dash = [...body.matchAll(/(?:^|\s)(?:--?|–)(?=\s|$)|—/g)].find((m) => !inQuote(m.index) && !joinsRange(body, m))
   const cut = dash?.index ?? body.length
   const pieces: string[] = []
   let main = ''
@@ -248,6 +250,14 @@ function splitNote(body: string): { main: string; note: string | null } {
   if (dash) pieces.push(body.slice(dash.index + dash[0].length).trim().replace(/^["“”'‘](.*)["“”'’]$/s, '$1'))
   const note = pieces.map((p) => p.trim()).filter((p) => p !== '').join(' - ')
   return { main, note: note === '' ? null : note }
+}
+
+/** " - " between two clock times ("9am - 11am") or weekdays ("mon - wed") makes a range, not a note. */
+function joinsRange(body: string, dash: RegExpMatchArray): boolean {
+  if (dash[0] === '—') return false
+  const before = body.slice(0, dash.index).trim().split(/\s+/).pop()?.toLowerCase() ?? ''
+  const after = body.slice(dash.index! + dash[0].length).trim().split(/\s+/)[0]?.toLowerCase() ?? ''
+  return (CLOCK_TOKEN.test(before) && CLOCK_TOKEN.test(after)) || (WEEKDAYS.has(before) && WEEKDAYS.has(after))
 }
 
 function tokenize(text: string): Token[] {
@@ -326,7 +336,41 @@ function durationOf(words: string): number | 'negative' | null {
     const value = m ? hours(m) : null
     if (value !== null && Number.isFinite(value)) return negative && value > 0 ? 'negative' : value
   }
-  return null
+  return negative ? null : clockRange(words)
+}
+
+const CLOCK = String.raw`(\d{1,2})(?:[:.](\d{2}))?(?: ?([ap])\.?m\.?)?`
+const CLOCK_RANGE = new RegExp(`^(?:from )?${CLOCK} ?(?:-|–|—|to|until|till|til) ?${CLOCK}$`)
+/** One clock time of a range, as a token: "9", "9:30", "9.30", "9am", "11:30pm". */
+const CLOCK_TOKEN = /^(?:\d{1,2}(?:[:.]\d{2})?(?:[ap]\.?m\.?)?)$/
+
+/**
+ * Hours between two clock times: "9am-11am", "9-11:30", "14:00-15:30", "from 9 to 11". A time
+ * without am/pm takes the other's ("11-1pm" is 11 am to 1 pm; "9am-5" ends at 5 pm). Bare hours
+ * read as a working day: "9-5" is 9 to 17, but only from a morning start, so "20-11" is no range
+ * at all. A range passes midnight only when the clock says so: am/pm ("9pm-1am") or hh:mm on both
+ * sides ("22:00-01:00").
+ */
+function clockRange(words: string): number | null {
+  const m = CLOCK_RANGE.exec(words)
+  if (!m) return null
+  const [h1, m1, h2, m2] = [Number(m[1]), Number(m[2] ?? 0), Number(m[4]), Number(m[5] ?? 0)]
+  const [ap1, ap2] = [m[3] as 'a' | 'p' | undefined, m[6] as 'a' | 'p' | undefined]
+  if (m1 > 59 || m2 > 59 || h1 > 24 || h2 > 24 || (ap1 && (h1 < 1 || h1 > 12)) || (ap2 && (h2 < 1 || h2 > 12))) return null
+  const at = (h: number, min: number, ap: 'a' | 'p' | undefined) => (ap === undefined ? h : (h % 12) + (ap === 'p' ? 12 : 0)) + min / 60
+  const other = (ap: 'a' | 'p' | undefined) => (ap === 'a' ? 'p' : 'a')
+  let start = at(h1, m1, ap1 ?? ap2)
+  let end = at(h2, m2, ap2 ?? ap1)
+  if (ap1 || ap2) {
+    if (!ap1 && start >= end) start = at(h1, m1, other(ap2))
+    if (!ap2 && end <= start) end = at(h2, m2, other(ap1))
+    if (end <= start) end += 24
+  } else if (end <= start) {
+    if (h1 <= 12 && h2 < 12 && end + 12 > start) end += 12
+    else if (m[2] !== undefined && m[5] !== undefined) end += 24
+    else return null
+  }
+  return end - start
 }
 
 const roundQuarter = (hours: number) => Math.round(hours / HOURS.step) * HOURS.step
