@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { expect, it } from 'vitest'
 import { withActor } from '../src/db/actor.ts'
 import { logTime, undoLast, weekView, type LogRequest } from '../src/handlers/timesheet.ts'
@@ -5,8 +6,10 @@ import { describeEachEngine } from './support/engines.ts'
 import { actorOf, useFixtureDatabase, type PersonKey } from './support/fixture.ts'
 
 const TODAY = '2026-11-25'
-const req = (over: Partial<LogRequest> = {}): LogRequest =>
+const req = (over: Partial<Omit<LogRequest, 'date' | 'dates'>> & { date?: string } = {}): LogRequest =>
   ({ hours: 3, date: TODAY, campaignQuery: 'Campaign cX', phase: null, note: null, billable: true, ...over })
+const days = (dates: string[], over: Partial<Omit<LogRequest, 'date' | 'dates'>> = {}): LogRequest =>
+  ({ hours: 2, dates, campaignQuery: 'Campaign cX', phase: null, note: null, billable: true, ...over })
 let requestSeq = 0
 const ctx = () => ({ today: TODAY, requestId: `req-${++requestSeq}`, source: 'cli' as const })
 
@@ -83,5 +86,63 @@ describeEachEngine('timesheet handler', (engine) => {
     expect(undone).toMatchObject({ kind: 'undone', hours: 1.5, date: TODAY })
     const later = new Date(Date.now() + 3 * 24 * 3600_000)
     expect(await as('account', (trx) => undoLast(trx, account, later))).toEqual({ kind: 'nothing_to_undo', windowMinutes: 1440 })
+  })
+
+  it('logs a range as one entry per day, and undoes them together', async () => {
+    const admin = actorOf(db.fx, 'A', 'admin')
+    const range = ['2026-11-23', '2026-11-24', '2026-11-25']
+    const logged = await as('admin', (trx) => logTime(trx, admin, days(range, { note: 'standup' }), ctx()))
+    expect(logged).toMatchObject({ kind: 'logged_days', hours: 2, campaign: { name: 'Campaign cX A' } })
+    expect(logged.kind === 'logged_days' && logged.entries.map((e) => [e.date, e.dayTotal])).toEqual(range.map((d) => [d, 2]))
+    const rows = await db.e.db.selectFrom('agency.timesheet_entries').select(['entry_date', 'hours', 'description'])
+      .where('user_id', '=', admin.userId).where('entry_date', 'in', range).orderBy('entry_date').execute()
+    expect(rows).toEqual(range.map((d) => ({ entry_date: d, hours: 2, description: 'standup' })))
+    const undone = await as('admin', (trx) => undoLast(trx, admin, new Date()))
+    expect(undone).toEqual({ kind: 'undone', hours: 2, date: '2026-11-23', campaign: 'Campaign cX A', dates: range })
+    expect(await db.e.db.selectFrom('agency.timesheet_entries').select('id').where('user_id', '=', admin.userId).where('entry_date', 'in', range).execute()).toEqual([])
+  })
+
+  it('never logs the same range twice', async () => {
+    const admin = actorOf(db.fx, 'A', 'admin')
+    const c = ctx()
+    const first = await as('admin', (trx) => logTime(trx, admin, days(['2026-11-16', '2026-11-17']), c))
+    const before = await countEntries()
+    const again = await as('admin', (trx) => logTime(trx, admin, days(['2026-11-16', '2026-11-17']), c))
+    expect(again).toEqual({ kind: 'duplicate', entryId: first.kind === 'logged_days' ? first.entries[0]!.entryId : 'x' })
+    expect(await countEntries()).toBe(before)
+  })
+
+  it('writes no day of a range when one day is refused: full, locked, or outside the campaign', async () => {
+    const finance = actorOf(db.fx, 'A', 'finance')
+    expect((await as('finance', (trx) => logTime(trx, finance, req({ date: '2026-11-20', hours: 20 }), ctx()))).kind).toBe('logged')
+    const before = await countEntries()
+    const run = (dates: string[], hours = 5) => as('finance', (trx) => logTime(trx, finance, days(dates, { hours }), ctx()))
+    expect(await run(['2026-11-19', '2026-11-20', '2026-11-21'])).toEqual({ kind: 'day_over_24', date: '2026-11-20', alreadyLogged: 20, hours: 5 })
+    expect(await run(['2026-11-10', '2026-11-11'])).toEqual({ kind: 'locked_period', date: '2026-11-10', lockDays: 14 })
+    expect(await run(['2026-11-25', '2026-11-26'])).toEqual({ kind: 'future_date', date: '2026-11-26' })
+    await db.e.db.updateTable('agency.campaigns').set({ start_date: '2026-11-19' }).where('id', '=', db.fx.A.rows.get('campaign:cX')!).execute()
+    try {
+      expect(await run(['2026-11-18', '2026-11-19'])).toMatchObject({ kind: 'outside_campaign_dates', date: '2026-11-18' })
+    } finally {
+      await db.e.db.updateTable('agency.campaigns').set({ start_date: '2026-10-05' }).where('id', '=', db.fx.A.rows.get('campaign:cX')!).execute()
+    }
+    expect(await countEntries()).toBe(before)
+  })
+
+  it('rolls back the days already written when the database refuses a later one', async () => {
+    const finance = actorOf(db.fx, 'A', 'finance')
+    // A refusal only the database knows about, on the range's last day: the first days are
+    // inserted by then, and must go with it.
+    await sql`CREATE FUNCTION public.refuse_nov_13() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.entry_date = '2026-11-13' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$`.execute(db.e.db)
+    await sql`CREATE TRIGGER refuse_nov_13 BEFORE INSERT ON agency.timesheet_entries FOR EACH ROW EXECUTE FUNCTION public.refuse_nov_13()`.execute(db.e.db)
+    try {
+      const before = await countEntries()
+      await expect(as('finance', (trx) => logTime(trx, finance, days(['2026-11-11', '2026-11-12', '2026-11-13']), ctx()))).rejects.toThrow(/refused by the test/)
+      expect(await countEntries()).toBe(before)
+    } finally {
+      await sql`DROP TRIGGER refuse_nov_13 ON agency.timesheet_entries`.execute(db.e.db)
+      await sql`DROP FUNCTION public.refuse_nov_13()`.execute(db.e.db)
+    }
   })
 })

@@ -11,6 +11,11 @@ const ctx = { today }
 type Log = Extract<TimesheetCommand, { kind: 'log' }>
 const log = (hours: number, campaignQuery: string, rest: Partial<Log> = {}): Log =>
   ({ kind: 'log', hours, date: today, campaignQuery, phase: null, note: null, billable: true, ...rest })
+type LogDays = Extract<TimesheetCommand, { kind: 'log_days' }>
+const days = (hours: number, campaignQuery: string, dates: string[], rest: Partial<LogDays> = {}): LogDays =>
+  ({ kind: 'log_days', hours, dates, campaignQuery, phase: null, note: null, billable: true, ...rest })
+const MON_WED = ['2026-11-23', '2026-11-24', '2026-11-25']
+const LAST_WEEK = ['2026-11-16', '2026-11-17', '2026-11-18', '2026-11-19', '2026-11-20']
 
 describe('parseTimesheet: logging time', () => {
   const rows: Array<[string, Log]> = [
@@ -124,6 +129,53 @@ describe('parseTimesheet: logging time', () => {
   ]
   it.each(rows)('reads %j', (input, expected) => {
     expect(parseTimesheet(input, ctx)).toEqual({ ok: true, command: expected })
+  })
+})
+
+describe('parseTimesheet: ranges and repeated days', () => {
+  // The duration is per day; "each day" is the weekdays; no day in the future.
+  const rows: Array<[string, LogDays | Log]> = [
+    ['mon-wed 2h Aurora Air', days(2, 'Aurora Air', MON_WED)],
+    ['mon to wed 2h Aurora Air', days(2, 'Aurora Air', MON_WED)],
+    ['2h Aurora Air mon - wed', days(2, 'Aurora Air', MON_WED)],
+    ['2h Aurora Air monday–wednesday', days(2, 'Aurora Air', MON_WED)],
+    ['2h Aurora Air from mon to tue', days(2, 'Aurora Air', ['2026-11-23', '2026-11-24'])],
+    ['each day this week 1h Aurora Air - standup', days(1, 'Aurora Air', MON_WED, { note: 'standup' })],
+    ['every weekday this week 1h Aurora Air', days(1, 'Aurora Air', MON_WED)],
+    ['all week 1h Aurora Air', days(1, 'Aurora Air', MON_WED)],
+    ['every day last week 8h Aurora Air nb', days(8, 'Aurora Air', LAST_WEEK, { billable: false })],
+    ['mon to fri last week 8h Aurora Air', days(8, 'Aurora Air', LAST_WEEK)],
+    ['mon-wed 9am-11am Aurora Air', days(2, 'Aurora Air', MON_WED)],
+    // A range is what it says, weekend included; it starts on the latest such day, today included.
+    ['2h Aurora Air fri-mon', days(2, 'Aurora Air', ['2026-11-20', '2026-11-21', '2026-11-22', '2026-11-23'])],
+    ['2h Aurora Air wed-wed', log(2, 'Aurora Air')],
+  ]
+  it.each(rows)('reads %j', (input, expected) => {
+    expect(parseTimesheet(input, ctx)).toEqual({ ok: true, command: expected })
+  })
+
+  it.each([
+    ['mon-fri 2h Aurora Air', 'future_date', { date: '2026-11-26' }],
+    ['each day next week 1h Aurora Air', 'future_date', { date: '2026-11-30' }],
+    ['fri-mon this week 1h Aurora Air', 'bad_date'],
+    ['mon-wed yesterday 2h Aurora Air', 'bad_date'],
+    ['each day this week 25h Aurora Air', 'too_long'],
+    ['mon-wed Aurora Air', 'missing_duration'],
+    ['edit mon-wed', 'bad_date'],
+    ['week mon-wed', 'bad_date'],
+  ] as Array<[string, TimesheetParseError['kind'], Record<string, unknown>?]>)('rejects %j as %s', (input, kind, fields = {}) => {
+    expect(parseTimesheet(input, ctx)).toMatchObject({ ok: false, error: { kind, ...fields } })
+  })
+
+  it('logs each weekday of this week so far, whatever day today is', () => {
+    fc.assert(fc.property(daysArb, (day) => {
+      const result = parseTimesheet('each day this week 1h Aurora Air', { today: day })
+      const monday = new Date(`${day}T00:00:00Z`)
+      monday.setUTCDate(monday.getUTCDate() - ((monday.getUTCDay() + 6) % 7))
+      const expected = Array.from({ length: 5 }, (_, i) => new Date(monday.getTime() + i * 86_400_000).toISOString().slice(0, 10)).filter((d) => d <= day)
+      if (expected.length === 1) expect(result).toEqual({ ok: true, command: log(1, 'Aurora Air', { date: expected[0]! }) })
+      else expect(result).toEqual({ ok: true, command: days(1, 'Aurora Air', expected) })
+    }), { numRuns: 300 })
   })
 })
 
@@ -279,12 +331,18 @@ function assertSound(result: ParseResult, day: string): void {
     expect(c.date <= day).toBe(true)
     expect(c.campaignQuery.trim()).not.toBe('')
   }
+  if (c.kind === 'log_days') {
+    expect(c.hours > 0 && c.hours <= 24 && Number.isInteger(c.hours * 4)).toBe(true)
+    expect(c.dates.length).toBeGreaterThan(1)
+    expect(c.dates.every((d, i) => isRealDate(d) && d <= day && (i === 0 || c.dates[i - 1]! < d))).toBe(true)
+    expect(c.campaignQuery.trim()).not.toBe('')
+  }
   if (c.kind === 'edit' && c.hours !== null) expect(c.hours > 0 && c.hours <= 24 && Number.isInteger(c.hours * 4)).toBe(true)
   if (c.kind === 'edit' && c.date !== null) expect(isRealDate(c.date) && c.date <= day).toBe(true)
   if (c.kind === 'week') expect(isRealDate(c.weekOf) && new Date(c.weekOf).getUTCDay() === 1 && c.weekOf <= day).toBe(true)
 }
 
-const days = fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2099, 11, 31) }).map((ms) => new Date(ms).toISOString().slice(0, 10))
+const daysArb = fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2099, 11, 31) }).map((ms) => new Date(ms).toISOString().slice(0, 10))
 
 const durations: Array<[string, number]> = [
   ['3h', 3], ['3 hrs', 3], ['2,5h', 2.5], ['1h30', 1.5], ['1h 30m', 1.5], ['90 min', 1.5], ['45mins', 0.75], ['0:45', 0.75],
@@ -297,19 +355,20 @@ const datesOnToday: Array<[string, string]> = [
 const campaigns = ['Aurora Air', 'Fizzwell Summer Refresh', 'Nike Air Max Launch', 'Harbour Bank Q4', 'Ben\'s Bakery']
 const fragment = fc.oneof(
   fc.constantFrom(...durations.map(([d]) => d), ...datesOnToday.map(([d]) => d), ...campaigns, 'nb', 'on', 'for', '/ production', '- a note', '"quoted"', '-2h', '3', '2026-13-45', 'tomorrow',
-    '20/11', '11/20', '20.11', '1.5', 'the day before yesterday', '9am-11am', '9 - 11:30', '14:00-15:30', '11pm-1am'),
+    '20/11', '11/20', '20.11', '1.5', 'the day before yesterday', '9am-11am', '9 - 11:30', '14:00-15:30', '11pm-1am',
+    'mon-wed', 'mon - fri', 'each day this week', 'every day last week', 'fri to mon'),
   fc.string({ maxLength: 6 }),
 )
 
 describe('parseTimesheet properties', () => {
   it('never throws on arbitrary text, and what it returns is sound', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 80, unit: 'binary' }), days, (text, day) => {
+    fc.assert(fc.property(fc.string({ maxLength: 80, unit: 'binary' }), daysArb, (text, day) => {
       assertSound(parseTimesheet(text, { today: day }), day)
     }), { numRuns: 2000 })
   })
 
   it('never throws on text built from timesheet fragments, and what it returns is sound', () => {
-    fc.assert(fc.property(fc.array(fragment, { maxLength: 8 }), days, (parts, day) => {
+    fc.assert(fc.property(fc.array(fragment, { maxLength: 8 }), daysArb, (parts, day) => {
       assertSound(parseTimesheet(parts.join(' '), { today: day }), day)
     }), { numRuns: 2000 })
   })
@@ -341,7 +400,7 @@ describe('parseTimesheet properties', () => {
   })
 
   it('logs any past or present ISO date as typed, and refuses any later one', () => {
-    fc.assert(fc.property(days, days, (day, date) => {
+    fc.assert(fc.property(daysArb, daysArb, (day, date) => {
       const result = parseTimesheet(`1h Aurora Air ${date}`, { today: day })
       if (date <= day) expect(result).toMatchObject({ ok: true, command: { date } })
       else expect(result).toMatchObject({ ok: false, error: { kind: 'future_date', date } })

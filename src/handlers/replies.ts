@@ -21,6 +21,17 @@ export function logReply(r: LogResult): Reply {
         { type: 'context', text: `${h(r.dayTotal)} logged that day · ${r.campaign.clientName} · ${r.campaign.code}` },
         { type: 'buttons', buttons: [{ label: 'Undo', actionId: 'timesheet.undo', payload: r.entryId, style: 'danger' }] },
       ])
+    case 'logged_days': {
+      const total = r.hours * r.entries.length
+      const days = r.entries.map((e) => weekday(e.date)).join(', ')
+      return reply(`Logged ${h(r.hours)} a day to ${r.campaign.name} on ${r.entries.length} days: ${days}.`, [
+        { type: 'text', text: `Logged ${h(r.hours)} a day to *${r.campaign.name}*${r.phase ? ` / ${r.phase}` : ''}${r.billable ? '' : ' (non-billable)'}, ${h(total)} in all, on:` },
+        { type: 'list', items: r.entries.map((e) => `${weekday(e.date)} · ${h(e.dayTotal)} logged that day`) },
+        { type: 'context', text: `${r.campaign.clientName} · ${r.campaign.code}` },
+        // Undo removes every day of this request together, as it was logged.
+        { type: 'buttons', buttons: [{ label: `Undo all ${r.entries.length}`, actionId: 'timesheet.undo', payload: r.entries[0]!.entryId, style: 'danger' }] },
+      ])
+    }
     case 'duplicate':
       // A redelivered message, or one resumed after the process that saved it died before answering.
       return reply('Already logged: I had saved this once already, and it stays saved once.')
@@ -61,7 +72,9 @@ export function weekReply(w: WeekResult): Reply {
 
 export function undoReply(u: UndoResult): Reply {
   return u.kind === 'undone'
-    ? reply(`Removed ${h(u.hours)} on ${u.campaign} (${weekday(u.date)}).`)
+    ? u.dates
+      ? reply(`Removed ${h(u.hours)} a day on ${u.campaign} (${u.dates.map(weekday).join(', ')}).`)
+      : reply(`Removed ${h(u.hours)} on ${u.campaign} (${weekday(u.date)}).`)
     // A button is in the message for everyone who sees it; it removes only its owner's entry.
     : u.entryNamed
       ? reply(`Nothing to undo there: this button removes only the entry of the person who logged it, within ${Math.round(u.windowMinutes / 60)} hours, and only once.`)

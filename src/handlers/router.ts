@@ -282,6 +282,7 @@ async function handle(deps: RouterDeps, inbound: Inbound, once?: ClaimOnce): Pro
       if (refused) return refused
       switch (cmd.kind) {
         case 'log':
+        case 'log_days':
           return logSettled(() => run((trx) =>
             logTime(trx, who, cmd, { today, requestId: inbound.requestId, source: SOURCES[inbound.platform], settings })))
         case 'week':
@@ -332,10 +333,16 @@ function dayFormat(timeZone: string): Intl.DateTimeFormat | null {
 
 // Button payloads come back from the platform: validated like any other input, and the campaign
 // is still matched against what RLS lets this person see.
-const ChosenLog = z.object({
-  hours: loggableHours, date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), campaignQuery: payloadText,
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/)
+const ChosenEntry = z.object({
+  hours: loggableHours, campaignQuery: payloadText,
   phase: payloadText.nullable(), note: payloadText.nullable(), billable: z.boolean(), campaignId: z.string().uuid(),
 })
+const ChosenLog = z.union([
+  ChosenEntry.extend({ date: isoDate }),
+  // A range of days ("mon-wed"): a week or two at most, as the parser makes them.
+  ChosenEntry.extend({ dates: z.array(isoDate).min(1).max(31) }),
+])
 
 const Feedback = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:(1|-1)$/i)
 

@@ -23,6 +23,8 @@ export type DateOrder = 'dmy' | 'mdy'
 
 export type TimesheetCommand =
   | { kind: 'log'; hours: number; date: string; campaignQuery: string; phase: string | null; note: string | null; billable: boolean }
+  /** The same entry on each of several days ("mon-wed 2h", "each day this week 1h"): `hours` per day; dates ascending, none in the future. */
+  | { kind: 'log_days'; hours: number; dates: string[]; campaignQuery: string; phase: string | null; note: string | null; billable: boolean }
   | { kind: 'week'; weekOf: string }
   | { kind: 'undo' }
   | { kind: 'edit'; hours: number | null; date: string | null; note: string | null }
@@ -95,7 +97,8 @@ function parseLog(body: string, dates: DateReading): ParseResult {
   if (campaignQuery === '') {
     return fail({ kind: 'missing_campaign', message: `Which campaign was it for? Add its name, e.g. \`/timesheet ${formatHours(s.hours)} Aurora Air Spring Launch\`.` })
   }
-  return ok({ kind: 'log', hours: s.hours, date, campaignQuery, phase: s.phase, note: s.note, billable: s.billable })
+  const entry = { hours: s.hours, campaignQuery, phase: s.phase, note: s.note, billable: s.billable }
+  return ok(s.days ? { kind: 'log_days', dates: s.days, ...entry } : { kind: 'log', date, ...entry })
 }
 
 /**
@@ -107,6 +110,7 @@ function parseEdit(rest: string, dates: DateReading): ParseResult {
   const { today } = dates
   const s = scan(rest, dates, 'edit')
   if ('kind' in s) return fail(s)
+  if (s.days) return fail(badDate(s.daysRaw!, `An edit changes one entry, so give one day, e.g. \`/timesheet edit yesterday\`. To log several days, send \`/timesheet mon-wed 2h Aurora Air\`.`))
   const suspect = s.hours === null ? s.leftover.find((t) => NUMERIC.test(t.word)) : undefined
   if (suspect) return fail(durationTypo(suspect.raw))
   const range = s.hours === null ? null : checkHours(s.hours)
@@ -126,7 +130,7 @@ function parseWeekOf(rest: string, dates: DateReading): ParseResult {
   const { today } = dates
   const s = scan(rest, dates, 'edit')
   if ('kind' in s) return fail(s)
-  if (s.date === null || s.hours !== null || s.note !== null || s.leftover.length > 0) {
+  if (s.date === null || s.days !== null || s.hours !== null || s.note !== null || s.leftover.length > 0) {
     const which = rest === '' ? 'Which week?' : `I couldn't read "${rest}" as a week.`
     return fail(badDate(rest, `${which} Try \`/timesheet week\`, \`/timesheet week last\` or \`/timesheet week 2026-11-16\`.`))
   }
@@ -165,6 +169,9 @@ interface Token { raw: string; word: string; used: boolean }
 interface Scanned {
   hours: number | null
   date: string | null
+  /** Two or more days from a range ("mon-wed", "each day this week"), as typed in daysRaw. */
+  days: string[] | null
+  daysRaw: string | null
   note: string | null
   phase: string | null
   billable: boolean
@@ -198,14 +205,18 @@ function scan(body: string, reading: DateReading, mode: 'log' | 'edit'): Scanned
     }
   }
 
-  // Clock ranges first: "9.10 - 11" is 9:10 to 11:00, not 9 October and a stray 11.
+  // Day ranges, then clock ranges, before single dates: "mon-wed" is not Monday and a stray
+  // "wed", and "9.10 - 11" is 9:10 to 11:00, not 9 October and a stray 11.
+  const ranges = claim(tokens, 6, (w, raw) => dayRange(w, raw, today))
+  const rangeError = ranges.find((h) => !Array.isArray(h.value))
+  if (rangeError) return rangeError.value as TimesheetParseError
   const clocks = claim(tokens, 6, (w) => clockRange(w))
   const dates = claim(tokens, 4, (w, raw) => explicitDate(w, raw, reading))
   const dateError = dates.find((h) => typeof h.value !== 'string')
   if (dateError) return dateError.value as TimesheetParseError
-  if (dates.length > 1) {
-    const shown = dates.map((h) => h.raw).join('" and "')
-    return badDate(shown, `I found more than one date ("${shown}"). Give one date per entry. ${DATE_HINT}`)
+  if (dates.length + ranges.length > 1) {
+    const shown = [...ranges, ...dates].sort((a, b) => a.at - b.at).map((h) => h.raw).join('" and "')
+    return badDate(shown, `I found more than one date ("${shown}"). Give one date or one range of days per entry. ${DATE_HINT}`)
   }
 
   const durations = [...clocks, ...claim(tokens, 6, (w) => durationOf(w))].sort((a, b) => a.at - b.at)
@@ -219,10 +230,13 @@ function scan(body: string, reading: DateReading, mode: 'log' | 'edit'): Scanned
   }
 
   let date = (dates[0]?.value as string | undefined) ?? null
-  for (const hit of dates) consumeOn(tokens, hit.at)
-  if (date === null) date = bareWeekday(tokens, today)
+  const range = ranges[0]?.value as string[] | undefined
+  const days = range && range.length > 1 ? range : null
+  if (range?.length === 1) date = range[0]!
+  for (const hit of [...dates, ...ranges]) consumeOn(tokens, hit.at)
+  if (date === null && days === null) date = bareWeekday(tokens, today)
   const hours = durations[0] ? roundQuarter(durations[0].value as number) : null
-  return { hours, date, note, phase, billable, leftover: tokens.filter((t) => !t.used) }
+  return { hours, date, days, daysRaw: ranges[0]?.raw ?? null, note, phase, billable, leftover: tokens.filter((t) => !t.used) }
 }
 
 const PHASE = /\/\s*(post[- ]?production|strategy|creative|production|post)(?=$|[\s,.;:!?)])/gi
@@ -440,6 +454,49 @@ function dayMonth(day: number, monthName: string, year: string | undefined, raw:
   const date = validDate(chronoYear, month, day)
   if (date === null) return badDate(raw)
   return date > addDays(today, 31) ? validDate(chronoYear - 1, month, day) ?? badDate(raw) : date
+}
+
+const RANGE_TO = '(?:-|–|—|to|till|until|through|thru)'
+const WEEKDAY_RANGE = new RegExp(`^(?:from )?([a-z]+) ?${RANGE_TO} ?([a-z]+)(?:,? (this|last|next) week)?$`)
+const EVERY_DAY = /^(?:(?:each|every) (?:single )?(?:week|work|working )?day(?: of)?|all(?: of)?|daily) (?:(this|last|next) |the )?week$/
+
+/**
+ * Several days: "mon-wed", "mon to fri last week", "each day this week". A weekday range is what
+ * it says, weekend included, and starts on the latest such day, today included (as "fri" does),
+ * or in the week named. "Each day" is the weekdays of the week, this week's up to today. A range
+ * that reaches a day still to come is refused, never cut short: the person sees what to type.
+ */
+function dayRange(words: string, raw: string, today: string): string[] | TimesheetParseError | null {
+  let dates: string[]
+  const every = EVERY_DAY.exec(words)
+  const range = every ? null : WEEKDAY_RANGE.exec(words)
+  const from = range ? WEEKDAYS.get(range[1]!) : undefined
+  const to = range ? WEEKDAYS.get(range[2]!) : undefined
+  if (every) {
+    const monday = addDays(mondayOf(today), every[1] === 'last' ? -7 : every[1] === 'next' ? 7 : 0)
+    dates = [0, 1, 2, 3, 4].map((i) => addDays(monday, i))
+    if (every[1] !== 'next') dates = dates.filter((d) => d <= today)
+  } else if (range && from && to) {
+    const week = range[3]
+    let start: string
+    let length: number
+    if (week) {
+      if (to < from) return badDate(raw, `"${raw}" runs backwards: a range within a week goes from the earlier day to the later, e.g. \`mon-fri last week\`.`)
+      start = addDays(mondayOf(today), (week === 'last' ? -7 : week === 'next' ? 7 : 0) + from - 1)
+      length = to - from + 1
+    } else {
+      start = addDays(today, -((isoDow(today) - from + 7) % 7))
+      length = ((to - from + 7) % 7) + 1
+    }
+    dates = Array.from({ length }, (_, i) => addDays(start, i))
+  } else {
+    return null
+  }
+  const future = dates.find((d) => d > today)
+  if (future) {
+    return { kind: 'future_date', date: future, message: `"${raw}" reaches ${future}, which hasn't happened yet, so I can't log time for it. Log the days so far, e.g. \`/timesheet each day this week 1h Aurora Air\`.` }
+  }
+  return dates
 }
 
 const SLASHED = /^(\d{1,2})\/(\d{1,2})(?:\/(\d{2}|\d{4}))?$/

@@ -17,9 +17,9 @@ export interface TimesheetSettings {
 
 export const DEFAULT_TIMESHEET_SETTINGS: TimesheetSettings = { lockDays: 14, undoWindowMinutes: 60 * 24 }
 
-export interface LogRequest {
+interface Entry {
+  /** Per day, when the request names several. */
   hours: number
-  date: string
   campaignQuery: string
   phase: string | null
   note: string | null
@@ -27,6 +27,12 @@ export interface LogRequest {
   /** Set when the person picked a campaign from buttons: skips matching. */
   campaignId?: string
 }
+
+/**
+ * One entry on one day, or the same entry on each of several days ("mon-wed 2h"): all of them or
+ * none, in the caller's one transaction.
+ */
+export type LogRequest = Entry & ({ date: string; dates?: never } | { dates: string[]; date?: never })
 
 export interface LogContext {
   today: string
@@ -38,6 +44,8 @@ export interface LogContext {
 
 export type LogResult =
   | { kind: 'logged'; entryId: string; hours: number; date: string; campaign: CampaignCandidate; phase: string | null; billable: boolean; dayTotal: number }
+  /** Several days at once: one entry per day, ascending. */
+  | { kind: 'logged_days'; entries: Array<{ entryId: string; date: string; dayTotal: number }>; hours: number; campaign: CampaignCandidate; phase: string | null; billable: boolean }
   | { kind: 'duplicate'; entryId: string }
   | { kind: 'choose_campaign'; request: LogRequest; campaigns: CampaignCandidate[] }
   | { kind: 'unknown_campaign'; query: string; suggestions: CampaignCandidate[] }
@@ -50,13 +58,24 @@ export type LogResult =
 
 const LOGGABLE = new Set(['active', 'on_hold', 'planning'])
 
+/**
+ * A day's entries from one request with several days are stored as `<request id>#<date>`: the
+ * same request never logs twice, and undo knows the entries that belong together.
+ */
+const batchRef = (requestId: string, date: string) => `${requestId}#${date}`
+const BATCH_REF = /#\d{4}-\d{2}-\d{2}$/
+
 export async function logTime(trx: ActorTx, actor: Actor, req: LogRequest, ctx: LogContext): Promise<LogResult> {
   const settings = ctx.settings ?? DEFAULT_TIMESHEET_SETTINGS
+  const dates = req.dates ? [...new Set(req.dates)].sort() : [req.date]
+  const refs = req.dates ? dates.map((d) => batchRef(ctx.requestId, d)) : [ctx.requestId]
   const existing = await trx.selectFrom('agency.timesheet_entries').select('id')
-    .where('source', '=', ctx.source).where('external_ref', '=', ctx.requestId).executeTakeFirst()
+    .where('source', '=', ctx.source).where('external_ref', 'in', refs).orderBy('entry_date').executeTakeFirst()
   if (existing) return { kind: 'duplicate', entryId: existing.id }
-  if (req.date > ctx.today) return { kind: 'future_date', date: req.date }
-  if (req.date < addDays(ctx.today, -settings.lockDays)) return { kind: 'locked_period', date: req.date, lockDays: settings.lockDays }
+  const future = dates.find((d) => d > ctx.today)
+  if (future) return { kind: 'future_date', date: future }
+  const locked = dates.find((d) => d < addDays(ctx.today, -settings.lockDays))
+  if (locked) return { kind: 'locked_period', date: locked, lockDays: settings.lockDays }
 
   const candidates = await visibleCampaigns(trx)
   let campaign: CampaignCandidate
@@ -71,9 +90,8 @@ export async function logTime(trx: ActorTx, actor: Actor, req: LogRequest, ctx: 
     campaign = match.campaign
   }
   if (!LOGGABLE.has(campaign.status)) return { kind: 'inactive_campaign', campaign }
-  if ((campaign.startDate && req.date < campaign.startDate) || (campaign.endDate && req.date > campaign.endDate)) {
-    return { kind: 'outside_campaign_dates', campaign, date: req.date }
-  }
+  const outside = dates.find((d) => (campaign.startDate && d < campaign.startDate) || (campaign.endDate && d > campaign.endDate))
+  if (outside) return { kind: 'outside_campaign_dates', campaign, date: outside }
 
   let phaseId: string | null = null
   if (req.phase) {
@@ -83,30 +101,39 @@ export async function logTime(trx: ActorTx, actor: Actor, req: LogRequest, ctx: 
     phaseId = phase.id
   }
 
-  // Lock this person's day so two messages arriving together cannot both pass the 24 h check.
-  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${actor.userId}:${req.date}`}, 0))`.execute(trx)
-  const day = await trx.selectFrom('agency.timesheet_entries').select((eb) => eb.fn.coalesce(eb.fn.sum<number>('hours'), eb.lit(0)).as('total'))
-    .where('user_id', '=', actor.userId).where('entry_date', '=', req.date).executeTakeFirstOrThrow()
-  const alreadyLogged = Number(day.total)
-  if (alreadyLogged + req.hours > 24) return { kind: 'day_over_24', date: req.date, alreadyLogged, hours: req.hours }
+  // Lock this person's days so two messages arriving together cannot both pass the 24 h check;
+  // in date order, so two requests over overlapping days cannot deadlock.
+  for (const d of dates) await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${actor.userId}:${d}`}, 0))`.execute(trx)
+  const totals = await trx.selectFrom('agency.timesheet_entries').select(['entry_date', (eb) => eb.fn.sum<number>('hours').as('total')])
+    .where('user_id', '=', actor.userId).where('entry_date', 'in', dates).groupBy('entry_date').execute()
+  const logged = (d: string) => Number(totals.find((t) => t.entry_date === d)?.total ?? 0)
+  const full = dates.find((d) => logged(d) + req.hours > 24)
+  if (full) return { kind: 'day_over_24', date: full, alreadyLogged: logged(full), hours: req.hours }
 
   // Rates are left out: migration 011 snapshots the person's rates (which this role cannot read).
-  const inserted = await trx.insertInto('agency.timesheet_entries').values({
-    tenant_id: actor.tenantId, user_id: actor.userId, campaign_id: campaign.id, phase_id: phaseId,
-    entry_date: req.date, hours: req.hours, is_billable: req.billable, description: req.note,
-    source: ctx.source, external_ref: ctx.requestId,
-  }).onConflict((oc) => oc.columns(['tenant_id', 'source', 'external_ref']).where('external_ref', 'is not', null).doNothing())
-    .returning('id').executeTakeFirst()
-  if (!inserted) {
-    // The same delivery raced us between the check above and the insert.
-    const winner = await trx.selectFrom('agency.timesheet_entries').select('id')
-      .where('source', '=', ctx.source).where('external_ref', '=', ctx.requestId).executeTakeFirstOrThrow()
-    return { kind: 'duplicate', entryId: winner.id }
+  const entries: Array<{ entryId: string; date: string; dayTotal: number }> = []
+  for (const [i, date] of dates.entries()) {
+    const inserted = await trx.insertInto('agency.timesheet_entries').values({
+      tenant_id: actor.tenantId, user_id: actor.userId, campaign_id: campaign.id, phase_id: phaseId,
+      entry_date: date, hours: req.hours, is_billable: req.billable, description: req.note,
+      source: ctx.source, external_ref: refs[i]!,
+    }).onConflict((oc) => oc.columns(['tenant_id', 'source', 'external_ref']).where('external_ref', 'is not', null).doNothing())
+      .returning('id').executeTakeFirst()
+    if (!inserted) {
+      // The same delivery raced us between the check above and the insert; it wrote every day
+      // (one transaction), so the first insert is the one that finds it.
+      if (i > 0) throw new Error(`logTime: ${refs[i]} was written by another transaction after ${refs[0]} was not`)
+      const winner = await trx.selectFrom('agency.timesheet_entries').select('id')
+        .where('source', '=', ctx.source).where('external_ref', '=', refs[0]!).executeTakeFirstOrThrow()
+      return { kind: 'duplicate', entryId: winner.id }
+    }
+    entries.push({ entryId: inserted.id, date, dayTotal: logged(date) + req.hours })
   }
-  return {
-    kind: 'logged', entryId: inserted.id, hours: req.hours, date: req.date, campaign,
-    phase: req.phase, billable: req.billable, dayTotal: alreadyLogged + req.hours,
+  if (entries.length === 1) {
+    const [only] = entries as [typeof entries[number]]
+    return { kind: 'logged', entryId: only.entryId, hours: req.hours, date: only.date, campaign, phase: req.phase, billable: req.billable, dayTotal: only.dayTotal }
   }
+  return { kind: 'logged_days', entries, hours: req.hours, campaign, phase: req.phase, billable: req.billable }
 }
 
 export interface WeekDay {
@@ -142,7 +169,8 @@ export async function weekView(trx: ActorTx, actor: Actor, weekOf: string): Prom
 }
 
 export type UndoResult =
-  | { kind: 'undone'; hours: number; date: string; campaign: string }
+  /** dates: every day of a request that logged several ("mon-wed 2h"), which are undone together. */
+  | { kind: 'undone'; hours: number; date: string; campaign: string; dates?: string[] }
   /** entryNamed: an Undo button named the entry, and it is not (or no longer) the actor's to remove. */
   | { kind: 'nothing_to_undo'; windowMinutes: number; entryNamed?: true }
 
@@ -151,7 +179,7 @@ async function recentEntry(trx: ActorTx, actor: Actor, now: Date, settings: Time
   const since = new Date(now.getTime() - settings.undoWindowMinutes * 60_000)
   let q = trx.selectFrom('agency.timesheet_entries as t')
     .innerJoin('agency.campaigns as c', 'c.id', 't.campaign_id')
-    .select(['t.id', 't.hours', 't.entry_date', 't.description', 'c.name'])
+    .select(['t.id', 't.hours', 't.entry_date', 't.description', 't.external_ref', 't.source', 'c.name'])
     .where('t.user_id', '=', actor.userId).where('t.created_at', '>=', since)
   if (entryId) q = q.where('t.id', '=', entryId)
   return q.orderBy('t.created_at', 'desc').limit(1).executeTakeFirst()
@@ -161,6 +189,14 @@ async function recentEntry(trx: ActorTx, actor: Actor, now: Date, settings: Time
 export async function undoLast(trx: ActorTx, actor: Actor, now: Date, settings: TimesheetSettings = DEFAULT_TIMESHEET_SETTINGS, entryId?: string): Promise<UndoResult> {
   const last = await recentEntry(trx, actor, now, settings, entryId)
   if (!last) return { kind: 'nothing_to_undo', windowMinutes: settings.undoWindowMinutes, ...(entryId ? { entryNamed: true as const } : {}) }
+  if (last.external_ref && BATCH_REF.test(last.external_ref)) {
+    const request = last.external_ref.replace(BATCH_REF, '')
+    // starts_with, not LIKE: a platform's request id may hold % or _.
+    const removed = await trx.deleteFrom('agency.timesheet_entries').where('user_id', '=', actor.userId).where('source', '=', last.source)
+      .where(sql<boolean>`starts_with(external_ref, ${`${request}#`})`).returning(['entry_date', 'external_ref']).execute()
+    const dates = removed.filter((r) => BATCH_REF.test(r.external_ref ?? '')).map((r) => r.entry_date).sort()
+    return { kind: 'undone', hours: last.hours, date: dates[0] ?? last.entry_date, campaign: last.name, ...(dates.length > 1 ? { dates } : {}) }
+  }
   await trx.deleteFrom('agency.timesheet_entries').where('id', '=', last.id).where('user_id', '=', actor.userId).execute()
   return { kind: 'undone', hours: last.hours, date: last.entry_date, campaign: last.name }
 }
