@@ -1,6 +1,8 @@
 import { sql } from 'kysely'
-import { expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { TENANTS } from '../seeds/catalog.ts'
 import { withActor } from '../src/db/actor.ts'
+import { matchCampaignWithNote, type CampaignCandidate } from '../src/handlers/campaign-match.ts'
 import { logTime, undoLast, weekView, type LogRequest } from '../src/handlers/timesheet.ts'
 import { describeEachEngine } from './support/engines.ts'
 import { actorOf, useFixtureDatabase, type PersonKey } from './support/fixture.ts'
@@ -12,6 +14,32 @@ const days = (dates: string[], over: Partial<Omit<LogRequest, 'date' | 'dates'>>
   ({ hours: 2, dates, campaignQuery: 'Campaign cX', phase: null, note: null, billable: true, ...over })
 let requestSeq = 0
 const ctx = () => ({ today: TODAY, requestId: `req-${++requestSeq}`, source: 'cli' as const })
+
+// Northwind's campaigns as the seed makes them: four Aurora campaigns, two of them Aurora Air.
+const northwind: CampaignCandidate[] = TENANTS.find((t) => t.slug === 'northwind')!.clients.flatMap((client) => client.brands.flatMap((brand) =>
+  brand.campaigns.map((c) => ({ id: c.key, name: c.name, code: c.code, status: c.status, clientName: client.name, brandName: brand.name, startDate: null, endDate: null }))))
+
+describe('a campaign name followed by a note without a separator', () => {
+  it.each([
+    ['aurora spring launch fixing the deck after feedback', 'Aurora Air Spring Launch', 'fixing the deck after feedback'],
+    ['Fizzwell Summer Refresh client call', 'Fizzwell Summer Refresh', 'client call'],
+    ['aurora spring launch, fixing the deck', 'Aurora Air Spring Launch', 'fixing the deck'],
+    ['AUR-2026-01 deck review', 'Aurora Air Spring Launch', 'deck review'],
+  ])('reads %j as the campaign and a note', (query, campaign, note) => {
+    expect(matchCampaignWithNote(query, northwind)).toMatchObject({ kind: 'one_with_note', campaign: { name: campaign }, note })
+  })
+
+  it.each([
+    // The whole text names the campaign (prefixes and all): no note is cut off it.
+    ['Aurora Air Spring Launch', 'one'],
+    ['tidewave fibre ful speed', 'one'],
+    // The leading words fit several campaigns: asked or suggested as before, never guessed.
+    ['aurora air fixing the deck', 'several|none'],
+    ['aurora fixing the deck', 'several|none'],
+  ])('leaves %j to the matcher as a whole (%s)', (query, kind) => {
+    expect(matchCampaignWithNote(query, northwind).kind).toMatch(new RegExp(`^(?:${kind})$`))
+  })
+})
 
 describeEachEngine('timesheet handler', (engine) => {
   const db = useFixtureDatabase(engine)
@@ -144,5 +172,27 @@ describeEachEngine('timesheet handler', (engine) => {
       await sql`DROP TRIGGER refuse_nov_13 ON agency.timesheet_entries`.execute(db.e.db)
       await sql`DROP FUNCTION public.refuse_nov_13()`.execute(db.e.db)
     }
+  })
+
+  it('logs "aurora spring launch fixing the deck after feedback" to the campaign, with the rest as the note', async () => {
+    const pm = actorOf(db.fx, 'A', 'pm')
+    for (const name of ['Aurora Air Spring Launch', 'Aurora Air Marathon Sponsorship']) {
+      await db.e.db.insertInto('agency.campaigns').values({
+        tenant_id: db.fx.A.tenantId, client_id: db.fx.A.rows.get('client:Y')!, name, code: name.split(' ').map((w) => w[0]).join(''),
+        status: 'active', start_date: '2026-10-05', end_date: '2026-12-20', created_by: pm.userId,
+      }).execute()
+    }
+    const logged = await as('pm', (trx) => logTime(trx, pm, req({ hours: 2, campaignQuery: 'aurora spring launch fixing the deck after feedback' }), ctx()))
+    expect(logged).toMatchObject({ kind: 'logged', campaign: { name: 'Aurora Air Spring Launch' }, note: 'fixing the deck after feedback' })
+    const row = await db.e.db.selectFrom('agency.timesheet_entries').select('description').where('id', '=', logged.kind === 'logged' ? logged.entryId : '').executeTakeFirstOrThrow()
+    expect(row.description).toBe('fixing the deck after feedback')
+    // With a note after " - " as well, both are kept, in the order typed.
+    const both = await as('pm', (trx) => logTime(trx, pm, req({ hours: 1, campaignQuery: 'aurora spring launch deck', note: 'v2' }), ctx()))
+    expect(both).toMatchObject({ kind: 'logged', note: 'deck - v2' })
+    // "aurora air" fits both Aurora Air campaigns: the person is asked, nothing is written.
+    const before = await countEntries()
+    const ambiguous = await as('pm', (trx) => logTime(trx, pm, req({ campaignQuery: 'aurora air fixing the deck' }), ctx()))
+    expect(ambiguous.kind).not.toBe('logged')
+    expect(await countEntries()).toBe(before)
   })
 })

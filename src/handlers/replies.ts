@@ -17,7 +17,7 @@ export function logReply(r: LogResult): Reply {
   switch (r.kind) {
     case 'logged':
       return reply(`Logged ${h(r.hours)} to ${r.campaign.name} on ${weekday(r.date)}.`, [
-        { type: 'text', text: `Logged ${h(r.hours)} to *${r.campaign.name}*${r.phase ? ` / ${r.phase}` : ''} on ${weekday(r.date)}${r.billable ? '' : ' (non-billable)'}.` },
+        { type: 'text', text: `Logged ${h(r.hours)} to *${r.campaign.name}*${r.phase ? ` / ${r.phase}` : ''} on ${weekday(r.date)}${r.billable ? '' : ' (non-billable)'}${r.note ? `: "${r.note}"` : ''}.` },
         { type: 'context', text: `${h(r.dayTotal)} logged that day · ${r.campaign.clientName} · ${r.campaign.code}` },
         { type: 'buttons', buttons: [{ label: 'Undo', actionId: 'timesheet.undo', payload: r.entryId, style: 'danger' }] },
       ])
@@ -25,7 +25,7 @@ export function logReply(r: LogResult): Reply {
       const total = r.hours * r.entries.length
       const days = r.entries.map((e) => weekday(e.date)).join(', ')
       return reply(`Logged ${h(r.hours)} a day to ${r.campaign.name} on ${r.entries.length} days: ${days}.`, [
-        { type: 'text', text: `Logged ${h(r.hours)} a day to *${r.campaign.name}*${r.phase ? ` / ${r.phase}` : ''}${r.billable ? '' : ' (non-billable)'}, ${h(total)} in all, on:` },
+        { type: 'text', text: `Logged ${h(r.hours)} a day to *${r.campaign.name}*${r.phase ? ` / ${r.phase}` : ''}${r.billable ? '' : ' (non-billable)'}${r.note ? ` ("${r.note}")` : ''}, ${h(total)} in all, on:` },
         { type: 'list', items: r.entries.map((e) => `${weekday(e.date)} · ${h(e.dayTotal)} logged that day`) },
         { type: 'context', text: `${r.campaign.clientName} · ${r.campaign.code}` },
         // Undo removes every day of this request together, as it was logged.

@@ -6,7 +6,7 @@ import { sql } from 'kysely'
 import { addDays } from '../dates.ts'
 import type { Actor, ActorTx } from '../db/actor.ts'
 import type { EntrySource } from '../db/schema.ts'
-import { matchCampaign, visibleCampaigns, type CampaignCandidate } from './campaign-match.ts'
+import { matchCampaignWithNote, visibleCampaigns, type CampaignCandidate } from './campaign-match.ts'
 
 export interface TimesheetSettings {
   /** Entries older than this many days are locked (Northwind's policy: 14). */
@@ -43,9 +43,10 @@ export interface LogContext {
 }
 
 export type LogResult =
-  | { kind: 'logged'; entryId: string; hours: number; date: string; campaign: CampaignCandidate; phase: string | null; billable: boolean; dayTotal: number }
+  /** note: as stored, when there is one (it may have come from words after the campaign's name). */
+  | { kind: 'logged'; entryId: string; hours: number; date: string; campaign: CampaignCandidate; phase: string | null; billable: boolean; dayTotal: number; note?: string | null }
   /** Several days at once: one entry per day, ascending. */
-  | { kind: 'logged_days'; entries: Array<{ entryId: string; date: string; dayTotal: number }>; hours: number; campaign: CampaignCandidate; phase: string | null; billable: boolean }
+  | { kind: 'logged_days'; entries: Array<{ entryId: string; date: string; dayTotal: number }>; hours: number; campaign: CampaignCandidate; phase: string | null; billable: boolean; note?: string | null }
   | { kind: 'duplicate'; entryId: string }
   | { kind: 'choose_campaign'; request: LogRequest; campaigns: CampaignCandidate[] }
   | { kind: 'unknown_campaign'; query: string; suggestions: CampaignCandidate[] }
@@ -79,15 +80,18 @@ export async function logTime(trx: ActorTx, actor: Actor, req: LogRequest, ctx: 
 
   const candidates = await visibleCampaigns(trx)
   let campaign: CampaignCandidate
+  let note = req.note
   if (req.campaignId) {
     const picked = candidates.find((c) => c.id === req.campaignId)
     if (!picked) return { kind: 'unknown_campaign', query: req.campaignQuery, suggestions: [] }
     campaign = picked
   } else {
-    const match = matchCampaign(req.campaignQuery, candidates)
+    // "aurora spring launch fixing the deck": the campaign, then a note typed without " - ".
+    const match = matchCampaignWithNote(req.campaignQuery, candidates)
     if (match.kind === 'none') return { kind: 'unknown_campaign', query: req.campaignQuery, suggestions: match.suggestions }
     if (match.kind === 'several') return { kind: 'choose_campaign', request: req, campaigns: match.campaigns }
     campaign = match.campaign
+    if (match.kind === 'one_with_note') note = [match.note, req.note].filter((p) => p).join(' - ')
   }
   if (!LOGGABLE.has(campaign.status)) return { kind: 'inactive_campaign', campaign }
   const outside = dates.find((d) => (campaign.startDate && d < campaign.startDate) || (campaign.endDate && d > campaign.endDate))
@@ -115,7 +119,7 @@ export async function logTime(trx: ActorTx, actor: Actor, req: LogRequest, ctx: 
   for (const [i, date] of dates.entries()) {
     const inserted = await trx.insertInto('agency.timesheet_entries').values({
       tenant_id: actor.tenantId, user_id: actor.userId, campaign_id: campaign.id, phase_id: phaseId,
-      entry_date: date, hours: req.hours, is_billable: req.billable, description: req.note,
+      entry_date: date, hours: req.hours, is_billable: req.billable, description: note,
       source: ctx.source, external_ref: refs[i]!,
     }).onConflict((oc) => oc.columns(['tenant_id', 'source', 'external_ref']).where('external_ref', 'is not', null).doNothing())
       .returning('id').executeTakeFirst()
@@ -131,9 +135,9 @@ export async function logTime(trx: ActorTx, actor: Actor, req: LogRequest, ctx: 
   }
   if (entries.length === 1) {
     const [only] = entries as [typeof entries[number]]
-    return { kind: 'logged', entryId: only.entryId, hours: req.hours, date: only.date, campaign, phase: req.phase, billable: req.billable, dayTotal: only.dayTotal }
+    return { kind: 'logged', entryId: only.entryId, hours: req.hours, date: only.date, campaign, phase: req.phase, billable: req.billable, dayTotal: only.dayTotal, note }
   }
-  return { kind: 'logged_days', entries, hours: req.hours, campaign, phase: req.phase, billable: req.billable }
+  return { kind: 'logged_days', entries, hours: req.hours, campaign, phase: req.phase, billable: req.billable, note }
 }
 
 export interface WeekDay {
