@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { TENANTS } from '../seeds/catalog.ts'
 import { withActor } from '../src/db/actor.ts'
 import { matchCampaignWithNote, type CampaignCandidate } from '../src/handlers/campaign-match.ts'
-import { logTime, undoLast, weekView, type LogRequest } from '../src/handlers/timesheet.ts'
+import { editLast, logTime, undoLast, weekView, type LogRequest } from '../src/handlers/timesheet.ts'
 import { describeEachEngine } from './support/engines.ts'
 import { actorOf, useFixtureDatabase, type PersonKey } from './support/fixture.ts'
 
@@ -194,5 +194,44 @@ describeEachEngine('timesheet handler', (engine) => {
     const ambiguous = await as('pm', (trx) => logTime(trx, pm, req({ campaignQuery: 'aurora air fixing the deck' }), ctx()))
     expect(ambiguous.kind).not.toBe('logged')
     expect(await countEntries()).toBe(before)
+  })
+
+  it('edit <campaign name> moves the last entry to that campaign; other words stay the note', async () => {
+    const lead = actorOf(db.fx, 'A', 'leadership')
+    // An earlier test left Campaign cY completed.
+    await db.e.db.updateTable('agency.campaigns').set({ status: 'active' }).where('id', '=', db.fx.A.rows.get('campaign:cY')!).execute()
+    const now = new Date()
+    const edit = (text: Parameters<typeof editLast>[2]) => as('leadership', (trx) => editLast(trx, lead, text, now, TODAY))
+    const change = (over: Partial<Parameters<typeof editLast>[2]>) => ({ hours: null, date: null, note: null, campaignOrNote: null, ...over })
+    const logged = await as('leadership', (trx) => logTime(trx, lead, req({ hours: 2, campaignQuery: 'Campaign cX', phase: 'Strategy', note: 'deck' }), ctx()))
+    const entryId = logged.kind === 'logged' ? logged.entryId : ''
+    const entry = () => db.e.db.selectFrom('agency.timesheet_entries').select(['campaign_id', 'phase_id', 'hours', 'description']).where('id', '=', entryId).executeTakeFirstOrThrow()
+
+    expect(await edit(change({ campaignOrNote: 'Campaign cY A' }))).toEqual({
+      kind: 'edited', hours: 2, date: TODAY, note: 'deck', campaign: 'Campaign cY A', movedFrom: 'Campaign cX A',
+    })
+    // Moved with its phase: the new campaign's phase of the same name.
+    expect(await entry()).toEqual({ campaign_id: db.fx.A.rows.get('campaign:cY'), phase_id: db.fx.A.rows.get('phase:cY'), hours: 2, description: 'deck' })
+
+    // edit 3h and edit note … keep working, on the campaign it is on now.
+    expect(await edit(change({ hours: 3 }))).toMatchObject({ kind: 'edited', hours: 3, campaign: 'Campaign cY A' })
+    expect(await edit(change({ note: 'Campaign cX A' }))).toMatchObject({ kind: 'edited', note: 'Campaign cX A', campaign: 'Campaign cY A' })
+    expect(await entry()).toMatchObject({ campaign_id: db.fx.A.rows.get('campaign:cY'), hours: 3, description: 'Campaign cX A' })
+
+    // Words that name no campaign, or several, are the note, and nothing moves.
+    expect(await edit(change({ hours: 2, campaignOrNote: 'client call' }))).toMatchObject({ kind: 'edited', note: 'client call', campaign: 'Campaign cY A' })
+    expect(await edit(change({ campaignOrNote: 'campaign' }))).toMatchObject({ kind: 'edited', note: 'campaign', alsoFits: ['Campaign cX A', 'Campaign cY A'] })
+    // Another tenant's campaign is not one this person can see, and its code is no near miss of theirs.
+    expect(await edit(change({ campaignOrNote: 'B-cX' }))).toMatchObject({ kind: 'edited', note: 'B-cX', campaign: 'Campaign cY A' })
+    expect(await entry()).toMatchObject({ campaign_id: db.fx.A.rows.get('campaign:cY') })
+
+    // A campaign the entry cannot move to is refused, and nothing changes.
+    await db.e.db.updateTable('agency.campaigns').set({ status: 'completed' }).where('id', '=', db.fx.A.rows.get('campaign:cX')!).execute()
+    try {
+      expect(await edit(change({ campaignOrNote: 'Campaign cX A' }))).toMatchObject({ kind: 'inactive_campaign', campaign: { name: 'Campaign cX A' } })
+      expect(await entry()).toMatchObject({ campaign_id: db.fx.A.rows.get('campaign:cY') })
+    } finally {
+      await db.e.db.updateTable('agency.campaigns').set({ status: 'active' }).where('id', '=', db.fx.A.rows.get('campaign:cX')!).execute()
+    }
   })
 })

@@ -11,6 +11,8 @@ const ctx = { today }
 type Log = Extract<TimesheetCommand, { kind: 'log' }>
 const log = (hours: number, campaignQuery: string, rest: Partial<Log> = {}): Log =>
   ({ kind: 'log', hours, date: today, campaignQuery, phase: null, note: null, billable: true, ...rest })
+type Edit = Extract<TimesheetCommand, { kind: 'edit' }>
+const edit = (over: Partial<Edit>): Edit => ({ kind: 'edit', hours: null, date: null, note: null, campaignOrNote: null, ...over })
 type LogDays = Extract<TimesheetCommand, { kind: 'log_days' }>
 const days = (hours: number, campaignQuery: string, dates: string[], rest: Partial<LogDays> = {}): LogDays =>
   ({ kind: 'log_days', hours, dates, campaignQuery, phase: null, note: null, billable: true, ...rest })
@@ -285,11 +287,18 @@ describe('parseTimesheet: subcommands', () => {
     ['/timesheet undo', { kind: 'undo' }],
     ['help', { kind: 'help' }],
     ['?', { kind: 'help' }],
-    ['edit 2h', { kind: 'edit', hours: 2, date: null, note: null }],
-    ['edit yesterday 3h - revised', { kind: 'edit', hours: 3, date: '2026-11-24', note: 'revised' }],
-    ['edit my last entry to 1h30', { kind: 'edit', hours: 1.5, date: null, note: null }],
-    ['edit - client call, not a workshop', { kind: 'edit', hours: null, date: null, note: 'client call, not a workshop' }],
-    ['edit 2h client call', { kind: 'edit', hours: 2, date: null, note: 'client call' }],
+    ['edit 2h', edit({ hours: 2 })],
+    ['edit yesterday 3h - revised', edit({ hours: 3, date: '2026-11-24', note: 'revised' })],
+    ['edit my last entry to 1h30', edit({ hours: 1.5 })],
+    ['edit - client call, not a workshop', edit({ note: 'client call, not a workshop' })],
+    // Other words name a campaign to move the entry to, or are the note: the handler decides.
+    ['edit 2h client call', edit({ hours: 2, campaignOrNote: 'client call' })],
+    ['edit Fizzwell Summer Refresh', edit({ campaignOrNote: 'Fizzwell Summer Refresh' })],
+    ['edit move it to Fizzwell Summer Refresh 3h - call', edit({ hours: 3, note: 'call', campaignOrNote: 'Fizzwell Summer Refresh' })],
+    // "note" says what the words are.
+    ['edit note fixing the deck', edit({ note: 'fixing the deck' })],
+    ['edit the note to: fixing the deck', edit({ note: 'fixing the deck' })],
+    ['edit 2h notes fixing the deck - v2', edit({ hours: 2, note: 'fixing the deck - v2' })],
     ['edit', 'missing_duration'],
     ['edit 3x', 'bad_duration'],
     ['edit 30h', 'too_long'],

@@ -73,23 +73,36 @@ function byWords(q: string, candidates: CampaignCandidate[], fits: (word: string
 
 export type CampaignWithNote = CampaignMatch | { kind: 'one_with_note'; campaign: CampaignCandidate; note: string }
 
-/**
- * As matchCampaign, for text that may run on from the campaign's name into a note typed without a
- * separator: "aurora spring launch fixing the deck after feedback" is Aurora Air Spring Launch and
- * the note "fixing the deck after feedback". Tried only when the whole text names no campaign by
- * its words, and before fuse.js, which would take the campaign and drop the rest.
- *
- * The name is the longest run of leading words that names exactly one visible campaign, each
- * word whole (no prefixes: "ful" of "Full Speed" is not taken) and without the preference for live
- * campaigns ("aurora air" names two, even if one is only in planning). When that run fits several campaigns, or the rest starts with what looks like more of
- * the name (a prefix of one of its words, or a one-letter typo: "tidewave fibre ful speed"), the
- * whole text goes to matchCampaign as before: a question, or suggestions.
- */
+/** As matchCampaign, for text that may run on from the campaign's name into a note (campaignNamed). */
 export function matchCampaignWithNote(query: string, candidates: CampaignCandidate[]): CampaignWithNote {
+  const named = campaignNamed(query, candidates, { cautious: false })
+  if (named?.kind === 'one') return named.note ? { kind: 'one_with_note', campaign: named.campaign, note: named.note } : { kind: 'one', campaign: named.campaign }
+  return named ?? fuzzy(query, candidates)
+}
+
+export type NamedCampaign = { kind: 'one'; campaign: CampaignCandidate; note: string | null } | { kind: 'several'; campaigns: CampaignCandidate[] }
+
+/**
+ * The campaign that text names by its words (no fuzzy matching), and a note typed after the name
+ * without a separator: "aurora spring launch fixing the deck after feedback" is Aurora Air Spring
+ * Launch and the note "fixing the deck after feedback". Null when the words name none.
+ *
+ * The whole text first, as matchCampaign reads it: every word starts a word of the campaign, live
+ * campaigns preferred. `cautious` (an edit, where a note must not move an entry) prefers none and
+ * takes a word only whole or from its first three letters, so "B-cY" is not "Brand … cY". Failing that, the longest run of
+ * leading words that names exactly one campaign, each word whole (no prefixes: "ful" of "Full
+ * Speed" is not taken) and never by preferring live ones ("aurora air" names two, even if one is
+ * only in planning); the rest is the note. When that run fits several campaigns, or the rest
+ * starts with what looks like more of the name (a prefix of one of its words, or a one-letter
+ * typo: "tidewave fibre ful speed"), no note is cut off: the answer is the whole text's.
+ */
+export function campaignNamed(query: string, candidates: CampaignCandidate[], { cautious }: { cautious: boolean }): NamedCampaign | null {
   const q = normalise(query)
-  if (!q) return { kind: 'none', suggestions: [] }
-  const whole = byWords(q, candidates, (w, h) => h.startsWith(w))
-  if (whole?.kind === 'one') return whole
+  if (!q) return null
+  const whole = cautious
+    ? byWords(q, candidates, (w, h) => w === h || (w.length >= 3 && h.startsWith(w)), true)
+    : byWords(q, candidates, (w, h) => h.startsWith(w))
+  if (whole?.kind === 'one') return { kind: 'one', campaign: whole.campaign, note: null }
   const typed = query.trim().split(/\s+/)
   for (let n = typed.length - 1; n >= 1; n--) {
     const head = normalise(typed.slice(0, n).join(' '))
@@ -100,10 +113,10 @@ export function matchCampaignWithNote(query: string, candidates: CampaignCandida
     const note = typed.slice(n).join(' ').replace(/^[\s,.;:!?–—-]+/, '').trim()
     const next = normalise(note).split(' ')[0] ?? ''
     const hay = haystack(match.campaign)
-    if (hay.some((h) => (next.length >= 3 && h.startsWith(next)) || (next.length >= 4 && distance(next, h) <= 1))) break
-    return { kind: 'one_with_note', campaign: match.campaign, note }
+    if (!next || hay.some((h) => (next.length >= 3 && h.startsWith(next)) || (next.length >= 4 && distance(next, h) <= 1))) break
+    return { kind: 'one', campaign: match.campaign, note }
   }
-  return whole ?? fuzzy(query, candidates)
+  return whole?.kind === 'several' ? whole : null
 }
 
 function fuzzy(query: string, candidates: CampaignCandidate[]): CampaignMatch {

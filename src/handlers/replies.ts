@@ -83,8 +83,16 @@ export function undoReply(u: UndoResult): Reply {
 
 export function editReply(r: EditResult): Reply {
   switch (r.kind) {
-    case 'edited':
-      return reply(`Changed your last entry on ${r.campaign} to ${h(r.hours)} on ${weekday(r.date)}${r.note ? ` ("${r.note}")` : ''}.`)
+    case 'edited': {
+      const summary = r.movedFrom
+        ? `Moved your last entry (${h(r.hours)} on ${weekday(r.date)}${r.note ? `, "${r.note}"` : ''}) from ${r.movedFrom} to ${r.campaign}.`
+        : `Changed your last entry on ${r.campaign} to ${h(r.hours)} on ${weekday(r.date)}${r.note ? ` ("${r.note}")` : ''}.`
+      if (!r.alsoFits) return reply(summary)
+      return reply(summary, [
+        { type: 'text', text: summary },
+        { type: 'context', text: `To move it to a campaign instead, type more of its name, e.g. \`/timesheet edit ${r.alsoFits[0]}\` (the words fit ${r.alsoFits.join(', ')}).` },
+      ])
+    }
     case 'nothing_to_edit':
       return reply(`Nothing to edit: you have logged nothing in the last ${Math.round(r.windowMinutes / 60)} hours.`)
     default:

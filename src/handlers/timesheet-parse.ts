@@ -27,7 +27,12 @@ export type TimesheetCommand =
   | { kind: 'log_days'; hours: number; dates: string[]; campaignQuery: string; phase: string | null; note: string | null; billable: boolean }
   | { kind: 'week'; weekOf: string }
   | { kind: 'undo' }
-  | { kind: 'edit'; hours: number | null; date: string | null; note: string | null }
+  /**
+   * campaignOrNote: words that are neither duration, date nor a marked note ("edit Fizzwell Summer
+   * Refresh", "edit 2h client call"). A campaign to move the entry to when they name one the person
+   * can see, else part of the note: the handler decides, as only it knows the campaigns.
+   */
+  | { kind: 'edit'; hours: number | null; date: string | null; note: string | null; campaignOrNote: string | null }
   | { kind: 'help' }
 
 export type TimesheetParseError =
@@ -104,7 +109,8 @@ function parseLog(body: string, dates: DateReading): ParseResult {
 /**
  * The parser reports what the person asked for; whether `date` picks the entry to change or
  * moves the last entry to that day is the handler's call. Words that are neither duration nor
- * date become the note, so `edit 2h client call` keeps every word the person typed.
+ * date are kept whole in campaignOrNote, so `edit 2h client call` keeps every word the person
+ * typed; after "note" (`edit note fixing the deck`) they are the note, whatever they name.
  */
 function parseEdit(rest: string, dates: DateReading): ParseResult {
   const { today } = dates
@@ -118,12 +124,18 @@ function parseEdit(rest: string, dates: DateReading): ParseResult {
   if (s.date !== null && s.date > today) return fail(futureDate(s.date))
   const words = [...s.leftover]
   while (words[0] && EDIT_FILLER.has(words[0].word)) words.shift()
-  const loose = words.map((t) => t.raw).join(' ').trim()
-  const note = [loose, s.note ?? ''].filter((p) => p !== '').join(' - ') || null
-  if (s.hours === null && s.date === null && note === null) {
-    return fail({ kind: 'missing_duration', message: 'Tell me what to change, e.g. `/timesheet edit 2h`, `/timesheet edit yesterday 3h` or `/timesheet edit - revised note`.' })
+  const marked = words[0] !== undefined && NOTE_WORDS.has(words[0].word)
+  if (marked) {
+    words.shift()
+    while (words[0] && (words[0].word === 'to' || words[0].word === 'is' || words[0].word === '')) words.shift()
   }
-  return ok({ kind: 'edit', hours: s.hours, date: s.date, note })
+  const loose = words.map((t) => t.raw).join(' ').trim()
+  const note = (marked ? [loose, s.note ?? ''] : [s.note ?? '']).filter((p) => p !== '').join(' - ') || null
+  const campaignOrNote = marked || loose === '' ? null : loose
+  if (s.hours === null && s.date === null && note === null && campaignOrNote === null) {
+    return fail({ kind: 'missing_duration', message: 'Tell me what to change, e.g. `/timesheet edit 2h`, `/timesheet edit yesterday 3h`, `/timesheet edit note revised note` or `/timesheet edit Fizzwell Summer Refresh`.' })
+  }
+  return ok({ kind: 'edit', hours: s.hours, date: s.date, note, campaignOrNote })
 }
 
 function parseWeekOf(rest: string, dates: DateReading): ParseResult {
@@ -552,7 +564,8 @@ const LEADING_FILLER = /^(?:(?:i(?:'ve|’ve| have)? )?(?:spent|worked|logged|di
 const PREPOSITION_START = /^(?:on|for|to)(?:\s+|$)/i
 const PREPOSITION_END = /\s+(?:on|for|to)$/i
 const CAMPAIGN_EDGE = ' ,.;:!?-–—/'
-const EDIT_FILLER = new Set(['to', 'it', 'that', 'last', 'entry', 'the', 'my', 'one', 'change', 'set', 'make'])
+const EDIT_FILLER = new Set(['to', 'it', 'that', 'last', 'entry', 'the', 'my', 'one', 'change', 'set', 'make', 'move'])
+const NOTE_WORDS = new Set(['note', 'notes', 'description'])
 
 function campaignFrom(leftover: Token[]): string {
   let text = leftover.map((t) => t.raw).join(' ')

@@ -6,7 +6,7 @@ import { sql } from 'kysely'
 import { addDays } from '../dates.ts'
 import type { Actor, ActorTx } from '../db/actor.ts'
 import type { EntrySource } from '../db/schema.ts'
-import { matchCampaignWithNote, visibleCampaigns, type CampaignCandidate } from './campaign-match.ts'
+import { campaignNamed, matchCampaignWithNote, visibleCampaigns, type CampaignCandidate } from './campaign-match.ts'
 
 export interface TimesheetSettings {
   /** Entries older than this many days are locked (Northwind's policy: 14). */
@@ -183,7 +183,8 @@ async function recentEntry(trx: ActorTx, actor: Actor, now: Date, settings: Time
   const since = new Date(now.getTime() - settings.undoWindowMinutes * 60_000)
   let q = trx.selectFrom('agency.timesheet_entries as t')
     .innerJoin('agency.campaigns as c', 'c.id', 't.campaign_id')
-    .select(['t.id', 't.hours', 't.entry_date', 't.description', 't.external_ref', 't.source', 'c.name'])
+    .leftJoin('agency.campaign_phases as p', 'p.id', 't.phase_id')
+    .select(['t.id', 't.hours', 't.entry_date', 't.description', 't.external_ref', 't.source', 't.campaign_id', 'c.name', 'p.name as phase'])
     .where('t.user_id', '=', actor.userId).where('t.created_at', '>=', since)
   if (entryId) q = q.where('t.id', '=', entryId)
   return q.orderBy('t.created_at', 'desc').limit(1).executeTakeFirst()
@@ -206,27 +207,71 @@ export async function undoLast(trx: ActorTx, actor: Actor, now: Date, settings: 
 }
 
 export type EditResult =
-  | { kind: 'edited'; hours: number; date: string; note: string | null; campaign: string }
+  /** movedFrom: the campaign the entry was on, when the edit moved it. alsoFits: campaigns the words fit, when they fit several and so became the note. */
+  | { kind: 'edited'; hours: number; date: string; note: string | null; campaign: string; movedFrom?: string; alsoFits?: string[] }
   | { kind: 'nothing_to_edit'; windowMinutes: number }
-  | Extract<LogResult, { kind: 'future_date' | 'locked_period' | 'day_over_24' }>
+  | Extract<LogResult, { kind: 'future_date' | 'locked_period' | 'day_over_24' | 'inactive_campaign' | 'outside_campaign_dates' }>
 
-/** Changes hours, date or note of the actor's most recent entry, with the same refusals as logging. */
+export interface EditChange {
+  hours: number | null
+  date: string | null
+  note: string | null
+  /** Words naming the campaign to move the entry to, or else more of the note (the parser cannot tell). */
+  campaignOrNote?: string | null
+}
+
+const joinNote = (...parts: Array<string | null | undefined>) => parts.filter((p) => p).join(' - ') || null
+
+/**
+ * Changes hours, date, note or campaign of the actor's most recent entry, with the same refusals
+ * as logging. Words that name exactly one campaign the actor can see move the entry there
+ * ("edit Fizzwell Summer Refresh"); words that name none, or several, are the note, as before.
+ */
 export async function editLast(
-  trx: ActorTx, actor: Actor, change: { hours: number | null; date: string | null; note: string | null },
+  trx: ActorTx, actor: Actor, change: EditChange,
   now: Date, today: string, settings: TimesheetSettings = DEFAULT_TIMESHEET_SETTINGS,
 ): Promise<EditResult> {
   const last = await recentEntry(trx, actor, now, settings)
   if (!last) return { kind: 'nothing_to_edit', windowMinutes: settings.undoWindowMinutes }
+  let note = change.note
+  let target: CampaignCandidate | null = null
+  let alsoFits: string[] | undefined
+  if (change.campaignOrNote) {
+    // No preference for live campaigns and no fuzzy match: a note must not move an entry.
+    const named = campaignNamed(change.campaignOrNote, await visibleCampaigns(trx), { cautious: true })
+    if (named?.kind === 'one') {
+      target = named.campaign
+      note = joinNote(named.note, change.note)
+    } else {
+      note = joinNote(change.campaignOrNote, change.note)
+      if (named?.kind === 'several') alsoFits = named.campaigns.map((c) => c.name)
+    }
+  }
   const hours = change.hours ?? last.hours
   const date = change.date ?? last.entry_date
   if (date > today) return { kind: 'future_date', date }
   if (date < addDays(today, -settings.lockDays)) return { kind: 'locked_period', date, lockDays: settings.lockDays }
+  let phaseId: string | null | undefined
+  if (target && target.id !== last.campaign_id) {
+    if (!LOGGABLE.has(target.status)) return { kind: 'inactive_campaign', campaign: target }
+    if ((target.startDate && date < target.startDate) || (target.endDate && date > target.endDate)) return { kind: 'outside_campaign_dates', campaign: target, date }
+    // A phase belongs to its campaign: keep the one of the same name there, if it has one.
+    const phase = last.phase === null ? undefined : await trx.selectFrom('agency.campaign_phases').select('id')
+      .where('campaign_id', '=', target.id).where(sql<boolean>`lower(name) = lower(${last.phase})`).executeTakeFirst()
+    phaseId = phase?.id ?? null
+  } else {
+    target = null   // already there: nothing moves
+  }
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${actor.userId}:${date}`}, 0))`.execute(trx)
   const day = await trx.selectFrom('agency.timesheet_entries').select((eb) => eb.fn.coalesce(eb.fn.sum<number>('hours'), eb.lit(0)).as('total'))
     .where('user_id', '=', actor.userId).where('entry_date', '=', date).where('id', '<>', last.id).executeTakeFirstOrThrow()
   if (Number(day.total) + hours > 24) return { kind: 'day_over_24', date, alreadyLogged: Number(day.total), hours }
-  const note = change.note ?? last.description
-  await trx.updateTable('agency.timesheet_entries').set({ hours, entry_date: date, description: note })
+  const stored = note ?? last.description
+  await trx.updateTable('agency.timesheet_entries')
+    .set({ hours, entry_date: date, description: stored, ...(target ? { campaign_id: target.id, phase_id: phaseId ?? null } : {}) })
     .where('id', '=', last.id).where('user_id', '=', actor.userId).execute()
-  return { kind: 'edited', hours, date, note, campaign: last.name }
+  return {
+    kind: 'edited', hours, date, note: stored, campaign: target?.name ?? last.name,
+    ...(target ? { movedFrom: last.name } : {}), ...(alsoFits ? { alsoFits } : {}),
+  }
 }
