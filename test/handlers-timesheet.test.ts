@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest'
 import { TENANTS } from '../seeds/catalog.ts'
 import { withActor } from '../src/db/actor.ts'
 import { matchCampaignWithNote, type CampaignCandidate } from '../src/handlers/campaign-match.ts'
-import { editLast, logTime, undoLast, weekView, type LogRequest } from '../src/handlers/timesheet.ts'
+import { handleInbound } from '../src/handlers/router.ts'
+import type { Inbound } from '../src/handlers/inbound.ts'
+import { editLast, logTime, longDayHours, undoLast, weekView, type LogRequest } from '../src/handlers/timesheet.ts'
 import { describeEachEngine } from './support/engines.ts'
 import { actorOf, useFixtureDatabase, type PersonKey } from './support/fixture.ts'
 
@@ -38,6 +40,12 @@ describe('a campaign name followed by a note without a separator', () => {
     ['aurora fixing the deck', 'several|none'],
   ])('leaves %j to the matcher as a whole (%s)', (query, kind) => {
     expect(matchCampaignWithNote(query, northwind).kind).toMatch(new RegExp(`^(?:${kind})$`))
+  })
+})
+
+describe('a long day', () => {
+  it('is over 12 h, or one and a half usual days (weekly capacity over five) when that is longer', () => {
+    expect([longDayHours(40), longDayHours(24), longDayHours(50), longDayHours(80)]).toEqual([12, 12, 15, 24])
   })
 })
 
@@ -93,7 +101,7 @@ describeEachEngine('timesheet handler', (engine) => {
     const run = (r: Partial<LogRequest>) => as('pm', (trx) => logTime(trx, pm, req({ campaignQuery: 'Campaign cY', ...r }), ctx()))
     expect(await run({ date: '2026-11-26' })).toEqual({ kind: 'future_date', date: '2026-11-26' })
     expect(await run({ date: '2026-11-01' })).toEqual({ kind: 'locked_period', date: '2026-11-01', lockDays: 14 })
-    expect((await run({ date: '2026-11-24', hours: 20 })).kind).toBe('logged')
+    expect((await run({ date: '2026-11-24', hours: 20, confirmedLongDayFor: pm.userId })).kind).toBe('logged')
     expect(await run({ date: '2026-11-24', hours: 5 })).toEqual({ kind: 'day_over_24', date: '2026-11-24', alreadyLogged: 20, hours: 5 })
     expect((await run({ phase: 'Editing' })).kind).toBe('unknown_phase')
     expect(await countEntries()).toBe(before + 1)
@@ -142,7 +150,7 @@ describeEachEngine('timesheet handler', (engine) => {
 
   it('writes no day of a range when one day is refused: full, locked, or outside the campaign', async () => {
     const finance = actorOf(db.fx, 'A', 'finance')
-    expect((await as('finance', (trx) => logTime(trx, finance, req({ date: '2026-11-20', hours: 20 }), ctx()))).kind).toBe('logged')
+    expect((await as('finance', (trx) => logTime(trx, finance, req({ date: '2026-11-20', hours: 20, confirmedLongDayFor: finance.userId }), ctx()))).kind).toBe('logged')
     const before = await countEntries()
     const run = (dates: string[], hours = 5) => as('finance', (trx) => logTime(trx, finance, days(dates, { hours }), ctx()))
     expect(await run(['2026-11-19', '2026-11-20', '2026-11-21'])).toEqual({ kind: 'day_over_24', date: '2026-11-20', alreadyLogged: 20, hours: 5 })
@@ -233,5 +241,68 @@ describeEachEngine('timesheet handler', (engine) => {
     } finally {
       await db.e.db.updateTable('agency.campaigns').set({ status: 'active' }).where('id', '=', db.fx.A.rows.get('campaign:cX')!).execute()
     }
+  })
+
+  it('asks before a day goes past a long day, and writes nothing until the person confirms', async () => {
+    const account = actorOf(db.fx, 'A', 'account')
+    const day = '2026-11-13'
+    expect(await as('account', (trx) => logTime(trx, account, req({ date: day, hours: 10 }), ctx()))).toMatchObject({ kind: 'logged', dayTotal: 10 })
+    const before = await countEntries()
+    const asked = await as('account', (trx) => logTime(trx, account, req({ date: day, hours: 3, campaignQuery: 'campaign cx storyboards' }), ctx()))
+    expect(asked).toMatchObject({ kind: 'long_day', days: [{ date: day, total: 13 }], usualDay: 8, limit: 12, campaign: { name: 'Campaign cX A' } })
+    expect(await countEntries()).toBe(before)
+    if (asked.kind !== 'long_day') throw new Error('asked')
+    // What the button sends back: the same entry, its campaign and note resolved, confirmed for this person only.
+    expect(asked.request).toMatchObject({ hours: 3, date: day, campaignId: db.fx.A.rows.get('campaign:cX'), note: 'storyboards', confirmedLongDayFor: account.userId })
+    const creative = actorOf(db.fx, 'A', 'creative')
+    expect(await as('creative', (trx) => logTime(trx, creative, asked.request, ctx()))).toEqual({ kind: 'not_your_confirmation' })
+    expect(await countEntries()).toBe(before)
+    expect(await as('account', (trx) => logTime(trx, account, asked.request, ctx()))).toMatchObject({ kind: 'logged', dayTotal: 13, note: 'storyboards' })
+    expect(await countEntries()).toBe(before + 1)
+    // A range asks once, naming each day that would be long; 24 h stays a refusal, confirmed or not.
+    const range = await as('account', (trx) => logTime(trx, account, days(['2026-11-12', '2026-11-13'], { hours: 1 }), ctx()))
+    expect(range).toMatchObject({ kind: 'long_day', days: [{ date: day, total: 14 }] })
+    expect(await as('account', (trx) => logTime(trx, account, req({ date: day, hours: 12, confirmedLongDayFor: account.userId }), ctx())))
+      .toMatchObject({ kind: 'day_over_24', alreadyLogged: 13 })
+    // Someone whose usual week is longer has a longer usual day.
+    await db.e.db.updateTable('workroom.people').set({ weekly_capacity_hours: 60 }).where('id', '=', account.userId).execute()
+    expect(await as('account', (trx) => logTime(trx, account, req({ date: '2026-11-12', hours: 17 }), ctx()))).toMatchObject({ kind: 'logged' })
+  })
+
+  describe('through the router, as a person types it', () => {
+    const now = () => new Date('2026-11-25T15:00:00Z')
+    const send = (person: string, input: Inbound['input']) => handleInbound({ db: db.e.db, now }, {
+      platform: 'slack', workspaceId: 'TA', externalUserId: `UA${person}`, channelId: 'C1', threadId: null, requestId: `r-${++requestSeq}`, input,
+    })
+    const timesheet = (person: string, text: string) => send(person, { kind: 'command', command: '/timesheet', text })
+    const buttons = (r: Awaited<ReturnType<typeof send>>) => r.blocks.flatMap((b) => (b.type === 'buttons' ? b.buttons : []))
+
+    it('confirms a range with its dates, and a long day only once "Log it anyway" is clicked', async () => {
+      const range = await timesheet('admin', 'mon-wed 1h campaign cx')
+      expect(range.summary).toBe('Logged 1h a day to Campaign cX A on 3 days: Mon 23 Nov, Tue 24 Nov, Wed 25 Nov.')
+
+      const before = await countEntries()
+      const asked = await timesheet('pm', '23.5h campaign cx 12/11 - pitch deck')
+      expect(asked.summary).toBe("That would make 23.5h on Thu 12 Nov, well over your usual 8h day. Log it anyway?")
+      expect(await countEntries()).toBe(before)
+      const [confirm] = buttons(asked)
+      expect(confirm).toMatchObject({ label: 'Log it anyway', actionId: 'timesheet.confirm' })
+      const colleague = await send('creative', { kind: 'action', actionId: confirm!.actionId, payload: confirm!.payload })
+      expect(colleague.summary).toMatch(/^This button confirms the hours of the person who was asked/)
+      expect(await countEntries()).toBe(before)
+      const logged = await send('pm', { kind: 'action', actionId: confirm!.actionId, payload: confirm!.payload })
+      expect(logged.summary).toBe('Logged 23.5h to Campaign cX A on Thu 12 Nov.')
+      expect(await countEntries()).toBe(before + 1)
+    })
+
+    it('keeps a note typed without a separator, and moves the last entry with edit <campaign>', async () => {
+      const logged = await timesheet('leadership', '2h aurora spring launch fixing the deck after feedback')
+      expect(logged.summary).toBe('Logged 2h to Aurora Air Spring Launch on Wed 25 Nov.')
+      expect(logged.blocks[0]).toMatchObject({ text: expect.stringContaining(': "fixing the deck after feedback".') })
+      const moved = await timesheet('leadership', 'edit Campaign cX A')
+      expect(moved.summary).toBe('Moved your last entry (2h on Wed 25 Nov, "fixing the deck after feedback") from Aurora Air Spring Launch to Campaign cX A.')
+      const noted = await timesheet('leadership', 'edit note Campaign cY A')
+      expect(noted.summary).toBe('Changed your last entry on Campaign cX A to 2h on Wed 25 Nov ("Campaign cY A").')
+    })
   })
 })

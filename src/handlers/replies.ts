@@ -53,6 +53,19 @@ export function logReply(r: LogResult): Reply {
       return reply(`${r.campaign.name} runs ${r.campaign.startDate} to ${r.campaign.endDate}; ${r.date} is outside it.`)
     case 'unknown_phase':
       return reply(`${r.campaign.name} has no phase "${r.phase}". Its phases are ${r.phases.join(', ') || 'not set up yet'}.`)
+    case 'long_day': {
+      const [first] = r.days
+      const question = r.days.length === 1 && first
+        ? `That would make ${h(first.total)} on ${weekday(first.date)}, well over your usual ${h(r.usualDay)} day. Log it anyway?`
+        : `That would make more than ${h(r.limit)} on ${r.days.map((d) => `${weekday(d.date)} (${h(d.total)})`).join(', ')}, well over your usual ${h(r.usualDay)} day. Log it anyway?`
+      return reply(question, [
+        { type: 'text', text: question },
+        { type: 'context', text: `${h(r.request.hours)} to ${r.campaign.name}. Nothing is logged until you confirm; if the hours are wrong, send the message again with the right ones.` },
+        { type: 'buttons', buttons: [{ label: 'Log it anyway', actionId: 'timesheet.confirm', payload: JSON.stringify(r.request), style: 'primary' }] },
+      ])
+    }
+    case 'not_your_confirmation':
+      return reply('This button confirms the hours of the person who was asked, so nothing was logged for you. To log your own time, send `/timesheet` with it.')
     case 'day_over_24':
       return reply(`That would make ${h(r.alreadyLogged + r.hours)} on ${weekday(r.date)}; a day holds 24h and you already have ${h(r.alreadyLogged)}. Nothing was logged.`)
     case 'locked_period':

@@ -337,6 +337,7 @@ const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/)
 const ChosenEntry = z.object({
   hours: loggableHours, campaignQuery: payloadText,
   phase: payloadText.nullable(), note: payloadText.nullable(), billable: z.boolean(), campaignId: z.string().uuid(),
+  confirmedLongDayFor: rowId.optional(),
 })
 const ChosenLog = z.union([
   ChosenEntry.extend({ date: isoDate }),
@@ -365,7 +366,8 @@ async function handleAction(
   now: Date, today: string, settings: TimesheetSettings,
 ): Promise<Reply> {
   switch (action.actionId) {
-    case 'timesheet.choose': {
+    case 'timesheet.choose':
+    case 'timesheet.confirm': {
       let json: unknown
       try {
         json = JSON.parse(action.payload)

@@ -17,6 +17,13 @@ export interface TimesheetSettings {
 
 export const DEFAULT_TIMESHEET_SETTINGS: TimesheetSettings = { lockDays: 14, undoWindowMinutes: 60 * 24 }
 
+/**
+ * A day longer than this is asked about before it is logged: 12 hours, or one and a half times
+ * the person's usual day (weekly capacity over five days) when that is longer. 40 h a week gives
+ * 12 h; nobody's limit is below 12 h, so a part-timer's full day is never questioned.
+ */
+export const longDayHours = (weeklyCapacity: number): number => Math.max(12, (1.5 * weeklyCapacity) / 5)
+
 interface Entry {
   /** Per day, when the request names several. */
   hours: number
@@ -26,6 +33,11 @@ interface Entry {
   billable: boolean
   /** Set when the person picked a campaign from buttons: skips matching. */
   campaignId?: string
+  /**
+   * Set by the "Log it anyway" button to the id of the person whose long day it confirms: their
+   * day may then go past longDayHours. A colleague's click on it logs nothing.
+   */
+  confirmedLongDayFor?: string
 }
 
 /**
@@ -54,6 +66,14 @@ export type LogResult =
   | { kind: 'outside_campaign_dates'; campaign: CampaignCandidate; date: string }
   | { kind: 'unknown_phase'; campaign: CampaignCandidate; phase: string; phases: string[] }
   | { kind: 'day_over_24'; date: string; alreadyLogged: number; hours: number }
+  /**
+   * Nothing written: the days below would go past the person's long-day limit. `request` is the
+   * same request with the campaign and note resolved, confirmed for this person: sent back by the
+   * "Log it anyway" button, it logs exactly this.
+   */
+  | { kind: 'long_day'; request: LogRequest; campaign: CampaignCandidate; days: Array<{ date: string; total: number }>; usualDay: number; limit: number }
+  /** A "Log it anyway" button clicked by someone other than the person it asked. */
+  | { kind: 'not_your_confirmation' }
   | { kind: 'locked_period'; date: string; lockDays: number }
   | { kind: 'future_date'; date: string }
 
@@ -68,6 +88,8 @@ const BATCH_REF = /#\d{4}-\d{2}-\d{2}$/
 
 export async function logTime(trx: ActorTx, actor: Actor, req: LogRequest, ctx: LogContext): Promise<LogResult> {
   const settings = ctx.settings ?? DEFAULT_TIMESHEET_SETTINGS
+  // The button shows wherever the question was posted (a Teams channel): it confirms its owner's day only.
+  if (req.confirmedLongDayFor !== undefined && req.confirmedLongDayFor !== actor.userId) return { kind: 'not_your_confirmation' }
   const dates = req.dates ? [...new Set(req.dates)].sort() : [req.date]
   const refs = req.dates ? dates.map((d) => batchRef(ctx.requestId, d)) : [ctx.requestId]
   const existing = await trx.selectFrom('agency.timesheet_entries').select('id')
@@ -113,6 +135,16 @@ export async function logTime(trx: ActorTx, actor: Actor, req: LogRequest, ctx: 
   const logged = (d: string) => Number(totals.find((t) => t.entry_date === d)?.total ?? 0)
   const full = dates.find((d) => logged(d) + req.hours > 24)
   if (full) return { kind: 'day_over_24', date: full, alreadyLogged: logged(full), hours: req.hours }
+  if (req.confirmedLongDayFor !== actor.userId) {
+    const person = await trx.selectFrom('workroom.people').select('weekly_capacity_hours').where('id', '=', actor.userId).executeTakeFirst()
+    const capacity = person?.weekly_capacity_hours ?? 40
+    const limit = longDayHours(capacity)
+    const long = dates.filter((d) => logged(d) + req.hours > limit)
+    if (long.length > 0) {
+      const request: LogRequest = { ...req, note, campaignId: campaign.id, confirmedLongDayFor: actor.userId }
+      return { kind: 'long_day', request, campaign, days: long.map((d) => ({ date: d, total: logged(d) + req.hours })), usualDay: capacity / 5, limit }
+    }
+  }
 
   // Rates are left out: migration 011 snapshots the person's rates (which this role cannot read).
   const entries: Array<{ entryId: string; date: string; dayTotal: number }> = []
