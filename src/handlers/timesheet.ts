@@ -141,7 +141,8 @@ export async function logTime(trx: ActorTx, actor: Actor, req: LogRequest, ctx: 
     const limit = longDayHours(capacity)
     const long = dates.filter((d) => logged(d) + req.hours > limit)
     if (long.length > 0) {
-      const request: LogRequest = { ...req, note, campaignId: campaign.id, confirmedLongDayFor: actor.userId }
+      // The campaign's name for the text typed: the id decides, and a button's payload is short (2,000 characters on Slack).
+      const request: LogRequest = { ...req, campaignQuery: campaign.name, note, campaignId: campaign.id, confirmedLongDayFor: actor.userId }
       return { kind: 'long_day', request, campaign, days: long.map((d) => ({ date: d, total: logged(d) + req.hours })), usualDay: capacity / 5, limit }
     }
   }
