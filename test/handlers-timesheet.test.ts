@@ -295,6 +295,23 @@ describeEachEngine('timesheet handler', (engine) => {
       expect(await countEntries()).toBe(before + 1)
     })
 
+    it('shows the week entry by entry, and its Edit button says how to change that entry', async () => {
+      await timesheet('finance', '1h campaign cy 23/11 nb - invoice query')
+      const week = await timesheet('finance', 'week')
+      const monday = week.blocks.find((b) => b.type === 'list' && b.title === 'Mon 23 Nov · 1h')
+      expect(monday).toMatchObject({ items: ['1h Campaign cY A (non-billable) — "invoice query"'] })
+      const [edit, undo] = buttons(week).filter((b) => b.label.endsWith('1h Campaign cY A'))
+      expect(edit).toMatchObject({ label: 'Edit 1h Campaign cY A', actionId: 'timesheet.edit' })
+      expect(undo).toMatchObject({ label: 'Undo 1h Campaign cY A', actionId: 'timesheet.undo', payload: edit!.payload })
+      const hint = await send('finance', { kind: 'action', actionId: edit!.actionId, payload: edit!.payload })
+      const ref = edit!.payload.slice(0, 8)
+      expect(hint.summary).toContain(`\`/timesheet edit #${ref} 3h\``)
+      // Someone else's entry: no hint, whatever the id.
+      expect((await send('pm', { kind: 'action', actionId: edit!.actionId, payload: edit!.payload })).summary).toMatch(/^That entry isn't yours/)
+      const changed = await timesheet('finance', `edit #${ref} 1h30`)
+      expect(changed.summary).toBe(`Changed your entry #${ref} on Campaign cY A to 1.5h on Mon 23 Nov ("invoice query").`)
+    })
+
     it('keeps a note typed without a separator, and moves the last entry with edit <campaign>', async () => {
       const logged = await timesheet('leadership', '2h aurora spring launch fixing the deck after feedback')
       expect(logged.summary).toBe('Logged 2h to Aurora Air Spring Launch on Wed 25 Nov.')
@@ -304,5 +321,33 @@ describeEachEngine('timesheet handler', (engine) => {
       const noted = await timesheet('leadership', 'edit note Campaign cY A')
       expect(noted.summary).toBe('Changed your last entry on Campaign cX A to 2h on Wed 25 Nov ("Campaign cY A").')
     })
+  })
+
+  it('edits an entry named by the start of its id, however long ago it was logged, and only the actor\'s own', async () => {
+    const creative = actorOf(db.fx, 'A', 'creative')
+    const id = db.fx.A.rows.get('timesheet:creative')!   // the fixture's 2h on 18 Nov
+    const ref = id.slice(0, 8)
+    const later = new Date(Date.now() + 3 * 24 * 3600_000)   // past the undo window
+    const change = { hours: 1.5, date: null, note: null, campaignOrNote: null }
+    expect(await as('creative', (trx) => editLast(trx, creative, change, later, TODAY))).toEqual({ kind: 'nothing_to_edit', windowMinutes: 1440 })
+    expect(await as('creative', (trx) => editLast(trx, creative, { ...change, entryRef: ref }, later, TODAY)))
+      .toMatchObject({ kind: 'edited', hours: 1.5, date: '2026-11-18', campaign: 'Campaign cX A', entryRef: ref })
+    const account = actorOf(db.fx, 'A', 'account')
+    expect(await as('account', (trx) => editLast(trx, account, { ...change, hours: 9, entryRef: ref }, later, TODAY)))
+      .toEqual({ kind: 'nothing_to_edit', windowMinutes: 1440, entryRef: ref })
+    const row = await db.e.db.selectFrom('agency.timesheet_entries').select(['hours', 'user_id']).where('id', '=', id).executeTakeFirstOrThrow()
+    expect(row).toEqual({ hours: 1.5, user_id: creative.userId })
+  })
+
+  it('marks the week\'s entries with phase, note, billable, and whether Undo still reaches them', async () => {
+    const admin = actorOf(db.fx, 'A', 'admin')
+    await as('admin', (trx) => logTime(trx, admin, req({ hours: 1, date: '2026-11-20', phase: 'strategy', note: 'kick-off', billable: false }), ctx()))
+    const week = await as('admin', (trx) => weekView(trx, admin, '2026-11-16', new Date()))
+    const friday = week.days.find((d) => d.date === '2026-11-20')!
+    expect(friday.entries).toContainEqual(expect.objectContaining({ hours: 1, campaign: 'Campaign cX A', phase: 'Strategy', note: 'kick-off', billable: false, undoable: true, inRange: false }))
+    // The range logged on 16–17 Nov earlier is marked as one.
+    expect(week.days[0]!.entries).toContainEqual(expect.objectContaining({ hours: 2, inRange: true }))
+    const later = await as('admin', (trx) => weekView(trx, admin, '2026-11-16', new Date(Date.now() + 3 * 24 * 3600_000)))
+    expect(later.days.flatMap((d) => d.entries).some((e) => e.undoable)).toBe(false)
   })
 })

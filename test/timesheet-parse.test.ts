@@ -12,7 +12,7 @@ type Log = Extract<TimesheetCommand, { kind: 'log' }>
 const log = (hours: number, campaignQuery: string, rest: Partial<Log> = {}): Log =>
   ({ kind: 'log', hours, date: today, campaignQuery, phase: null, note: null, billable: true, ...rest })
 type Edit = Extract<TimesheetCommand, { kind: 'edit' }>
-const edit = (over: Partial<Edit>): Edit => ({ kind: 'edit', hours: null, date: null, note: null, campaignOrNote: null, ...over })
+const edit = (over: Partial<Edit>): Edit => ({ kind: 'edit', hours: null, date: null, note: null, campaignOrNote: null, entryRef: null, ...over })
 type LogDays = Extract<TimesheetCommand, { kind: 'log_days' }>
 const days = (hours: number, campaignQuery: string, dates: string[], rest: Partial<LogDays> = {}): LogDays =>
   ({ kind: 'log_days', hours, dates, campaignQuery, phase: null, note: null, billable: true, ...rest })
@@ -299,9 +299,13 @@ describe('parseTimesheet: subcommands', () => {
     ['edit note fixing the deck', edit({ note: 'fixing the deck' })],
     ['edit the note to: fixing the deck', edit({ note: 'fixing the deck' })],
     ['edit 2h notes fixing the deck - v2', edit({ hours: 2, note: 'fixing the deck - v2' })],
+    // An entry named by the start of its id (the week view's Edit button shows it), not the last one.
+    ['edit #1a2b3c4d 3h', edit({ hours: 3, entryRef: '1a2b3c4d' })],
+    ['edit #1A2B3C4D Fizzwell Summer Refresh', edit({ campaignOrNote: 'Fizzwell Summer Refresh', entryRef: '1a2b3c4d' })],
     ['edit', 'missing_duration'],
     ['edit 3x', 'bad_duration'],
     ['edit 30h', 'too_long'],
+    ['edit #1a2b3c4d', 'missing_duration'],
     ['edit tomorrow', 'future_date'],
   ]
   it.each(rows)('reads %j', (input, expected) => {

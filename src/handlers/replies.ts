@@ -3,7 +3,7 @@ import type { AskResult } from './ask.ts'
 import type { CampaignCandidate } from './campaign-match.ts'
 import type { CampaignDetails, CampaignLookup } from './campaign.ts'
 import { reply, type Block, type Field, type Reply } from './reply.ts'
-import type { EditResult, LogResult, UndoResult, WeekResult } from './timesheet.ts'
+import type { EditResult, EntryToEdit, LogResult, UndoResult, WeekEntry, WeekResult } from './timesheet.ts'
 
 const h = (n: number) => `${Number.isInteger(n) ? n : n.toFixed(2).replace(/0$/, '')}h`
 const money = (n: number) => n.toLocaleString('en-GB', { maximumFractionDigits: 0 })
@@ -75,12 +75,31 @@ export function logReply(r: LogResult): Reply {
   }
 }
 
+const entryLine = (e: WeekEntry) =>
+  `${h(e.hours)} ${e.campaign}${e.phase ? ` / ${e.phase}` : ''}${e.billable ? '' : ' (non-billable)'}${e.note ? ` — "${e.note}"` : ''}`
+
+/** The day totals, then each day's entries with an Edit button each, and Undo for those still in the undo window. */
 export function weekReply(w: WeekResult): Reply {
+  const days = w.days.filter((d) => d.entries.length > 0)
   return reply(`Week of ${weekday(w.weekOf)}: ${h(w.total)} of ${h(w.capacity)}.`, [
     { type: 'header', text: `Your week of ${weekday(w.weekOf)}` },
     { type: 'fields', fields: w.days.filter((d, i) => i < 5 || d.hours > 0).map((d) => ({ label: weekday(d.date), value: d.hours ? `${h(d.hours)} · ${d.entries.map((e) => e.campaign).filter((c, i, all) => all.indexOf(c) === i).join(', ')}` : '—' })) },
+    ...days.flatMap((d): Block[] => {
+      const buttons = d.entries.flatMap((e) => [
+        { label: `Edit ${h(e.hours)} ${e.campaign}`, actionId: 'timesheet.edit', payload: e.id },
+        ...(e.undoable ? [{ label: `Undo ${h(e.hours)} ${e.campaign}${e.inRange ? ', all its days' : ''}`, actionId: 'timesheet.undo', payload: e.id, style: 'danger' as const }] : []),
+      ])
+      return [{ type: 'list', title: `${weekday(d.date)} · ${h(d.hours)}`, items: d.entries.map(entryLine) }, { type: 'buttons', buttons }]
+    }),
     { type: 'context', text: `${h(w.total)} of ${h(w.capacity)} capacity (${Math.round((100 * w.total) / w.capacity)}%)` },
   ])
+}
+
+/** The week view's Edit button: how to change that entry, naming it by the start of its id. */
+export function editHintReply(e: EntryToEdit | null): Reply {
+  if (!e) return reply("That entry isn't yours, or it is gone. `/timesheet week` shows your entries.")
+  const ref = e.id.slice(0, 8)
+  return reply(`To change ${h(e.hours)} on ${e.campaign} (${weekday(e.date)}), send \`/timesheet edit #${ref}\` with what changes: hours (\`/timesheet edit #${ref} 3h\`), a day (\`yesterday\`), a note after \` - \`, or another campaign's name.`)
 }
 
 export function undoReply(u: UndoResult): Reply {
@@ -97,9 +116,10 @@ export function undoReply(u: UndoResult): Reply {
 export function editReply(r: EditResult): Reply {
   switch (r.kind) {
     case 'edited': {
+      const which = r.entryRef ? `your entry #${r.entryRef}` : 'your last entry'
       const summary = r.movedFrom
-        ? `Moved your last entry (${h(r.hours)} on ${weekday(r.date)}${r.note ? `, "${r.note}"` : ''}) from ${r.movedFrom} to ${r.campaign}.`
-        : `Changed your last entry on ${r.campaign} to ${h(r.hours)} on ${weekday(r.date)}${r.note ? ` ("${r.note}")` : ''}.`
+        ? `Moved ${which} (${h(r.hours)} on ${weekday(r.date)}${r.note ? `, "${r.note}"` : ''}) from ${r.movedFrom} to ${r.campaign}.`
+        : `Changed ${which} on ${r.campaign} to ${h(r.hours)} on ${weekday(r.date)}${r.note ? ` ("${r.note}")` : ''}.`
       if (!r.alsoFits) return reply(summary)
       return reply(summary, [
         { type: 'text', text: summary },
@@ -107,7 +127,9 @@ export function editReply(r: EditResult): Reply {
       ])
     }
     case 'nothing_to_edit':
-      return reply(`Nothing to edit: you have logged nothing in the last ${Math.round(r.windowMinutes / 60)} hours.`)
+      return r.entryRef
+        ? reply(`I can't find one entry of yours whose id starts #${r.entryRef}. \`/timesheet week\` shows your entries, each with an Edit button.`)
+        : reply(`Nothing to edit: you have logged nothing in the last ${Math.round(r.windowMinutes / 60)} hours.`)
     default:
       return logReply(r)
   }

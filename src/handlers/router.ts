@@ -20,10 +20,10 @@ import { buildDigest } from './digest-content.ts'
 import { visibleCampaigns } from './campaign-match.ts'
 import type { Inbound } from './inbound.ts'
 import { loggableHours, payloadText, refuseInput, rowId, UNKNOWN_BUTTON } from './input-limits.ts'
-import { askReply, campaignReply, editReply, logReply, undoReply, weekReply } from './replies.ts'
+import { askReply, campaignReply, editHintReply, editReply, logReply, undoReply, weekReply } from './replies.ts'
 import { reply, type Reply } from './reply.ts'
 import { parseDuration, parseTimesheet } from './timesheet-parse.ts'
-import { DEFAULT_TIMESHEET_SETTINGS, editLast, logTime, undoLast, weekView, type LogResult, type TimesheetSettings } from './timesheet.ts'
+import { DEFAULT_TIMESHEET_SETTINGS, editLast, entryToEdit, logTime, undoLast, weekView, type LogResult, type TimesheetSettings } from './timesheet.ts'
 import type { LimitFunction } from 'p-limit'
 import type { LimitKind, RateLimits } from '../limits.ts'
 import type { Logger } from '../log.ts'
@@ -286,7 +286,7 @@ async function handle(deps: RouterDeps, inbound: Inbound, once?: ClaimOnce): Pro
           return logSettled(() => run((trx) =>
             logTime(trx, who, cmd, { today, requestId: inbound.requestId, source: SOURCES[inbound.platform], settings })))
         case 'week':
-          return weekReply(await run((trx) => weekView(trx, who, cmd.weekOf)))
+          return weekReply(await run((trx) => weekView(trx, who, cmd.weekOf, now, settings)))
         case 'undo':
           return undoReply(await run((trx) => undoLast(trx, who, now, settings)))
         case 'edit':
@@ -380,6 +380,9 @@ async function handleAction(
       return logSettled(() => run((trx) =>
         logTime(trx, who, chosen.data, { today, requestId: inbound.requestId, source: SOURCES[inbound.platform], settings })))
     }
+    case 'timesheet.edit':
+      if (!rowId.safeParse(action.payload).success) return reply(UNKNOWN_BUTTON)
+      return editHintReply(await run((trx) => entryToEdit(trx, who, action.payload)))
     case 'timesheet.undo':
       if (!rowId.safeParse(action.payload).success) return reply(UNKNOWN_BUTTON)
       return undoReply(await run((trx) => undoLast(trx, who, now, settings, action.payload)))

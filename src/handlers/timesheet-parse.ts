@@ -32,8 +32,11 @@ export type TimesheetCommand =
    * Refresh", "edit 2h client call"). A campaign to move the entry to when they name one the person
    * can see, else part of the note: the handler decides, as only it knows the campaigns.
    */
-  | { kind: 'edit'; hours: number | null; date: string | null; note: string | null; campaignOrNote: string | null }
+  | { kind: 'edit'; hours: number | null; date: string | null; note: string | null; campaignOrNote: string | null; entryRef: EntryRef | null }
   | { kind: 'help' }
+
+/** The start of an entry's id, lower case, as `edit #1a2b3c4d` names it: that entry, not the last one. */
+export type EntryRef = string
 
 export type TimesheetParseError =
   | { kind: 'missing_duration'; message: string }
@@ -117,6 +120,9 @@ function parseEdit(rest: string, dates: DateReading): ParseResult {
   const s = scan(rest, dates, 'edit')
   if ('kind' in s) return fail(s)
   if (s.days) return fail(badDate(s.daysRaw!, `An edit changes one entry, so give one day, e.g. \`/timesheet edit yesterday\`. To log several days, send \`/timesheet mon-wed 2h Aurora Air\`.`))
+  const ref = s.leftover.find((t) => ENTRY_REF.test(t.word))
+  if (ref) s.leftover.splice(s.leftover.indexOf(ref), 1)
+  const entryRef = ref ? ref.word.slice(1) : null
   const suspect = s.hours === null ? s.leftover.find((t) => NUMERIC.test(t.word)) : undefined
   if (suspect) return fail(durationTypo(suspect.raw))
   const range = s.hours === null ? null : checkHours(s.hours)
@@ -135,7 +141,7 @@ function parseEdit(rest: string, dates: DateReading): ParseResult {
   if (s.hours === null && s.date === null && note === null && campaignOrNote === null) {
     return fail({ kind: 'missing_duration', message: 'Tell me what to change, e.g. `/timesheet edit 2h`, `/timesheet edit yesterday 3h`, `/timesheet edit note revised note` or `/timesheet edit Fizzwell Summer Refresh`.' })
   }
-  return ok({ kind: 'edit', hours: s.hours, date: s.date, note, campaignOrNote })
+  return ok({ kind: 'edit', hours: s.hours, date: s.date, note, campaignOrNote, entryRef })
 }
 
 function parseWeekOf(rest: string, dates: DateReading): ParseResult {
@@ -566,6 +572,7 @@ const PREPOSITION_END = /\s+(?:on|for|to)$/i
 const CAMPAIGN_EDGE = ' ,.;:!?-–—/'
 const EDIT_FILLER = new Set(['to', 'it', 'that', 'last', 'entry', 'the', 'my', 'one', 'change', 'set', 'make', 'move'])
 const NOTE_WORDS = new Set(['note', 'notes', 'description'])
+const ENTRY_REF = /^#[0-9a-f]{8}[0-9a-f-]{0,28}$/
 
 function campaignFrom(leftover: Token[]): string {
   let text = leftover.map((t) => t.raw).join(' ')

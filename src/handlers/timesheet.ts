@@ -173,10 +173,23 @@ export async function logTime(trx: ActorTx, actor: Actor, req: LogRequest, ctx: 
   return { kind: 'logged_days', entries, hours: req.hours, campaign, phase: req.phase, billable: req.billable, note }
 }
 
+export interface WeekEntry {
+  id: string
+  hours: number
+  campaign: string
+  billable: boolean
+  note: string | null
+  phase?: string | null
+  /** Logged within the undo window, so its Undo button still works. */
+  undoable?: boolean
+  /** One day of a range logged together ("mon-wed 2h"), which undo removes together. */
+  inRange?: boolean
+}
+
 export interface WeekDay {
   date: string
   hours: number
-  entries: Array<{ id: string; hours: number; campaign: string; billable: boolean; note: string | null }>
+  entries: WeekEntry[]
 }
 
 export interface WeekResult {
@@ -187,12 +200,17 @@ export interface WeekResult {
   capacity: number
 }
 
-/** The actor's week, Monday to Sunday, against their weekly capacity. */
-export async function weekView(trx: ActorTx, actor: Actor, weekOf: string): Promise<WeekResult> {
+/**
+ * The actor's week, Monday to Sunday, against their weekly capacity, entry by entry. With `now`,
+ * entries logged within the undo window are marked undoable.
+ */
+export async function weekView(trx: ActorTx, actor: Actor, weekOf: string, now?: Date, settings: TimesheetSettings = DEFAULT_TIMESHEET_SETTINGS): Promise<WeekResult> {
   const sunday = addDays(weekOf, 6)
+  const since = now ? new Date(now.getTime() - settings.undoWindowMinutes * 60_000) : null
   const rows = await trx.selectFrom('agency.timesheet_entries as t')
     .innerJoin('agency.campaigns as c', 'c.id', 't.campaign_id')
-    .select(['t.id', 't.entry_date', 't.hours', 't.is_billable', 't.description', 'c.name'])
+    .leftJoin('agency.campaign_phases as p', 'p.id', 't.phase_id')
+    .select(['t.id', 't.entry_date', 't.hours', 't.is_billable', 't.description', 't.created_at', 't.external_ref', 'c.name', 'p.name as phase'])
     .where('t.user_id', '=', actor.userId).where('t.entry_date', '>=', weekOf).where('t.entry_date', '<=', sunday)
     .orderBy('t.entry_date').orderBy('t.created_at').execute()
   const person = await trx.selectFrom('workroom.people').select('weekly_capacity_hours').where('id', '=', actor.userId).executeTakeFirst()
@@ -200,7 +218,10 @@ export async function weekView(trx: ActorTx, actor: Actor, weekOf: string): Prom
   for (const r of rows) {
     const day = days.find((d) => d.date === r.entry_date)!
     day.hours += r.hours
-    day.entries.push({ id: r.id, hours: r.hours, campaign: r.name, billable: r.is_billable, note: r.description })
+    day.entries.push({
+      id: r.id, hours: r.hours, campaign: r.name, billable: r.is_billable, note: r.description, phase: r.phase,
+      undoable: since !== null && new Date(r.created_at) >= since, inRange: BATCH_REF.test(r.external_ref ?? ''),
+    })
   }
   return { kind: 'week', weekOf, days, total: days.reduce((n, d) => n + d.hours, 0), capacity: person?.weekly_capacity_hours ?? 40 }
 }
@@ -211,16 +232,36 @@ export type UndoResult =
   /** entryNamed: an Undo button named the entry, and it is not (or no longer) the actor's to remove. */
   | { kind: 'nothing_to_undo'; windowMinutes: number; entryNamed?: true }
 
+const ownEntries = (trx: ActorTx, actor: Actor) => trx.selectFrom('agency.timesheet_entries as t')
+  .innerJoin('agency.campaigns as c', 'c.id', 't.campaign_id')
+  .leftJoin('agency.campaign_phases as p', 'p.id', 't.phase_id')
+  .select(['t.id', 't.hours', 't.entry_date', 't.description', 't.external_ref', 't.source', 't.campaign_id', 'c.name', 'p.name as phase'])
+  .where('t.user_id', '=', actor.userId)
+
 /** The actor's most recent entry logged within the undo window, or one of them by id (an Undo button). */
 async function recentEntry(trx: ActorTx, actor: Actor, now: Date, settings: TimesheetSettings, entryId?: string) {
   const since = new Date(now.getTime() - settings.undoWindowMinutes * 60_000)
-  let q = trx.selectFrom('agency.timesheet_entries as t')
-    .innerJoin('agency.campaigns as c', 'c.id', 't.campaign_id')
-    .leftJoin('agency.campaign_phases as p', 'p.id', 't.phase_id')
-    .select(['t.id', 't.hours', 't.entry_date', 't.description', 't.external_ref', 't.source', 't.campaign_id', 'c.name', 'p.name as phase'])
-    .where('t.user_id', '=', actor.userId).where('t.created_at', '>=', since)
+  let q = ownEntries(trx, actor).where('t.created_at', '>=', since)
   if (entryId) q = q.where('t.id', '=', entryId)
   return q.orderBy('t.created_at', 'desc').limit(1).executeTakeFirst()
+}
+
+/**
+ * The actor's entry whose id starts with `ref` (`edit #1a2b3c4d`), however long ago it was logged:
+ * the person named it. Undefined when none, or several, start so.
+ */
+async function entryByRef(trx: ActorTx, actor: Actor, ref: string) {
+  // A uuid as text, compared by prefix: the ref is hex and dashes only (the parser), no pattern characters.
+  const rows = await ownEntries(trx, actor).where(sql<boolean>`starts_with(t.id::text, ${ref})`).limit(2).execute()
+  return rows.length === 1 ? rows[0] : undefined
+}
+
+export interface EntryToEdit { id: string; hours: number; date: string; campaign: string }
+
+/** One of the actor's own entries, for the week view's Edit button. */
+export async function entryToEdit(trx: ActorTx, actor: Actor, entryId: string): Promise<EntryToEdit | null> {
+  const row = await ownEntries(trx, actor).where('t.id', '=', entryId).executeTakeFirst()
+  return row ? { id: row.id, hours: row.hours, date: row.entry_date, campaign: row.name } : null
 }
 
 /** Removes the actor's most recent entry (or the one an Undo button names) within the undo window. */
@@ -241,8 +282,9 @@ export async function undoLast(trx: ActorTx, actor: Actor, now: Date, settings: 
 
 export type EditResult =
   /** movedFrom: the campaign the entry was on, when the edit moved it. alsoFits: campaigns the words fit, when they fit several and so became the note. */
-  | { kind: 'edited'; hours: number; date: string; note: string | null; campaign: string; movedFrom?: string; alsoFits?: string[] }
-  | { kind: 'nothing_to_edit'; windowMinutes: number }
+  | { kind: 'edited'; hours: number; date: string; note: string | null; campaign: string; movedFrom?: string; alsoFits?: string[]; entryRef?: string }
+  /** entryRef: `edit #…` named an entry that is not (or not only) one of the actor's. */
+  | { kind: 'nothing_to_edit'; windowMinutes: number; entryRef?: string }
   | Extract<LogResult, { kind: 'future_date' | 'locked_period' | 'day_over_24' | 'inactive_campaign' | 'outside_campaign_dates' }>
 
 export interface EditChange {
@@ -251,6 +293,8 @@ export interface EditChange {
   note: string | null
   /** Words naming the campaign to move the entry to, or else more of the note (the parser cannot tell). */
   campaignOrNote?: string | null
+  /** The start of the id of the entry to change (`edit #1a2b3c4d`); else the most recent one. */
+  entryRef?: string | null
 }
 
 const joinNote = (...parts: Array<string | null | undefined>) => parts.filter((p) => p).join(' - ') || null
@@ -264,8 +308,10 @@ export async function editLast(
   trx: ActorTx, actor: Actor, change: EditChange,
   now: Date, today: string, settings: TimesheetSettings = DEFAULT_TIMESHEET_SETTINGS,
 ): Promise<EditResult> {
-  const last = await recentEntry(trx, actor, now, settings)
-  if (!last) return { kind: 'nothing_to_edit', windowMinutes: settings.undoWindowMinutes }
+  const last = change.entryRef ? await entryByRef(trx, actor, change.entryRef) : await recentEntry(trx, actor, now, settings)
+  if (!last) return { kind: 'nothing_to_edit', windowMinutes: settings.undoWindowMinutes, ...(change.entryRef ? { entryRef: change.entryRef } : {}) }
+  // The entry as it is must be open too (an entry named by its id may be old); the database would refuse it (WR001).
+  if (last.entry_date < addDays(today, -settings.lockDays)) return { kind: 'locked_period', date: last.entry_date, lockDays: settings.lockDays }
   let note = change.note
   let target: CampaignCandidate | null = null
   let alsoFits: string[] | undefined
@@ -305,6 +351,6 @@ export async function editLast(
     .where('id', '=', last.id).where('user_id', '=', actor.userId).execute()
   return {
     kind: 'edited', hours, date, note: stored, campaign: target?.name ?? last.name,
-    ...(target ? { movedFrom: last.name } : {}), ...(alsoFits ? { alsoFits } : {}),
+    ...(target ? { movedFrom: last.name } : {}), ...(alsoFits ? { alsoFits } : {}), ...(change.entryRef ? { entryRef: change.entryRef } : {}),
   }
 }
