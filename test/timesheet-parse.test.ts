@@ -12,6 +12,13 @@ const ctx = { today }
 type Log = Extract<TimesheetCommand, { kind: 'log' }>
 const log = (hours: number, campaignQuery: string, rest: Partial<Log> = {}): Log =>
   ({ kind: 'log', hours, date: today, campaignQuery, phase: null, note: null, billable: true, ...rest })
+type Edit = Extract<TimesheetCommand, { kind: 'edit' }>
+const edit = (over: Partial<Edit>): Edit => ({ kind: 'edit', hours: null, date: null, note: null, campaignOrNote: null, entryRef: null, ...over })
+type LogDays = Extract<TimesheetCommand, { kind: 'log_days' }>
+const days = (hours: number, campaignQuery: string, dates: string[], rest: Partial<LogDays> = {}): LogDays =>
+  ({ kind: 'log_days', hours, dates, campaignQuery, phase: null, note: null, billable: true, ...rest })
+const MON_WED = ['2026-11-23', '2026-11-24', '2026-11-25']
+const LAST_WEEK = ['2026-11-16', '2026-11-17', '2026-11-18', '2026-11-19', '2026-11-20']
 
 describe('parseTimesheet: logging time', () => {
   const rows: Array<[string, Log]> = [
@@ -45,6 +52,23 @@ describe('parseTimesheet: logging time', () => {
     ['1h10 Aurora Air', log(1.25, 'Aurora Air')],
     ['24h Aurora Air', log(24, 'Aurora Air')],
     ['3H AURORA AIR', log(3, 'AURORA AIR')],
+    // Clock ranges are durations; the date is whatever else the text says.
+    ['9am-11am Aurora Air', log(2, 'Aurora Air')],
+    ['9-11:30 Aurora Air', log(2.5, 'Aurora Air')],
+    ['14:00-15:30 Aurora Air', log(1.5, 'Aurora Air')],
+    ['yesterday 9am-11am Aurora Air', log(2, 'Aurora Air', { date: '2026-11-24' })],
+    ['Aurora Air 9am to 11am', log(2, 'Aurora Air')],
+    ['Aurora Air from 9 to 11 last fri', log(2, 'Aurora Air', { date: '2026-11-20' })],
+    ['Aurora Air 9am - 11am - client call', log(2, 'Aurora Air', { note: 'client call' })],
+    ['Aurora Air 9:30am–12pm', log(2.5, 'Aurora Air')],
+    ['Aurora Air 9.30 a.m. to 12 p.m.', log(2.5, 'Aurora Air')],
+    ['9.30-11 Aurora Air', log(1.5, 'Aurora Air')],
+    ['11-1pm Aurora Air', log(2, 'Aurora Air')],
+    ['9-5 Aurora Air', log(8, 'Aurora Air')],
+    ['9:10-11 Aurora Air', log(1.75, 'Aurora Air')],
+    // Past midnight only when the clock says so.
+    ['9pm-1am Aurora Air', log(4, 'Aurora Air')],
+    ['22:00-01:00 Aurora Air', log(3, 'Aurora Air')],
     // Dates
     ['2h Aurora Air today', log(2, 'Aurora Air')],
     ['3h on Aurora Air yesterday', log(3, 'Aurora Air', { date: '2026-11-24' })],
@@ -66,6 +90,20 @@ describe('parseTimesheet: logging time', () => {
     ['2h Aurora Air 11 may', log(2, 'Aurora Air', { date: '2026-05-11' })],
     ['2h Aurora Air 20 dec 2025', log(2, 'Aurora Air', { date: '2025-12-20' })],
     ['2h Aurora Air 2 days ago', log(2, 'Aurora Air', { date: '2026-11-23' })],
+    ['2h Aurora Air the day before yesterday', log(2, 'Aurora Air', { date: '2026-11-23' })],
+    ['day before yesterday 2h Aurora Air', log(2, 'Aurora Air', { date: '2026-11-23' })],
+    // Numeric dates are day first (en-GB, the default order): 20/11 is 20 November.
+    ['2h Aurora Air 20/11', log(2, 'Aurora Air', { date: '2026-11-20' })],
+    ['2h Aurora Air on 20/11/2026', log(2, 'Aurora Air', { date: '2026-11-20' })],
+    ['2h Aurora Air 20/11/25', log(2, 'Aurora Air', { date: '2025-11-20' })],
+    ['2h Aurora Air 3/4', log(2, 'Aurora Air', { date: '2026-04-03' })],
+    ['2h Aurora Air 20.11', log(2, 'Aurora Air', { date: '2026-11-20' })],
+    ['2h Aurora Air 20.11.', log(2, 'Aurora Air', { date: '2026-11-20' })],
+    ['2h Aurora Air 5.11.2026', log(2, 'Aurora Air', { date: '2026-11-05' })],
+    ['2h Aurora Air 20-11-2026', log(2, 'Aurora Air', { date: '2026-11-20' })],
+    // A yearless numeric date more than a month ahead is last year's, as "11 may" is.
+    ['2h Aurora Air 11/5', log(2, 'Aurora Air', { date: '2026-05-11' })],
+    ['2h Aurora Air 28/12', log(2, 'Aurora Air', { date: '2025-12-28' })],
     // Phase, note, billable, order and filler
     ['/timesheet yesterday 2h Aurora Air Spring Launch - storyboard notes',
       log(2, 'Aurora Air Spring Launch', { date: '2026-11-24', note: 'storyboard notes' })],
@@ -97,18 +135,72 @@ describe('parseTimesheet: logging time', () => {
   })
 })
 
+describe('parseTimesheet: ranges and repeated days', () => {
+  // The duration is per day; "each day" is the weekdays; no day in the future.
+  const rows: Array<[string, LogDays | Log]> = [
+    ['mon-wed 2h Aurora Air', days(2, 'Aurora Air', MON_WED)],
+    ['mon to wed 2h Aurora Air', days(2, 'Aurora Air', MON_WED)],
+    ['2h Aurora Air mon - wed', days(2, 'Aurora Air', MON_WED)],
+    ['2h Aurora Air monday–wednesday', days(2, 'Aurora Air', MON_WED)],
+    ['2h Aurora Air from mon to tue', days(2, 'Aurora Air', ['2026-11-23', '2026-11-24'])],
+    ['each day this week 1h Aurora Air - standup', days(1, 'Aurora Air', MON_WED, { note: 'standup' })],
+    ['every weekday this week 1h Aurora Air', days(1, 'Aurora Air', MON_WED)],
+    ['all week 1h Aurora Air', days(1, 'Aurora Air', MON_WED)],
+    ['every day last week 8h Aurora Air nb', days(8, 'Aurora Air', LAST_WEEK, { billable: false })],
+    ['mon to fri last week 8h Aurora Air', days(8, 'Aurora Air', LAST_WEEK)],
+    ['mon-wed 9am-11am Aurora Air', days(2, 'Aurora Air', MON_WED)],
+    // A range is what it says, weekend included; it starts on the latest such day, today included.
+    ['2h Aurora Air fri-mon', days(2, 'Aurora Air', ['2026-11-20', '2026-11-21', '2026-11-22', '2026-11-23'])],
+    ['2h Aurora Air wed-wed', log(2, 'Aurora Air')],
+  ]
+  it.each(rows)('reads %j', (input, expected) => {
+    expect(parseTimesheet(input, ctx)).toEqual({ ok: true, command: expected })
+  })
+
+  it.each([
+    ['mon-fri 2h Aurora Air', 'future_date', { date: '2026-11-26' }],
+    ['each day next week 1h Aurora Air', 'future_date', { date: '2026-11-30' }],
+    ['fri-mon this week 1h Aurora Air', 'bad_date'],
+    ['mon-wed yesterday 2h Aurora Air', 'bad_date'],
+    ['each day this week 25h Aurora Air', 'too_long'],
+    ['mon-wed Aurora Air', 'missing_duration'],
+    ['edit mon-wed', 'bad_date'],
+    ['week mon-wed', 'bad_date'],
+  ] as Array<[string, TimesheetParseError['kind'], Record<string, unknown>?]>)('rejects %j as %s', (input, kind, fields = {}) => {
+    expect(parseTimesheet(input, ctx)).toMatchObject({ ok: false, error: { kind, ...fields } })
+  })
+
+  it('logs each weekday of this week so far, whatever day today is', () => {
+    fc.assert(fc.property(daysArb, (day) => {
+      const result = parseTimesheet('each day this week 1h Aurora Air', { today: day })
+      const monday = new Date(`${day}T00:00:00Z`)
+      monday.setUTCDate(monday.getUTCDate() - ((monday.getUTCDay() + 6) % 7))
+      const expected = Array.from({ length: 5 }, (_, i) => new Date(monday.getTime() + i * 86_400_000).toISOString().slice(0, 10)).filter((d) => d <= day)
+      if (expected.length === 1) expect(result).toEqual({ ok: true, command: log(1, 'Aurora Air', { date: expected[0]! }) })
+      else expect(result).toEqual({ ok: true, command: days(1, 'Aurora Air', expected) })
+    }), { numRuns: 300 })
+  })
+})
+
 describe('parseTimesheet: mistakes come back as values', () => {
   const rows: Array<[string, TimesheetParseError['kind'], Record<string, unknown>?]> = [
     ['Aurora Air', 'missing_duration'],
     ['Aurora Air yesterday - call', 'missing_duration'],
     ['3 Aurora Air', 'bad_duration', { input: '3' }],
     ['3x Aurora Air', 'bad_duration', { input: '3x' }],
+    // Decimal hours without a unit are not dotted dates (1.5 is not 1 May).
+    ['1.5 Aurora Air', 'bad_duration', { input: '1.5' }],
+    ['7.75 Aurora Air', 'bad_duration', { input: '7.75' }],
     ['1:75 Aurora Air', 'bad_duration', { input: '1:75' }],
     ['-2h Aurora Air', 'bad_duration', { input: '-2h' }],
     ['2h Aurora Air 3h', 'bad_duration'],
     ['0h Aurora Air', 'zero_duration'],
     ['5m Aurora Air', 'zero_duration'],
     ['0:00 Aurora Air', 'zero_duration'],
+    ['9:00-9:05 Aurora Air', 'zero_duration'],
+    ['9am-11am Aurora Air 2h', 'bad_duration'],
+    ['5m-10m Aurora Air', 'bad_duration'],
+    ['25:00-26:00 Aurora Air', 'bad_duration'],
     ['25h Aurora Air', 'too_long', { hours: 25 }],
     ['4 days Aurora Air', 'too_long', { hours: 32 }],
     ['24.2h Aurora Air', 'too_long', { hours: 24.25 }],
@@ -123,6 +215,12 @@ describe('parseTimesheet: mistakes come back as values', () => {
     ['2h Aurora Air nov 45', 'bad_date'],
     ['2h Aurora Air last week', 'bad_date'],
     ['2h Aurora Air yesterday 2026-11-20', 'bad_date'],
+    // Month first is not read silently as another date: 11/20 has no 20th month, so it is asked about.
+    ['2h Aurora Air 11/20', 'bad_date', { input: '11/20' }],
+    ['2h Aurora Air 11/20/2026', 'bad_date', { input: '11/20/2026' }],
+    ['2h Aurora Air 31/11', 'bad_date', { input: '31/11' }],
+    ['2h Aurora Air 31.11.2026', 'bad_date', { input: '31.11.2026' }],
+    ['2h Aurora Air 2/12', 'future_date', { date: '2026-12-02' }],
     ['2h', 'missing_campaign'],
     ['2h yesterday on', 'missing_campaign'],
     ['2h nb - call', 'missing_campaign'],
@@ -143,6 +241,27 @@ describe('parseTimesheet: mistakes come back as values', () => {
       },
     })
     expect(parseTimesheet('3 Aurora', ctx)).toMatchObject({ error: { message: ['"3" needs a unit: ', code('3h'), ' for hours or ', code('3m'), ' for minutes.'] } })
+  })
+
+  it('says how it reads numeric dates instead of flipping one that only reads month first', () => {
+    expect(parseTimesheet('2h Aurora Air 11/20', ctx)).toEqual({
+      ok: false,
+      error: {
+        kind: 'bad_date', input: '11/20',
+        message: ['I read numeric dates day first (20/11 is 20 November), so "11/20" is not a date. Did you mean ', code('20/11'), ', or ', code('20 nov'), '?'],
+      },
+    })
+  })
+
+  it('reads numeric dates month first where the agency writes them so', () => {
+    const us = { today, dateOrder: 'mdy' as const }
+    expect(parseTimesheet('2h Aurora Air 11/20', us)).toEqual({ ok: true, command: log(2, 'Aurora Air', { date: '2026-11-20' }) })
+    expect(parseTimesheet('2h Aurora Air 4/3', us)).toEqual({ ok: true, command: log(2, 'Aurora Air', { date: '2026-04-03' }) })
+    const monthFirst = parseTimesheet('2h Aurora Air 20/11', us)
+    expect(monthFirst).toMatchObject({ ok: false, error: { kind: 'bad_date' } })
+    expect(!monthFirst.ok && plain(monthFirst.error.message)).toContain('month first')
+    // Dotted dates are European, so day first everywhere.
+    expect(parseTimesheet('2h Aurora Air 20.11', us)).toEqual({ ok: true, command: log(2, 'Aurora Air', { date: '2026-11-20' }) })
   })
 
   it('reads a 40 000-character message in well under a second', () => {
@@ -175,14 +294,25 @@ describe('parseTimesheet: subcommands', () => {
     ['/timesheet undo', { kind: 'undo' }],
     ['help', { kind: 'help' }],
     ['?', { kind: 'help' }],
-    ['edit 2h', { kind: 'edit', hours: 2, date: null, note: null }],
-    ['edit yesterday 3h - revised', { kind: 'edit', hours: 3, date: '2026-11-24', note: 'revised' }],
-    ['edit my last entry to 1h30', { kind: 'edit', hours: 1.5, date: null, note: null }],
-    ['edit - client call, not a workshop', { kind: 'edit', hours: null, date: null, note: 'client call, not a workshop' }],
-    ['edit 2h client call', { kind: 'edit', hours: 2, date: null, note: 'client call' }],
+    ['edit 2h', edit({ hours: 2 })],
+    ['edit yesterday 3h - revised', edit({ hours: 3, date: '2026-11-24', note: 'revised' })],
+    ['edit my last entry to 1h30', edit({ hours: 1.5 })],
+    ['edit - client call, not a workshop', edit({ note: 'client call, not a workshop' })],
+    // Other words name a campaign to move the entry to, or are the note: the handler decides.
+    ['edit 2h client call', edit({ hours: 2, campaignOrNote: 'client call' })],
+    ['edit Fizzwell Summer Refresh', edit({ campaignOrNote: 'Fizzwell Summer Refresh' })],
+    ['edit move it to Fizzwell Summer Refresh 3h - call', edit({ hours: 3, note: 'call', campaignOrNote: 'Fizzwell Summer Refresh' })],
+    // "note" says what the words are.
+    ['edit note fixing the deck', edit({ note: 'fixing the deck' })],
+    ['edit the note to: fixing the deck', edit({ note: 'fixing the deck' })],
+    ['edit 2h notes fixing the deck - v2', edit({ hours: 2, note: 'fixing the deck - v2' })],
+    // An entry named by the start of its id (the week view's Edit button shows it), not the last one.
+    ['edit #1a2b3c4d 3h', edit({ hours: 3, entryRef: '1a2b3c4d' })],
+    ['edit #1A2B3C4D Fizzwell Summer Refresh', edit({ campaignOrNote: 'Fizzwell Summer Refresh', entryRef: '1a2b3c4d' })],
     ['edit', 'missing_duration'],
     ['edit 3x', 'bad_duration'],
     ['edit 30h', 'too_long'],
+    ['edit #1a2b3c4d', 'missing_duration'],
     ['edit tomorrow', 'future_date'],
   ]
   it.each(rows)('reads %j', (input, expected) => {
@@ -195,7 +325,7 @@ describe('parseTimesheet: subcommands', () => {
 describe('parseDuration', () => {
   it.each([
     ['3h', 3], ['1h30', 1.5], ['90 min', 1.5], ['1:30', 1.5], ['half a day', 4], ['an hour', 1],
-    ['7m', 0], ['30h', 30], ['3', null], ['-2h', null], ['Aurora', null], ['2h Aurora', null], ['', null],
+    ['7m', 0], ['30h', 30], ['9am-11am', 2], ['14:00 - 15:30', 1.5], ['9-11:30', 2.5], ['3', null], ['-2h', null], ['Aurora', null], ['2h Aurora', null], ['', null],
   ] as const)('reads %j as %s', (input, hours) => {
     expect(parseDuration(input)).toBe(hours)
   })
@@ -221,12 +351,18 @@ function assertSound(result: ParseResult, day: string): void {
     expect(c.date <= day).toBe(true)
     expect(c.campaignQuery.trim()).not.toBe('')
   }
+  if (c.kind === 'log_days') {
+    expect(c.hours > 0 && c.hours <= 24 && Number.isInteger(c.hours * 4)).toBe(true)
+    expect(c.dates.length).toBeGreaterThan(1)
+    expect(c.dates.every((d, i) => isRealDate(d) && d <= day && (i === 0 || c.dates[i - 1]! < d))).toBe(true)
+    expect(c.campaignQuery.trim()).not.toBe('')
+  }
   if (c.kind === 'edit' && c.hours !== null) expect(c.hours > 0 && c.hours <= 24 && Number.isInteger(c.hours * 4)).toBe(true)
   if (c.kind === 'edit' && c.date !== null) expect(isRealDate(c.date) && c.date <= day).toBe(true)
   if (c.kind === 'week') expect(isRealDate(c.weekOf) && new Date(c.weekOf).getUTCDay() === 1 && c.weekOf <= day).toBe(true)
 }
 
-const days = fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2099, 11, 31) }).map((ms) => new Date(ms).toISOString().slice(0, 10))
+const daysArb = fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2099, 11, 31) }).map((ms) => new Date(ms).toISOString().slice(0, 10))
 
 const durations: Array<[string, number]> = [
   ['3h', 3], ['3 hrs', 3], ['2,5h', 2.5], ['1h30', 1.5], ['1h 30m', 1.5], ['90 min', 1.5], ['45mins', 0.75], ['0:45', 0.75],
@@ -238,19 +374,21 @@ const datesOnToday: Array<[string, string]> = [
 ]
 const campaigns = ['Aurora Air', 'Fizzwell Summer Refresh', 'Nike Air Max Launch', 'Harbour Bank Q4', 'Ben\'s Bakery']
 const fragment = fc.oneof(
-  fc.constantFrom(...durations.map(([d]) => d), ...datesOnToday.map(([d]) => d), ...campaigns, 'nb', 'on', 'for', '/ production', '- a note', '"quoted"', '-2h', '3', '2026-13-45', 'tomorrow'),
+  fc.constantFrom(...durations.map(([d]) => d), ...datesOnToday.map(([d]) => d), ...campaigns, 'nb', 'on', 'for', '/ production', '- a note', '"quoted"', '-2h', '3', '2026-13-45', 'tomorrow',
+    '20/11', '11/20', '20.11', '1.5', 'the day before yesterday', '9am-11am', '9 - 11:30', '14:00-15:30', '11pm-1am',
+    'mon-wed', 'mon - fri', 'each day this week', 'every day last week', 'fri to mon'),
   fc.string({ maxLength: 6 }),
 )
 
 describe('parseTimesheet properties', () => {
   it('never throws on arbitrary text, and what it returns is sound', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 80, unit: 'binary' }), days, (text, day) => {
+    fc.assert(fc.property(fc.string({ maxLength: 80, unit: 'binary' }), daysArb, (text, day) => {
       assertSound(parseTimesheet(text, { today: day }), day)
     }), { numRuns: 2000 })
   })
 
   it('never throws on text built from timesheet fragments, and what it returns is sound', () => {
-    fc.assert(fc.property(fc.array(fragment, { maxLength: 8 }), days, (parts, day) => {
+    fc.assert(fc.property(fc.array(fragment, { maxLength: 8 }), daysArb, (parts, day) => {
       assertSound(parseTimesheet(parts.join(' '), { today: day }), day)
     }), { numRuns: 2000 })
   })
@@ -282,7 +420,7 @@ describe('parseTimesheet properties', () => {
   })
 
   it('logs any past or present ISO date as typed, and refuses any later one', () => {
-    fc.assert(fc.property(days, days, (day, date) => {
+    fc.assert(fc.property(daysArb, daysArb, (day, date) => {
       const result = parseTimesheet(`1h Aurora Air ${date}`, { today: day })
       if (date <= day) expect(result).toMatchObject({ ok: true, command: { date } })
       else expect(result).toMatchObject({ ok: false, error: { kind: 'future_date', date } })

@@ -1,3 +1,4 @@
+import { distance } from 'fastest-levenshtein'
 import Fuse from 'fuse.js'
 import type { ActorTx } from '../db/actor.ts'
 import type { CampaignStatus } from '../db/schema.ts'
@@ -39,23 +40,86 @@ const normalise = (s: string) => s.toLowerCase().normalize('NFKD').replace(/[^\p
 export function matchCampaign(query: string, candidates: CampaignCandidate[]): CampaignMatch {
   const q = normalise(query)
   if (!q) return { kind: 'none', suggestions: [] }
+  // Every word typed must start a word of name, code, brand or client: "aurora air" matches
+  // both Aurora Air campaigns and not Aurora Trail.
+  return byWords(q, candidates, (w, h) => h.startsWith(w)) ?? fuzzy(query, candidates)
+}
+
+const haystack = (c: CampaignCandidate) => normalise(`${c.name} ${c.code} ${c.brandName ?? ''} ${c.clientName}`).split(' ')
+
+/**
+ * Exact code or name, else the campaigns every word fits (`fits`), live ones preferred unless
+ * `strict`; null when none does.
+ */
+function byWords(q: string, candidates: CampaignCandidate[], fits: (word: string, hay: string) => boolean, strict = false): CampaignMatch | null {
   const exact = candidates.filter((c) => normalise(c.code) === q || normalise(c.name) === q)
   if (exact.length === 1) return { kind: 'one', campaign: exact[0]! }
   if (exact.length > 1) return { kind: 'several', campaigns: exact }
-
-  // Every word typed must appear somewhere in name, code, brand or client: "aurora air" matches
-  // both Aurora Air campaigns and not Aurora Trail.
   const words = q.split(' ')
-  const haystack = (c: CampaignCandidate) => normalise(`${c.name} ${c.code} ${c.brandName ?? ''} ${c.clientName}`)
-  const containing = candidates.filter((c) => words.every((w) => haystack(c).split(' ').some((h) => h.startsWith(w))))
+  const containing = candidates.filter((c) => {
+    const hay = haystack(c)
+    return words.every((w) => hay.some((h) => fits(w, h)))
+  })
   if (containing.length === 1) return { kind: 'one', campaign: containing[0]! }
-  if (containing.length > 1) {
+  if (containing.length > 1 && !strict) {
     // Prefer live campaigns when the words fit several: people log time to what is running.
     const live = containing.filter((c) => c.status === 'active' || c.status === 'on_hold')
     if (live.length === 1) return { kind: 'one', campaign: live[0]! }
     return { kind: 'several', campaigns: (live.length > 1 ? live : containing).slice(0, 5) }
   }
+  if (containing.length > 1) return { kind: 'several', campaigns: containing.slice(0, 5) }
+  return null
+}
 
+export type CampaignWithNote = CampaignMatch | { kind: 'one_with_note'; campaign: CampaignCandidate; note: string }
+
+/** As matchCampaign, for text that may run on from the campaign's name into a note (campaignNamed). */
+export function matchCampaignWithNote(query: string, candidates: CampaignCandidate[]): CampaignWithNote {
+  const named = campaignNamed(query, candidates, { cautious: false })
+  if (named?.kind === 'one') return named.note ? { kind: 'one_with_note', campaign: named.campaign, note: named.note } : { kind: 'one', campaign: named.campaign }
+  return named ?? fuzzy(query, candidates)
+}
+
+export type NamedCampaign = { kind: 'one'; campaign: CampaignCandidate; note: string | null } | { kind: 'several'; campaigns: CampaignCandidate[] }
+
+/**
+ * The campaign that text names by its words (no fuzzy matching), and a note typed after the name
+ * without a separator: "aurora spring launch fixing the deck after feedback" is Aurora Air Spring
+ * Launch and the note "fixing the deck after feedback". Null when the words name none.
+ *
+ * The whole text first, as matchCampaign reads it: every word starts a word of the campaign, live
+ * campaigns preferred. `cautious` (an edit, where a note must not move an entry) prefers none and
+ * takes a word only whole or from its first three letters, so "B-cY" is not "Brand … cY". Failing that, the longest run of
+ * leading words that names exactly one campaign, each word whole (no prefixes: "ful" of "Full
+ * Speed" is not taken) and never by preferring live ones ("aurora air" names two, even if one is
+ * only in planning); the rest is the note. When that run fits several campaigns, or the rest
+ * starts with what looks like more of the name (a prefix of one of its words, or a one-letter
+ * typo: "tidewave fibre ful speed"), no note is cut off: the answer is the whole text's.
+ */
+export function campaignNamed(query: string, candidates: CampaignCandidate[], { cautious }: { cautious: boolean }): NamedCampaign | null {
+  const q = normalise(query)
+  if (!q) return null
+  const whole = cautious
+    ? byWords(q, candidates, (w, h) => w === h || (w.length >= 3 && h.startsWith(w)), true)
+    : byWords(q, candidates, (w, h) => h.startsWith(w))
+  if (whole?.kind === 'one') return { kind: 'one', campaign: whole.campaign, note: null }
+  const typed = query.trim().split(/\s+/)
+  for (let n = typed.length - 1; n >= 1; n--) {
+    const head = normalise(typed.slice(0, n).join(' '))
+    if (!head) continue
+    const match = byWords(head, candidates, (w, h) => w === h, true)
+    if (!match) continue
+    if (match.kind !== 'one') break
+    const note = typed.slice(n).join(' ').replace(/^[\s,.;:!?–—-]+/, '').trim()
+    const next = normalise(note).split(' ')[0] ?? ''
+    const hay = haystack(match.campaign)
+    if (!next || hay.some((h) => (next.length >= 3 && h.startsWith(next)) || (next.length >= 4 && distance(next, h) <= 1))) break
+    return { kind: 'one', campaign: match.campaign, note }
+  }
+  return whole?.kind === 'several' ? whole : null
+}
+
+function fuzzy(query: string, candidates: CampaignCandidate[]): CampaignMatch {
   const fuse = new Fuse(candidates, {
     keys: [{ name: 'name', weight: 3 }, { name: 'code', weight: 2 }, { name: 'brandName', weight: 1 }, { name: 'clientName', weight: 1 }],
     includeScore: true,

@@ -4,7 +4,7 @@ import type { AskResult } from './ask.ts'
 import type { CampaignCandidate } from './campaign-match.ts'
 import type { CampaignDetails, CampaignLookup } from './campaign.ts'
 import { reply, type Block, type Field, type Reply } from './reply.ts'
-import type { EditResult, LogResult, UndoResult, WeekResult } from './timesheet.ts'
+import type { EditResult, EntryToEdit, LogResult, UndoResult, WeekEntry, WeekResult } from './timesheet.ts'
 
 const h = (n: number) => `${Number.isInteger(n) ? n : n.toFixed(2).replace(/0$/, '')}h`
 const money = (n: number) => n.toLocaleString('en-GB', { maximumFractionDigits: 0 })
@@ -18,10 +18,21 @@ export function logReply(r: LogResult): Reply {
   switch (r.kind) {
     case 'logged':
       return reply(`Logged ${h(r.hours)} to ${r.campaign.name} on ${weekday(r.date)}.`, [
-        { type: 'text', text: t`Logged ${h(r.hours)} to ${strong(r.campaign.name)}${r.phase ? ` / ${r.phase}` : ''} on ${weekday(r.date)}${r.billable ? '' : ' (non-billable)'}.` },
+        { type: 'text', text: t`Logged ${h(r.hours)} to ${strong(r.campaign.name)}${r.phase ? ` / ${r.phase}` : ''} on ${weekday(r.date)}${r.billable ? '' : ' (non-billable)'}${r.note ? `: "${r.note}"` : ''}.` },
         { type: 'context', text: `${h(r.dayTotal)} logged that day · ${r.campaign.clientName} · ${r.campaign.code}` },
         { type: 'buttons', buttons: [{ label: 'Undo', actionId: 'timesheet.undo', payload: r.entryId, style: 'danger' }] },
       ])
+    case 'logged_days': {
+      const total = r.hours * r.entries.length
+      const days = r.entries.map((e) => weekday(e.date)).join(', ')
+      return reply(`Logged ${h(r.hours)} a day to ${r.campaign.name} on ${r.entries.length} days: ${days}.`, [
+        { type: 'text', text: t`Logged ${h(r.hours)} a day to ${strong(r.campaign.name)}${r.phase ? ` / ${r.phase}` : ''}${r.billable ? '' : ' (non-billable)'}${r.note ? ` ("${r.note}")` : ''}, ${h(total)} in all, on:` },
+        { type: 'list', items: r.entries.map((e) => `${weekday(e.date)} · ${h(e.dayTotal)} logged that day`) },
+        { type: 'context', text: `${r.campaign.clientName} · ${r.campaign.code}` },
+        // Undo removes every day of this request together, as it was logged.
+        { type: 'buttons', buttons: [{ label: `Undo all ${r.entries.length}`, actionId: 'timesheet.undo', payload: r.entries[0]!.entryId, style: 'danger' }] },
+      ])
+    }
     case 'duplicate':
       // A redelivered message, or one resumed after the process that saved it died before answering.
       return reply('Already logged: I had saved this once already, and it stays saved once.')
@@ -43,6 +54,19 @@ export function logReply(r: LogResult): Reply {
       return reply(`${r.campaign.name} runs ${r.campaign.startDate} to ${r.campaign.endDate}; ${r.date} is outside it.`)
     case 'unknown_phase':
       return reply(`${r.campaign.name} has no phase "${r.phase}". Its phases are ${r.phases.join(', ') || 'not set up yet'}.`)
+    case 'long_day': {
+      const [first] = r.days
+      const question = r.days.length === 1 && first
+        ? `That would make ${h(first.total)} on ${weekday(first.date)}, well over your usual ${h(r.usualDay)} day. Log it anyway?`
+        : `That would make more than ${h(r.limit)} on ${r.days.map((d) => `${weekday(d.date)} (${h(d.total)})`).join(', ')}, well over your usual ${h(r.usualDay)} day. Log it anyway?`
+      return reply(question, [
+        { type: 'text', text: question },
+        { type: 'context', text: `${h(r.request.hours)} to ${r.campaign.name}. Nothing is logged until you confirm; if the hours are wrong, send the message again with the right ones.` },
+        { type: 'buttons', buttons: [{ label: 'Log it anyway', actionId: 'timesheet.confirm', payload: JSON.stringify(r.request), style: 'primary' }] },
+      ])
+    }
+    case 'not_your_confirmation':
+      return reply(t`This button confirms the hours of the person who was asked, so nothing was logged for you. To log your own time, send ${code('/timesheet')} with it.`)
     case 'day_over_24':
       return reply(`That would make ${h(r.alreadyLogged + r.hours)} on ${weekday(r.date)}; a day holds 24h and you already have ${h(r.alreadyLogged)}. Nothing was logged.`)
     case 'locked_period':
@@ -52,17 +76,38 @@ export function logReply(r: LogResult): Reply {
   }
 }
 
+const entryLine = (e: WeekEntry) =>
+  `${h(e.hours)} ${e.campaign}${e.phase ? ` / ${e.phase}` : ''}${e.billable ? '' : ' (non-billable)'}${e.note ? ` — "${e.note}"` : ''}`
+
+/** The day totals, then each day's entries with an Edit button each, and Undo for those still in the undo window. */
 export function weekReply(w: WeekResult): Reply {
+  const days = w.days.filter((d) => d.entries.length > 0)
   return reply(`Week of ${weekday(w.weekOf)}: ${h(w.total)} of ${h(w.capacity)}.`, [
     { type: 'header', text: `Your week of ${weekday(w.weekOf)}` },
     { type: 'fields', fields: w.days.filter((d, i) => i < 5 || d.hours > 0).map((d) => ({ label: weekday(d.date), value: d.hours ? `${h(d.hours)} · ${d.entries.map((e) => e.campaign).filter((c, i, all) => all.indexOf(c) === i).join(', ')}` : '—' })) },
+    ...days.flatMap((d): Block[] => {
+      const buttons = d.entries.flatMap((e) => [
+        { label: `Edit ${h(e.hours)} ${e.campaign}`, actionId: 'timesheet.edit', payload: e.id },
+        ...(e.undoable ? [{ label: `Undo ${h(e.hours)} ${e.campaign}${e.inRange ? ', all its days' : ''}`, actionId: 'timesheet.undo', payload: e.id, style: 'danger' as const }] : []),
+      ])
+      return [{ type: 'list', title: `${weekday(d.date)} · ${h(d.hours)}`, items: d.entries.map(entryLine) }, { type: 'buttons', buttons }]
+    }),
     { type: 'context', text: `${h(w.total)} of ${h(w.capacity)} capacity (${Math.round((100 * w.total) / w.capacity)}%)` },
   ])
 }
 
+/** The week view's Edit button: how to change that entry, naming it by the start of its id. */
+export function editHintReply(e: EntryToEdit | null): Reply {
+  if (!e) return reply("That entry isn't yours, or it is gone. `/timesheet week` shows your entries.")
+  const ref = e.id.slice(0, 8)
+  return reply(t`To change ${h(e.hours)} on ${e.campaign} (${weekday(e.date)}), send ${code(`/timesheet edit #${ref}`)} with what changes: hours (${code(`/timesheet edit #${ref} 3h`)}), a day (${code('yesterday')}), a note (${code(`/timesheet edit #${ref} - new note`)}) or another campaign's name.`)
+}
+
 export function undoReply(u: UndoResult): Reply {
   return u.kind === 'undone'
-    ? reply(`Removed ${h(u.hours)} on ${u.campaign} (${weekday(u.date)}).`)
+    ? u.dates
+      ? reply(`Removed ${h(u.hours)} a day on ${u.campaign} (${u.dates.map(weekday).join(', ')}).`)
+      : reply(`Removed ${h(u.hours)} on ${u.campaign} (${weekday(u.date)}).`)
     // A button is in the message for everyone who sees it; it removes only its owner's entry.
     : u.entryNamed
       ? reply(`Nothing to undo there: this button removes only the entry of the person who logged it, within ${Math.round(u.windowMinutes / 60)} hours, and only once.`)
@@ -71,10 +116,21 @@ export function undoReply(u: UndoResult): Reply {
 
 export function editReply(r: EditResult): Reply {
   switch (r.kind) {
-    case 'edited':
-      return reply(`Changed your last entry on ${r.campaign} to ${h(r.hours)} on ${weekday(r.date)}${r.note ? ` ("${r.note}")` : ''}.`)
+    case 'edited': {
+      const which = r.entryRef ? `your entry #${r.entryRef}` : 'your last entry'
+      const summary = r.movedFrom
+        ? `Moved ${which} (${h(r.hours)} on ${weekday(r.date)}${r.note ? `, "${r.note}"` : ''}) from ${r.movedFrom} to ${r.campaign}.`
+        : `Changed ${which} on ${r.campaign} to ${h(r.hours)} on ${weekday(r.date)}${r.note ? ` ("${r.note}")` : ''}.`
+      if (!r.alsoFits) return reply(summary)
+      return reply(summary, [
+        { type: 'text', text: summary },
+        { type: 'context', text: t`To move it to a campaign instead, type more of its name, e.g. ${code(`/timesheet edit ${r.alsoFits[0]}`)} (the words fit ${r.alsoFits.join(', ')}).` },
+      ])
+    }
     case 'nothing_to_edit':
-      return reply(`Nothing to edit: you have logged nothing in the last ${Math.round(r.windowMinutes / 60)} hours.`)
+      return r.entryRef
+        ? reply(t`I can't find one entry of yours whose id starts #${r.entryRef}. ${code('/timesheet week')} shows your entries, each with an Edit button.`)
+        : reply(`Nothing to edit: you have logged nothing in the last ${Math.round(r.windowMinutes / 60)} hours.`)
     default:
       return logReply(r)
   }

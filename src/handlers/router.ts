@@ -21,10 +21,10 @@ import { buildDigest } from './digest-content.ts'
 import { visibleCampaigns } from './campaign-match.ts'
 import type { Inbound } from './inbound.ts'
 import { loggableHours, payloadText, refuseInput, rowId, UNKNOWN_BUTTON } from './input-limits.ts'
-import { askReply, campaignReply, editReply, logReply, undoReply, weekReply } from './replies.ts'
+import { askReply, campaignReply, editHintReply, editReply, logReply, undoReply, weekReply } from './replies.ts'
 import { reply, type Reply } from './reply.ts'
 import { parseDuration, parseTimesheet } from './timesheet-parse.ts'
-import { DEFAULT_TIMESHEET_SETTINGS, editLast, logTime, undoLast, weekView, type LogResult, type TimesheetSettings } from './timesheet.ts'
+import { DEFAULT_TIMESHEET_SETTINGS, editLast, entryToEdit, logTime, undoLast, weekView, type LogResult, type TimesheetSettings } from './timesheet.ts'
 import type { LimitFunction } from 'p-limit'
 import type { LimitKind, RateLimits } from '../limits.ts'
 import type { Logger } from '../log.ts'
@@ -283,10 +283,11 @@ async function handle(deps: RouterDeps, inbound: Inbound, once?: ClaimOnce): Pro
       if (refused) return refused
       switch (cmd.kind) {
         case 'log':
+        case 'log_days':
           return logSettled(() => run((trx) =>
             logTime(trx, who, cmd, { today, requestId: inbound.requestId, source: SOURCES[inbound.platform], settings })))
         case 'week':
-          return weekReply(await run((trx) => weekView(trx, who, cmd.weekOf)))
+          return weekReply(await run((trx) => weekView(trx, who, cmd.weekOf, now, settings)))
         case 'undo':
           return undoReply(await run((trx) => undoLast(trx, who, now, settings)))
         case 'edit':
@@ -333,10 +334,17 @@ function dayFormat(timeZone: string): Intl.DateTimeFormat | null {
 
 // Button payloads come back from the platform: validated like any other input, and the campaign
 // is still matched against what RLS lets this person see.
-const ChosenLog = z.object({
-  hours: loggableHours, date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), campaignQuery: payloadText,
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/)
+const ChosenEntry = z.object({
+  hours: loggableHours, campaignQuery: payloadText,
   phase: payloadText.nullable(), note: payloadText.nullable(), billable: z.boolean(), campaignId: z.string().uuid(),
+  confirmedLongDayFor: rowId.optional(),
 })
+const ChosenLog = z.union([
+  ChosenEntry.extend({ date: isoDate }),
+  // A range of days ("mon-wed"): a week or two at most, as the parser makes them.
+  ChosenEntry.extend({ dates: z.array(isoDate).min(1).max(31) }),
+])
 
 const Feedback = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:(1|-1)$/i)
 
@@ -359,7 +367,8 @@ async function handleAction(
   now: Date, today: string, settings: TimesheetSettings,
 ): Promise<Reply> {
   switch (action.actionId) {
-    case 'timesheet.choose': {
+    case 'timesheet.choose':
+    case 'timesheet.confirm': {
       let json: unknown
       try {
         json = JSON.parse(action.payload)
@@ -372,6 +381,9 @@ async function handleAction(
       return logSettled(() => run((trx) =>
         logTime(trx, who, chosen.data, { today, requestId: inbound.requestId, source: SOURCES[inbound.platform], settings })))
     }
+    case 'timesheet.edit':
+      if (!rowId.safeParse(action.payload).success) return reply(UNKNOWN_BUTTON)
+      return editHintReply(await run((trx) => entryToEdit(trx, who, action.payload)))
     case 'timesheet.undo':
       if (!rowId.safeParse(action.payload).success) return reply(UNKNOWN_BUTTON)
       return undoReply(await run((trx) => undoLast(trx, who, now, settings, action.payload)))

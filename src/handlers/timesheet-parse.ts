@@ -13,14 +13,31 @@ import { HOURS } from './input-limits.ts'
 export interface ParseContext {
   /** 'YYYY-MM-DD' in the person's time zone. */
   today: string
+  /**
+   * How a numeric date with slashes reads: 'dmy' (en-GB, the default: 20/11 is 20 November) or
+   * 'mdy' (en-US: 11/20). Dotted dates (20.11) are always day first, as Europe writes them.
+   */
+  dateOrder?: DateOrder
 }
+
+export type DateOrder = 'dmy' | 'mdy'
 
 export type TimesheetCommand =
   | { kind: 'log'; hours: number; date: string; campaignQuery: string; phase: string | null; note: string | null; billable: boolean }
+  /** The same entry on each of several days ("mon-wed 2h", "each day this week 1h"): `hours` per day; dates ascending, none in the future. */
+  | { kind: 'log_days'; hours: number; dates: string[]; campaignQuery: string; phase: string | null; note: string | null; billable: boolean }
   | { kind: 'week'; weekOf: string }
   | { kind: 'undo' }
-  | { kind: 'edit'; hours: number | null; date: string | null; note: string | null }
+  /**
+   * campaignOrNote: words that are neither duration, date nor a marked note ("edit Fizzwell Summer
+   * Refresh", "edit 2h client call"). A campaign to move the entry to when they name one the person
+   * can see, else part of the note: the handler decides, as only it knows the campaigns.
+   */
+  | { kind: 'edit'; hours: number | null; date: string | null; note: string | null; campaignOrNote: string | null; entryRef: EntryRef | null }
   | { kind: 'help' }
+
+/** The start of an entry's id, lower case, as `edit #1a2b3c4d` names it: that entry, not the last one. */
+export type EntryRef = string
 
 export type TimesheetParseError =
   | { kind: 'missing_duration'; message: Text }
@@ -54,13 +71,17 @@ export function parseTimesheet(text: string, ctx: ParseContext): ParseResult {
   if (/^(?:(?:last|previous|prev) week|week (?:last|previous|prev))$/.test(lower)) {
     return ok({ kind: 'week', weekOf: mondayOf(addDays(ctx.today, -7)) })
   }
-  if (first === 'week') return parseWeekOf(body.replace(/^\S+\s*(?:of(?:\s+|$))?/i, ''), ctx.today)
+  if (first === 'week') return parseWeekOf(body.replace(/^\S+\s*(?:of(?:\s+|$))?/i, ''), { today: ctx.today, order: ctx.dateOrder ?? 'dmy' })
   if (first === 'help' || lower === '?') return ok({ kind: 'help' })
   // Whatever follows ("undo that", "undo 2h"), never log time to a campaign called "undo".
   if (first === 'undo') return ok({ kind: 'undo' })
-  if (first === 'edit') return parseEdit(body.replace(/^\S+/, ''), ctx.today)
-  return parseLog(body, ctx.today)
+  const dates: DateReading = { today: ctx.today, order: ctx.dateOrder ?? 'dmy' }
+  if (first === 'edit') return parseEdit(body.replace(/^\S+/, ''), dates)
+  return parseLog(body, dates)
 }
+
+/** What reading a date needs besides the words: today, and the order of numeric dates. */
+interface DateReading { today: string; order: DateOrder }
 
 /**
  * Hours in a duration phrase ("1h30", "90 min", "half a day"), rounded to the quarter hour,
@@ -72,8 +93,9 @@ export function parseDuration(text: string): number | null {
   return typeof hours === 'number' ? roundQuarter(hours) : null
 }
 
-function parseLog(body: string, today: string): ParseResult {
-  const s = scan(body, today, 'log')
+function parseLog(body: string, dates: DateReading): ParseResult {
+  const { today } = dates
+  const s = scan(body, dates, 'log')
   if ('kind' in s) return fail(s)
   if (s.hours === null) return fail(missingDuration(s.leftover))
   const range = checkHours(s.hours)
@@ -84,17 +106,24 @@ function parseLog(body: string, today: string): ParseResult {
   if (campaignQuery === '') {
     return fail({ kind: 'missing_campaign', message: t`Which campaign was it for? Add its name, e.g. ${code(`/timesheet ${formatHours(s.hours)} Aurora Air Spring Launch`)}.` })
   }
-  return ok({ kind: 'log', hours: s.hours, date, campaignQuery, phase: s.phase, note: s.note, billable: s.billable })
+  const entry = { hours: s.hours, campaignQuery, phase: s.phase, note: s.note, billable: s.billable }
+  return ok(s.days ? { kind: 'log_days', dates: s.days, ...entry } : { kind: 'log', date, ...entry })
 }
 
 /**
  * The parser reports what the person asked for; whether `date` picks the entry to change or
  * moves the last entry to that day is the handler's call. Words that are neither duration nor
- * date become the note, so `edit 2h client call` keeps every word the person typed.
+ * date are kept whole in campaignOrNote, so `edit 2h client call` keeps every word the person
+ * typed; after "note" (`edit note fixing the deck`) they are the note, whatever they name.
  */
-function parseEdit(rest: string, today: string): ParseResult {
-  const s = scan(rest, today, 'edit')
+function parseEdit(rest: string, dates: DateReading): ParseResult {
+  const { today } = dates
+  const s = scan(rest, dates, 'edit')
   if ('kind' in s) return fail(s)
+  if (s.days) return fail(badDate(s.daysRaw!, t`An edit changes one entry, so give one day, e.g. ${code('/timesheet edit yesterday')}. To log several days, send ${code('/timesheet mon-wed 2h Aurora Air')}.`))
+  const ref = s.leftover.find((t) => ENTRY_REF.test(t.word))
+  if (ref) s.leftover.splice(s.leftover.indexOf(ref), 1)
+  const entryRef = ref ? ref.word.slice(1) : null
   const suspect = s.hours === null ? s.leftover.find((t) => NUMERIC.test(t.word)) : undefined
   if (suspect) return fail(durationTypo(suspect.raw))
   const range = s.hours === null ? null : checkHours(s.hours)
@@ -102,18 +131,25 @@ function parseEdit(rest: string, today: string): ParseResult {
   if (s.date !== null && s.date > today) return fail(futureDate(s.date))
   const words = [...s.leftover]
   while (words[0] && EDIT_FILLER.has(words[0].word)) words.shift()
-  const loose = words.map((t) => t.raw).join(' ').trim()
-  const note = [loose, s.note ?? ''].filter((p) => p !== '').join(' - ') || null
-  if (s.hours === null && s.date === null && note === null) {
-    return fail({ kind: 'missing_duration', message: t`Tell me what to change, e.g. ${code('/timesheet edit 2h')}, ${code('/timesheet edit yesterday 3h')} or ${code('/timesheet edit - revised note')}.` })
+  const marked = words[0] !== undefined && NOTE_WORDS.has(words[0].word)
+  if (marked) {
+    words.shift()
+    while (words[0] && (words[0].word === 'to' || words[0].word === 'is' || words[0].word === '')) words.shift()
   }
-  return ok({ kind: 'edit', hours: s.hours, date: s.date, note })
+  const loose = words.map((t) => t.raw).join(' ').trim()
+  const note = (marked ? [loose, s.note ?? ''] : [s.note ?? '']).filter((p) => p !== '').join(' - ') || null
+  const campaignOrNote = marked || loose === '' ? null : loose
+  if (s.hours === null && s.date === null && note === null && campaignOrNote === null) {
+    return fail({ kind: 'missing_duration', message: t`Tell me what to change, e.g. ${code('/timesheet edit 2h')}, ${code('/timesheet edit yesterday 3h')}, ${code('/timesheet edit note revised note')} or ${code('/timesheet edit Fizzwell Summer Refresh')}.` })
+  }
+  return ok({ kind: 'edit', hours: s.hours, date: s.date, note, campaignOrNote, entryRef })
 }
 
-function parseWeekOf(rest: string, today: string): ParseResult {
-  const s = scan(rest, today, 'edit')
+function parseWeekOf(rest: string, dates: DateReading): ParseResult {
+  const { today } = dates
+  const s = scan(rest, dates, 'edit')
   if ('kind' in s) return fail(s)
-  if (s.date === null || s.hours !== null || s.note !== null || s.leftover.length > 0) {
+  if (s.date === null || s.days !== null || s.hours !== null || s.note !== null || s.leftover.length > 0) {
     const which = rest === '' ? 'Which week?' : `I couldn't read "${rest}" as a week.`
     return fail(badDate(rest, t`${which} Try ${code('/timesheet week')}, ${code('/timesheet week last')} or ${code('/timesheet week 2026-11-16')}.`))
   }
@@ -152,6 +188,9 @@ interface Token { raw: string; word: string; used: boolean }
 interface Scanned {
   hours: number | null
   date: string | null
+  /** Two or more days from a range ("mon-wed", "each day this week"), as typed in daysRaw. */
+  days: string[] | null
+  daysRaw: string | null
   note: string | null
   phase: string | null
   billable: boolean
@@ -166,7 +205,8 @@ const NUMERIC = /^[-−+]?[.,]?\d/
  * 16 hours; bare weekdays go last because "sun", "sat" and "wed" also occur in campaign names.
  * `edit` mode skips phase and billable, which an edit cannot change.
  */
-function scan(body: string, today: string, mode: 'log' | 'edit'): Scanned | TimesheetParseError {
+function scan(body: string, reading: DateReading, mode: 'log' | 'edit'): Scanned | TimesheetParseError {
+  const { today } = reading
   const { main, note } = splitNote(body)
   let phase: string | null = null
   let rest = main
@@ -184,15 +224,21 @@ function scan(body: string, today: string, mode: 'log' | 'edit'): Scanned | Time
     }
   }
 
-  const dates = claim(tokens, 4, (w, raw) => explicitDate(w, raw, today))
+  // Day ranges, then clock ranges, before single dates: "mon-wed" is not Monday and a stray
+  // "wed", and "9.10 - 11" is 9:10 to 11:00, not 9 October and a stray 11.
+  const ranges = claim(tokens, 6, (w, raw) => dayRange(w, raw, today))
+  const rangeError = ranges.find((h) => !Array.isArray(h.value))
+  if (rangeError) return rangeError.value as TimesheetParseError
+  const clocks = claim(tokens, 6, (w) => clockRange(w))
+  const dates = claim(tokens, 4, (w, raw) => explicitDate(w, raw, reading))
   const dateError = dates.find((h) => typeof h.value !== 'string')
   if (dateError) return dateError.value as TimesheetParseError
-  if (dates.length > 1) {
-    const shown = dates.map((h) => h.raw).join('" and "')
-    return badDate(shown, t`I found more than one date ("${shown}"). Give one date per entry. ${DATE_HINT}`)
+  if (dates.length + ranges.length > 1) {
+    const shown = [...ranges, ...dates].sort((a, b) => a.at - b.at).map((h) => h.raw).join('" and "')
+    return badDate(shown, t`I found more than one date ("${shown}"). Give one date or one range of days per entry. ${DATE_HINT}`)
   }
 
-  const durations = claim(tokens, 6, (w) => durationOf(w))
+  const durations = [...clocks, ...claim(tokens, 6, (w) => durationOf(w))].sort((a, b) => a.at - b.at)
   const negative = durations.find((h) => h.value === 'negative')
   if (negative) {
     return badDuration(negative.raw, t`I can't log a negative duration ("${negative.raw}"). To take an entry back, type ${code('/timesheet undo')}; to fix one, ${code('/timesheet edit 2h')}.`)
@@ -203,10 +249,13 @@ function scan(body: string, today: string, mode: 'log' | 'edit'): Scanned | Time
   }
 
   let date = (dates[0]?.value as string | undefined) ?? null
-  for (const hit of dates) consumeOn(tokens, hit.at)
-  if (date === null) date = bareWeekday(tokens, today)
+  const range = ranges[0]?.value as string[] | undefined
+  const days = range && range.length > 1 ? range : null
+  if (range?.length === 1) date = range[0]!
+  for (const hit of [...dates, ...ranges]) consumeOn(tokens, hit.at)
+  if (date === null && days === null) date = bareWeekday(tokens, today)
   const hours = durations[0] ? roundQuarter(durations[0].value as number) : null
-  return { hours, date, note, phase, billable, leftover: tokens.filter((t) => !t.used) }
+  return { hours, date, days, daysRaw: ranges[0]?.raw ?? null, note, phase, billable, leftover: tokens.filter((t) => !t.used) }
 }
 
 const PHASE = /\/\s*(post[- ]?production|strategy|creative|production|post)(?=$|[\s,.;:!?)])/gi
@@ -219,7 +268,7 @@ const PHASE = /\/\s*(post[- ]?production|strategy|creative|production|post)(?=$|
 function splitNote(body: string): { main: string; note: string | null } {
   const quoted = [...body.matchAll(/"([^"]*)(?:"|$)|[“”]([^“”]*)(?:[“”]|$)|(?<=^|\s)‘([^’]*)’|(?<=^|\s)'([^']*)'(?=$|[\s,.;:!?])/g)]
   const inQuote = (i: number) => quoted.some((q) => i >= q.index && i < q.index + q[0].length)
-  const dash = [...body.matchAll(/(?:^|\s)(?:--?|–)(?=\s|$)|—/g)].find((m) => !inQuote(m.index))
+  const dash = [...body.matchAll(/(?:^|\s)(?:--?|–)(?=\s|$)|—/g)].find((m) => !inQuote(m.index) && !joinsRange(body, m))
   const cut = dash?.index ?? body.length
   const pieces: string[] = []
   let main = ''
@@ -234,6 +283,14 @@ function splitNote(body: string): { main: string; note: string | null } {
   if (dash) pieces.push(body.slice(dash.index + dash[0].length).trim().replace(/^["“”'‘](.*)["“”'’]$/s, '$1'))
   const note = pieces.map((p) => p.trim()).filter((p) => p !== '').join(' - ')
   return { main, note: note === '' ? null : note }
+}
+
+/** " - " between two clock times ("9am - 11am") or weekdays ("mon - wed") makes a range, not a note. */
+function joinsRange(body: string, dash: RegExpMatchArray): boolean {
+  if (dash[0] === '—') return false
+  const before = body.slice(0, dash.index).trim().split(/\s+/).pop()?.toLowerCase() ?? ''
+  const after = body.slice(dash.index! + dash[0].length).trim().split(/\s+/)[0]?.toLowerCase() ?? ''
+  return (CLOCK_TOKEN.test(before) && CLOCK_TOKEN.test(after)) || (WEEKDAYS.has(before) && WEEKDAYS.has(after))
 }
 
 function tokenize(text: string): Token[] {
@@ -312,7 +369,41 @@ function durationOf(words: string): number | 'negative' | null {
     const value = m ? hours(m) : null
     if (value !== null && Number.isFinite(value)) return negative && value > 0 ? 'negative' : value
   }
-  return null
+  return negative ? null : clockRange(words)
+}
+
+const CLOCK = String.raw`(\d{1,2})(?:[:.](\d{2}))?(?: ?([ap])\.?m\.?)?`
+const CLOCK_RANGE = new RegExp(`^(?:from )?${CLOCK} ?(?:-|–|—|to|until|till|til) ?${CLOCK}$`)
+/** One clock time of a range, as a token: "9", "9:30", "9.30", "9am", "11:30pm". */
+const CLOCK_TOKEN = /^(?:\d{1,2}(?:[:.]\d{2})?(?:[ap]\.?m\.?)?)$/
+
+/**
+ * Hours between two clock times: "9am-11am", "9-11:30", "14:00-15:30", "from 9 to 11". A time
+ * without am/pm takes the other's ("11-1pm" is 11 am to 1 pm; "9am-5" ends at 5 pm). Bare hours
+ * read as a working day: "9-5" is 9 to 17, but only from a morning start, so "20-11" is no range
+ * at all. A range passes midnight only when the clock says so: am/pm ("9pm-1am") or hh:mm on both
+ * sides ("22:00-01:00").
+ */
+function clockRange(words: string): number | null {
+  const m = CLOCK_RANGE.exec(words)
+  if (!m) return null
+  const [h1, m1, h2, m2] = [Number(m[1]), Number(m[2] ?? 0), Number(m[4]), Number(m[5] ?? 0)]
+  const [ap1, ap2] = [m[3] as 'a' | 'p' | undefined, m[6] as 'a' | 'p' | undefined]
+  if (m1 > 59 || m2 > 59 || h1 > 24 || h2 > 24 || (ap1 && (h1 < 1 || h1 > 12)) || (ap2 && (h2 < 1 || h2 > 12))) return null
+  const at = (h: number, min: number, ap: 'a' | 'p' | undefined) => (ap === undefined ? h : (h % 12) + (ap === 'p' ? 12 : 0)) + min / 60
+  const other = (ap: 'a' | 'p' | undefined) => (ap === 'a' ? 'p' : 'a')
+  let start = at(h1, m1, ap1 ?? ap2)
+  let end = at(h2, m2, ap2 ?? ap1)
+  if (ap1 || ap2) {
+    if (!ap1 && start >= end) start = at(h1, m1, other(ap2))
+    if (!ap2 && end <= start) end = at(h2, m2, other(ap1))
+    if (end <= start) end += 24
+  } else if (end <= start) {
+    if (h1 <= 12 && h2 < 12 && end + 12 > start) end += 12
+    else if (m[2] !== undefined && m[5] !== undefined) end += 24
+    else return null
+  }
+  return end - start
 }
 
 const roundQuarter = (hours: number) => Math.round(hours / HOURS.step) * HOURS.step
@@ -340,9 +431,10 @@ const NOT_A_WEEKDAY_AFTER = new Set(['black', 'cyber', 'good', 'easter', 'giving
  * Monday-to-Sunday week, and "next fri" the first one after today (both may be in the future,
  * which the caller reports as future_date rather than guessing).
  */
-function explicitDate(words: string, raw: string, today: string): string | TimesheetParseError | null {
+function explicitDate(words: string, raw: string, { today, order }: DateReading): string | TimesheetParseError | null {
   if (words === 'today') return today
   if (words === 'yesterday' || words === 'yday') return addDays(today, -1)
+  if (/^(?:the )?day before yesterday$/.test(words)) return addDays(today, -2)
   if (words === 'tomorrow' || words === 'tmrw') return addDays(today, 1)
   if (words === 'last week') return badDate(raw, t`Which day last week? Try ${code('last fri')} or a date like ${code(`${addDays(mondayOf(today), -7)}`)}.`)
   const iso = /^(\d{4})[-/.](\d{1,3})[-/.](\d{1,3})$/.exec(words)
@@ -357,6 +449,8 @@ function explicitDate(words: string, raw: string, today: string): string | Times
   }
   const ago = AGO.exec(words)
   if (ago) return addDays(today, -(COUNT.get(ago[1]!) ?? Number(ago[1])) * (ago[2]!.startsWith('week') ? 7 : 1))
+  const numeric = numericDate(words, raw, order, today)
+  if (numeric !== null) return numeric
   const dm = DAY_MONTH.exec(words)
   if (dm) return dayMonth(Number(dm[1]), dm[2]!, dm[3], raw, today)
   const md = MONTH_DAY.exec(words)
@@ -381,6 +475,83 @@ function dayMonth(day: number, monthName: string, year: string | undefined, raw:
   return date > addDays(today, 31) ? validDate(chronoYear - 1, month, day) ?? badDate(raw) : date
 }
 
+const RANGE_TO = '(?:-|–|—|to|till|until|through|thru)'
+const WEEKDAY_RANGE = new RegExp(`^(?:from )?([a-z]+) ?${RANGE_TO} ?([a-z]+)(?:,? (this|last|next) week)?$`)
+const EVERY_DAY = /^(?:(?:each|every) (?:single )?(?:week|work|working )?day(?: of)?|all(?: of)?|daily) (?:(this|last|next) |the )?week$/
+
+/**
+ * Several days: "mon-wed", "mon to fri last week", "each day this week". A weekday range is what
+ * it says, weekend included, and starts on the latest such day, today included (as "fri" does),
+ * or in the week named. "Each day" is the weekdays of the week, this week's up to today. A range
+ * that reaches a day still to come is refused, never cut short: the person sees what to type.
+ */
+function dayRange(words: string, raw: string, today: string): string[] | TimesheetParseError | null {
+  let dates: string[]
+  const every = EVERY_DAY.exec(words)
+  const range = every ? null : WEEKDAY_RANGE.exec(words)
+  const from = range ? WEEKDAYS.get(range[1]!) : undefined
+  const to = range ? WEEKDAYS.get(range[2]!) : undefined
+  if (every) {
+    const monday = addDays(mondayOf(today), every[1] === 'last' ? -7 : every[1] === 'next' ? 7 : 0)
+    dates = [0, 1, 2, 3, 4].map((i) => addDays(monday, i))
+    if (every[1] !== 'next') dates = dates.filter((d) => d <= today)
+  } else if (range && from && to) {
+    const week = range[3]
+    let start: string
+    let length: number
+    if (week) {
+      if (to < from) return badDate(raw, t`"${raw}" runs backwards: a range within a week goes from the earlier day to the later, e.g. ${code('mon-fri last week')}.`)
+      start = addDays(mondayOf(today), (week === 'last' ? -7 : week === 'next' ? 7 : 0) + from - 1)
+      length = to - from + 1
+    } else {
+      start = addDays(today, -((isoDow(today) - from + 7) % 7))
+      length = ((to - from + 7) % 7) + 1
+    }
+    dates = Array.from({ length }, (_, i) => addDays(start, i))
+  } else {
+    return null
+  }
+  const future = dates.find((d) => d > today)
+  if (future) {
+    return { kind: 'future_date', date: future, message: t`"${raw}" reaches ${future}, which hasn't happened yet, so I can't log time for it. Log the days so far, e.g. ${code('/timesheet each day this week 1h Aurora Air')}.` }
+  }
+  return dates
+}
+
+const SLASHED = /^(\d{1,2})\/(\d{1,2})(?:\/(\d{2}|\d{4}))?$/
+const DASHED = /^(\d{1,2})-(\d{1,2})-(\d{4})$/
+const DOTTED = /^(\d{1,2})\.(\d{1,2})(?:\.(\d{2}|\d{4})?)?$/
+const ORDER_EXAMPLE: Record<DateOrder, string> = { dmy: '20/11 is 20 November', mdy: '11/20 is November 20' }
+
+/**
+ * 20/11, 20/11/2026, 20-11-2026 in the agency's order; 20.11 and 20.11.2026 always day first.
+ * A reading that is no date in that order is asked about, never read the other way round: 11/20
+ * typed in a day-first agency is a question, not a silent 20 November. A dotted pair with a
+ * one-digit second part and no year or final dot ("1.5") is hours without a unit, not 1 May; so
+ * is one whose second part cannot be a month ("7.75").
+ */
+function numericDate(words: string, raw: string, order: DateOrder, today: string): string | TimesheetParseError | null {
+  const slashed = SLASHED.exec(words) ?? DASHED.exec(words)
+  const dotted = slashed ? null : DOTTED.exec(words)
+  if (dotted && dotted[3] === undefined && !raw.endsWith('.') && (dotted[2]!.length < 2 || Number(dotted[2]) > 12)) return null
+  const m = slashed ?? dotted
+  if (!m) return null
+  const [a, b] = [Number(m[1]), Number(m[2])]
+  const [day, month] = dotted || order === 'dmy' ? [a, b] : [b, a]
+  const year = m[3] === undefined ? undefined : m[3].length === 2 ? String(2000 + Number(m[3])) : m[3]
+  const shown = raw.replace(/[,;:!?)\]}]+$/, '')
+  if (month >= 1 && month <= 12) {
+    const date = dayMonth(day, MONTHS[month - 1]!, year, shown, today)
+    if (typeof date === 'string' || dotted) return date
+  }
+  // The other order would make a date (2000 is a leap year, so 2/29 counts): say how we read it.
+  if (slashed && validDate(2000, day, month) !== null) {
+    const other = `${b}/${a}${m[3] === undefined ? '' : `/${m[3]}`}`
+    return badDate(shown, t`I read numeric dates ${order === 'dmy' ? 'day first' : 'month first'} (${ORDER_EXAMPLE[order]}), so "${shown}" is not a date. Did you mean ${code(`${other}`)}, or ${code(`${month} ${MONTHS[day - 1]}`)}?`)
+  }
+  return badDate(shown)
+}
+
 /** A bare weekday ("fri", "on monday"), when no explicit date was given. */
 function bareWeekday(tokens: Token[], today: string): string | null {
   const candidates = tokens
@@ -400,7 +571,9 @@ const LEADING_FILLER = /^(?:(?:i(?:'ve|’ve| have)? )?(?:spent|worked|logged|di
 const PREPOSITION_START = /^(?:on|for|to)(?:\s+|$)/i
 const PREPOSITION_END = /\s+(?:on|for|to)$/i
 const CAMPAIGN_EDGE = ' ,.;:!?-–—/'
-const EDIT_FILLER = new Set(['to', 'it', 'that', 'last', 'entry', 'the', 'my', 'one', 'change', 'set', 'make'])
+const EDIT_FILLER = new Set(['to', 'it', 'that', 'last', 'entry', 'the', 'my', 'one', 'change', 'set', 'make', 'move'])
+const NOTE_WORDS = new Set(['note', 'notes', 'description'])
+const ENTRY_REF = /^#[0-9a-f]{8}[0-9a-f-]{0,28}$/
 
 function campaignFrom(leftover: Token[]): string {
   let text = leftover.map((t) => t.raw).join(' ')

@@ -6,7 +6,7 @@ import { sql } from 'kysely'
 import { addDays } from '../dates.ts'
 import type { Actor, ActorTx } from '../db/actor.ts'
 import type { EntrySource } from '../db/schema.ts'
-import { matchCampaign, visibleCampaigns, type CampaignCandidate } from './campaign-match.ts'
+import { campaignNamed, matchCampaignWithNote, visibleCampaigns, type CampaignCandidate } from './campaign-match.ts'
 
 export interface TimesheetSettings {
   /** Entries older than this many days are locked (Northwind's policy: 14). */
@@ -17,16 +17,34 @@ export interface TimesheetSettings {
 
 export const DEFAULT_TIMESHEET_SETTINGS: TimesheetSettings = { lockDays: 14, undoWindowMinutes: 60 * 24 }
 
-export interface LogRequest {
+/**
+ * A day longer than this is asked about before it is logged: 12 hours, or one and a half times
+ * the person's usual day (weekly capacity over five days) when that is longer. 40 h a week gives
+ * 12 h; nobody's limit is below 12 h, so a part-timer's full day is never questioned.
+ */
+export const longDayHours = (weeklyCapacity: number): number => Math.max(12, (1.5 * weeklyCapacity) / 5)
+
+interface Entry {
+  /** Per day, when the request names several. */
   hours: number
-  date: string
   campaignQuery: string
   phase: string | null
   note: string | null
   billable: boolean
   /** Set when the person picked a campaign from buttons: skips matching. */
   campaignId?: string
+  /**
+   * Set by the "Log it anyway" button to the id of the person whose long day it confirms: their
+   * day may then go past longDayHours. A colleague's click on it logs nothing.
+   */
+  confirmedLongDayFor?: string
 }
+
+/**
+ * One entry on one day, or the same entry on each of several days ("mon-wed 2h"): all of them or
+ * none, in the caller's one transaction.
+ */
+export type LogRequest = Entry & ({ date: string; dates?: never } | { dates: string[]; date?: never })
 
 export interface LogContext {
   today: string
@@ -37,7 +55,10 @@ export interface LogContext {
 }
 
 export type LogResult =
-  | { kind: 'logged'; entryId: string; hours: number; date: string; campaign: CampaignCandidate; phase: string | null; billable: boolean; dayTotal: number }
+  /** note: as stored, when there is one (it may have come from words after the campaign's name). */
+  | { kind: 'logged'; entryId: string; hours: number; date: string; campaign: CampaignCandidate; phase: string | null; billable: boolean; dayTotal: number; note?: string | null }
+  /** Several days at once: one entry per day, ascending. */
+  | { kind: 'logged_days'; entries: Array<{ entryId: string; date: string; dayTotal: number }>; hours: number; campaign: CampaignCandidate; phase: string | null; billable: boolean; note?: string | null }
   | { kind: 'duplicate'; entryId: string }
   | { kind: 'choose_campaign'; request: LogRequest; campaigns: CampaignCandidate[] }
   | { kind: 'unknown_campaign'; query: string; suggestions: CampaignCandidate[] }
@@ -45,35 +66,58 @@ export type LogResult =
   | { kind: 'outside_campaign_dates'; campaign: CampaignCandidate; date: string }
   | { kind: 'unknown_phase'; campaign: CampaignCandidate; phase: string; phases: string[] }
   | { kind: 'day_over_24'; date: string; alreadyLogged: number; hours: number }
+  /**
+   * Nothing written: the days below would go past the person's long-day limit. `request` is the
+   * same request with the campaign and note resolved, confirmed for this person: sent back by the
+   * "Log it anyway" button, it logs exactly this.
+   */
+  | { kind: 'long_day'; request: LogRequest; campaign: CampaignCandidate; days: Array<{ date: string; total: number }>; usualDay: number; limit: number }
+  /** A "Log it anyway" button clicked by someone other than the person it asked. */
+  | { kind: 'not_your_confirmation' }
   | { kind: 'locked_period'; date: string; lockDays: number }
   | { kind: 'future_date'; date: string }
 
 const LOGGABLE = new Set(['active', 'on_hold', 'planning'])
 
+/**
+ * A day's entries from one request with several days are stored as `<request id>#<date>`: the
+ * same request never logs twice, and undo knows the entries that belong together.
+ */
+const batchRef = (requestId: string, date: string) => `${requestId}#${date}`
+const BATCH_REF = /#\d{4}-\d{2}-\d{2}$/
+
 export async function logTime(trx: ActorTx, actor: Actor, req: LogRequest, ctx: LogContext): Promise<LogResult> {
   const settings = ctx.settings ?? DEFAULT_TIMESHEET_SETTINGS
+  // The button shows wherever the question was posted (a Teams channel): it confirms its owner's day only.
+  if (req.confirmedLongDayFor !== undefined && req.confirmedLongDayFor !== actor.userId) return { kind: 'not_your_confirmation' }
+  const dates = req.dates ? [...new Set(req.dates)].sort() : [req.date]
+  const refs = req.dates ? dates.map((d) => batchRef(ctx.requestId, d)) : [ctx.requestId]
   const existing = await trx.selectFrom('agency.timesheet_entries').select('id')
-    .where('source', '=', ctx.source).where('external_ref', '=', ctx.requestId).executeTakeFirst()
+    .where('source', '=', ctx.source).where('external_ref', 'in', refs).orderBy('entry_date').executeTakeFirst()
   if (existing) return { kind: 'duplicate', entryId: existing.id }
-  if (req.date > ctx.today) return { kind: 'future_date', date: req.date }
-  if (req.date < addDays(ctx.today, -settings.lockDays)) return { kind: 'locked_period', date: req.date, lockDays: settings.lockDays }
+  const future = dates.find((d) => d > ctx.today)
+  if (future) return { kind: 'future_date', date: future }
+  const locked = dates.find((d) => d < addDays(ctx.today, -settings.lockDays))
+  if (locked) return { kind: 'locked_period', date: locked, lockDays: settings.lockDays }
 
   const candidates = await visibleCampaigns(trx)
   let campaign: CampaignCandidate
+  let note = req.note
   if (req.campaignId) {
     const picked = candidates.find((c) => c.id === req.campaignId)
     if (!picked) return { kind: 'unknown_campaign', query: req.campaignQuery, suggestions: [] }
     campaign = picked
   } else {
-    const match = matchCampaign(req.campaignQuery, candidates)
+    // "aurora spring launch fixing the deck": the campaign, then a note typed without " - ".
+    const match = matchCampaignWithNote(req.campaignQuery, candidates)
     if (match.kind === 'none') return { kind: 'unknown_campaign', query: req.campaignQuery, suggestions: match.suggestions }
     if (match.kind === 'several') return { kind: 'choose_campaign', request: req, campaigns: match.campaigns }
     campaign = match.campaign
+    if (match.kind === 'one_with_note') note = [match.note, req.note].filter((p) => p).join(' - ')
   }
   if (!LOGGABLE.has(campaign.status)) return { kind: 'inactive_campaign', campaign }
-  if ((campaign.startDate && req.date < campaign.startDate) || (campaign.endDate && req.date > campaign.endDate)) {
-    return { kind: 'outside_campaign_dates', campaign, date: req.date }
-  }
+  const outside = dates.find((d) => (campaign.startDate && d < campaign.startDate) || (campaign.endDate && d > campaign.endDate))
+  if (outside) return { kind: 'outside_campaign_dates', campaign, date: outside }
 
   let phaseId: string | null = null
   if (req.phase) {
@@ -83,36 +127,69 @@ export async function logTime(trx: ActorTx, actor: Actor, req: LogRequest, ctx: 
     phaseId = phase.id
   }
 
-  // Lock this person's day so two messages arriving together cannot both pass the 24 h check.
-  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${actor.userId}:${req.date}`}, 0))`.execute(trx)
-  const day = await trx.selectFrom('agency.timesheet_entries').select((eb) => eb.fn.coalesce(eb.fn.sum<number>('hours'), eb.lit(0)).as('total'))
-    .where('user_id', '=', actor.userId).where('entry_date', '=', req.date).executeTakeFirstOrThrow()
-  const alreadyLogged = Number(day.total)
-  if (alreadyLogged + req.hours > 24) return { kind: 'day_over_24', date: req.date, alreadyLogged, hours: req.hours }
+  // Lock this person's days so two messages arriving together cannot both pass the 24 h check;
+  // in date order, so two requests over overlapping days cannot deadlock.
+  for (const d of dates) await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${actor.userId}:${d}`}, 0))`.execute(trx)
+  const totals = await trx.selectFrom('agency.timesheet_entries').select(['entry_date', (eb) => eb.fn.sum<number>('hours').as('total')])
+    .where('user_id', '=', actor.userId).where('entry_date', 'in', dates).groupBy('entry_date').execute()
+  const logged = (d: string) => Number(totals.find((t) => t.entry_date === d)?.total ?? 0)
+  const full = dates.find((d) => logged(d) + req.hours > 24)
+  if (full) return { kind: 'day_over_24', date: full, alreadyLogged: logged(full), hours: req.hours }
+  if (req.confirmedLongDayFor !== actor.userId) {
+    const person = await trx.selectFrom('workroom.people').select('weekly_capacity_hours').where('id', '=', actor.userId).executeTakeFirst()
+    const capacity = person?.weekly_capacity_hours ?? 40
+    const limit = longDayHours(capacity)
+    const long = dates.filter((d) => logged(d) + req.hours > limit)
+    if (long.length > 0) {
+      // The campaign's name for the text typed: the id decides, and a button's payload is short (2,000 characters on Slack).
+      const request: LogRequest = { ...req, campaignQuery: campaign.name, note, campaignId: campaign.id, confirmedLongDayFor: actor.userId }
+      return { kind: 'long_day', request, campaign, days: long.map((d) => ({ date: d, total: logged(d) + req.hours })), usualDay: capacity / 5, limit }
+    }
+  }
 
   // Rates are left out: migration 011 snapshots the person's rates (which this role cannot read).
-  const inserted = await trx.insertInto('agency.timesheet_entries').values({
-    tenant_id: actor.tenantId, user_id: actor.userId, campaign_id: campaign.id, phase_id: phaseId,
-    entry_date: req.date, hours: req.hours, is_billable: req.billable, description: req.note,
-    source: ctx.source, external_ref: ctx.requestId,
-  }).onConflict((oc) => oc.columns(['tenant_id', 'source', 'external_ref']).where('external_ref', 'is not', null).doNothing())
-    .returning('id').executeTakeFirst()
-  if (!inserted) {
-    // The same delivery raced us between the check above and the insert.
-    const winner = await trx.selectFrom('agency.timesheet_entries').select('id')
-      .where('source', '=', ctx.source).where('external_ref', '=', ctx.requestId).executeTakeFirstOrThrow()
-    return { kind: 'duplicate', entryId: winner.id }
+  const entries: Array<{ entryId: string; date: string; dayTotal: number }> = []
+  for (const [i, date] of dates.entries()) {
+    const inserted = await trx.insertInto('agency.timesheet_entries').values({
+      tenant_id: actor.tenantId, user_id: actor.userId, campaign_id: campaign.id, phase_id: phaseId,
+      entry_date: date, hours: req.hours, is_billable: req.billable, description: note,
+      source: ctx.source, external_ref: refs[i]!,
+    }).onConflict((oc) => oc.columns(['tenant_id', 'source', 'external_ref']).where('external_ref', 'is not', null).doNothing())
+      .returning('id').executeTakeFirst()
+    if (!inserted) {
+      // The same delivery raced us between the check above and the insert; it wrote every day
+      // (one transaction), so the first insert is the one that finds it.
+      if (i > 0) throw new Error(`logTime: ${refs[i]} was written by another transaction after ${refs[0]} was not`)
+      const winner = await trx.selectFrom('agency.timesheet_entries').select('id')
+        .where('source', '=', ctx.source).where('external_ref', '=', refs[0]!).executeTakeFirstOrThrow()
+      return { kind: 'duplicate', entryId: winner.id }
+    }
+    entries.push({ entryId: inserted.id, date, dayTotal: logged(date) + req.hours })
   }
-  return {
-    kind: 'logged', entryId: inserted.id, hours: req.hours, date: req.date, campaign,
-    phase: req.phase, billable: req.billable, dayTotal: alreadyLogged + req.hours,
+  if (entries.length === 1) {
+    const [only] = entries as [typeof entries[number]]
+    return { kind: 'logged', entryId: only.entryId, hours: req.hours, date: only.date, campaign, phase: req.phase, billable: req.billable, dayTotal: only.dayTotal, note }
   }
+  return { kind: 'logged_days', entries, hours: req.hours, campaign, phase: req.phase, billable: req.billable, note }
+}
+
+export interface WeekEntry {
+  id: string
+  hours: number
+  campaign: string
+  billable: boolean
+  note: string | null
+  phase?: string | null
+  /** Logged within the undo window, so its Undo button still works. */
+  undoable?: boolean
+  /** One day of a range logged together ("mon-wed 2h"), which undo removes together. */
+  inRange?: boolean
 }
 
 export interface WeekDay {
   date: string
   hours: number
-  entries: Array<{ id: string; hours: number; campaign: string; billable: boolean; note: string | null }>
+  entries: WeekEntry[]
 }
 
 export interface WeekResult {
@@ -123,12 +200,17 @@ export interface WeekResult {
   capacity: number
 }
 
-/** The actor's week, Monday to Sunday, against their weekly capacity. */
-export async function weekView(trx: ActorTx, actor: Actor, weekOf: string): Promise<WeekResult> {
+/**
+ * The actor's week, Monday to Sunday, against their weekly capacity, entry by entry. With `now`,
+ * entries logged within the undo window are marked undoable.
+ */
+export async function weekView(trx: ActorTx, actor: Actor, weekOf: string, now?: Date, settings: TimesheetSettings = DEFAULT_TIMESHEET_SETTINGS): Promise<WeekResult> {
   const sunday = addDays(weekOf, 6)
+  const since = now ? new Date(now.getTime() - settings.undoWindowMinutes * 60_000) : null
   const rows = await trx.selectFrom('agency.timesheet_entries as t')
     .innerJoin('agency.campaigns as c', 'c.id', 't.campaign_id')
-    .select(['t.id', 't.entry_date', 't.hours', 't.is_billable', 't.description', 'c.name'])
+    .leftJoin('agency.campaign_phases as p', 'p.id', 't.phase_id')
+    .select(['t.id', 't.entry_date', 't.hours', 't.is_billable', 't.description', 't.created_at', 't.external_ref', 'c.name', 'p.name as phase'])
     .where('t.user_id', '=', actor.userId).where('t.entry_date', '>=', weekOf).where('t.entry_date', '<=', sunday)
     .orderBy('t.entry_date').orderBy('t.created_at').execute()
   const person = await trx.selectFrom('workroom.people').select('weekly_capacity_hours').where('id', '=', actor.userId).executeTakeFirst()
@@ -136,57 +218,139 @@ export async function weekView(trx: ActorTx, actor: Actor, weekOf: string): Prom
   for (const r of rows) {
     const day = days.find((d) => d.date === r.entry_date)!
     day.hours += r.hours
-    day.entries.push({ id: r.id, hours: r.hours, campaign: r.name, billable: r.is_billable, note: r.description })
+    day.entries.push({
+      id: r.id, hours: r.hours, campaign: r.name, billable: r.is_billable, note: r.description, phase: r.phase,
+      undoable: since !== null && new Date(r.created_at) >= since, inRange: BATCH_REF.test(r.external_ref ?? ''),
+    })
   }
   return { kind: 'week', weekOf, days, total: days.reduce((n, d) => n + d.hours, 0), capacity: person?.weekly_capacity_hours ?? 40 }
 }
 
 export type UndoResult =
-  | { kind: 'undone'; hours: number; date: string; campaign: string }
+  /** dates: every day of a request that logged several ("mon-wed 2h"), which are undone together. */
+  | { kind: 'undone'; hours: number; date: string; campaign: string; dates?: string[] }
   /** entryNamed: an Undo button named the entry, and it is not (or no longer) the actor's to remove. */
   | { kind: 'nothing_to_undo'; windowMinutes: number; entryNamed?: true }
+
+const ownEntries = (trx: ActorTx, actor: Actor) => trx.selectFrom('agency.timesheet_entries as t')
+  .innerJoin('agency.campaigns as c', 'c.id', 't.campaign_id')
+  .leftJoin('agency.campaign_phases as p', 'p.id', 't.phase_id')
+  .select(['t.id', 't.hours', 't.entry_date', 't.description', 't.external_ref', 't.source', 't.campaign_id', 'c.name', 'p.name as phase'])
+  .where('t.user_id', '=', actor.userId)
 
 /** The actor's most recent entry logged within the undo window, or one of them by id (an Undo button). */
 async function recentEntry(trx: ActorTx, actor: Actor, now: Date, settings: TimesheetSettings, entryId?: string) {
   const since = new Date(now.getTime() - settings.undoWindowMinutes * 60_000)
-  let q = trx.selectFrom('agency.timesheet_entries as t')
-    .innerJoin('agency.campaigns as c', 'c.id', 't.campaign_id')
-    .select(['t.id', 't.hours', 't.entry_date', 't.description', 'c.name'])
-    .where('t.user_id', '=', actor.userId).where('t.created_at', '>=', since)
+  let q = ownEntries(trx, actor).where('t.created_at', '>=', since)
   if (entryId) q = q.where('t.id', '=', entryId)
   return q.orderBy('t.created_at', 'desc').limit(1).executeTakeFirst()
+}
+
+/**
+ * The actor's entry whose id starts with `ref` (`edit #1a2b3c4d`), however long ago it was logged:
+ * the person named it. Undefined when none, or several, start so.
+ */
+async function entryByRef(trx: ActorTx, actor: Actor, ref: string) {
+  // A uuid as text, compared by prefix: the ref is hex and dashes only (the parser), no pattern characters.
+  const rows = await ownEntries(trx, actor).where(sql<boolean>`starts_with(t.id::text, ${ref})`).limit(2).execute()
+  return rows.length === 1 ? rows[0] : undefined
+}
+
+export interface EntryToEdit { id: string; hours: number; date: string; campaign: string }
+
+/** One of the actor's own entries, for the week view's Edit button. */
+export async function entryToEdit(trx: ActorTx, actor: Actor, entryId: string): Promise<EntryToEdit | null> {
+  const row = await ownEntries(trx, actor).where('t.id', '=', entryId).executeTakeFirst()
+  return row ? { id: row.id, hours: row.hours, date: row.entry_date, campaign: row.name } : null
 }
 
 /** Removes the actor's most recent entry (or the one an Undo button names) within the undo window. */
 export async function undoLast(trx: ActorTx, actor: Actor, now: Date, settings: TimesheetSettings = DEFAULT_TIMESHEET_SETTINGS, entryId?: string): Promise<UndoResult> {
   const last = await recentEntry(trx, actor, now, settings, entryId)
   if (!last) return { kind: 'nothing_to_undo', windowMinutes: settings.undoWindowMinutes, ...(entryId ? { entryNamed: true as const } : {}) }
+  if (last.external_ref && BATCH_REF.test(last.external_ref)) {
+    const request = last.external_ref.replace(BATCH_REF, '')
+    // starts_with, not LIKE: a platform's request id may hold % or _.
+    const removed = await trx.deleteFrom('agency.timesheet_entries').where('user_id', '=', actor.userId).where('source', '=', last.source)
+      .where(sql<boolean>`starts_with(external_ref, ${`${request}#`})`).returning(['entry_date', 'external_ref']).execute()
+    const dates = removed.filter((r) => BATCH_REF.test(r.external_ref ?? '')).map((r) => r.entry_date).sort()
+    return { kind: 'undone', hours: last.hours, date: dates[0] ?? last.entry_date, campaign: last.name, ...(dates.length > 1 ? { dates } : {}) }
+  }
   await trx.deleteFrom('agency.timesheet_entries').where('id', '=', last.id).where('user_id', '=', actor.userId).execute()
   return { kind: 'undone', hours: last.hours, date: last.entry_date, campaign: last.name }
 }
 
 export type EditResult =
-  | { kind: 'edited'; hours: number; date: string; note: string | null; campaign: string }
-  | { kind: 'nothing_to_edit'; windowMinutes: number }
-  | Extract<LogResult, { kind: 'future_date' | 'locked_period' | 'day_over_24' }>
+  /** movedFrom: the campaign the entry was on, when the edit moved it. alsoFits: campaigns the words fit, when they fit several and so became the note. */
+  | { kind: 'edited'; hours: number; date: string; note: string | null; campaign: string; movedFrom?: string; alsoFits?: string[]; entryRef?: string }
+  /** entryRef: `edit #…` named an entry that is not (or not only) one of the actor's. */
+  | { kind: 'nothing_to_edit'; windowMinutes: number; entryRef?: string }
+  | Extract<LogResult, { kind: 'future_date' | 'locked_period' | 'day_over_24' | 'inactive_campaign' | 'outside_campaign_dates' }>
 
-/** Changes hours, date or note of the actor's most recent entry, with the same refusals as logging. */
+export interface EditChange {
+  hours: number | null
+  date: string | null
+  note: string | null
+  /** Words naming the campaign to move the entry to, or else more of the note (the parser cannot tell). */
+  campaignOrNote?: string | null
+  /** The start of the id of the entry to change (`edit #1a2b3c4d`); else the most recent one. */
+  entryRef?: string | null
+}
+
+const joinNote = (...parts: Array<string | null | undefined>) => parts.filter((p) => p).join(' - ') || null
+
+/**
+ * Changes hours, date, note or campaign of the actor's most recent entry, with the same refusals
+ * as logging. Words that name exactly one campaign the actor can see move the entry there
+ * ("edit Fizzwell Summer Refresh"); words that name none, or several, are the note, as before.
+ */
 export async function editLast(
-  trx: ActorTx, actor: Actor, change: { hours: number | null; date: string | null; note: string | null },
+  trx: ActorTx, actor: Actor, change: EditChange,
   now: Date, today: string, settings: TimesheetSettings = DEFAULT_TIMESHEET_SETTINGS,
 ): Promise<EditResult> {
-  const last = await recentEntry(trx, actor, now, settings)
-  if (!last) return { kind: 'nothing_to_edit', windowMinutes: settings.undoWindowMinutes }
+  const last = change.entryRef ? await entryByRef(trx, actor, change.entryRef) : await recentEntry(trx, actor, now, settings)
+  if (!last) return { kind: 'nothing_to_edit', windowMinutes: settings.undoWindowMinutes, ...(change.entryRef ? { entryRef: change.entryRef } : {}) }
+  // The entry as it is must be open too (an entry named by its id may be old); the database would refuse it (WR001).
+  if (last.entry_date < addDays(today, -settings.lockDays)) return { kind: 'locked_period', date: last.entry_date, lockDays: settings.lockDays }
+  let note = change.note
+  let target: CampaignCandidate | null = null
+  let alsoFits: string[] | undefined
+  if (change.campaignOrNote) {
+    // No preference for live campaigns and no fuzzy match: a note must not move an entry.
+    const named = campaignNamed(change.campaignOrNote, await visibleCampaigns(trx), { cautious: true })
+    if (named?.kind === 'one') {
+      target = named.campaign
+      note = joinNote(named.note, change.note)
+    } else {
+      note = joinNote(change.campaignOrNote, change.note)
+      if (named?.kind === 'several') alsoFits = named.campaigns.map((c) => c.name)
+    }
+  }
   const hours = change.hours ?? last.hours
   const date = change.date ?? last.entry_date
   if (date > today) return { kind: 'future_date', date }
   if (date < addDays(today, -settings.lockDays)) return { kind: 'locked_period', date, lockDays: settings.lockDays }
+  let phaseId: string | null | undefined
+  if (target && target.id !== last.campaign_id) {
+    if (!LOGGABLE.has(target.status)) return { kind: 'inactive_campaign', campaign: target }
+    if ((target.startDate && date < target.startDate) || (target.endDate && date > target.endDate)) return { kind: 'outside_campaign_dates', campaign: target, date }
+    // A phase belongs to its campaign: keep the one of the same name there, if it has one.
+    const phase = last.phase === null ? undefined : await trx.selectFrom('agency.campaign_phases').select('id')
+      .where('campaign_id', '=', target.id).where(sql<boolean>`lower(name) = lower(${last.phase})`).executeTakeFirst()
+    phaseId = phase?.id ?? null
+  } else {
+    target = null   // already there: nothing moves
+  }
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${actor.userId}:${date}`}, 0))`.execute(trx)
   const day = await trx.selectFrom('agency.timesheet_entries').select((eb) => eb.fn.coalesce(eb.fn.sum<number>('hours'), eb.lit(0)).as('total'))
     .where('user_id', '=', actor.userId).where('entry_date', '=', date).where('id', '<>', last.id).executeTakeFirstOrThrow()
   if (Number(day.total) + hours > 24) return { kind: 'day_over_24', date, alreadyLogged: Number(day.total), hours }
-  const note = change.note ?? last.description
-  await trx.updateTable('agency.timesheet_entries').set({ hours, entry_date: date, description: note })
+  const stored = note ?? last.description
+  await trx.updateTable('agency.timesheet_entries')
+    .set({ hours, entry_date: date, description: stored, ...(target ? { campaign_id: target.id, phase_id: phaseId ?? null } : {}) })
     .where('id', '=', last.id).where('user_id', '=', actor.userId).execute()
-  return { kind: 'edited', hours, date, note, campaign: last.name }
+  return {
+    kind: 'edited', hours, date, note: stored, campaign: target?.name ?? last.name,
+    ...(target ? { movedFrom: last.name } : {}), ...(alsoFits ? { alsoFits } : {}), ...(change.entryRef ? { entryRef: change.entryRef } : {}),
+  }
 }
