@@ -3,7 +3,7 @@
  * runDueDigests) that claims, builds and posts the digests of 100 subscribed Slack channels,
  * through the real WebClient to the Slack Web API stand-in (test/support/slack-standin.ts).
  *
- * The channels subscribe as a real pm would, `/digest daily 09:00 UTC` through handleInbound,
+ * The channels subscribe as a real pm would, `/digest daily 09:00 UTC` through converse,
  * round-robin over the demo tenants, the day before the first digest (a subscription only counts
  * from its created time). Run r ticks once at 09:00:30 UTC on its own day, so every run is a new
  * digest for all 100 channels; the days end yesterday, so every digest reports on a working day
@@ -22,7 +22,7 @@ import type { Engine } from '../src/db/engine.ts'
 import { linkIdentity } from '../src/db/identity.ts'
 import { bindWorkspace } from '../src/db/workspaces.ts'
 import { renderText } from '../src/handlers/render-text.ts'
-import { handleInbound } from '../src/handlers/router.ts'
+import { converse } from '../src/chat/converse.ts'
 import { createLogger } from '../src/log.ts'
 import { runDueDigests, type DigestSender } from '../src/scheduler.ts'
 import { startSlackStandin, type SlackStandin } from '../test/support/slack-standin.ts'
@@ -147,7 +147,7 @@ async function subscribeChannels(engine: Engine, managers: Array<{ email: string
   for (let i = 0; i < CHANNELS; i++) {
     const channelId = `CDIGEST${String(i).padStart(3, '0')}`
     const manager = managers[i % managers.length]!
-    const answer = await handleInbound({ db: engine.db, now: () => now }, {
+    const answer = await converse({ db: engine.db, now: () => now }, {
       platform: 'slack', workspaceId: manager.workspace, externalUserId: manager.email, channelId, threadId: null,
       input: { kind: 'command', command: '/digest', text: `daily ${POST_AT} UTC` }, requestId: `bench-digest-${i}`,
     })

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Engine } from '../src/db/engine.ts'
 import { linkIdentity } from '../src/db/identity.ts'
 import { bindWorkspace } from '../src/db/workspaces.ts'
-import { handleInbound } from '../src/handlers/router.ts'
+import { converse } from '../src/chat/converse.ts'
 import { addDays } from '../src/dates.ts'
 import { benchEngines, migrateAndSeedDemo } from './engines.ts'
 import { judge, type BenchArgs, type Figure, type Section } from './report.ts'
@@ -32,7 +32,7 @@ export async function benchTimesheet(args: BenchArgs): Promise<Section> {
       for (let i = 0; i < runs + 20; i++) {
         const day = addDays(today, -(i % 10))   // the last 10 days: inside the lock window
         const started = performance.now()
-        const out = await handleInbound({ db: engine.db, now }, {
+        const out = await converse({ db: engine.db, now }, {
           platform: 'slack', workspaceId: 'TBENCH', externalUserId: PEOPLE[i % PEOPLE.length]!, channelId: 'C1', threadId: null,
           requestId: randomUUID(), input: { kind: 'command', command: '/timesheet', text: `15m ${day} Aurora Air Spring Launch` },
         })
@@ -56,7 +56,7 @@ export async function benchTimesheet(args: BenchArgs): Promise<Section> {
   return {
     bench: 'timesheet', title: 'one /timesheet message end to end', figures,
     lines: [
-      'handleInbound() as the Slack bot calls it: identity, router, parser, handler and the insert under RLS, for three'
+      'converse() as the Slack bot calls it: identity, router, parser, handler and the insert under RLS, for three'
         + ' linked demo people in turn, on the last 10 days; 20 warm-up messages are not counted.',
     ],
   }

@@ -11,7 +11,7 @@ import type { DigestSubscription } from '../src/db/digests.ts'
 import type { Inbound } from '../src/handlers/inbound.ts'
 import type { Reply } from '../src/handlers/reply.ts'
 import { renderText } from '../src/handlers/render-text.ts'
-import { handleInbound } from '../src/handlers/router.ts'
+import { converse } from '../src/chat/converse.ts'
 import { createLogger } from '../src/log.ts'
 import { runDueDigests, type DigestSender } from '../src/scheduler.ts'
 import { describeEachEngine, pglite } from './support/engines.ts'
@@ -34,7 +34,7 @@ function recorder() {
 describeEachEngine('digests', (engine) => {
   const db = useFixtureDatabase(engine)
   let clock = new Date('2026-11-20T12:00:00Z')
-  const command = (user: string, text: string, channel: string): Promise<Reply> => handleInbound({ db: db.e.db, now: () => clock }, {
+  const command = (user: string, text: string, channel: string): Promise<Reply> => converse({ db: db.e.db, now: () => clock }, {
     platform: 'slack', workspaceId: 'TA', externalUserId: `UA${user}`, channelId: channel, threadId: null,
     input: { kind: 'command', command: '/digest', text }, requestId: `r-${Math.random()}`,
   } satisfies Inbound)
@@ -193,7 +193,7 @@ describe('digest delivery to Slack', () => {
 
   it('waits out a 429 from chat.postMessage and posts the digest once', async () => {
     const now = new Date('2026-11-23T09:00:00Z')
-    await handleInbound({ db: fixture.e.db, now: () => new Date('2026-11-20T00:00:00Z') }, {
+    await converse({ db: fixture.e.db, now: () => new Date('2026-11-20T00:00:00Z') }, {
       platform: 'slack', workspaceId: 'TA', externalUserId: 'UApm', channelId: 'C0RATE', threadId: null,
       input: { kind: 'command', command: '/digest', text: 'daily 09:00 UTC' }, requestId: 'r-rate',
     })

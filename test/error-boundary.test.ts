@@ -1,5 +1,5 @@
 /**
- * One error boundary (src/handlers/router.ts, handleInbound): a bug thrown inside a handler gives
+ * One error boundary (src/handlers/router.ts, converse): a bug thrown inside a handler gives
  * the person the same words on Slack, Teams and the playground, is logged once at error level,
  * and writes nothing. The bug: an embedder that throws while the question is being answered
  * (a TypeError, as a real bug would), in the real server with all three adapters mounted.
@@ -10,7 +10,7 @@ import { createSlackBot } from '../src/bots/slack/app.ts'
 import { createTeamsBot } from '../src/bots/teams/app.ts'
 import type { Engine } from '../src/db/engine.ts'
 import { bindWorkspace } from '../src/db/workspaces.ts'
-import { SOMETHING_WENT_WRONG, type RouterDeps } from '../src/handlers/router.ts'
+import { type ConverseDeps, SOMETHING_WENT_WRONG } from '../src/chat/converse.ts'
 import { createApp } from '../src/http/app.ts'
 import { startServer, type RunningServer } from '../src/http/server.ts'
 import { createLogger } from '../src/log.ts'
@@ -44,7 +44,7 @@ describeEachEngine('one error boundary for every platform', (testEngine) => {
     await bindWorkspace(engine.db, 'teams', TEAMS_TENANT, 'northwind', 'operator')
     await bindWorkspace(engine.db, 'slack', 'T0BOUNDARY', 'northwind', 'operator')
     const logger = createLogger('info', { write: (s: string) => void lines.push(JSON.parse(s)) })
-    const router: RouterDeps = {
+    const router: ConverseDeps = {
       db: engine.db, now: () => new Date(), log: logger,
       knowledge: { embedder: { model: 'workroom-hashing-v1', embed: () => { throw new TypeError("Cannot read properties of undefined (reading 'map')") } }, chat: null },
     }

@@ -22,7 +22,8 @@ import { CommitOutcomeUnknown, isDatabaseUnavailable } from '../src/db/errors.ts
 import { linkIdentity, resolveIdentity } from '../src/db/identity.ts'
 import { bindWorkspace } from '../src/db/workspaces.ts'
 import { migrateUp } from '../src/db/migrate.ts'
-import { COMMIT_OUTCOME_UNKNOWN, DATABASE_UNAVAILABLE, handleInbound, SAVED_ONCE } from '../src/handlers/router.ts'
+import { SAVED_ONCE } from '../src/handlers/router.ts'
+import { COMMIT_OUTCOME_UNKNOWN, converse, DATABASE_UNAVAILABLE } from '../src/chat/converse.ts'
 import { seed } from '../seeds/index.ts'
 import { startChatServer } from './support/chat-server.ts'
 import { privatePostgresMissing, startPrivatePostgres, type PrivatePostgres } from './support/private-postgres.ts'
@@ -215,7 +216,7 @@ describe.skipIf(missing !== null)('PostgreSQL stopped and restarted during a str
     await sql`CREATE CONSTRAINT TRIGGER die_once AFTER INSERT ON agency.timesheet_entries DEFERRABLE INITIALLY DEFERRED
       FOR EACH ROW WHEN (NEW.external_ref = 'slash:trigger.die-once') EXECUTE FUNCTION public.die_once_at_commit()`.execute(engine.db)
     const day = addDays(new Date().toISOString().slice(0, 10), -1)
-    const answer = await handleInbound({ db: engine.db, now: () => new Date() }, {
+    const answer = await converse({ db: engine.db, now: () => new Date() }, {
       platform: 'slack', workspaceId: TEAM, externalUserId: 'U0', channelId: 'C0FAULT', threadId: null, requestId: 'slash:trigger.die-once',
       input: { kind: 'command', command: '/timesheet', text: `1h ${day} Aurora Air Spring Launch` },
     })

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { TENANTS } from '../seeds/catalog.ts'
 import { withActor } from '../src/db/actor.ts'
 import { matchCampaignWithNote, type CampaignCandidate } from '../src/handlers/campaign-match.ts'
-import { handleInbound } from '../src/handlers/router.ts'
+import { converse } from '../src/chat/converse.ts'
 import type { Inbound } from '../src/handlers/inbound.ts'
 import { editLast, logTime, longDayHours, undoLast, weekView, type LogRequest } from '../src/handlers/timesheet.ts'
 import { describeEachEngine } from './support/engines.ts'
@@ -272,7 +272,7 @@ describeEachEngine('timesheet handler', (engine) => {
 
   describe('through the router, as a person types it', () => {
     const now = () => new Date('2026-11-25T15:00:00Z')
-    const send = (person: string, input: Inbound['input']) => handleInbound({ db: db.e.db, now }, {
+    const send = (person: string, input: Inbound['input']) => converse({ db: db.e.db, now }, {
       platform: 'slack', workspaceId: 'TA', externalUserId: `UA${person}`, channelId: 'C1', threadId: null, requestId: `r-${++requestSeq}`, input,
     })
     const timesheet = (person: string, text: string) => send(person, { kind: 'command', command: '/timesheet', text })

@@ -13,7 +13,7 @@ import { createSlackBot } from '../src/bots/slack/app.ts'
 import { createTeamsBot } from '../src/bots/teams/app.ts'
 import type { Engine } from '../src/db/engine.ts'
 import type { Inbound } from '../src/handlers/inbound.ts'
-import { handleInbound, SOMETHING_WENT_WRONG } from '../src/handlers/router.ts'
+import { converse, SOMETHING_WENT_WRONG } from '../src/chat/converse.ts'
 import { createApp } from '../src/http/app.ts'
 import { createMetrics } from '../src/http/metrics.ts'
 import { startServer } from '../src/http/server.ts'
@@ -47,7 +47,7 @@ function sample(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1))
 }
 
-/** Handlers that cannot run: every handleInbound call rejects, as if the database were down. */
+/** Handlers that cannot run: every converse call rejects, as if the database were down. */
 const broken = (() => Promise.reject(new Error('handlers are down'))) as unknown as LimitFunction
 
 describe('request ids and /metrics', () => {
@@ -233,9 +233,9 @@ describeEachEngine('handler metrics', (engine) => {
       platform: 'slack', workspaceId: 'TA', externalUserId: 'UAcreative', channelId: 'C1', threadId: null,
       input: { kind: 'command', command: '/timesheet', text: '1h Campaign cX' }, requestId: `r-${Math.random()}`,
     }
-    expect(await handleInbound({ db: db.e.db, now: clockBroke, observe: metrics.observeHandler }, inbound)).toMatchObject({ summary: SOMETHING_WENT_WRONG, failed: 'clock broke' })
+    expect(await converse({ db: db.e.db, now: clockBroke, observe: metrics.observeHandler }, inbound)).toMatchObject({ summary: SOMETHING_WENT_WRONG, failed: 'clock broke' })
     const action: Inbound = { ...inbound, platform: 'teams', input: { kind: 'action', actionId: 'nope', payload: '' } }
-    await handleInbound({ db: db.e.db, now, observe: metrics.observeHandler }, action)
+    await converse({ db: db.e.db, now, observe: metrics.observeHandler }, action)
     const text = await metrics.registry.metrics()
     expect(sample(text, 'workroom_handler_errors_total{intent="timesheet",platform="slack"}')).toBe(1)
     expect(sample(text, 'workroom_handler_duration_seconds_count{intent="timesheet",platform="slack"}')).toBe(1)

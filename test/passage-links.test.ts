@@ -7,7 +7,7 @@ import type { ChatIdentity } from '../src/db/identity.ts'
 import { unbindWorkspace } from '../src/db/workspaces.ts'
 import type { Inbound } from '../src/handlers/inbound.ts'
 import type { Citation, Reply } from '../src/handlers/reply.ts'
-import { handleInbound, type RouterDeps } from '../src/handlers/router.ts'
+import { converse, type ConverseDeps } from '../src/chat/converse.ts'
 import { overlapLength } from '../src/http/passage-html.ts'
 import { createApp } from '../src/http/app.ts'
 import { PASSAGE_LINK_TTL_MS, passageLink, verifyPassageToken } from '../src/links/passage-link.ts'
@@ -66,7 +66,7 @@ describeEachEngine('signed passage links', (engine) => {
     .select('k.id').where('d.source_id', '=', sourceId).orderBy('k.chunk_index').executeTakeFirstOrThrow()).id
   const app = (now: Date = NOW) => createApp({ engine: ctx.e, logger, passages: { db: ctx.e.db, secret: SECRET, now: () => now } })
   const open = (link: string, now?: Date) => app(now).request(local(link))
-  const deps = (): RouterDeps => ({ db: ctx.e.db, now: () => NOW, passageLinks: links })
+  const deps = (): ConverseDeps => ({ db: ctx.e.db, now: () => NOW, passageLinks: links })
   const inbound = (who: ChatIdentity, input: Inbound['input']): Inbound => ({ ...who, channelId: 'C1', threadId: null, requestId: crypto.randomUUID(), input })
 
   it('ingests the documents the cases read', async () => {
@@ -152,17 +152,17 @@ describeEachEngine('signed passage links', (engine) => {
   })
 
   it("links a citation to the document's own url (front matter, a Notion page) rather than minting one", async () => {
-    const leave = await handleInbound(deps(), inbound(slackUser('A', 'creative'), { kind: 'command', command: 'ask', text: 'How far ahead should I request annual leave?' }))
+    const leave = await converse(deps(), inbound(slackUser('A', 'creative'), { kind: 'command', command: 'ask', text: 'How far ahead should I request annual leave?' }))
     const cited = citationsOf(leave).find((c) => c.title === 'Leave policy')
     expect(cited?.url).toBe('https://wiki.example.com/leave')
-    const onboarding = await handleInbound(deps(), inbound(slackUser('A', 'creative'), { kind: 'command', command: 'ask', text: 'When do new starters get a laptop?' }))
+    const onboarding = await converse(deps(), inbound(slackUser('A', 'creative'), { kind: 'command', command: 'ask', text: 'When do new starters get a laptop?' }))
     expect(citationsOf(onboarding).find((c) => c.title === '0123456789abcdef0123456789ABCDEF')?.url).toBe('https://www.notion.so/0123456789abcdef0123456789abcdef')
     // The rest get a passage link; a file path is never a citation's link.
     expect(citationsOf(onboarding).filter((c) => !c.url?.startsWith('https://www.notion.so/')).every((c) => c.url?.startsWith(`${PUBLIC_URL}/passages/`))).toBe(true)
   })
 
   it('answers an @-mention in Slack with a passage link under PUBLIC_URL that opens for the asker', async () => {
-    const reply = await handleInbound(deps(), inbound(slackUser('A', 'creative'), { kind: 'message', text: '<@UBOT> what is the mileage rate for a drive to a shoot?' }))
+    const reply = await converse(deps(), inbound(slackUser('A', 'creative'), { kind: 'message', text: '<@UBOT> what is the mileage rate for a drive to a shoot?' }))
     expect(reply.visibility).toBe('in_channel')
     const mrkdwn = JSON.stringify(renderBlocks(reply).blocks)
     const link = mrkdwn.match(/<(https:\/\/workroom\.example\/passages\/[^|>]+)\|/)?.[1]
@@ -171,18 +171,18 @@ describeEachEngine('signed passage links', (engine) => {
     expect(res.status).toBe(200)
     expect(await res.text()).toContain('<mark>Mileage is paid at 45p a mile for a drive to a shoot.</mark>')
     // Without PUBLIC_URL there is no link rather than a dead one.
-    const unlinked = await handleInbound({ db: ctx.e.db, now: () => NOW }, inbound(slackUser('A', 'creative'), { kind: 'message', text: '<@UBOT> what is the mileage rate for a drive to a shoot?' }))
+    const unlinked = await converse({ db: ctx.e.db, now: () => NOW }, inbound(slackUser('A', 'creative'), { kind: 'message', text: '<@UBOT> what is the mileage rate for a drive to a shoot?' }))
     expect(citationsOf(unlinked).length).toBeGreaterThan(0)
     expect(citationsOf(unlinked).every((c) => c.url === null)).toBe(true)
   })
 
   it("links a client's document only in a reply the asker alone sees: a channel does not get the asker's access", async () => {
     const question = 'What is the launch hero colour for the sapphire campaign?'
-    const inChannel = await handleInbound(deps(), inbound(slackUser('A', 'pm'), { kind: 'message', text: `<@UBOT> ${question}` }))
+    const inChannel = await converse(deps(), inbound(slackUser('A', 'pm'), { kind: 'message', text: `<@UBOT> ${question}` }))
     const brief = (r: Reply) => citationsOf(r).find((c) => c.title === 'clients/y-brief.md')
     expect(brief(inChannel)).toBeDefined()
     expect(brief(inChannel)!.url).toBeNull()
-    const ephemeral = await handleInbound(deps(), inbound(slackUser('A', 'pm'), { kind: 'command', command: 'ask', text: question }))
+    const ephemeral = await converse(deps(), inbound(slackUser('A', 'pm'), { kind: 'command', command: 'ask', text: question }))
     expect(ephemeral.visibility).toBe('ephemeral')
     expect(brief(ephemeral)!.url).toMatch(new RegExp(`^${PUBLIC_URL}/passages/`))
   })

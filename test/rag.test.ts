@@ -5,7 +5,7 @@ import type { Engine } from '../src/db/engine.ts'
 import { resolveIdentity, type LinkedActor } from '../src/db/identity.ts'
 import { ask } from '../src/handlers/ask.ts'
 import { renderText } from '../src/handlers/render-text.ts'
-import { handleInbound } from '../src/handlers/router.ts'
+import { converse } from '../src/chat/converse.ts'
 import type { CitationRecord } from '../src/rag/answer.ts'
 import { HashingEmbedder } from '../src/rag/embed.ts'
 import { ingest } from '../src/rag/ingest.ts'
@@ -259,27 +259,27 @@ describeEachEngine('knowledge answers', (engine) => {
 
   it('/ask and mentions answer through the router with citations and feedback buttons that store feedback', async () => {
     const key = TENANTS.find((t) => t.slug === 'northwind')!.people.find((p) => p.role === 'pm')!.key
-    const inbound = (input: Parameters<typeof handleInbound>[1]['input'], externalUserId = key) => ({
+    const inbound = (input: Parameters<typeof converse>[1]['input'], externalUserId = key) => ({
       platform: 'playground' as const, workspaceId: 'northwind', externalUserId, channelId: 'web', threadId: 't-1', requestId: crypto.randomUUID(), input,
     })
     const deps = { db: e.db, now: () => new Date(`${TODAY}T10:00:00Z`) }
-    const slash = await handleInbound(deps, inbound({ kind: 'command', command: '/ask', text: 'How many quotes do I need for a purchase order over 10k?' }))
+    const slash = await converse(deps, inbound({ kind: 'command', command: '/ask', text: 'How many quotes do I need for a purchase order over 10k?' }))
     expect(slash.visibility).toBe('ephemeral')
     expect(renderText(slash)).toMatch(/three competitive quotes[\s\S]*\[1\] Vendor Portal Tips/)
-    const mention = await handleInbound(deps, inbound({ kind: 'message', text: '@workroom what is the mileage rate when I drive to a shoot?' }))
+    const mention = await converse(deps, inbound({ kind: 'message', text: '@workroom what is the mileage rate when I drive to a shoot?' }))
     expect(mention.visibility).toBe('in_channel')
     const buttons = mention.blocks.flatMap((b) => (b.type === 'buttons' ? b.buttons : []))
     expect(buttons.map((b) => b.actionId)).toEqual(['answer.feedback', 'answer.feedback'])
     const down = buttons[1]!
-    expect(renderText(await handleInbound(deps, inbound({ kind: 'action', actionId: down.actionId, payload: down.payload })))).toBe('Thanks for the feedback.')
+    expect(renderText(await converse(deps, inbound({ kind: 'action', actionId: down.actionId, payload: down.payload })))).toBe('Thanks for the feedback.')
     const id = down.payload.split(':')[0]!
     expect(await e.db.selectFrom('agency.ai_messages').select('feedback').where('id', '=', id).executeTakeFirst()).toEqual({ feedback: -1 })
     // Someone else's click on the same button changes nothing: the answer is not theirs.
     const other = TENANTS.find((t) => t.slug === 'northwind')!.people.find((p) => p.role === 'creative')!.key
     const up = buttons[0]!
-    expect(renderText(await handleInbound(deps, inbound({ kind: 'action', actionId: up.actionId, payload: up.payload }, other)))).toBe("I can't find that answer any more.")
+    expect(renderText(await converse(deps, inbound({ kind: 'action', actionId: up.actionId, payload: up.payload }, other)))).toBe("I can't find that answer any more.")
     expect(await e.db.selectFrom('agency.ai_messages').select('feedback').where('id', '=', id).executeTakeFirst()).toEqual({ feedback: -1 })
     // A forged payload is refused before it reaches the database.
-    expect(renderText(await handleInbound(deps, inbound({ kind: 'action', actionId: 'answer.feedback', payload: "x'; DROP TABLE x;--:1" })))).toMatch(/don't know that button/)
+    expect(renderText(await converse(deps, inbound({ kind: 'action', actionId: 'answer.feedback', payload: "x'; DROP TABLE x;--:1" })))).toMatch(/don't know that button/)
   })
 })

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import type { Inbound } from '../src/handlers/inbound.ts'
 import { MAX_TEXT_CHARS } from '../src/handlers/input-limits.ts'
 import { renderText } from '../src/handlers/render-text.ts'
-import { handleInbound } from '../src/handlers/router.ts'
+import { converse } from '../src/chat/converse.ts'
 import { describeEachEngine } from './support/engines.ts'
 import { useFixtureDatabase } from './support/fixture.ts'
 
@@ -19,7 +19,7 @@ describeEachEngine('router: inputs the database would refuse', (engine) => {
     platform: 'slack', workspaceId: 'TA', externalUserId: 'UAcreative', channelId: 'C1', threadId: null,
     input: { kind: 'command', command: '/timesheet', text: '' }, requestId: `r-${Math.random()}`, ...over,
   })
-  const send = (over: Partial<Inbound>) => handleInbound({ db: db.e.db, now }, inbound(over))
+  const send = (over: Partial<Inbound>) => converse({ db: db.e.db, now }, inbound(over))
 
   /** Rows of every table a chat message can write, counted as the owner (RLS does not hide any). */
   const TABLES = ['agency.timesheet_entries', 'agency.ai_conversations', 'agency.ai_messages', 'workroom.digest_subscriptions', 'workroom.chat_identities'] as const

@@ -6,7 +6,8 @@ import { linkIdentity } from '../src/db/identity.ts'
 import type { Inbound } from '../src/handlers/inbound.ts'
 import { renderText } from '../src/handlers/render-text.ts'
 import { CommitOutcomeUnknown, isDatabaseUnavailable } from '../src/db/errors.ts'
-import { DATABASE_UNAVAILABLE, handleInbound, helpReply, intentOf, localDate, logSettled, SAVED_ONCE, TIMESHEET_APPROVED, TIMESHEET_LOCKED } from '../src/handlers/router.ts'
+import { helpReply, intentOf, logSettled, SAVED_ONCE } from '../src/handlers/router.ts'
+import { converse, DATABASE_UNAVAILABLE, localDate, TIMESHEET_APPROVED, TIMESHEET_LOCKED } from '../src/chat/converse.ts'
 import { createEngine } from '../src/db/engine.ts'
 import { createRateLimits } from '../src/limits.ts'
 import { describeEachEngine } from './support/engines.ts'
@@ -96,34 +97,34 @@ describeEachEngine('router', (engine) => {
   })
 
   it('tells an unlinked person how to get linked, and does nothing else', async () => {
-    const out = await handleInbound({ db: db.e.db, now }, inbound({ externalUserId: 'UNKNOWN', input: { kind: 'command', command: '/timesheet', text: '3h Campaign cX' } }))
+    const out = await converse({ db: db.e.db, now }, inbound({ externalUserId: 'UNKNOWN', input: { kind: 'command', command: '/timesheet', text: '3h Campaign cX' } }))
     expect(renderText(out)).toContain("I don't know who you are yet")
     expect(renderText(out)).toContain('workroom link --platform slack --workspace TA --user UNKNOWN')
   })
 
   it('auto-links by the e-mail the platform verified, then runs the command', async () => {
-    const out = await handleInbound({ db: db.e.db, now }, inbound({ externalUserId: 'UFRESH', verifiedEmail: 'account@a.example', input: { kind: 'command', command: '/timesheet', text: '2h Campaign cX' } }))
+    const out = await converse({ db: db.e.db, now }, inbound({ externalUserId: 'UFRESH', verifiedEmail: 'account@a.example', input: { kind: 'command', command: '/timesheet', text: '2h Campaign cX' } }))
     expect(out.summary).toBe('Logged 2h to Campaign cX A on Wed 25 Nov.')
   })
 
   it('logs from a mention, then shows the week and undoes it', async () => {
-    const logged = await handleInbound({ db: db.e.db, now }, inbound({ input: { kind: 'message', text: '<@U0BOT> 1h30 on campaign cx - storyboards' } }))
+    const logged = await converse({ db: db.e.db, now }, inbound({ input: { kind: 'message', text: '<@U0BOT> 1h30 on campaign cx - storyboards' } }))
     expect(logged.summary).toBe('Logged 1.5h to Campaign cX A on Wed 25 Nov.')
-    const week = await handleInbound({ db: db.e.db, now }, inbound({}))
+    const week = await converse({ db: db.e.db, now }, inbound({}))
     expect(week.summary).toBe('Week of Mon 23 Nov: 1.5h of 40h.')   // the fixture's 2h on the 18th is last week
-    const undone = await handleInbound({ db: db.e.db, now }, inbound({ input: { kind: 'command', command: '/timesheet', text: 'undo' } }))
+    const undone = await converse({ db: db.e.db, now }, inbound({ input: { kind: 'command', command: '/timesheet', text: 'undo' } }))
     expect(undone.summary).toBe('Removed 1.5h on Campaign cX A (Wed 25 Nov).')
   })
 
   it('answers a parse mistake with what to type instead', async () => {
-    const out = await handleInbound({ db: db.e.db, now }, inbound({ input: { kind: 'command', command: '/timesheet', text: '3x Campaign cX' } }))
+    const out = await converse({ db: db.e.db, now }, inbound({ input: { kind: 'command', command: '/timesheet', text: '3x Campaign cX' } }))
     expect(out.summary).toMatch(/duration/i)
   })
 
   it('shows a campaign card, with budget for finance and without for the creative', async () => {
     await linkIdentity(db.e.db, { platform: 'slack', workspaceId: 'TA', externalUserId: 'UFIN' }, 'finance@a.example')
-    const fin = await handleInbound({ db: db.e.db, now }, inbound({ externalUserId: 'UFIN', input: { kind: 'command', command: '/campaign', text: 'campaign cx' } }))
-    const creative = await handleInbound({ db: db.e.db, now }, inbound({ input: { kind: 'command', command: '/campaign', text: 'campaign cx' } }))
+    const fin = await converse({ db: db.e.db, now }, inbound({ externalUserId: 'UFIN', input: { kind: 'command', command: '/campaign', text: 'campaign cx' } }))
+    const creative = await converse({ db: db.e.db, now }, inbound({ input: { kind: 'command', command: '/campaign', text: 'campaign cx' } }))
     expect(renderText(fin)).toMatch(/Budget:\s+100,000/)
     expect(renderText(creative)).not.toMatch(/Budget|Margin|Cost/)
     expect(renderText(creative)).toContain('Campaign cX A · A-cX')
@@ -132,30 +133,30 @@ describeEachEngine('router', (engine) => {
   it('asks which campaign with buttons, and logs the one clicked', async () => {
     const lead = { externalUserId: 'ULEAD' }
     await linkIdentity(db.e.db, { platform: 'slack', workspaceId: 'TA', externalUserId: 'ULEAD' }, 'leadership@a.example')
-    const ask = await handleInbound({ db: db.e.db, now }, inbound({ ...lead, input: { kind: 'command', command: '/timesheet', text: '2h campaign' } }))
+    const ask = await converse({ db: db.e.db, now }, inbound({ ...lead, input: { kind: 'command', command: '/timesheet', text: '2h campaign' } }))
     const buttons = ask.blocks.find((b) => b.type === 'buttons')
     expect(buttons?.type === 'buttons' && buttons.buttons.map((b) => b.label).sort()).toEqual(['Campaign cX A (A-cX)', 'Campaign cY A (A-cY)'])
     const cy = buttons?.type === 'buttons' ? buttons.buttons.find((b) => b.label.startsWith('Campaign cY'))! : undefined
-    const clicked = await handleInbound({ db: db.e.db, now }, inbound({ ...lead, input: { kind: 'action', actionId: cy!.actionId, payload: cy!.payload } }))
+    const clicked = await converse({ db: db.e.db, now }, inbound({ ...lead, input: { kind: 'action', actionId: cy!.actionId, payload: cy!.payload } }))
     expect(clicked.summary).toBe('Logged 2h to Campaign cY A on Wed 25 Nov.')
     // A forged payload naming another tenant's campaign logs nothing.
     const forged = JSON.stringify({ ...JSON.parse(cy!.payload), campaignId: db.fx.B.rows.get('campaign:cY') })
-    const refused = await handleInbound({ db: db.e.db, now }, inbound({ ...lead, input: { kind: 'action', actionId: 'timesheet.choose', payload: forged } }))
+    const refused = await converse({ db: db.e.db, now }, inbound({ ...lead, input: { kind: 'action', actionId: 'timesheet.choose', payload: forged } }))
     expect(refused.summary).toContain("I can't find a campaign")
-    const garbage = await handleInbound({ db: db.e.db, now }, inbound({ ...lead, input: { kind: 'action', actionId: 'timesheet.choose', payload: '{nope' } }))
+    const garbage = await converse({ db: db.e.db, now }, inbound({ ...lead, input: { kind: 'action', actionId: 'timesheet.choose', payload: '{nope' } }))
     expect(garbage.summary).toBe('That choice has expired. Please send the message again.')
   })
 
   it('edits the last entry, and the Undo button removes exactly the entry it names', async () => {
-    const logged = await handleInbound({ db: db.e.db, now }, inbound({ input: { kind: 'command', command: '/timesheet', text: '1h campaign cx' } }))
-    const edited = await handleInbound({ db: db.e.db, now }, inbound({ input: { kind: 'command', command: '/timesheet', text: 'edit 2h30 - concept review' } }))
+    const logged = await converse({ db: db.e.db, now }, inbound({ input: { kind: 'command', command: '/timesheet', text: '1h campaign cx' } }))
+    const edited = await converse({ db: db.e.db, now }, inbound({ input: { kind: 'command', command: '/timesheet', text: 'edit 2h30 - concept review' } }))
     expect(edited.summary).toBe('Changed your last entry on Campaign cX A to 2.5h on Wed 25 Nov ("concept review").')
     const undo = logged.blocks.find((b) => b.type === 'buttons')
     const button = undo?.type === 'buttons' ? undo.buttons[0]! : undefined
     expect(button?.actionId).toBe('timesheet.undo')
-    const undone = await handleInbound({ db: db.e.db, now }, inbound({ input: { kind: 'action', actionId: button!.actionId, payload: button!.payload } }))
+    const undone = await converse({ db: db.e.db, now }, inbound({ input: { kind: 'action', actionId: button!.actionId, payload: button!.payload } }))
     expect(undone.summary).toBe('Removed 2.5h on Campaign cX A (Wed 25 Nov).')
-    const again = await handleInbound({ db: db.e.db, now }, inbound({ input: { kind: 'action', actionId: button!.actionId, payload: button!.payload } }))
+    const again = await converse({ db: db.e.db, now }, inbound({ input: { kind: 'action', actionId: button!.actionId, payload: button!.payload } }))
     expect(again.summary).toMatch(/^Nothing to undo/)
   })
 
@@ -164,17 +165,17 @@ describeEachEngine('router', (engine) => {
     const claim = (result: boolean) => async () => { claims.push('asked'); return result }
     const click: Inbound['input'] = { kind: 'action', actionId: 'timesheet.undo', payload: '00000000-0000-0000-0000-000000000000' }
     // Not linked: told how to get linked, and the button is not used up.
-    const stranger = await handleInbound({ db: db.e.db, now }, inbound({ externalUserId: 'UNKNOWN', input: click }), claim(true))
+    const stranger = await converse({ db: db.e.db, now }, inbound({ externalUserId: 'UNKNOWN', input: click }), claim(true))
     expect(renderText(stranger!)).toContain("I don't know who you are yet")
     // Over the write limit: told when to retry, and the button is not used up.
     const limits = createRateLimits({ asksPerHour: 10, writesPerMinute: 1 })
-    await handleInbound({ db: db.e.db, now, limits }, inbound({ input: { kind: 'command', command: '/timesheet', text: 'undo' } }))
-    const refused = await handleInbound({ db: db.e.db, now, limits }, inbound({ input: click }), claim(true))
+    await converse({ db: db.e.db, now, limits }, inbound({ input: { kind: 'command', command: '/timesheet', text: 'undo' } }))
+    const refused = await converse({ db: db.e.db, now, limits }, inbound({ input: click }), claim(true))
     expect(refused!.summary).toMatch(/changes in a minute/)
     expect(claims).toEqual([])
     // Identified and allowed: claimed, then run; a claim taken already runs nothing.
-    expect((await handleInbound({ db: db.e.db, now }, inbound({ input: click }), claim(true)))!.summary).toMatch(/^Nothing to undo there/)
-    expect(await handleInbound({ db: db.e.db, now }, inbound({ input: click }), claim(false))).toBeNull()
+    expect((await converse({ db: db.e.db, now }, inbound({ input: click }), claim(true)))!.summary).toMatch(/^Nothing to undo there/)
+    expect(await converse({ db: db.e.db, now }, inbound({ input: click }), claim(false))).toBeNull()
     expect(claims).toEqual(['asked', 'asked'])
   })
 
@@ -183,7 +184,7 @@ describeEachEngine('router', (engine) => {
     const before = (await entries()).length
     await db.e.db.updateTable('workroom.tenants').set({ timesheet_lock_days: 1 }).where('id', '=', db.fx.A.tenantId).execute()
     try {
-      const out = await handleInbound({ db: db.e.db, now }, inbound({ input: { kind: 'command', command: '/timesheet', text: '1h yesterday campaign cx' } }))
+      const out = await converse({ db: db.e.db, now }, inbound({ input: { kind: 'command', command: '/timesheet', text: '1h yesterday campaign cx' } }))
       expect(renderText(out)).toBe(TIMESHEET_LOCKED)
     } finally {
       await db.e.db.updateTable('workroom.tenants').set({ timesheet_lock_days: 366 }).where('id', '=', db.fx.A.tenantId).execute()
@@ -192,10 +193,10 @@ describeEachEngine('router', (engine) => {
   })
 
   it('will not undo an entry approved since it was logged, and says who can reopen it', async () => {
-    const logged = await handleInbound({ db: db.e.db, now }, inbound({ input: { kind: 'command', command: '/timesheet', text: '1h campaign cx' } }))
+    const logged = await converse({ db: db.e.db, now }, inbound({ input: { kind: 'command', command: '/timesheet', text: '1h campaign cx' } }))
     const undo = logged.blocks.flatMap((b) => (b.type === 'buttons' ? b.buttons : []))[0]!
     await db.e.db.updateTable('agency.timesheet_entries').set({ status: 'approved', approved_by: db.fx.A.people.pm, approved_at: new Date() }).where('id', '=', undo.payload).execute()
-    const out = await handleInbound({ db: db.e.db, now }, inbound({ input: { kind: 'command', command: '/timesheet', text: 'undo' } }))
+    const out = await converse({ db: db.e.db, now }, inbound({ input: { kind: 'command', command: '/timesheet', text: 'undo' } }))
     expect(renderText(out)).toBe(TIMESHEET_APPROVED)
     expect(await db.e.db.selectFrom('agency.timesheet_entries').select('status').where('id', '=', undo.payload).executeTakeFirst()).toEqual({ status: 'approved' })
   })
@@ -209,7 +210,7 @@ describeEachEngine('router', (engine) => {
       try { return await fn() } finally { running-- }
     })) as LimitFunction
     const answered = await Promise.all(Array.from({ length: 6 }, () =>
-      handleInbound({ db: db.e.db, now, inFlight }, inbound({ input: { kind: 'command', command: '/campaign', text: 'campaign cx' } }))))
+      converse({ db: db.e.db, now, inFlight }, inbound({ input: { kind: 'command', command: '/campaign', text: 'campaign cx' } }))))
     expect(most).toBe(2)
     expect(answered.map((r) => r.summary)).toEqual(Array(6).fill(answered[0]!.summary))
     expect(answered[0]!.summary).toContain('Campaign cX A')
@@ -217,7 +218,7 @@ describeEachEngine('router', (engine) => {
 
   it('limits questions and writes per person, says when to retry, and writes nothing over the limit', async () => {
     const limits = createRateLimits({ asksPerHour: 2, writesPerMinute: 1 })
-    const as = (user: string, input: Inbound['input']) => handleInbound({ db: db.e.db, now, limits }, inbound({ externalUserId: `UA${user}`, input }))
+    const as = (user: string, input: Inbound['input']) => converse({ db: db.e.db, now, limits }, inbound({ externalUserId: `UA${user}`, input }))
     const question = { kind: 'command', command: '/ask', text: 'what is the rounding rule?' } as const
     expect(renderText(await as('pm', question))).not.toMatch(/Try again/)
     expect(renderText(await as('pm', question))).not.toMatch(/Try again/)
@@ -239,7 +240,7 @@ describe('router with the database gone', () => {
   it('says the database is unreachable and nothing was saved, instead of failing without a word', async () => {
     const gone = await createEngine({ kind: 'postgres', url: 'postgres://postgres@127.0.0.1:1/nowhere', poolSize: 1 })
     try {
-      const out = await handleInbound({ db: gone.db, now: () => new Date() }, {
+      const out = await converse({ db: gone.db, now: () => new Date() }, {
         platform: 'slack', workspaceId: 'TA', externalUserId: 'UApm', channelId: 'C1', threadId: null,
         input: { kind: 'command', command: '/timesheet', text: '1h campaign cx' }, requestId: 'r-gone',
       })

@@ -5,20 +5,20 @@
  * scheduler and /readyz go through the list, never through a platform by name.
  *
  * Inside, every platform has the same shape: a pure `toInbound` (payload → Inbound, or ignore), the
- * router (handleInbound: identity, limits, one error boundary, the handler), and a pure renderer
+ * router (converse: identity, limits, one error boundary, the handler), and a pure renderer
  * (Reply → the platform's message), with delivery (ack, answer, post) its own business.
  */
 import type { Hono } from 'hono'
 import type { Config } from '../config.ts'
 import type { Inbox } from '../db/inbox.ts'
-import type { RouterDeps } from '../handlers/router.ts'
+import type { ConverseDeps } from './converse.ts'
 import type { Logger } from '../log.ts'
 import type { InboxRow } from '../db/inbox.ts'
 import type { DigestSender } from '../scheduler.ts'
 
 export interface PlatformContext {
   config: Config
-  router: RouterDeps
+  router: ConverseDeps
   logger: Logger
   /** The process's one inbox: platforms that ack before answering record deliveries in it. */
   inbox: Inbox

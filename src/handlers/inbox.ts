@@ -18,7 +18,7 @@ import type { Inbox, InboxRow } from '../db/inbox.ts'
 import type { Logger } from '../log.ts'
 import type { Inbound } from './inbound.ts'
 import type { Reply } from './reply.ts'
-import { handleInbound, type RouterDeps } from './router.ts'
+import { converse, type ConverseDeps } from '../chat/converse.ts'
 
 /** The Inbound as a row stores it: everything but how to fetch the e-mail, which the adapter supplies again. */
 export type RecordedInbound = Omit<Inbound, 'verifiedEmail'>
@@ -37,7 +37,7 @@ export interface RunOptions {
  * answer (an LLM) is not taken for a dead process. A handler or an answer that throws settles
  * the row as failed and rethrows: the adapter's one error boundary logs it and apologises.
  */
-export async function runRecorded(deps: RouterDeps, inbox: Inbox, row: InboxRow<RecordedInbound>, options: RunOptions): Promise<'answered' | 'double_click'> {
+export async function runRecorded(deps: ConverseDeps, inbox: Inbox, row: InboxRow<RecordedInbound>, options: RunOptions): Promise<'answered' | 'double_click'> {
   const lease = keepLeased(inbox, row.key, options.logger)
   try {
     const inbound: Inbound = { ...row.inbound, ...(options.verifiedEmail ? { verifiedEmail: options.verifiedEmail } : {}) }
@@ -45,7 +45,7 @@ export async function runRecorded(deps: RouterDeps, inbox: Inbox, row: InboxRow<
     const once = inbound.input.kind === 'action' ? () => inbox.claimOnce(row.key, `${row.platform}:${inbound.requestId}`) : undefined
     let reply: Reply | null
     try {
-      reply = await handleInbound(deps, inbound, once)
+      reply = await converse(deps, inbound, once)
       if (reply) await options.answer(reply)
     } catch (err) {
       lease.stop()

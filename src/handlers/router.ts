@@ -1,18 +1,17 @@
 /**
- * The one entry point bots call: who is asking, what they want, and the handler that does it
- * under their tenant and role. The router only chooses; use cases live in their own files.
+ * The router only chooses: what a message asks for (intentOf), which limit it counts against
+ * (limitFor), and the handler that does it as the person (route). Who is asking, limits, metrics
+ * and error wording are the conversation's (src/chat/converse.ts); use cases live in their own files.
  */
 import { code, t, type Text } from '../chat/text.ts'
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel'
-import type { Kysely } from 'kysely'
-import { runAs, type RunAs } from '../db/actor.ts'
-import { CommitOutcomeUnknown, isDatabaseUnavailable, timesheetRefusal } from '../db/errors.ts'
-import { autoLinkIdentity, resolveIdentity, type LinkedActor } from '../db/identity.ts'
-import { workspaceTenant } from '../db/workspaces.ts'
-import type { DB, EntrySource } from '../db/schema.ts'
-import { passageLink, type PassageLinks } from '../links/passage-link.ts'
+import type { RunAs } from '../db/actor.ts'
+import { CommitOutcomeUnknown, isDatabaseUnavailable } from '../db/errors.ts'
+import type { LinkedActor } from '../db/identity.ts'
+import type { EntrySource } from '../db/schema.ts'
+import { passageLink } from '../links/passage-link.ts'
 import { setFeedback } from '../rag/conversation.ts'
-import { OFFLINE_PROVIDERS, type KnowledgeProviders } from '../rag/providers.ts'
+import { OFFLINE_PROVIDERS } from '../rag/providers.ts'
 import { z } from 'zod'
 import { ask } from './ask.ts'
 import { campaignDetails, lookupCampaign } from './campaign.ts'
@@ -20,53 +19,13 @@ import { digestCommand } from './digest.ts'
 import { buildDigest } from './digest-content.ts'
 import { visibleCampaigns } from './campaign-match.ts'
 import type { Inbound } from './inbound.ts'
-import { loggableHours, payloadText, refuseInput, rowId, UNKNOWN_BUTTON } from './input-limits.ts'
+import { loggableHours, payloadText, rowId, UNKNOWN_BUTTON } from './input-limits.ts'
 import { askReply, campaignReply, editHintReply, editReply, logReply, undoReply, weekReply } from './replies.ts'
 import { reply, type Reply } from './reply.ts'
 import { parseDuration, parseTimesheet } from './timesheet-parse.ts'
 import { DEFAULT_TIMESHEET_SETTINGS, editLast, entryToEdit, logTime, undoLast, weekView, type LogResult, type TimesheetSettings } from './timesheet.ts'
-import type { LimitFunction } from 'p-limit'
-import type { LimitKind, RateLimits } from '../limits.ts'
-import type { Logger } from '../log.ts'
-
-export interface RouterDeps {
-  /** Requests: every handler runs as its actor on this (runAs). */
-  db: Kysely<DB>
-  /**
-   * The service's bookkeeping outside any actor (inbox, installations, conversation references,
-   * bindings from installs): Engine.service.db. Absent: db, whose login must then own the tables.
-   */
-  service?: Kysely<DB>
-  /** Injected so tests control "today" and the undo window. */
-  now: () => Date
-  timesheet?: TimesheetSettings
-  /** Embedding and answer providers; offline (hashing, extractive) when absent. */
-  knowledge?: KnowledgeProviders
-  /**
-   * Bounds the handlers running at once (CHAT_CONCURRENCY); the rest wait their turn. Adapters
-   * acknowledge before calling in, so a busy process still acks and accepts connections at once.
-   */
-  inFlight?: LimitFunction
-  /** Per-person limits on questions and writes (ASK_RATE_LIMIT, WRITE_RATE_LIMIT); none when absent. */
-  limits?: RateLimits
-  /**
-   * PUBLIC_URL and LINK_SECRET: citations of documents with no URL of their own link to the
-   * passage page, signed for the person who asked. None when absent (citations show no link).
-   */
-  passageLinks?: PassageLinks
-  /** Where a handler's failure is logged (the person gets SOMETHING_WENT_WRONG); not logged when absent. */
-  log?: Logger
-  /** Told after every handler run (success or error), e.g. for metrics; the handler's own time, without the wait for inFlight. */
-  observe?: (info: HandlerObservation) => void
-}
-
-export interface HandlerObservation {
-  intent: Intent['kind'] | 'action'
-  platform: Inbound['platform']
-  seconds: number
-  /** The handler threw (the reply failed); a refusal or a "did not understand" reply is not an error. */
-  error: boolean
-}
+import type { LimitKind } from '../limits.ts'
+import type { ConverseDeps } from '../chat/converse.ts'
 
 export type Intent =
   | { kind: 'timesheet'; text: string }
@@ -145,46 +104,6 @@ export function isSmallTalk(text: string): boolean {
 
 const SOURCES: Record<Inbound['platform'], EntrySource> = { slack: 'slack', teams: 'teams', playground: 'playground', cli: 'cli' }
 
-/**
- * A click's claim (per person, per button), asked once the clicker is known and allowed to act,
- * right before the action runs: false when it was claimed already (a double click). Claiming any
- * earlier would let a click from someone who may not act (not linked, over their limit) use the
- * button up.
- */
-export type ClaimOnce = () => Promise<boolean>
-
-export function handleInbound(deps: RouterDeps, inbound: Inbound): Promise<Reply>
-/** With a claim for clicks: null when the claim was taken already, and nothing ran. */
-export function handleInbound(deps: RouterDeps, inbound: Inbound, once: ClaimOnce | undefined): Promise<Reply | null>
-export function handleInbound(deps: RouterDeps, inbound: Inbound, once?: ClaimOnce): Promise<Reply | null> {
-  // Input the database would refuse (a NUL, a page-long question) is answered before anything runs.
-  const refused = refuseInput(inbound, (input) => intentOf(input).kind === 'ask')
-  if (refused) return Promise.resolve(refused)
-  const run = deps.observe ? () => observed(deps, inbound, once, deps.observe!) : () => handle(deps, inbound, once)
-  return (deps.inFlight ? deps.inFlight(run) : run()).catch((err: unknown) => {
-    // Every write is one transaction, so a database that went away mid-request wrote nothing:
-    // say so, and let the person try again, instead of leaving them without an answer. Unless it
-    // went away during the COMMIT itself: then nobody knows yet, and the reply says that.
-    if (err instanceof CommitOutcomeUnknown) return reply(COMMIT_OUTCOME_UNKNOWN)
-    if (isDatabaseUnavailable(err)) return reply(DATABASE_UNAVAILABLE)
-    const timesheet = timesheetRefusal(err)
-    if (timesheet) return reply(timesheet === 'locked' ? TIMESHEET_LOCKED : TIMESHEET_APPROVED)
-    // The one error boundary for every platform: a bug is logged, and the person hears the same
-    // words on Slack, Teams, the playground and the terminal. A handler writes in one
-    // transaction, which a throw inside it rolls back: nothing was saved.
-    deps.log?.error({ err, platform: inbound.platform, input: inbound.input.kind, delivery: inbound.requestId }, 'handler failed')
-    return { ...reply(SOMETHING_WENT_WRONG), failed: err instanceof Error ? err.message : String(err) }
-  })
-}
-
-export const SOMETHING_WENT_WRONG = 'Something went wrong on my side, sorry, so nothing was saved. Please try again in a minute.'
-
-export const DATABASE_UNAVAILABLE = "Workroom can't reach its database right now, so nothing was saved. Please try again in a minute."
-export const COMMIT_OUTCOME_UNKNOWN = "Workroom lost its database connection at the last moment, so it can't tell whether this was saved. If you were changing something, check before you try again (/timesheet shows your week)."
-
-export const TIMESHEET_LOCKED = 'That day is in a locked period, so nothing was changed: changes to closed weeks need a Timesheet Amendment Request.'
-export const TIMESHEET_APPROVED = "That entry has been approved, so nothing was changed. Ask your project manager to reopen it first."
-
 export const SAVED_ONCE = 'Logged. The connection to the database dropped just as this was saved; it is saved once.'
 
 /**
@@ -198,7 +117,7 @@ const SETTLE = retry(handleWhen(isDatabaseUnavailable), { maxAttempts: 6, backof
  * request id, so once the database answers again, asking again finds the entry the lost COMMIT
  * saved (a 'duplicate': it is saved once) or writes it now. Either way the person is told it is
  * logged. Only when the database stays away is the outcome still unknown, and the reply says so
- * (handleInbound). Undo and edit are not idempotent and are not retried.
+ * (converse). Undo and edit are not idempotent and are not retried.
  */
 export async function logSettled(log: () => Promise<LogResult>): Promise<Reply> {
   try {
@@ -208,128 +127,6 @@ export async function logSettled(log: () => Promise<LogResult>): Promise<Reply> 
     const settled = await SETTLE.execute(log).catch(() => { throw err })
     return settled.kind === 'duplicate' ? reply(SAVED_ONCE) : logReply(settled)
   }
-}
-
-async function observed(deps: RouterDeps, inbound: Inbound, once: ClaimOnce | undefined, observe: NonNullable<RouterDeps['observe']>): Promise<Reply | null> {
-  const intent = inbound.input.kind === 'action' ? 'action' : intentOf(inbound.input).kind
-  const started = performance.now()
-  let error = true
-  try {
-    const result = await handle(deps, inbound, once)
-    error = false
-    return result
-  } finally {
-    try {
-      observe({ intent, platform: inbound.platform, seconds: (performance.now() - started) / 1000, error })
-    } catch {
-      // An observer's failure never costs the person their reply (or hides the handler's error).
-    }
-  }
-}
-
-async function handle(deps: RouterDeps, inbound: Inbound, once?: ClaimOnce): Promise<Reply | null> {
-  const id = { platform: inbound.platform, workspaceId: inbound.workspaceId, externalUserId: inbound.externalUserId, enterpriseId: inbound.enterpriseId ?? null }
-  let actor: LinkedActor | null = await resolveIdentity(deps.db, id)
-  if (!actor) {
-    // Only now, off the hot path: is the workspace connected to an agency at all? If not, nothing
-    // of any tenant is touched, not even the platform's e-mail lookup.
-    if (!(await workspaceTenant(deps.db, id.platform, id.workspaceId, id.enterpriseId))) return notConnectedReply(inbound)
-    if (inbound.verifiedEmail) {
-      const email = typeof inbound.verifiedEmail === 'function' ? await inbound.verifiedEmail() : inbound.verifiedEmail
-      if (email) actor = await autoLinkIdentity(deps.db, id, email)
-    }
-  }
-  if (!actor) {
-    return reply("I don't know who you are yet, so I can't do anything for you.", [
-      { type: 'text', text: "I don't know who you are yet, so I can't do anything for you." },
-      { type: 'context', text: `Ask a Workroom admin to run: workroom link --platform ${inbound.platform} --workspace ${inbound.workspaceId} --user ${inbound.externalUserId} --email <your work e-mail>` },
-    ])
-  }
-  const now = deps.now()
-  const today = localDate(now, actor.timezone)
-  const who = actor
-  // Handlers run as the person who asked, and only so: this capability, never deps.db.
-  const run = runAs(deps.db, who)
-  const settings = deps.timesheet ?? DEFAULT_TIMESHEET_SETTINGS
-  if (inbound.input.kind === 'action') {
-    const refused = await overLimit(deps, who, 'write')
-    if (refused) return refused
-    if (once && !(await once())) return null
-    return handleAction(deps, run, who, inbound, inbound.input, now, today, settings)
-  }
-  const intent = intentOf(inbound.input)
-  switch (intent.kind) {
-    case 'help':
-      return helpReply(who, inbound.platform, intent.unable)
-    case 'campaign':
-      return campaignReply(await run((trx) => lookupCampaign(trx, intent.query, today)))
-    case 'ask': {
-      const refused = await overLimit(deps, who, 'ask')
-      if (refused) return refused
-      // A slash command's answer is for the asker; a mention is answered where it was asked.
-      const visibility = inbound.input.kind === 'command' ? 'ephemeral' : 'in_channel'
-      const thread = { platform: inbound.platform, channelId: inbound.channelId, threadId: inbound.threadId }
-      const links = deps.passageLinks
-      const linkFor = links ? (chunkId: string) => passageLink(links, chunkId, id, now) : undefined
-      return askReply(await ask(run, who, thread, intent.question, deps.knowledge ?? OFFLINE_PROVIDERS), visibility, linkFor)
-    }
-    case 'digest':
-      return digestCommand(run, who, inbound, intent.text, now, today, (target) => buildDigest(deps.db, who.tenantId, today, target))
-    case 'timesheet': {
-      const parsed = parseTimesheet(intent.text, { today })
-      if (!parsed.ok) return reply(parsed.error.message)
-      const cmd = parsed.command
-      const refused = cmd.kind === 'week' ? null : await overLimit(deps, who, 'write')
-      if (refused) return refused
-      switch (cmd.kind) {
-        case 'log':
-        case 'log_days':
-          return logSettled(() => run((trx) =>
-            logTime(trx, who, cmd, { today, requestId: inbound.requestId, source: SOURCES[inbound.platform], settings })))
-        case 'week':
-          return weekReply(await run((trx) => weekView(trx, who, cmd.weekOf, now, settings)))
-        case 'undo':
-          return undoReply(await run((trx) => undoLast(trx, who, now, settings)))
-        case 'edit':
-          return editReply(await run((trx) => editLast(trx, who, cmd, now, today, settings)))
-        case 'help':
-          return helpReply(who, inbound.platform)
-      }
-    }
-  }
-}
-
-const PLATFORM_WORKSPACE: Record<Inbound['platform'], string> = { slack: 'Slack workspace', teams: 'Microsoft 365 organisation', playground: 'playground tenant', cli: 'terminal' }
-
-/** A request from a workspace bound to no tenant: what it is, and what an operator runs to connect it. */
-export function notConnectedReply(inbound: Pick<Inbound, 'platform' | 'workspaceId'>): Reply {
-  const what = PLATFORM_WORKSPACE[inbound.platform]
-  const summary = `This ${what} is not connected to an agency in Workroom yet, so I can't do anything here.`
-  return reply(summary, [
-    { type: 'text', text: summary },
-    { type: 'context', text: `A Workroom operator connects it with: workroom workspaces bind --platform ${inbound.platform} --workspace ${inbound.workspaceId} --tenant <agency>` },
-  ])
-}
-
-/** 'YYYY-MM-DD' of `now` in the person's zone: "today" at 00:30 in London is not UTC's. */
-export function localDate(now: Date, timeZone: string): string {
-  const format = dayFormat(timeZone)
-  return format ? format.format(now) : now.toISOString().slice(0, 10)   // unknown zone in the directory
-}
-
-// One formatter per zone: building an Intl.DateTimeFormat costs more than the rest of a request's
-// routing (bench/slack.ts profile). null: a zone Intl does not know.
-const DAY_FORMATS = new Map<string, Intl.DateTimeFormat | null>()
-function dayFormat(timeZone: string): Intl.DateTimeFormat | null {
-  if (!DAY_FORMATS.has(timeZone)) {
-    try {
-      DAY_FORMATS.set(timeZone, new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }))
-    } catch (err) {
-      if (!(err instanceof RangeError)) throw err
-      DAY_FORMATS.set(timeZone, null)
-    }
-  }
-  return DAY_FORMATS.get(timeZone)!
 }
 
 // Button payloads come back from the platform: validated like any other input, and the campaign
@@ -348,22 +145,73 @@ const ChosenLog = z.union([
 
 const Feedback = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:(1|-1)$/i)
 
+/** What the router needs of one message: the person, the capability to run as them, and "now" in their day. */
+export interface Turn {
+  run: RunAs
+  who: LinkedActor
+  inbound: Inbound
+  now: Date
+  /** 'YYYY-MM-DD' in the person's time zone. */
+  today: string
+}
+
 /**
- * A question, or anything that writes (a timesheet entry, edit or undo, a button click), counts
- * against the person's limit; looking things up does not. Over it: a reply saying when to retry.
+ * Which limit a message counts against, decided before it runs: a question the asking limit;
+ * anything that writes (a time entry, edit or undo, a click) the writing one; looking up nothing.
  */
-async function overLimit(deps: RouterDeps, who: LinkedActor, kind: LimitKind): Promise<Reply | null> {
-  if (!deps.limits) return null
-  const verdict = await deps.limits.take(kind, who.userId)
-  if (verdict.ok) return null
-  const wait = verdict.retryAfterSeconds >= 90 ? `${Math.ceil(verdict.retryAfterSeconds / 60)} minutes` : `${verdict.retryAfterSeconds} seconds`
-  return reply(kind === 'ask'
-    ? `You've asked ${verdict.limit} questions in the last ${verdict.per}, the most Workroom answers per person. Try again in ${wait}.`
-    : `That's ${verdict.limit} changes in a ${verdict.per}, the most Workroom takes from one person. Nothing was changed; try again in ${wait}.`)
+export function limitFor(input: Inbound['input'], today: string): LimitKind | null {
+  if (input.kind === 'action') return 'write'
+  const intent = intentOf(input)
+  if (intent.kind === 'ask') return 'ask'
+  if (intent.kind !== 'timesheet') return null
+  const parsed = parseTimesheet(intent.text, { today })
+  return parsed.ok && parsed.command.kind !== 'week' && parsed.command.kind !== 'help' ? 'write' : null
+}
+
+/** Chooses the handler for a message and runs it as the person (converse() has checked who and whether). */
+export async function route(deps: ConverseDeps, { run, who, inbound, now, today }: Turn): Promise<Reply> {
+  const settings = deps.timesheet ?? DEFAULT_TIMESHEET_SETTINGS
+  if (inbound.input.kind === 'action') return handleAction(deps, run, who, inbound, inbound.input, now, today, settings)
+  const intent = intentOf(inbound.input)
+  switch (intent.kind) {
+    case 'help':
+      return helpReply(who, inbound.platform, intent.unable)
+    case 'campaign':
+      return campaignReply(await run((trx) => lookupCampaign(trx, intent.query, today)))
+    case 'ask': {
+      // A slash command's answer is for the asker; a mention is answered where it was asked.
+      const visibility = inbound.input.kind === 'command' ? 'ephemeral' : 'in_channel'
+      const thread = { platform: inbound.platform, channelId: inbound.channelId, threadId: inbound.threadId }
+      const links = deps.passageLinks
+      const linkFor = links ? (chunkId: string) => passageLink(links, chunkId, inbound, now) : undefined
+      return askReply(await ask(run, who, thread, intent.question, deps.knowledge ?? OFFLINE_PROVIDERS), visibility, linkFor)
+    }
+    case 'digest':
+      return digestCommand(run, who, inbound, intent.text, now, today, (target) => buildDigest(deps.db, who.tenantId, today, target))
+    case 'timesheet': {
+      const parsed = parseTimesheet(intent.text, { today })
+      if (!parsed.ok) return reply(parsed.error.message)
+      const cmd = parsed.command
+      switch (cmd.kind) {
+        case 'log':
+        case 'log_days':
+          return logSettled(() => run((trx) =>
+            logTime(trx, who, cmd, { today, requestId: inbound.requestId, source: SOURCES[inbound.platform], settings })))
+        case 'week':
+          return weekReply(await run((trx) => weekView(trx, who, cmd.weekOf, now, settings)))
+        case 'undo':
+          return undoReply(await run((trx) => undoLast(trx, who, now, settings)))
+        case 'edit':
+          return editReply(await run((trx) => editLast(trx, who, cmd, now, today, settings)))
+        case 'help':
+          return helpReply(who, inbound.platform)
+      }
+    }
+  }
 }
 
 async function handleAction(
-  deps: RouterDeps, run: RunAs, who: LinkedActor, inbound: Inbound, action: { actionId: string; payload: string },
+  deps: ConverseDeps, run: RunAs, who: LinkedActor, inbound: Inbound, action: { actionId: string; payload: string },
   now: Date, today: string, settings: TimesheetSettings,
 ): Promise<Reply> {
   switch (action.actionId) {

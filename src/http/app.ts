@@ -6,7 +6,7 @@ import type { Engine } from '../db/engine.ts'
 import { migrationStatus } from '../db/migrate.ts'
 import { inRequest, type Logger } from '../log.ts'
 import { playgroundRoutes, type PlaygroundListener } from '../bots/playground/web.ts'
-import type { RouterDeps } from '../handlers/router.ts'
+import type { ConverseDeps } from '../chat/converse.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import { passageRoutes, type PassageDeps } from './passages.ts'
 
@@ -14,7 +14,7 @@ export interface AppDeps {
   engine: Engine
   logger: Logger
   /** Handlers' dependencies; with it the playground can be mounted. */
-  router?: RouterDeps
+  router?: ConverseDeps
   /** The playground, answering Hosts that name this listener (true: 127.0.0.1 on the port requests arrive on). */
   playground?: boolean | PlaygroundListener
   /** The passage pages citations link to (/passages/:chunkId), when PUBLIC_URL is set; with or without the playground. */

@@ -3,7 +3,7 @@
  * share or clash, and nothing is registered on prom-client's global default registry.
  */
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import type { HandlerObservation } from '../handlers/router.ts'
+import type { HandlerObservation } from '../chat/converse.ts'
 
 export interface Metrics {
   registry: Registry
@@ -11,7 +11,7 @@ export interface Metrics {
   httpDuration: Histogram<'method' | 'route'>
   handlerDuration: Histogram<'intent' | 'platform'>
   handlerErrors: Counter<'intent' | 'platform'>
-  /** RouterDeps.observe: records one handleInbound run. */
+  /** ConverseDeps.observe: records one converse run. */
   observeHandler(info: HandlerObservation): void
 }
 
@@ -28,7 +28,7 @@ export function createMetrics(): Metrics {
     labelNames: ['method', 'route'] as const, registers: [registry],
   })
   const handlerDuration = new Histogram({
-    name: 'workroom_handler_duration_seconds', help: 'Time in a chat handler (handleInbound, after waiting for CHAT_CONCURRENCY), by intent and platform',
+    name: 'workroom_handler_duration_seconds', help: 'Time in a chat handler (converse, after waiting for CHAT_CONCURRENCY), by intent and platform',
     labelNames: ['intent', 'platform'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry],
   })
   const handlerErrors = new Counter({

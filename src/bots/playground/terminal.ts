@@ -10,7 +10,7 @@ import type { DB } from '../../db/schema.ts'
 import type { Inbound } from '../../handlers/inbound.ts'
 import { renderText } from '../../handlers/render-text.ts'
 import type { Button, Reply } from '../../handlers/reply.ts'
-import { handleInbound } from '../../handlers/router.ts'
+import { converse } from '../../chat/converse.ts'
 import type { TimesheetSettings } from '../../handlers/timesheet.ts'
 import type { KnowledgeProviders } from '../../rag/providers.ts'
 import type { Logger } from '../../log.ts'
@@ -42,7 +42,7 @@ export async function openTerminalSession(
         ? { kind: 'action', actionId: choice.actionId, payload: choice.payload }
         : slash ? { kind: 'command', command: slash[1]!, text: slash[2]! } : { kind: 'message', text: trimmed }
       const deps = { db, now, ...(options.timesheet ? { timesheet: options.timesheet } : {}), ...(options.knowledge ? { knowledge: options.knowledge } : {}), ...(options.log ? { log: options.log } : {}) }
-      const out = await handleInbound(deps, { ...identity, channelId: 'terminal', threadId, requestId: randomUUID(), input })
+      const out = await converse(deps, { ...identity, channelId: 'terminal', threadId, requestId: randomUUID(), input })
       choices = out.blocks.flatMap((b) => (b.type === 'buttons' ? b.buttons : []))
       return out
     },

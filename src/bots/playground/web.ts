@@ -23,7 +23,7 @@ import { linkIdentity, resolveIdentity, type ChatIdentity, type LinkedActor } fr
 import { documentPage } from '../../http/passage-html.ts'
 import { readCitedDocument } from '../../rag/cited-document.ts'
 import { playgroundToInbound } from './inbound.ts'
-import { handleInbound, type RouterDeps } from '../../handlers/router.ts'
+import { converse, type ConverseDeps } from '../../chat/converse.ts'
 import { MAX_PAYLOAD_CHARS, MAX_TEXT_CHARS } from '../../handlers/input-limits.ts'
 import { MAX_CHAT_BODY_BYTES } from '../../http/limits.ts'
 import { readPassage } from '../../rag/retrieve.ts'
@@ -97,7 +97,7 @@ const ownOrigin: MiddlewareHandler = async (c, next) => {
 
 const refused = (c: Context) => c.json({ error: "the playground answers its own page only (this request's Host or Origin is another site's)" }, 403)
 
-export function playgroundRoutes(deps: RouterDeps, listener: PlaygroundListener = { host: '127.0.0.1', port: 0 }): Hono {
+export function playgroundRoutes(deps: ConverseDeps, listener: PlaygroundListener = { host: '127.0.0.1', port: 0 }): Hono {
   const app = new Hono()
   const db = deps.db
   const guard = ownHost(listener)
@@ -131,7 +131,7 @@ export function playgroundRoutes(deps: RouterDeps, listener: PlaygroundListener 
     const who = await personFor(body.data.as)
     if (!who) return c.json({ error: `nobody in the directory has the e-mail ${body.data.as}` }, 404)
     const inbound = playgroundToInbound(body.data, who.identity, randomUUID())
-    const reply = await handleInbound(deps, inbound)
+    const reply = await converse(deps, inbound)
     const threadId = inbound.threadId
     const as = encodeURIComponent(who.identity.externalUserId)
     const html = renderHtml(reply, { citationHref: (cit) => (cit.chunkId ? `/playground/passages/${cit.chunkId}?as=${as}` : cit.url) })

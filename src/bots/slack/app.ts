@@ -26,7 +26,8 @@ import { INSTALL_COOKIE, refuseInstall, tokenFromCookie, tokenFromQuery, verifyI
 import { abandonUnrecorded, runRecorded, type RecordedInbound } from '../../handlers/inbox.ts'
 import { assertShareable, reply as textReply, type Reply } from '../../handlers/reply.ts'
 import type { Inbound } from '../../handlers/inbound.ts'
-import { COMMANDS, DATABASE_UNAVAILABLE, intentOf, SOMETHING_WENT_WRONG, type RouterDeps } from '../../handlers/router.ts'
+import { COMMANDS, intentOf } from '../../handlers/router.ts'
+import { type ConverseDeps, DATABASE_UNAVAILABLE, SOMETHING_WENT_WRONG } from '../../chat/converse.ts'
 import type { Logger } from '../../log.ts'
 import { MAX_CHAT_BODY_BYTES } from '../../http/limits.ts'
 import { renderBlocks, slackVisibility, type SlackPlace } from './blocks.ts'
@@ -93,7 +94,7 @@ const UNHANDLED_ACK_MS = 2_500
 /** A response_url that does not answer is given up on (the row fails) rather than waited on forever. */
 const RESPOND_TIMEOUT_MS = 15_000
 
-export function createSlackBot(router: RouterDeps, settings: SlackSettings, logger: Logger, options: { inbox?: Inbox } = {}): SlackBot {
+export function createSlackBot(router: ConverseDeps, settings: SlackSettings, logger: Logger, options: { inbox?: Inbox } = {}): SlackBot {
   const socket = Boolean(settings.appToken)
   const bookkeeping = router.service ?? router.db
   const installationStore = pgInstallationStore(bookkeeping)

@@ -41,7 +41,8 @@ import { abandonUnrecorded, runRecorded, type RecordedInbound } from '../../hand
 import { assertShareable, reply as textReply, type Reply } from '../../handlers/reply.ts'
 import { isDatabaseUnavailable } from '../../db/errors.ts'
 import { UNKNOWN_BUTTON } from '../../handlers/input-limits.ts'
-import { DATABASE_UNAVAILABLE, intentOf, SOMETHING_WENT_WRONG, type RouterDeps } from '../../handlers/router.ts'
+import { intentOf } from '../../handlers/router.ts'
+import { type ConverseDeps, DATABASE_UNAVAILABLE, SOMETHING_WENT_WRONG } from '../../chat/converse.ts'
 import type { Logger } from '../../log.ts'
 import { MAX_CHAT_BODY_BYTES } from '../../http/limits.ts'
 import { replyActivity, teamsDelivery, teamsPlace } from './cards.ts'
@@ -137,7 +138,7 @@ function firstAnswer(withinMs: number) {
 }
 type FirstAnswer = ReturnType<typeof firstAnswer>
 
-export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logger: Logger, options: TeamsBotOptions = {}): TeamsBot {
+export function createTeamsBot(router: ConverseDeps, settings: TeamsSettings, logger: Logger, options: TeamsBotOptions = {}): TeamsBot {
   const log = logger.child({ component: 'teams' })
   const anonymous = !settings.appId
   if (anonymous) log.warn('Teams runs WITHOUT authentication (TEAMS_EMULATOR): anyone who can reach /api/messages can act as any Teams user. For the Bot Framework Emulator on this machine only.')
@@ -342,7 +343,7 @@ export function createTeamsBot(router: RouterDeps, settings: TeamsSettings, logg
     } catch (err) {
       // The bookkeeping before any handler (the conversation reference, the inbox row) needs
       // the database too: when it is down, a message is told so (the handlers' own failures are
-      // answered by handleInbound), and the turn still ends in 200, not a 500 the Bot Framework
+      // answered by converse), and the turn still ends in 200, not a 500 the Bot Framework
       // would redeliver into the same outage.
       if (!isDatabaseUnavailable(err)) throw err
       log.warn({ err }, 'database unavailable')
