@@ -278,6 +278,16 @@ describeEachEngine('timesheet handler', (engine) => {
     const timesheet = (person: string, text: string) => send(person, { kind: 'command', command: '/timesheet', text })
     const buttons = (r: Awaited<ReturnType<typeof send>>) => r.blocks.flatMap((b) => (b.type === 'buttons' ? b.buttons : []))
 
+    it('offers "did you mean" suggestions as buttons that log the same entry to the one picked', async () => {
+      const missed = await timesheet('creative', '2h campain cx a - storyboards')
+      expect(missed.summary).toContain("I can't find a campaign called")
+      const [pick] = buttons(missed)
+      expect(pick).toMatchObject({ label: 'Campaign cX A (A-cX)', actionId: 'timesheet.choose' })
+      const logged = await send('creative', { kind: 'action', actionId: pick!.actionId, payload: pick!.payload })
+      expect(logged.summary).toMatch(/^Logged 2h to Campaign cX A/)
+      expect(plain((logged.blocks[0] as { text: Text }).text)).toContain(': "storyboards"')
+    })
+
     it('confirms a range with its dates, and a long day only once "Log it anyway" is clicked', async () => {
       const range = await timesheet('admin', 'mon-wed 1h campaign cx')
       expect(range.summary).toBe('Logged 1h a day to Campaign cX A on 3 days: Mon 23 Nov, Tue 24 Nov, Wed 25 Nov.')

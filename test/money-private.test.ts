@@ -15,7 +15,7 @@ import { askReply, campaignReply, logReply, weekReply } from '../src/handlers/re
 const campaign = (money: CampaignDetails['money'], expenses: CampaignDetails['expenses'] = []): CampaignDetails => ({
   id: 'c1', name: 'Aurora Air Spring Launch', code: 'AUR-2026-01', status: 'active', clientName: 'Aurora Athletics', brandName: 'Aurora Air',
   startDate: '2026-03-01', endDate: '2026-05-24', durationWeeks: 12, phases: [{ name: 'Creative', status: 'in_progress', progress: 60 }],
-  team: [{ name: 'Lucy Fernandes', role: 'Strategy' }], hoursThisWeek: 12.5, hoursToDate: 340, recentArtifacts: [],
+  team: [{ name: 'Lucy Fernandes', role: 'Strategy' }], hoursThisWeek: 12.5, hoursToDate: 340, hoursOfEveryone: true, currency: 'GBP', recentArtifacts: [],
   money, expenses, equipmentOut: [],
 })
 const withMoney = campaignReply({ kind: 'found', campaign: campaign({ budget: 420000, costToDate: 150000, billedToDate: 210000, margin: 60000 }) })
@@ -42,7 +42,7 @@ describe('which replies are private', () => {
   it("marks the campaign card's budget, cost to date and margin private, and flags the card", () => {
     const fields = withMoney.blocks.flatMap((b) => (b.type === 'fields' ? b.fields : []))
     expect(fields.filter((f) => f.private).map((f) => f.label)).toEqual(['Budget', 'Cost to date', 'Margin'])
-    expect(fields.filter((f) => !f.private).map((f) => f.label)).toEqual(['Client', 'Brand', 'Status', 'Dates', 'Hours'])
+    expect(fields.filter((f) => !f.private).map((f) => f.label)).toEqual(['Client', 'Brand', 'Status', 'Dates', "Everyone's hours"])
     expect(hasPrivate(withMoney)).toBe(true)
     expect(withMoney.subject).toBe('Aurora Air Spring Launch')
   })
@@ -96,7 +96,7 @@ describe('Slack delivery decides who sees a reply', () => {
   })
 
   it('still renders every field for the reader: privacy is where it goes, not what it shows', () => {
-    expect(JSON.stringify(renderBlocks(withMoney).blocks)).toMatch(/\*Budget\*\\n420,000/)
+    expect(JSON.stringify(renderBlocks(withMoney).blocks)).toMatch(/\*Budget\*\\n£420,000/)
   })
 })
 

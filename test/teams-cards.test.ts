@@ -85,7 +85,7 @@ const campaign: CampaignDetails = {
   startDate: '2025-03-01', endDate: '2025-06-30', durationWeeks: 17,
   phases: [{ name: 'Strategy', status: 'done', progress: 100 }, { name: 'Creative', status: 'in_progress', progress: 60 }],
   team: [{ name: 'Ana Díaz', role: 'Producer' }, { name: 'Ben Okafor', role: null }],
-  hoursThisWeek: 12.5, hoursToDate: 340, recentArtifacts: [{ title: 'Hero film v3', type: 'video', status: 'in_review' }],
+  hoursThisWeek: 12.5, hoursToDate: 340, hoursOfEveryone: true, currency: 'GBP', recentArtifacts: [{ title: 'Hero film v3', type: 'video', status: 'in_review' }],
   money: { budget: 120000, costToDate: 45000, billedToDate: 60000, margin: 15000 },
   expenses: [{ category: 'Travel', currency: 'GBP', total: 1200 }], equipmentOut: ['Camera kit B'],
 }
@@ -237,7 +237,7 @@ describe('Teams Adaptive Card renderer', () => {
     const body = renderCard(SAMPLES['a campaign card']!).body
     expect(body[0]).toEqual({ type: 'TextBlock', text: 'Aurora Air Spring Launch · AUR-01', wrap: true, size: 'Medium', weight: 'Bolder' })
     const facts = body.find((e) => e.type === 'FactSet')
-    expect(facts).toMatchObject({ facts: expect.arrayContaining([{ title: 'Client', value: 'Aurora Athletics' }, { title: 'Margin', value: '15,000 (25%)' }]) })
+    expect(facts).toMatchObject({ facts: expect.arrayContaining([{ title: 'Client', value: 'Aurora Athletics' }, { title: 'Margin', value: '£15,000 (25%)' }]) })
     const texts = textBlocks(body).map((t) => t.text)
     expect(texts).toEqual(expect.arrayContaining(['Phases', '- Strategy: done\n- Creative: in progress (60%)', 'Team', '- Ana Díaz — Producer\n- Ben Okafor']))
   })

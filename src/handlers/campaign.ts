@@ -21,6 +21,10 @@ export interface CampaignDetails {
   team: Array<{ name: string; role: string | null }>
   hoursThisWeek: number
   hoursToDate: number
+  /** Whether the hours are everyone's on the campaign (pm, finance, leadership) or only the asker's own. */
+  hoursOfEveryone: boolean
+  /** ISO code money is shown in. */
+  currency: string
   recentArtifacts: Array<{ title: string; type: string; status: string }>
   money: { budget: number; costToDate: number; billedToDate: number; margin: number } | null
   expenses: Array<{ category: string; currency: string; total: number }>
@@ -42,7 +46,7 @@ export async function lookupCampaign(trx: ActorTx, query: string, today: string)
 export async function campaignDetails(trx: ActorTx, c: CampaignCandidate, today: string): Promise<CampaignDetails> {
   const monday = sql<string>`date_trunc('week', ${today}::date)::date`
   const [row, phases, team, hours, artifacts, money, expenses, equipment] = await Promise.all([
-    trx.selectFrom('agency.campaigns').select('duration_weeks').where('id', '=', c.id).executeTakeFirstOrThrow(),
+    trx.selectFrom('agency.campaigns').select(['duration_weeks', 'currency']).where('id', '=', c.id).executeTakeFirstOrThrow(),
     trx.selectFrom('agency.campaign_phases').select(['name', 'status', 'progress_percent']).where('campaign_id', '=', c.id).orderBy('phase_order').execute(),
     trx.selectFrom('agency.team_allocations as a').innerJoin('workroom.people as p', 'p.id', 'a.user_id')
       .select(['p.display_name as name', 'a.role_on_campaign as role']).distinct()
@@ -52,6 +56,8 @@ export async function campaignDetails(trx: ActorTx, c: CampaignCandidate, today:
       .select((eb) => [
         eb.fn.coalesce(eb.fn.sum<number>('hours'), eb.lit(0)).as('toDate'),
         eb.fn.coalesce(eb.fn.sum<number>(eb.case().when('week_start_date', '=', monday).then(eb.ref('hours')).end()), eb.lit(0)).as('thisWeek'),
+        // The select policy's own test, so the label says what RLS did.
+        sql<boolean>`agency.has_any_role(ARRAY['leadership', 'finance', 'pm'])`.as('everyone'),
       ]).where('campaign_id', '=', c.id).executeTakeFirstOrThrow(),
     trx.selectFrom('agency.artifacts').select(['title', 'artifact_type as type', 'status']).where('campaign_id', '=', c.id).orderBy('updated_at', 'desc').limit(5).execute(),
     sql<{ budget: number | null; cost_amount: number | null; bill_amount: number | null }>`
@@ -66,7 +72,7 @@ export async function campaignDetails(trx: ActorTx, c: CampaignCandidate, today:
     id: c.id, name: c.name, code: c.code, status: c.status, clientName: c.clientName, brandName: c.brandName,
     startDate: c.startDate, endDate: c.endDate, durationWeeks: row.duration_weeks,
     phases: phases.map((p) => ({ name: p.name, status: p.status, progress: p.progress_percent })),
-    team, hoursThisWeek: Number(hours.thisWeek), hoursToDate: Number(hours.toDate), recentArtifacts: artifacts,
+    team, hoursThisWeek: Number(hours.thisWeek), hoursToDate: Number(hours.toDate), hoursOfEveryone: hours.everyone, currency: row.currency, recentArtifacts: artifacts,
     money: f && f.budget !== null && f.cost_amount !== null && f.bill_amount !== null
       ? { budget: f.budget, costToDate: f.cost_amount, billedToDate: f.bill_amount, margin: f.bill_amount - f.cost_amount }
       : null,

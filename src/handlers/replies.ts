@@ -7,7 +7,15 @@ import { reply, type Block, type Field, type Reply } from './reply.ts'
 import type { EditResult, EntryToEdit, LogResult, UndoResult, WeekEntry, WeekResult } from './timesheet.ts'
 
 const h = (n: number) => `${Number.isInteger(n) ? n : n.toFixed(2).replace(/0$/, '')}h`
-const money = (n: number) => n.toLocaleString('en-GB', { maximumFractionDigits: 0 })
+/** A sum in the campaign's currency (agency.campaigns.currency): £420,000, $5,000, CHF 1,200. */
+const money = (n: number, currency: string) => {
+  try {
+    return n.toLocaleString('en-GB', { style: 'currency', currency, maximumFractionDigits: 0 })
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err
+    return `${n.toLocaleString('en-GB', { maximumFractionDigits: 0 })} ${currency}` // a code Intl does not know
+  }
+}
 const WEEKDAY = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' })
 const weekday = (date: string) => WEEKDAY.format(new Date(`${date}T00:00:00Z`))
 
@@ -44,8 +52,9 @@ export function logReply(r: LogResult): Reply {
     case 'unknown_campaign':
       return reply(`I can't find a campaign called "${r.query}" that you can log time to.`, [
         { type: 'text', text: `I can't find a campaign called "${r.query}" that you can log time to.` },
-        ...(r.suggestions.length
-          ? [{ type: 'list', title: 'Did you mean:', items: r.suggestions.map((c) => `${c.name} (${c.code})`) } satisfies Block]
+        // Suggestions are buttons that log the same entry to the campaign picked.
+        ...(r.suggestions.length && r.request
+          ? [{ type: 'context', text: 'Did you mean one of these?' } satisfies Block, chooseButtons(r.suggestions, 'timesheet.choose', (c) => JSON.stringify({ ...r.request, campaignId: c.id }))]
           : [{ type: 'context', text: t`Try ${code('/campaign <name>')} to look a campaign up.` } satisfies Block]),
       ])
     case 'inactive_campaign':
@@ -140,7 +149,7 @@ export function campaignReply(r: CampaignLookup): Reply {
   if (r.kind === 'unknown_campaign') {
     return reply(`I can't find a campaign called "${r.query}" that you can see.`, [
       { type: 'text', text: `I can't find a campaign called "${r.query}" that you can see.` },
-      ...(r.suggestions.length ? [{ type: 'list', title: 'Did you mean:', items: r.suggestions.map((c) => c.name) } satisfies Block] : []),
+      ...(r.suggestions.length ? [{ type: 'context', text: 'Did you mean one of these?' } satisfies Block, chooseButtons(r.suggestions, 'campaign.show', (c) => c.id)] : []),
     ])
   }
   if (r.kind === 'choose_campaign') {
@@ -157,13 +166,14 @@ function campaignCard(c: CampaignDetails): Reply {
     { label: 'Client', value: c.clientName }, { label: 'Brand', value: c.brandName ?? '—' },
     { label: 'Status', value: c.status.replace('_', ' ') },
     { label: 'Dates', value: c.startDate ? `${c.startDate} → ${c.endDate ?? '?'}${c.durationWeeks ? ` (${c.durationWeeks} weeks)` : ''}` : 'not scheduled' },
-    { label: 'Hours', value: `${h(c.hoursThisWeek)} this week · ${h(c.hoursToDate)} to date` },
+    // Whose hours these are is what the database let the asker read (timesheet_entries_select).
+    { label: c.hoursOfEveryone ? "Everyone's hours" : 'Your hours', value: `${h(c.hoursThisWeek)} this week · ${h(c.hoursToDate)} to date` },
     // Only finance and leadership get these (the database decides); they are theirs alone, so
     // private: a channel where they asked never sees them (hasPrivate, and each bot's delivery).
     ...(c.money ? [
-      { label: 'Budget', value: money(c.money.budget), private: true },
-      { label: 'Cost to date', value: money(c.money.costToDate), private: true },
-      { label: 'Margin', value: `${money(c.money.margin)}${c.money.billedToDate ? ` (${Math.round((100 * c.money.margin) / c.money.billedToDate)}%)` : ''}`, private: true },
+      { label: 'Budget', value: money(c.money.budget, c.currency), private: true },
+      { label: 'Cost to date', value: money(c.money.costToDate, c.currency), private: true },
+      { label: 'Margin', value: `${money(c.money.margin, c.currency)}${c.money.billedToDate ? ` (${Math.round((100 * c.money.margin) / c.money.billedToDate)}%)` : ''}`, private: true },
     ] satisfies Field[] : []),
   ]
   const card = reply(`${c.name} (${c.code}): ${c.status}`, [
@@ -173,7 +183,7 @@ function campaignCard(c: CampaignDetails): Reply {
     ...(c.team.length ? [{ type: 'list', title: 'Team', items: c.team.map((t) => `${t.name}${t.role ? ` — ${t.role}` : ''}`) } satisfies Block] : []),
     ...(c.recentArtifacts.length ? [{ type: 'list', title: 'Recent work', items: c.recentArtifacts.map((a) => `${a.title} (${a.type}, ${a.status.replace('_', ' ')})`) } satisfies Block] : []),
     // Expense totals are costs too, whoever may read them in T&E.
-    ...(c.expenses.length ? [{ type: 'list', title: 'Expenses', items: c.expenses.map((e) => `${e.category}: ${money(e.total)} ${e.currency}`), private: true } satisfies Block] : []),
+    ...(c.expenses.length ? [{ type: 'list', title: 'Expenses', items: c.expenses.map((e) => `${e.category}: ${money(e.total, e.currency)}`), private: true } satisfies Block] : []),
     ...(c.equipmentOut.length ? [{ type: 'list', title: 'Equipment out', items: c.equipmentOut } satisfies Block] : []),
   ], 'in_channel')
   return { ...card, subject: c.name }

@@ -61,7 +61,8 @@ export type LogResult =
   | { kind: 'logged_days'; entries: Array<{ entryId: string; date: string; dayTotal: number }>; hours: number; campaign: CampaignCandidate; phase: string | null; billable: boolean; note?: string | null }
   | { kind: 'duplicate'; entryId: string }
   | { kind: 'choose_campaign'; request: LogRequest; campaigns: CampaignCandidate[] }
-  | { kind: 'unknown_campaign'; query: string; suggestions: CampaignCandidate[] }
+  /** `request`: what to log if the person picks one of the suggestions. */
+  | { kind: 'unknown_campaign'; query: string; suggestions: CampaignCandidate[]; request?: LogRequest }
   | { kind: 'inactive_campaign'; campaign: CampaignCandidate }
   | { kind: 'outside_campaign_dates'; campaign: CampaignCandidate; date: string }
   | { kind: 'unknown_phase'; campaign: CampaignCandidate; phase: string; phases: string[] }
@@ -110,7 +111,7 @@ export async function logTime(trx: ActorTx, actor: Actor, req: LogRequest, ctx: 
   } else {
     // "aurora spring launch fixing the deck": the campaign, then a note typed without " - ".
     const match = matchCampaignWithNote(req.campaignQuery, candidates)
-    if (match.kind === 'none') return { kind: 'unknown_campaign', query: req.campaignQuery, suggestions: match.suggestions }
+    if (match.kind === 'none') return { kind: 'unknown_campaign', query: req.campaignQuery, suggestions: match.suggestions, request: req }
     if (match.kind === 'several') return { kind: 'choose_campaign', request: req, campaigns: match.campaigns }
     campaign = match.campaign
     if (match.kind === 'one_with_note') note = [match.note, req.note].filter((p) => p).join(' - ')

@@ -108,7 +108,7 @@ suite(`web playground in headless Chromium${existsSync(CHROMIUM) ? '' : ` (skipp
     expect(await creative.textContent()).not.toMatch(/Budget|Margin|Cost to date/)
     await page.selectOption('[data-testid=person]', 'priya.raman@northwind.example')
     const finance = await say(page, '/campaign aurora air spring launch')
-    expect(await finance.textContent()).toMatch(/Budget\s*420,000/)
+    expect(await finance.textContent()).toMatch(/Budget\s*£420,000/)
     await shot(page, 'campaign-creative-vs-finance')
     await page.selectOption('[data-testid=person]', 'dana.whitfield@southpaw.example')
     const other = await say(page, '/campaign aurora air spring launch')
