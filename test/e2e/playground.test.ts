@@ -42,8 +42,8 @@ suite(`web playground in headless Chromium${existsSync(CHROMIUM) ? '' : ` (skipp
     await engine?.close()
   })
 
-  async function open(email: string): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+  async function open(email: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
+    const page = await browser.newPage({ viewport })
     await page.goto(base)
     await page.waitForSelector('body[data-ready="true"]')
     await page.selectOption('[data-testid=person]', email)
@@ -57,6 +57,24 @@ suite(`web playground in headless Chromium${existsSync(CHROMIUM) ? '' : ` (skipp
     return page.locator('[data-testid=bot-reply]').nth(before)
   }
   const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true })
+
+  it('fits a phone: at 390 px nothing is cut off or scrolls sideways, and the composer and replies are on screen', async () => {
+    const page = await open('lucy.fernandes@northwind.example', { width: 390, height: 844 })
+    const card = await say(page, '/campaign aurora air spring launch')
+    expect(await card.textContent()).toContain('Aurora Air Spring Launch')
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+    expect(overflow).toBeLessThanOrEqual(0)
+    for (const what of ['[data-testid=composer]', '[data-testid=bot-reply]']) {
+      const box = (await page.locator(what).last().boundingBox())!
+      expect(box.x).toBeGreaterThanOrEqual(0)
+      expect(box.x + box.width).toBeLessThanOrEqual(390)
+      expect(box.width).toBeGreaterThan(250) // not squeezed beside a sidebar
+    }
+    const composer = (await page.locator('[data-testid=composer]').boundingBox())!
+    expect(composer.y + composer.height).toBeLessThanOrEqual(844)
+    await shot(page, 'phone-width')
+    await page.close()
+  })
 
   it('logs time, shows it in the week, and undoes it with the button', async () => {
     const page = await open('lucy.fernandes@northwind.example')

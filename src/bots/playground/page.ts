@@ -52,6 +52,20 @@ export const PLAYGROUND_PAGE = /* html */ `<!doctype html>
   form .row { display: flex; gap: .5rem; }
   form input { flex: 1; font: inherit; padding: .6rem .7rem; border: 1px solid #bbb; border-radius: 8px; }
   form button[type=submit] { font: inherit; padding: .5rem 1rem; border: 0; border-radius: 8px; background: #007a5a; color: #fff; cursor: pointer; }
+  .msg, .reply { overflow-wrap: anywhere; min-width: 0; }
+  main, #log { min-width: 0; }
+  /* A phone: the person picker above the chat, the chat the rest of the screen. */
+  @media (max-width: 700px) {
+    body { grid-template-columns: minmax(0, 1fr); grid-template-rows: auto minmax(0, 1fr); height: 100dvh; }
+    aside { padding: .6rem .8rem; max-height: 35dvh; }
+    aside p, #examples { display: none; }
+    aside select { margin-bottom: .4rem; }
+    header { padding: .5rem .8rem; }
+    #log { padding: .7rem .8rem; }
+    form { padding: .6rem .8rem; }
+    form input { min-width: 0; }
+    .reply dl.fields { grid-template-columns: minmax(0, 1fr); }
+  }
 </style>
 </head>
 <body>
