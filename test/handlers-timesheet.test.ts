@@ -1,4 +1,8 @@
 import { code, plain, type Text } from '../src/chat/text.ts'
+import { renderBlocks } from '../src/bots/slack/blocks.ts'
+import { renderCard } from '../src/bots/teams/cards.ts'
+import { renderText } from '../src/handlers/render-text.ts'
+import { MAX_BUTTON_PAYLOAD } from '../src/handlers/reply.ts'
 import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { TENANTS } from '../seeds/catalog.ts'
@@ -277,6 +281,20 @@ describeEachEngine('timesheet handler', (engine) => {
     })
     const timesheet = (person: string, text: string) => send(person, { kind: 'command', command: '/timesheet', text })
     const buttons = (r: Awaited<ReturnType<typeof send>>) => r.blocks.flatMap((b) => (b.type === 'buttons' ? b.buttons : []))
+
+    it('asks for the campaign in words when a long note could not ride on a button, and every platform renders the reply', async () => {
+      const note = 'storyboard revisions '.repeat(95).trim() // ~2,000 characters: within a message, beyond a button
+      // The pm sees both campaigns, so "campaign" fits two and "campain cx a" suggests two.
+      for (const text of [`2h campaign - ${note}`, `2h campain cx a - ${note}`, `20h campaign cx - ${note}`]) {
+        const r = await timesheet('pm', text)
+        expect(() => renderBlocks(r)).not.toThrow()
+        expect(() => renderCard(r)).not.toThrow()
+        expect(buttons(r).every((b) => b.payload.length <= MAX_BUTTON_PAYLOAD)).toBe(true)
+        // Each is a question (which campaign? a long day?): nothing is logged, and the person is told what to send.
+        expect(r.summary).not.toMatch(/^Logged/)
+        expect(renderText(r)).toMatch(/too long to put on a button/)
+      }
+    })
 
     it('offers "did you mean" suggestions as buttons that log the same entry to the one picked', async () => {
       const missed = await timesheet('creative', '2h campain cx a - storyboards')

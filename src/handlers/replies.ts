@@ -1,9 +1,9 @@
 /** Handler results as Reply trees: what to say, and for mistakes what to type instead. */
-import { code, strong, t } from '../chat/text.ts'
+import { code, strong, t, type Text } from '../chat/text.ts'
 import type { AskResult } from './ask.ts'
 import type { CampaignCandidate } from './campaign-match.ts'
 import type { CampaignDetails, CampaignLookup } from './campaign.ts'
-import { reply, type Block, type Field, type Reply } from './reply.ts'
+import { MAX_BUTTON_PAYLOAD, reply, type Block, type Button, type Field, type Reply } from './reply.ts'
 import type { EditResult, EntryToEdit, LogResult, UndoResult, WeekEntry, WeekResult } from './timesheet.ts'
 
 const h = (n: number) => `${Number.isInteger(n) ? n : n.toFixed(2).replace(/0$/, '')}h`
@@ -19,8 +19,22 @@ const money = (n: number, currency: string) => {
 const WEEKDAY = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' })
 const weekday = (date: string) => WEEKDAY.format(new Date(`${date}T00:00:00Z`))
 
-const chooseButtons = (campaigns: CampaignCandidate[], actionId: string, payload: (c: CampaignCandidate) => string): Block =>
-  ({ type: 'buttons', buttons: campaigns.map((c) => ({ label: `${c.name} (${c.code})`, actionId, payload: payload(c) })) })
+/**
+ * Buttons that carry what to do, or, when that would not fit on a button (a long note travels in
+ * the payload), the same choices as words and what to send instead: nothing is lost or cut.
+ */
+function buttonsOrWords(buttons: Button[], instead: Text): Block[] {
+  if (buttons.every((b) => b.payload.length <= MAX_BUTTON_PAYLOAD)) return [{ type: 'buttons', buttons }]
+  return [
+    ...(buttons.length > 1 ? [{ type: 'list', items: buttons.map((b) => b.label) } satisfies Block] : []),
+    { type: 'context', text: t`Your note is too long to put on a button, so nothing is logged yet: ${instead}` },
+  ]
+}
+
+const RESEND_WITH_NAME = t`send the message again with the campaign's full name or code, e.g. ${code('/timesheet 2h AUR-01 - your note')}.`
+
+const chooseButtons = (campaigns: CampaignCandidate[], actionId: string, payload: (c: CampaignCandidate) => string): Block[] =>
+  buttonsOrWords(campaigns.map((c) => ({ label: `${c.name} (${c.code})`, actionId, payload: payload(c) })), RESEND_WITH_NAME)
 
 export function logReply(r: LogResult): Reply {
   switch (r.kind) {
@@ -47,14 +61,14 @@ export function logReply(r: LogResult): Reply {
     case 'choose_campaign':
       return reply(`"${r.request.campaignQuery}" fits more than one campaign. Which one?`, [
         { type: 'text', text: `"${r.request.campaignQuery}" fits more than one campaign. Which one?` },
-        chooseButtons(r.campaigns, 'timesheet.choose', (c) => JSON.stringify({ ...r.request, campaignId: c.id })),
+        ...chooseButtons(r.campaigns, 'timesheet.choose', (c) => JSON.stringify({ ...r.request, campaignId: c.id })),
       ])
     case 'unknown_campaign':
       return reply(`I can't find a campaign called "${r.query}" that you can log time to.`, [
         { type: 'text', text: `I can't find a campaign called "${r.query}" that you can log time to.` },
         // Suggestions are buttons that log the same entry to the campaign picked.
         ...(r.suggestions.length && r.request
-          ? [{ type: 'context', text: 'Did you mean one of these?' } satisfies Block, chooseButtons(r.suggestions, 'timesheet.choose', (c) => JSON.stringify({ ...r.request, campaignId: c.id }))]
+          ? [{ type: 'context', text: 'Did you mean one of these?' } satisfies Block, ...chooseButtons(r.suggestions, 'timesheet.choose', (c) => JSON.stringify({ ...r.request, campaignId: c.id }))]
           : [{ type: 'context', text: t`Try ${code('/campaign <name>')} to look a campaign up.` } satisfies Block]),
       ])
     case 'inactive_campaign':
@@ -71,7 +85,8 @@ export function logReply(r: LogResult): Reply {
       return reply(question, [
         { type: 'text', text: question },
         { type: 'context', text: `${h(r.request.hours)} to ${r.campaign.name}. Nothing is logged until you confirm; if the hours are wrong, send the message again with the right ones.` },
-        { type: 'buttons', buttons: [{ label: 'Log it anyway', actionId: 'timesheet.confirm', payload: JSON.stringify(r.request), style: 'primary' }] },
+        ...buttonsOrWords([{ label: 'Log it anyway', actionId: 'timesheet.confirm', payload: JSON.stringify(r.request), style: 'primary' }],
+          'split the work into entries of a usual day, or shorten the note.'),
       ])
     }
     case 'not_your_confirmation':
@@ -149,13 +164,13 @@ export function campaignReply(r: CampaignLookup): Reply {
   if (r.kind === 'unknown_campaign') {
     return reply(`I can't find a campaign called "${r.query}" that you can see.`, [
       { type: 'text', text: `I can't find a campaign called "${r.query}" that you can see.` },
-      ...(r.suggestions.length ? [{ type: 'context', text: 'Did you mean one of these?' } satisfies Block, chooseButtons(r.suggestions, 'campaign.show', (c) => c.id)] : []),
+      ...(r.suggestions.length ? [{ type: 'context', text: 'Did you mean one of these?' } satisfies Block, ...chooseButtons(r.suggestions, 'campaign.show', (c) => c.id)] : []),
     ])
   }
   if (r.kind === 'choose_campaign') {
     return reply('Several campaigns match. Which one?', [
       { type: 'text', text: 'Several campaigns match. Which one?' },
-      chooseButtons(r.campaigns, 'campaign.show', (c) => c.id),
+      ...chooseButtons(r.campaigns, 'campaign.show', (c) => c.id),
     ])
   }
   return campaignCard(r.campaign)

@@ -45,6 +45,13 @@ export interface Mention {
   externalId: string | null
 }
 
+/**
+ * The most a button's payload may hold on every platform: Slack's button value and what Teams
+ * brings back of an Action.Submit's data are both 2,000 characters. Renderers refuse more (a cut
+ * payload would route the click nowhere); handlers offer no button that would not fit.
+ */
+export const MAX_BUTTON_PAYLOAD = 2000
+
 export interface Button {
   label: string
   /** Stable id the adapter routes the click back with, e.g. 'timesheet.choose'. */

@@ -62,7 +62,7 @@ suite(`web playground in headless Chromium${existsSync(CHROMIUM) ? '' : ` (skipp
     const page = await open('lucy.fernandes@northwind.example', { width: 390, height: 844 })
     const card = await say(page, '/campaign aurora air spring launch')
     expect(await card.textContent()).toContain('Aurora Air Spring Launch')
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth')
     expect(overflow).toBeLessThanOrEqual(0)
     for (const what of ['[data-testid=composer]', '[data-testid=bot-reply]']) {
       const box = (await page.locator(what).last().boundingBox())!

@@ -10,7 +10,7 @@
  */
 import type { ActionsBlock, Button as SlackButton, ContextBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types'
 import { isBlank, linesOf, writeSpans, type Text } from '../../chat/text.ts'
-import { hasPrivate, type Block, type Button, type Citation, type Reply } from '../../handlers/reply.ts'
+import { hasPrivate, MAX_BUTTON_PAYLOAD, type Block, type Button, type Citation, type Reply } from '../../handlers/reply.ts'
 
 const MAX_BLOCKS = 50
 const MAX_TEXT = 3000 // section text, context text, notification text
@@ -19,7 +19,6 @@ const MAX_FIELDS = 10 // per section
 const MAX_HEADER = 150
 const MAX_BUTTON_LABEL = 75
 const MAX_BUTTONS = 25 // per actions block
-const MAX_VALUE = 2000
 const MAX_ACTION_ID = 255
 const SNIPPET = 160 // a citation's snippet is a hint, not the passage
 
@@ -129,7 +128,7 @@ function citationLine(c: Citation): string {
 function slackButton(b: Button, index: number): SlackButton {
   const actionId = blockActionId(b.actionId, index)
   // Slack would reject or cut these, and a cut id or payload routes the click nowhere: a bug, not a limit to meet.
-  if (b.payload.length > MAX_VALUE) throw new Error(`Button ${b.actionId}: payload is ${b.payload.length} characters, Slack allows ${MAX_VALUE}`)
+  if (b.payload.length > MAX_BUTTON_PAYLOAD) throw new Error(`Button ${b.actionId}: payload is ${b.payload.length} characters, Slack allows ${MAX_BUTTON_PAYLOAD}`)
   if (actionId.length > MAX_ACTION_ID) throw new Error(`Button ${b.actionId}: action id is longer than Slack's ${MAX_ACTION_ID} characters`)
   return {
     type: 'button',

@@ -12,7 +12,7 @@
  */
 import { CardFactory, type Activity } from 'botbuilder'
 import { clipText, isBlank, linesOf, mapSpans, oneLine as oneLineText, plain, spansOf, spanText, type Span, type Text } from '../../chat/text.ts'
-import { hasPrivate, reply as textReply, type Block, type Button, type Citation, type Mention, type Reply } from '../../handlers/reply.ts'
+import { hasPrivate, MAX_BUTTON_PAYLOAD, reply as textReply, type Block, type Button, type Citation, type Mention, type Reply } from '../../handlers/reply.ts'
 
 /** The card's JSON in UTF-8 bytes: Teams' ~28 KB is for the whole activity, which adds the summary and the connector's envelope. */
 export const CARD_BUDGET = 24_000
@@ -31,8 +31,6 @@ const SNIPPET = 200 // a citation's snippet is a hint, not the passage
 const MAX_URL = 1000
 const MAX_MENTIONS = 20 // each is an entity outside the card's body: their bytes come out of its budget
 const MAX_MENTION_NAME = 100
-/** The same limits as the Slack renderer's: the same Reply goes to both. */
-export const MAX_PAYLOAD = 2000
 export const ACTION_ID = /^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/
 const MAX_ACTION_ID = 64
 
@@ -209,7 +207,7 @@ function citationElements(c: Citation): CardElement[] {
 function submitAction(b: Button): SubmitAction {
   // Teams would deliver these, but submittedAction could not read them back: a bug, not a limit to meet.
   if (!ACTION_ID.test(b.actionId) || b.actionId.length > MAX_ACTION_ID) throw new Error(`Button ${JSON.stringify(b.actionId)}: an action id must look like "timesheet.choose"`)
-  if (b.payload.length > MAX_PAYLOAD) throw new Error(`Button ${b.actionId}: payload is ${b.payload.length} characters, at most ${MAX_PAYLOAD} come back`)
+  if (b.payload.length > MAX_BUTTON_PAYLOAD) throw new Error(`Button ${b.actionId}: payload is ${b.payload.length} characters, at most ${MAX_BUTTON_PAYLOAD} come back`)
   return {
     type: 'Action.Submit',
     title: clip(oneLine(b.label), MAX_BUTTON_LABEL), // a title is plain text: no Markdown to escape
@@ -501,6 +499,6 @@ export function submittedAction(value: unknown): { actionId: string; payload: st
   if (!isRecord(value) || !isRecord(value.workroom)) return null
   const { actionId, payload } = value.workroom
   if (typeof actionId !== 'string' || actionId.length > MAX_ACTION_ID || !ACTION_ID.test(actionId)) return null
-  if (typeof payload !== 'string' || payload.length > MAX_PAYLOAD) return null
+  if (typeof payload !== 'string' || payload.length > MAX_BUTTON_PAYLOAD) return null
   return { actionId, payload }
 }
