@@ -76,6 +76,19 @@ suite(`web playground in headless Chromium${existsSync(CHROMIUM) ? '' : ` (skipp
     await page.close()
   })
 
+  it('picks a choice by its number, as the terminal does', async () => {
+    // A misspelt name: the closest campaigns are offered as choices.
+    const page = await open('maya.chen@northwind.example')
+    const choose = await say(page, '/timesheet 1h aurroa sprnig lanch - numbered pick')
+    expect(await choose.textContent()).toContain('Did you mean')
+    const first = choose.locator('button.action').first()
+    const campaign = (await first.textContent())!.replace(/ \(.*$/, '')
+    const picked = await say(page, '1')
+    expect(await picked.textContent()).toContain(`Logged 1h to ${campaign}`)
+    expect(await page.locator('[data-testid=user-message] .body').last().textContent()).toBe('1')
+    await page.close()
+  })
+
   it('logs time, shows it in the week, and undoes it with the button', async () => {
     const page = await open('lucy.fernandes@northwind.example')
     await expect.poll(() => page.textContent('[data-testid=whoami]')).toContain('Lucy Fernandes · creative')

@@ -45,6 +45,9 @@ export const PLAYGROUND_PAGE = /* html */ `<!doctype html>
   .buttons button.primary { background: #007a5a; color: #fff; border-color: #007a5a; }
   .buttons button.danger { color: #e01e5a; border-color: #e01e5a; }
   .buttons button:disabled { opacity: .5; cursor: default; }
+  /* Numbered across the reply: typing the number picks the button. */
+  .reply { counter-reset: choice; }
+  .buttons button.action::before { counter-increment: choice; content: counter(choice) " · "; opacity: .7; }
   .reply-in-thread { font-size: .8rem; color: var(--accent); background: none; border: 0; padding: 0; cursor: pointer; }
   form { border-top: 1px solid var(--line); padding: .8rem 1.2rem; }
   #thread-banner { display: none; font-size: .8rem; color: var(--accent); margin-bottom: .3rem; }
@@ -153,6 +156,10 @@ export const PLAYGROUND_PAGE = /* html */ `<!doctype html>
     text.value = ''
     const p = people.get(person.value)
     add('user', p.name, '', { text: value, thread: Boolean(thread), testid: 'user-message' })
+    // A number picks that choice of the last reply that offered any, as the terminal does.
+    const choice = /^[1-9]$/.test(value) && [...log.querySelectorAll('[data-testid=bot-reply]')].reverse()
+      .map((d) => [...d.querySelectorAll('button.action:not(:disabled)')]).find((bs) => bs.length)?.[Number(value) - 1]
+    if (choice) { choice.click(); return }
     await send({ text: value }, thread, { inThread: Boolean(thread) })
   })
   $('leave-thread').addEventListener('click', () => setThread(null))
