@@ -105,6 +105,10 @@ function damaged(dataDir: string, problem: string, { now = new Date() }: Failure
 
 function database(code: string, message: string, e: { address?: unknown; port?: unknown; hostname?: unknown }, { config }: FailureContext): string | null {
   const url = safeUrl(config.DATABASE_URL!)
+  // A network error names where it went: one that went elsewhere (Slack, OpenAI) is not the database's.
+  const urls = [url, ...(config.DATABASE_SERVICE_URL ? [safeUrl(config.DATABASE_SERVICE_URL)] : [])]
+  if (typeof e.hostname === 'string' && !urls.some((u) => u.host === e.hostname)) return null
+  if (typeof e.port === 'number' && !urls.some((u) => u.port === String(e.port))) return null
   const target = typeof e.address === 'string' && typeof e.port === 'number' ? `${e.address}:${e.port}` : `${url.host}:${url.port}`
   const variables = config.DATABASE_SERVICE_URL ? 'DATABASE_URL and DATABASE_SERVICE_URL' : 'DATABASE_URL'
   const say = (what: string, check: string) => `Workroom cannot use the database at ${target}${url.database ? ` (database "${url.database}")` : ''}, from ${variables}: ${what}. ${check}`

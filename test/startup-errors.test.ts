@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createEngine } from '../src/db/engine.ts'
+import { DataDirBusy } from '../src/db/data-dir.ts'
+import { explainFailure } from '../src/startup.ts'
 import { freePort } from './support/free-port.ts'
 
 const cli = path.resolve('bin/workroom.js')
@@ -73,13 +75,11 @@ describe('a database that cannot be reached', () => {
   it('names the host and port, what failed and what to check, from npm start and from a command', async () => {
     const port = await freePort()   // nothing listens there
     const env = { ...base, DATABASE_URL: `postgres://workroom:secret@127.0.0.1:${port}/agency` }
-    const started = await npmStart(env)
+    const [started, status] = await Promise.all([npmStart(env), runToEnd(cli, ['migrate', 'status'], env)])
     expect(started.code).toBe(1)
     expect(started.stderr).toContain(`Workroom cannot use the database at 127.0.0.1:${port} (database "agency"), from DATABASE_URL: the connection was refused, so nothing listens on that port. Check that PostgreSQL is running there and that the host and port in DATABASE_URL are right.`)
     expect(started.stderr).not.toContain('secret')
     expectNoStackTrace(started.stderr)
-
-    const status = await runToEnd(cli, ['migrate', 'status'], env)
     expect(status.code).toBe(1)
     expect(status.stderr).toContain(`Workroom cannot use the database at 127.0.0.1:${port} (database "agency"), from DATABASE_URL: the connection was refused`)
     expectNoStackTrace(status.stderr)
@@ -134,24 +134,25 @@ describe('a damaged data directory', () => {
   }, 120_000)
 
   it('refuses a directory PostgreSQL cannot start on (pg_control zeroed) and one missing a table\'s file, from npm start and from a command', async () => {
-    const noControl = await database('zeroed-control')
+    const [noControl, noTable] = await Promise.all([database('zeroed-control'), database('no-table')])
     await writeFile(path.join(noControl, 'global', 'pg_control'), Buffer.alloc(8192))
     const before = await snapshot(noControl)
-    const started = await npmStart({ ...base, WORKROOM_DATA_DIR: noControl })
+    // The tenants table's file: found only when start-up reads it, after PostgreSQL has started.
+    const e = await createEngine({ kind: 'pglite', dataDir: noTable })
+    const { rows } = await e.pool.query<{ file: string }>("SELECT pg_relation_filepath('workroom.tenants') AS file")
+    await e.close()
+    await unlink(path.join(noTable, rows[0]!.file))
+
+    // Two at once: the command and the server on noTable cannot overlap (one would find it locked).
+    const [started, [people, served]] = await Promise.all([
+      npmStart({ ...base, WORKROOM_DATA_DIR: noControl }),
+      runToEnd(cli, ['people'], { ...base, WORKROOM_DATA_DIR: noTable }).then(async (out) => [out, await npmStart({ ...base, WORKROOM_DATA_DIR: noTable })] as const),
+    ])
     expect(started.code).toBe(1)
     expect(started.stderr).toContain(`The embedded database at ${noControl} is damaged: PostgreSQL could not start on it (`)
     expect(started.stderr).toContain(`mv ${noControl} ${noControl}.damaged-${today} && npm start`)
     expectNoStackTrace(started.stderr)
     expect(await snapshot(noControl)).toEqual(before)
-
-    // The tenants table's file: found only when start-up reads it, after PostgreSQL has started.
-    const noTable = await database('no-table')
-    const e = await createEngine({ kind: 'pglite', dataDir: noTable })
-    const { rows } = await e.pool.query<{ file: string }>("SELECT pg_relation_filepath('workroom.tenants') AS file")
-    await e.close()
-    await unlink(path.join(noTable, rows[0]!.file))
-    const people = await runToEnd(cli, ['people'], { ...base, WORKROOM_DATA_DIR: noTable })
-    const served = await npmStart({ ...base, WORKROOM_DATA_DIR: noTable })
     for (const out of [people, served]) {
       expect(out.code).toBe(1)
       expect(out.stderr).toContain(`The embedded database at ${noTable} is damaged: PostgreSQL could not read one of its files (could not open file "${rows[0]!.file}"`)
@@ -159,4 +160,43 @@ describe('a damaged data directory', () => {
       expectNoStackTrace(out.stderr)
     }
   }, 150_000)
+})
+
+describe('explaining a failure (no process)', () => {
+  const config = { DATABASE_URL: 'postgres://app:pw@db.internal:6543/agency', DATABASE_SERVICE_URL: undefined, WORKROOM_DATA_DIR: '.data/pglite', PORT: 80, HOST: '10.9.9.9' }
+  const explain = (err: unknown, who = 'server') => explainFailure(err, { config, who })
+
+  it('says what each database refusal means and what to check, never the password', () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ code: 'ENOTFOUND', hostname: 'db.internal', message: 'getaddrinfo ENOTFOUND db.internal' }, 'the host name "db.internal" does not resolve. Check the host in DATABASE_URL'],
+      [{ message: 'timeout expired' }, 'it did not answer within 5 s'],
+      [{ code: '28P01', message: 'password authentication failed for user "app"' }, 'the password of user "app" was refused. Check the user and password in DATABASE_URL.'],
+      [{ code: '28000', message: 'no pg_hba.conf entry for host "10.0.0.5"' }, "no pg_hba.conf entry for host \"10.0.0.5\". Check the user in DATABASE_URL, and that the server's pg_hba.conf lets it in"],
+      [{ message: 'The server does not support SSL connections' }, 'add ?sslmode=require to DATABASE_URL, or remove it'],
+    ]
+    for (const [err, says] of cases) {
+      const text = explain(Object.assign(new Error(String(err.message)), err))
+      expect(text).toContain('Workroom cannot use the database at db.internal:6543 (database "agency"), from DATABASE_URL: ')
+      expect(text).toContain(says)
+      expect(text).not.toContain('pw@')
+    }
+  })
+
+  it('leaves a network failure that went elsewhere (Slack, OpenAI) to its stack trace', () => {
+    expect(explain(Object.assign(new Error('getaddrinfo ENOTFOUND slack.com'), { code: 'ENOTFOUND', hostname: 'slack.com' }))).toBeNull()
+    expect(explain(new TypeError("Cannot read properties of undefined (reading 'x')"))).toBeNull()
+  })
+
+  it('names a privileged port and a HOST that is not this machine', () => {
+    expect(explain(Object.assign(new Error('listen EACCES'), { code: 'EACCES', syscall: 'listen' }))).toContain('Workroom may not listen on port 80 on 10.9.9.9: ports below 1024 need administrator rights')
+    expect(explain(Object.assign(new Error('listen EADDRNOTAVAIL'), { code: 'EADDRNOTAVAIL', syscall: 'listen' }))).toContain('HOST=10.9.9.9 is not an address of this machine')
+  })
+
+  it('tells the server and a command apart when the data directory is held', () => {
+    const byServer = new DataDirBusy('.data/pglite', { pid: 77, role: 'server', command: 'Workroom', hostname: 'h', since: '', url: 'http://127.0.0.1:3000' })
+    const byChat = new DataDirBusy('.data/pglite', { pid: 78, role: 'command', command: 'workroom chat', hostname: 'h', since: '' })
+    expect(explain(byServer)).toBe('Workroom is already running (pid 77, http://127.0.0.1:3000) and owns the embedded database at .data/pglite; only one process may have it open, or the two would overwrite each other\'s writes. Use that one, or stop it first (Ctrl-C where it runs, or kill 77), then start again.')
+    expect(explain(byChat)).toContain('`workroom chat` (pid 78) has the embedded database at .data/pglite open, so Workroom cannot start on it')
+    expect(explain(byChat, 'workroom seed')).toContain('so `workroom seed` cannot open it too')
+  })
 })
