@@ -382,7 +382,12 @@ export function buildProgram(): Command {
       progress.phase('loading the server')
       const { start, stopOnSignals } = await import('./main.ts')
       running = 'server'
-      const server = await start({ ...cfg, ...(opts.port !== undefined ? { PORT: opts.port } : {}) }, logger, { migrate: opts.migrate, banner: (text) => console.log(text), progress })
+      const effective = { ...cfg, ...(opts.port !== undefined ? { PORT: opts.port } : {}) }
+      const server = await start(effective, logger, { migrate: opts.migrate, banner: (text) => console.log(text), progress }).catch((err: unknown) => {
+        // Explained here, not below: --port is not in the environment.
+        const explained = explainFailure(err, { config: effective, who: 'server' })
+        throw explained === null ? err : new CliError(explained)
+      })
       stopOnSignals(server, logger)
     })
 

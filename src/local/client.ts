@@ -36,7 +36,8 @@ export async function findLocalServer(dataDir: string, options: { waitMs?: numbe
     if (owner?.role !== 'server') return null
     const endpoint = await readEndpoint(dataDir)
     if (endpoint === 'unreadable') return null
-    if (endpoint && endpoint.pid === owner.pid) return { owner, base: `http://127.0.0.1:${endpoint.port}`, token: endpoint.token }
+    // The lock again: it had the server's URL written into it just before the endpoint file.
+    if (endpoint && endpoint.pid === owner.pid) return { owner: (await lockOwner(dataDir)) ?? owner, base: `http://127.0.0.1:${endpoint.port}`, token: endpoint.token }
     if (Date.now() > deadline) return null
     if (!told) options.onWait?.(owner)
     told = true

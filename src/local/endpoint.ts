@@ -94,10 +94,11 @@ export async function startLocalEndpoint(deps: { lock: DataDirLock; open: OpenSe
   const address = server.address()
   const port = typeof address === 'object' && address ? address.port : 0
   const file = path.join(deps.lock.dataDir, ENDPOINT_FILE)
+  // The URL first: a client that finds the endpoint finds the URL it names too.
+  await deps.lock.update({ url: deps.url })
   // A dead server's file may still be there: replace it, created afresh so the mode applies.
   await unlink(file).catch(() => {})
   await writeFile(file, `${JSON.stringify({ pid: process.pid, port, token } satisfies EndpointFile)}\n`, { mode: 0o600, flag: 'wx' })
-  await deps.lock.update({ url: deps.url })
   deps.logger.info({ port }, 'local endpoint for the command line listening on 127.0.0.1')
   return {
     port,
