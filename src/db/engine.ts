@@ -80,8 +80,8 @@ export async function createEngine(options: EngineOptions, owner: Pick<LockOwner
       ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
       // On disk (the server, the CLI): initdb's 128 MB of shared buffers are zeroed at start and
       // stay resident, about a quarter of the server's memory; the demo database is ~35 MB and a
-      // page not in the buffers is read from the OS's cache. Measured: idle RSS 130 MB lower
-      // with 32 MB, chat latency within the noise (docs/running.md).
+      // page not in the buffers is read from the OS's cache. Measured: the server's idle RSS
+      // 100 MB lower with 32 MB, chat latency within the noise (docs/running.md).
       ...(dataDir ? { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`] } : {}),
     }).catch((err: unknown) => {
       // On a directory that passed the check, what PGlite throws ("Aborted()", "PGlite failed to
