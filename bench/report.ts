@@ -14,7 +14,7 @@ export interface BenchArgs {
   quick?: boolean
 }
 
-export type Unit = 'ms' | 's'
+export type Unit = 'ms' | 's' | 'MB'
 
 /** One measured figure: a median and p99 over repeated runs, never a single run. */
 export interface Figure {

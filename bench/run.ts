@@ -17,6 +17,7 @@ import { benchRag } from './rag.ts'
 import { renderReport, renderSection, type BenchArgs, type Failure, type Section } from './report.ts'
 import { benchSeed } from './seed.ts'
 import { benchSlack } from './slack.ts'
+import { benchStartup } from './startup.ts'
 import { benchTimesheet } from './timesheet.ts'
 import { benchViews } from './views.ts'
 
@@ -30,6 +31,7 @@ const BENCHES: Record<string, (args: BenchArgs) => Promise<Section>> = {
   answers: benchAnswers,
   slack: benchSlack,
   digest: benchDigest,
+  startup: benchStartup,
 }
 
 const REPORT = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url))

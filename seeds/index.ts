@@ -31,6 +31,8 @@ export interface SeedOptions {
   progress?: boolean
   /** Embeds the demo corpus (default: the offline hashing embedder). */
   embedder?: Embedder
+  /** Told as each step begins ("writing Northwind Creative: 50 people, …"), for start-up's phase lines. */
+  onStep?: (text: string) => void
 }
 
 export interface SeedReport {
@@ -73,6 +75,7 @@ export async function seed(engine: Engine, options: SeedOptions): Promise<SeedRe
       : { ...BENCH_SCALE, today, syntheticChunks: options.chunks ?? BENCH_SCALE.syntheticChunks }
     const rows = generateTenant(catalog, generateOptions)
     const write = !existing || options.reset
+    if (write) options.onStep?.(`writing ${catalog.name}: ${rows.people.length} people, ${rows.campaigns.length} campaigns, ${rows.timesheets.length.toLocaleString('en')} timesheet entries`)
     const counts = write
       ? await engine.db.transaction().execute(async (trx) => {
         if (existing) await deleteTenant(trx, existing.id)
@@ -80,7 +83,9 @@ export async function seed(engine: Engine, options: SeedOptions): Promise<SeedRe
       })
       : {}
     const embedder = options.embedder ?? new HashingEmbedder()
+    if (rows.knowledge.length) options.onStep?.(`ingesting knowledge for ${catalog.name}: ${rows.knowledge.length} documents`)
     const knowledge = await ingestCorpus(engine, rows, embedder, progress)
+    if (options.scale === 'demo') options.onStep?.(`embedding ${catalog.name}'s artifacts`)
     // Artifacts are knowledge too: embedded here so a fresh demo answers from them at once. Bench
     // scale measures documents; its artifacts wait for the server's worker.
     const artifacts = options.scale === 'demo'

@@ -1,31 +1,32 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { ConfigError, loadConfig, timesheetSettings, type Config } from './config.ts'
-import { createEngine, engineOptionsFromConfig, type Engine } from './db/engine.ts'
+import type { Engine } from './db/engine.ts'
 import { migrateDown, migrateUp, migrationStatus, type MigrationResult } from './db/migrate.ts'
 import { createLogger } from './log.ts'
-import { start, stopOnSignals } from './main.ts'
-import { listPeople, listTenants } from './db/directory.ts'
-import { linkIdentity, type Platform } from './db/identity.ts'
-import { bindWorkspace, BindingRefused, listBindings, unbindWorkspace, type BoundPlatform } from './db/workspaces.ts'
+import { explainFailure, startupProgress } from './startup.ts'
+import { DataDirBusy, lockOwner } from './db/data-dir.ts'
+import type { Platform } from './db/identity.ts'
+import type { BoundPlatform } from './db/workspaces.ts'
 import { installLink, mintInstallToken } from './bots/slack/install-link.ts'
 import { z } from 'zod'
 import { renderText } from './handlers/render-text.ts'
-import { buildDigest, digestReply } from './handlers/digest-content.ts'
-import { localDate } from './chat/converse.ts'
-import { byName, startPlatforms } from './chat/platforms.ts'
-import { Inbox } from './db/inbox.ts'
-import { runDueDigests } from './scheduler.ts'
-import { openTerminalSession, runTerminalChat } from './bots/playground/terminal.ts'
-import { findClient, ingest } from './rag/ingest.ts'
-import { providersFromConfig } from './rag/providers.ts'
-import { readSources } from './rag/sources.ts'
-import { seed, type Scale } from '../seeds/index.ts'
-import cliProgress from 'cli-progress'
+import type { TerminalSession } from './bots/playground/terminal.ts'
+import { findLocalServer, openRemoteSession } from './local/client.ts'
+import type { Scale } from '../seeds/index.ts'
+
+// Each command imports what it needs when it runs. Under tsx every module costs start-up time:
+// the database's (PGlite, Kysely) over a second, the server's (main.ts: Slack, Teams, OpenAI,
+// the HTTP app) several, and `workroom chat` beside a running server needs none of them.
+const directory = () => import('./db/directory.ts')
+const providers = async (cfg: Config) => (await import('./rag/providers.ts')).providersFromConfig(cfg)
 
 const isIsoDate = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s)
 
 /** A failure the user can fix: printed as a message without a stack trace, exit code 1. */
 class CliError extends Error {}
+
+/** The command being run, e.g. "workroom people": who holds the embedded database, for a refusal elsewhere. */
+let running = 'workroom'
 
 function config(): Config {
   try {
@@ -37,7 +38,12 @@ function config(): Config {
 }
 
 async function withEngine<T>(fn: (engine: Engine) => Promise<T>): Promise<T> {
-  const engine = await createEngine(engineOptionsFromConfig(config()))
+  const cfg = config()
+  // Refused before loading the database's modules; createEngine checks again, holding the lock.
+  const owner = cfg.DATABASE_URL ? null : await lockOwner(cfg.WORKROOM_DATA_DIR)
+  if (owner) throw new DataDirBusy(cfg.WORKROOM_DATA_DIR, owner)
+  const { createEngine, engineOptionsFromConfig } = await import('./db/engine.ts')
+  const engine = await createEngine(engineOptionsFromConfig(cfg), { role: 'command', command: running })
   try {
     return await fn(engine)
   } finally {
@@ -63,6 +69,11 @@ export function buildProgram(): Command {
   const program = new Command('workroom')
     .description('Workroom: the agency assistant for Slack and Microsoft Teams')
     .showHelpAfterError()
+    .hook('preAction', (_, action) => {
+      const names: string[] = []
+      for (let c: Command | null = action; c; c = c.parent) names.unshift(c.name())
+      running = names.join(' ')
+    })
 
   const migrate = program
     .command('migrate')
@@ -107,7 +118,8 @@ export function buildProgram(): Command {
         console.log(`Database: ${engine.description}`)
         const migrated = await migrateUp(engine.pool)
         if (migrated.error) throw new CliError(migrated.error.message)
-        const { embedder } = providersFromConfig(config())
+        const { seed } = await import('../seeds/index.ts')
+        const { embedder } = await providers(config())
         for (const r of await seed(engine, { scale: opts.scale, reset: opts.reset ?? false, embedder, ...(opts.chunks !== undefined ? { chunks: opts.chunks } : {}) })) {
           const total = Object.values(r.rows).reduce((a, b) => a + b, 0)
           const k = r.knowledge
@@ -129,9 +141,10 @@ export function buildProgram(): Command {
     .option('--type <doc type>', "document type, e.g. brief, brand_guidelines, policy (default: the front matter's type, else other)")
     .action(async (paths: string[], opts: { tenant: string; client?: string; type?: string }) => {
       const cfg = config()
+      const [{ findClient, ingest }, { readSources }, { default: cliProgress }] = await Promise.all([import('./rag/ingest.ts'), import('./rag/sources.ts'), import('cli-progress')])
       await withEngine(async (engine) => {
         await requireMigrated(engine)
-        const tenants = await listTenants(engine.db)
+        const tenants = await (await directory()).listTenants(engine.db)
         const tenant = tenants.find((t) => t.slug === opts.tenant)
         if (!tenant) {
           const known = tenants.map((t) => t.slug).sort()
@@ -147,7 +160,7 @@ export function buildProgram(): Command {
           throw new CliError(err.message)
         })
         for (const s of read.skipped) console.log(`skipped ${s.file}: ${s.reason}`)
-        const { embedder } = providersFromConfig(cfg)
+        const { embedder } = await providers(cfg)
         const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: '  {bar} {value}/{total} documents  {file}', hideCursor: true }, cliProgress.Presets.shades_classic) : undefined
         bar?.start(read.sources.length, 0, { file: '' })
         const started = performance.now()
@@ -166,7 +179,7 @@ export function buildProgram(): Command {
     .action(async (opts: { tenant?: string; json?: boolean }) => {
       await withEngine(async (engine) => {
         await requireMigrated(engine)
-        const people = await listPeople(engine.db, opts.tenant)
+        const people = await (await directory()).listPeople(engine.db, opts.tenant)
         if (opts.tenant && people.length === 0) throw new CliError(`no people in tenant "${opts.tenant}" (is it seeded? try \`workroom seed\`)`)
         if (opts.json) {
           console.log(JSON.stringify(people, null, 2))
@@ -186,6 +199,7 @@ export function buildProgram(): Command {
     .action(async (opts: { platform: Platform; workspace: string; user: string; email: string }) => {
       await withEngine(async (engine) => {
         await requireMigrated(engine)
+        const { linkIdentity } = await import('./db/identity.ts')
         const actor = await linkIdentity(engine.db, { platform: opts.platform, workspaceId: opts.workspace, externalUserId: opts.user }, opts.email)
           .catch((err: unknown) => {
             if ((err as { code?: string }).code !== '22023') throw err
@@ -206,7 +220,7 @@ export function buildProgram(): Command {
     .action(async (opts: { json?: boolean }) => {
       await withEngine(async (engine) => {
         await requireMigrated(engine)
-        const bindings = await listBindings(engine.db)
+        const bindings = await (await import('./db/workspaces.ts')).listBindings(engine.db)
         if (opts.json) return console.log(JSON.stringify(bindings, null, 2))
         if (bindings.length === 0) return console.log('No workspace is bound yet: workroom workspaces bind --platform slack|teams --workspace <id> --tenant <slug>')
         console.table(bindings.map((b) => ({ platform: b.platform, workspace: b.workspaceId, tenant: b.tenant, via: b.boundVia, since: b.createdAt.toISOString().slice(0, 10) })))
@@ -223,6 +237,7 @@ export function buildProgram(): Command {
       if (opts.platform === 'teams' && !z.uuid().safeParse(opts.workspace).success) throw new CliError(`"${opts.workspace}" is not an Entra tenant id (a GUID, e.g. from the Azure portal's tenant properties)`)
       await withEngine(async (engine) => {
         await requireMigrated(engine)
+        const { bindWorkspace, BindingRefused } = await import('./db/workspaces.ts')
         const added = await bindWorkspace(engine.db, opts.platform, opts.workspace, opts.tenant, 'operator').catch((err: unknown) => {
           if (err instanceof BindingRefused) throw new CliError(`Not bound: ${err.message}.`)
           throw err
@@ -238,7 +253,7 @@ export function buildProgram(): Command {
     .action(async (opts: { platform: BoundPlatform; workspace: string }) => {
       await withEngine(async (engine) => {
         await requireMigrated(engine)
-        if (!(await unbindWorkspace(engine.db, opts.platform, opts.workspace))) throw new CliError(`${opts.platform} workspace ${opts.workspace} is not bound.`)
+        if (!(await (await import('./db/workspaces.ts')).unbindWorkspace(engine.db, opts.platform, opts.workspace))) throw new CliError(`${opts.platform} workspace ${opts.workspace} is not bound.`)
         console.log(`Unbound ${opts.platform} workspace ${opts.workspace}.`)
       })
     })
@@ -257,19 +272,40 @@ export function buildProgram(): Command {
       if (!cfg.SLACK_STATE_SECRET) throw new CliError('Install links are signed with SLACK_STATE_SECRET, which is not set (Slack OAuth needs SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET).')
       await withEngine(async (engine) => {
         await requireMigrated(engine)
-        if (!(await listTenants(engine.db)).some((t) => t.slug === opts.tenant)) throw new CliError(`there is no tenant "${opts.tenant}"`)
+        if (!(await (await directory()).listTenants(engine.db)).some((t) => t.slug === opts.tenant)) throw new CliError(`there is no tenant "${opts.tenant}"`)
       })
       const expires = new Date(Date.now() + opts.hours * 3_600_000)
       console.log(installLink(opts.baseUrl, mintInstallToken(cfg.SLACK_STATE_SECRET, opts.tenant, expires)))
       console.error(`Valid until ${expires.toISOString()} for tenant "${opts.tenant}". Whoever opens it can install Workroom into their Slack workspace and bind it to that tenant: send it only to that agency's Slack admin.`)
     })
 
-  const session = async (engine: Engine, email: string) => {
-    await requireMigrated(engine)
+  const noPerson = (email: string) => new CliError(`No active person has the e-mail "${email}". \`workroom people\` lists the directory.`)
+  /**
+   * `as` and `chat`: through the server when one owns the embedded database (src/local/), else on
+   * the database directly. Never both: a second process writing the same PGlite files loses writes.
+   */
+  const withSession = async <T>(email: string, fn: (session: TerminalSession) => Promise<T>, say?: (text: string) => void): Promise<T> => {
     const cfg = config()
-    const opened = await openTerminalSession(engine.db, email, { timesheet: timesheetSettings(cfg), knowledge: providersFromConfig(cfg), log: createLogger(cfg.LOG_LEVEL, process.stderr) })
-    if (!opened) throw new CliError(`No active person has the e-mail "${email}". \`workroom people\` lists the directory.`)
-    return opened
+    const server = cfg.DATABASE_URL ? null : await findLocalServer(cfg.WORKROOM_DATA_DIR, {
+      onWait: (owner) => console.error(`Workroom (pid ${owner.pid}) is starting and owns the embedded database; waiting for it to be ready…`),
+    })
+    if (server) {
+      say?.(`(through Workroom running at ${server.owner.url ?? 'this machine'}, pid ${server.owner.pid})`)
+      const remote = await openRemoteSession(server, email)
+      if (!remote) throw noPerson(email)
+      try {
+        return await fn(remote)
+      } finally {
+        await remote.close()
+      }
+    }
+    return withEngine(async (engine) => {
+      await requireMigrated(engine)
+      const { openTerminalSession } = await import('./bots/playground/terminal.ts')
+      const opened = await openTerminalSession(engine.db, email, { timesheet: timesheetSettings(cfg), knowledge: await providers(cfg), log: createLogger(cfg.LOG_LEVEL, process.stderr) })
+      if (!opened) throw noPerson(email)
+      return fn(opened)
+    })
   }
 
   program
@@ -279,8 +315,8 @@ export function buildProgram(): Command {
     .argument('<message>', 'a slash command or a plain message')
     .option('--json', 'print the Reply tree as JSON')
     .action(async (email: string, message: string, opts: { json?: boolean }) => {
-      await withEngine(async (engine) => {
-        const out = await (await session(engine, email)).send(message)
+      await withSession(email, async (session) => {
+        const out = await session.send(message)
         console.log(opts.json ? JSON.stringify(out, null, 2) : renderText(out))
       })
     })
@@ -290,7 +326,8 @@ export function buildProgram(): Command {
     .description('chat with Workroom in the terminal as a person of the directory; numbers pick from the choices offered')
     .requiredOption('--as <email>', "the person's e-mail")
     .action(async (opts: { as: string }) => {
-      await withEngine(async (engine) => runTerminalChat(await session(engine, opts.as), { input: process.stdin, output: process.stdout }))
+      const { runTerminalChat } = await import('./bots/playground/terminal.ts')
+      await withSession(opts.as, (session) => runTerminalChat(session, { input: process.stdin, output: process.stdout }), (text) => console.error(text))
     })
 
   const digest = program
@@ -304,9 +341,10 @@ export function buildProgram(): Command {
       if (opts.date !== undefined && !isIsoDate(opts.date)) throw new CliError(`--date must be a calendar date like 2026-11-25, not "${opts.date}"`)
       await withEngine(async (engine) => {
         await requireMigrated(engine)
-        const tenants = await listTenants(engine.db)
+        const tenants = await (await directory()).listTenants(engine.db)
         const tenant = tenants.find((t) => t.slug === opts.tenant)
         if (!tenant) throw new CliError(`no tenant "${opts.tenant}"; there are: ${tenants.map((t) => t.slug).join(', ') || 'none (run `workroom seed`)'}`)
+        const [{ buildDigest, digestReply }, { localDate }] = await Promise.all([import('./handlers/digest-content.ts'), import('./chat/converse.ts')])
         const data = await buildDigest(engine.db, tenant.id, opts.date ?? localDate(new Date(), tenant.timezone))
         console.log(opts.json ? JSON.stringify(data, null, 2) : renderText(digestReply(data)))
       })
@@ -320,6 +358,7 @@ export function buildProgram(): Command {
       if (Number.isNaN(now.getTime())) throw new CliError(`--now must be an ISO time like 2026-11-25T09:00:00Z, not "${opts.now}"`)
       const cfg = config()
       const logger = createLogger(cfg.LOG_LEVEL)
+      const [{ byName, startPlatforms }, { Inbox }, { runDueDigests }] = await Promise.all([import('./chat/platforms.ts'), import('./db/inbox.ts'), import('./scheduler.ts')])
       await withEngine(async (engine) => {
         await requireMigrated(engine)
         const router = { db: engine.db, now: () => now }
@@ -337,8 +376,17 @@ export function buildProgram(): Command {
     .action(async (opts: { port?: number; migrate: boolean }) => {
       const cfg = config()
       const logger = createLogger(cfg.LOG_LEVEL)
-      const running = await start({ ...cfg, ...(opts.port !== undefined ? { PORT: opts.port } : {}) }, logger, { migrate: opts.migrate, banner: (text) => console.log(text) })
-      stopOnSignals(running, logger)
+      const progress = startupProgress()
+      progress.phase('loading the server')
+      const { start, stopOnSignals } = await import('./main.ts')
+      running = 'server'
+      const effective = { ...cfg, ...(opts.port !== undefined ? { PORT: opts.port } : {}) }
+      const server = await start(effective, logger, { migrate: opts.migrate, banner: (text) => console.log(text), progress }).catch((err: unknown) => {
+        // Explained here, not below: --port is not in the environment.
+        const explained = explainFailure(err, { config: effective, who: 'server' })
+        throw explained === null ? err : new CliError(explained)
+      })
+      stopOnSignals(server, logger)
     })
 
   return program
@@ -350,6 +398,18 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   } catch (err) {
     if (err instanceof CliError) {
       console.error(err.message)
+      process.exit(1)
+    }
+    // An unreachable DATABASE_URL, a data directory in use or damaged, a port taken (serve).
+    let cfg: Config | undefined
+    try {
+      cfg = loadConfig()
+    } catch {
+      // explained above, as a CliError, when it mattered
+    }
+    const explained = cfg ? explainFailure(err, { config: cfg, who: running }) : null
+    if (explained !== null) {
+      console.error(explained)
       process.exit(1)
     }
     throw err

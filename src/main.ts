@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs'
+import path from 'node:path'
 import pLimit, { type LimitFunction } from 'p-limit'
 import { demoSeedOnStart, loadConfig, passageLinkSettings, timesheetSettings, ConfigError, type Config } from './config.ts'
 import { byName, runningOf, startPlatforms } from './chat/platforms.ts'
@@ -16,6 +18,9 @@ import { describeProviders, providersFromConfig } from './rag/providers.ts'
 import { startArtifactWorker } from './rag/artifacts.ts'
 import { seed } from '../seeds/index.ts'
 import { createRateLimits } from './limits.ts'
+import { startLocalEndpoint } from './local/endpoint.ts'
+import { openTerminalSession } from './bots/playground/terminal.ts'
+import { assertPortFree, explainFailure, startupProgress, StartupError, type StartupProgress } from './startup.ts'
 
 export interface Running {
   engine: Engine
@@ -27,12 +32,18 @@ export interface Running {
  * Starts Workroom: opens the database (embedded PGlite unless DATABASE_URL is set), applies
  * pending migrations under the advisory lock (safe with many replicas), serves HTTP.
  */
-export async function start(config: Config, logger: Logger, options: { migrate?: boolean; banner?: (text: string) => void } = {}): Promise<Running> {
-  const engine = await createEngine(engineOptionsFromConfig(config))
+export async function start(config: Config, logger: Logger, options: { migrate?: boolean; banner?: (text: string) => void; progress?: StartupProgress } = {}): Promise<Running> {
+  const phase = (text: string) => options.progress?.phase(text)
+  await assertPortFree(config.PORT, config.HOST)
+  const dataDir = config.DATABASE_URL ? undefined : config.WORKROOM_DATA_DIR
+  phase(dataDir
+    ? `opening the embedded database at ${dataDir}${existsSync(path.join(dataDir, 'PG_VERSION')) ? '' : ' (new: creating it takes several seconds)'}`
+    : 'connecting to the database (DATABASE_URL)')
+  const engine = await createEngine(engineOptionsFromConfig(config), { role: 'server', command: 'Workroom' })
   try {
-    if (options.migrate !== false) await migrateOnStart(engine, logger)
+    if (options.migrate !== false) await migrateOnStart(engine, logger, phase)
     const knowledge = providersFromConfig(config)
-    const seeded = demoSeedOnStart(config) ? await seedIfEmpty(engine, knowledge.embedder, logger) : 'off'
+    const seeded = demoSeedOnStart(config) ? await seedIfEmpty(engine, knowledge.embedder, logger, phase) : 'off'
     const relocked = await applyTimesheetLock(engine.service.db, config.TIMESHEET_LOCK_DAYS)
     if (relocked > 0) logger.info({ tenants: relocked, lockDays: config.TIMESHEET_LOCK_DAYS }, 'timesheet lock set from TIMESHEET_LOCK_DAYS')
     const metrics = createMetrics()
@@ -51,6 +62,7 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
       digests: Object.keys(senders).length > 0 ? 'on' : 'off',
     }
     const adapters = running.flatMap((r) => (r.routes ? [r.routes] : []))
+    phase(`listening on ${config.HOST}:${config.PORT || '(a free port)'}`)
     const server = await startServer(createApp({ engine, logger, router, passages: links ? { db: engine.db, secret: links.secret, now: () => new Date() } : undefined, adapters, metrics, components }), { port: config.PORT, host: config.HOST, logger })
     for (const r of running) await r.start?.()
     // Acknowledged and never answered (a process killed after the ack): once now, then every third of a lease.
@@ -60,6 +72,8 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     // Edited artifacts are re-embedded within seconds; every replica drains (SKIP LOCKED keeps them apart).
     const artifacts = startArtifactWorker({ db: engine.db, service: engine.service.db, embedder: knowledge.embedder, logger, everySeconds: ARTIFACT_EMBED_SECONDS })
     const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${server.port}`
+    // The embedded database is this process's alone: `workroom as` and `chat` come through here (src/local/).
+    const local = engine.lock ? await startLocalEndpoint({ lock: engine.lock, url, logger, open: (email) => openTerminalSession(engine.db, email, { timesheet: router.timesheet, knowledge, log: logger.child({ component: 'cli' }) }) }) : null
     logger.info({ database: engine.description, url }, 'workroom is running')
     options.banner?.([
       `Workroom is running at ${url}`,
@@ -78,7 +92,7 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
       stop: async () => {
         const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS
         const left = () => Math.max(0, deadline - Date.now())
-        await withDeadline(Promise.all([scheduler?.stop(), ...running.map((r) => r.stop?.()), resumer?.stop(), artifacts.stop()]), left())
+        await withDeadline(Promise.all([scheduler?.stop(), ...running.map((r) => r.stop?.()), resumer?.stop(), artifacts.stop(), local?.stop()]), left())
         await server.close(left())
         // What is cut off here is not lost: its inbox rows are resumed elsewhere once their leases run out.
         if (!(await withDeadline(Promise.all([idle(router.inFlight), ...running.map((r) => r.drain?.())]), left()))) {
@@ -98,18 +112,20 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
  * pending it takes no lock and writes nothing, so a server that logs in as roles that own nothing
  * (docs/security.md) starts once the owner has run `workroom migrate`, and is told to when not.
  */
-async function migrateOnStart(engine: Engine, logger: Logger): Promise<void> {
+async function migrateOnStart(engine: Engine, logger: Logger, phase: (text: string) => void): Promise<void> {
   const pending = (await migrationStatus(engine.service.pool)).filter((r) => r.state !== 'applied')
   if (pending.length === 0) return
+  phase(`migrating: ${pending.length} migration${pending.length === 1 ? '' : 's'} to apply`)
   const refused = (sqlstate: string | undefined, message: string) => sqlstate === '42501'
-    ? new Error(`${pending.length} migration${pending.length === 1 ? ' is' : 's are'} not applied (${pending.map((r) => `${r.name} ${r.state}`).join(', ')}), and DATABASE_URL's role may not apply them (${message}). Run \`workroom migrate\` with the owner's DATABASE_URL, then start again.`)
-    : new Error(message)
+    ? new StartupError(`${pending.length} migration${pending.length === 1 ? ' is' : 's are'} not applied (${pending.map((r) => `${r.name} ${r.state}`).join(', ')}), and DATABASE_URL's role may not apply them (${message}). Run \`workroom migrate\` with the owner's DATABASE_URL, then start again.`)
+    : new StartupError(`Migrating the database failed: ${message}`)
   try {
     const result = await migrateUp(engine.pool, { onApplied: (name, ms) => logger.info({ migration: name, ms: Math.round(ms) }, 'migration applied') })
     if (result.error) throw refused('sqlstate' in result.error ? result.error.sqlstate : undefined, result.error.message)
   } catch (err) {
+    // A connection lost on the way keeps its code, for src/startup.ts to explain.
     const e = err as { code?: string; message?: string }
-    throw e.code ? refused(e.code, e.message ?? String(err)) : err
+    throw e.code === '42501' ? refused(e.code, e.message ?? String(err)) : err
   }
 }
 
@@ -133,11 +149,12 @@ export async function withDeadline(work: Promise<unknown>, ms: number): Promise<
 }
 
 /** First start only: the demo agencies, with progress bars when stderr is a terminal. */
-async function seedIfEmpty(engine: Engine, embedder: Embedder, logger: Logger): Promise<'seeded' | 'present'> {
+async function seedIfEmpty(engine: Engine, embedder: Embedder, logger: Logger, phase: (text: string) => void): Promise<'seeded' | 'present'> {
   const any = await engine.db.selectFrom('workroom.tenants').select('id').limit(1).executeTakeFirst()
   if (any) return 'present'
   const started = performance.now()
-  const reports = await seed(engine, { scale: 'demo', embedder })
+  phase('seeding the demo agencies (first start only)')
+  const reports = await seed(engine, { scale: 'demo', embedder, onStep: phase })
   logger.info({ tenants: reports.map((r) => r.slug), ms: Math.round(performance.now() - started) }, 'demo agencies seeded')
   return 'seeded'
 }
@@ -158,7 +175,8 @@ export function stopOnSignals(running: Running, logger: Logger): void {
   process.once('SIGINT', () => stop('SIGINT'))
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+/** `npm start` (through src/start.ts) and `tsx src/main.ts`: a failure a person can fix is one paragraph, exit code 1. */
+export async function main(): Promise<void> {
   let config: Config
   try {
     config = loadConfig()
@@ -170,6 +188,16 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     throw err
   }
   const logger = createLogger(config.LOG_LEVEL)
-  const running = await start(config, logger, { banner: (text) => console.log(text) })
+  let running: Running
+  try {
+    running = await start(config, logger, { banner: (text) => console.log(text), progress: startupProgress() })
+  } catch (err) {
+    const explained = explainFailure(err, { config, who: 'server' })
+    if (explained === null) throw err
+    console.error(explained)
+    process.exit(1)
+  }
   stopOnSignals(running, logger)
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) await main()

@@ -14,7 +14,7 @@ interface Started {
   closed: Promise<void>
 }
 
-/** `npm start` in its own process group (npm → sh → tsx → node), resolved once it prints its URL. */
+/** `npm start` in its own process group (npm → sh → node), resolved once it prints its URL. */
 async function npmStart(env: NodeJS.ProcessEnv): Promise<Started> {
   const child = spawn('npm', ['start'], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''

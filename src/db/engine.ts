@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
 import { createPgConfig } from '@electric-sql/pglite/node-postgres'
 import { vector } from '@electric-sql/pglite-pgvector'
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import type { DB } from './schema.ts'
+import { checkDataDir, DataDirDamaged, lockDataDir, type DataDirLock, type LockOwner } from './data-dir.ts'
 
 // Type parsers are process-wide in node-postgres. We set them once here so both engines return
 // the same JavaScript values: dates as 'YYYY-MM-DD' strings (the default turns them into Dates
@@ -15,6 +15,9 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v))
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v))
 
 export type EngineKind = 'pglite' | 'postgres'
+
+/** The embedded database's shared buffers on disk (see createEngine). */
+const SHARED_BUFFERS = '32MB'
 
 /**
  * One database, whichever engine: a node-postgres Pool (over PGlite's in-process wire protocol
@@ -35,6 +38,8 @@ export interface Engine {
   readonly service: { readonly pool: pg.Pool; readonly db: Kysely<DB> }
   /** The embedded instance, for tooling that dumps or restores it (tests, benchmarks). */
   readonly lite?: PGlite
+  /** The embedded database's data directory, held by this process until close() (src/db/data-dir.ts). */
+  readonly lock?: DataDirLock
   close(): Promise<void>
 }
 
@@ -43,7 +48,12 @@ export type EngineOptions =
   /** dataDir undefined or 'memory://' keeps the database in memory; loadDataDir restores a dump. */
   | { kind: 'pglite'; dataDir?: string; loadDataDir?: Blob }
 
-export async function createEngine(options: EngineOptions): Promise<Engine> {
+/**
+ * Opens the database. An embedded one on disk is locked first (DataDirBusy when another live
+ * process has it) and checked (DataDirDamaged rather than initdb over a damaged directory);
+ * `owner` says who holds it, for the refusal another process gets.
+ */
+export async function createEngine(options: EngineOptions, owner: Pick<LockOwner, 'role' | 'command'> = { role: 'command', command: 'a Workroom process' }): Promise<Engine> {
   if (options.kind === 'postgres') {
     const open = (connectionString: string, max: number) => new pg.Pool({
       connectionString,
@@ -61,19 +71,41 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   }
 
   const dataDir = options.dataDir && options.dataDir !== 'memory://' ? options.dataDir : undefined
-  if (dataDir) mkdirSync(dataDir, { recursive: true })
-  const lite = await PGlite.create(dataDir, {
-    extensions: { vector },
-    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
-  })
+  const lock = dataDir ? await lockDataDir(dataDir, owner) : undefined
+  let lite: PGlite
+  try {
+    const state = dataDir ? await checkDataDir(dataDir) : 'new'
+    lite = await PGlite.create(dataDir, {
+      extensions: { vector },
+      ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+      // On disk (the server, the CLI): initdb's 128 MB of shared buffers are zeroed at start and
+      // stay resident, about a quarter of the server's memory; the demo database is ~35 MB and a
+      // page not in the buffers is read from the OS's cache. Measured: the server's idle RSS
+      // 100 MB lower with 32 MB, chat latency within the noise (docs/running.md).
+      ...(dataDir ? { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`] } : {}),
+    }).catch((err: unknown) => {
+      // On a directory that passed the check, what PGlite throws ("Aborted()", "PGlite failed to
+      // initialize properly") means PostgreSQL could not start on the files that are there.
+      throw dataDir && state === 'existing' ? new DataDirDamaged(dataDir, `PostgreSQL could not start on it (${String((err as Error)?.message ?? err).split('\n')[0]})`, { cause: err }) : err
+    })
+  } catch (err) {
+    await lock?.release()
+    throw err
+  }
   // PGlite is one backend: the pool hands out its single connection, so transactions queue.
   // allowExitOnIdle: the in-process connection never reports 'end', so without it the pool's
   // 10 s idle timer keeps a finished CLI command alive.
   const pool = new pg.Pool(Object.assign(createPgConfig(lite), { allowExitOnIdle: true }) as unknown as pg.PoolConfig)
-  return wrap('pglite', `PGlite (PostgreSQL 18, embedded) at ${dataDir ?? 'memory'}`, pool, () => lite.close(), lite)
+  return wrap('pglite', `PGlite (PostgreSQL 18, embedded) at ${dataDir ?? 'memory'}`, pool, async () => {
+    try {
+      await lite.close()
+    } finally {
+      await lock?.release()
+    }
+  }, lite, undefined, lock)
 }
 
-function wrap(kind: EngineKind, description: string, pool: pg.Pool, closeInner: () => Promise<void>, lite?: PGlite, servicePool?: pg.Pool): Engine {
+function wrap(kind: EngineKind, description: string, pool: pg.Pool, closeInner: () => Promise<void>, lite?: PGlite, servicePool?: pg.Pool, lock?: DataDirLock): Engine {
   const db = kyselyOver(pool)
   const service = servicePool ? { pool: servicePool, db: kyselyOver(servicePool) } : { pool, db }
   let closed: Promise<void> | undefined
@@ -84,6 +116,7 @@ function wrap(kind: EngineKind, description: string, pool: pg.Pool, closeInner: 
     db,
     service,
     lite,
+    ...(lock ? { lock } : {}),
     close: () =>
       (closed ??= (async () => {
         await db.destroy()

@@ -5,12 +5,11 @@
 import { randomUUID } from 'node:crypto'
 import { createInterface } from 'node:readline/promises'
 import type { Kysely } from 'kysely'
-import { linkIdentity, type ChatIdentity, type LinkedActor } from '../../db/identity.ts'
+import type { ChatIdentity, LinkedActor } from '../../db/identity.ts'
 import type { DB } from '../../db/schema.ts'
 import type { Inbound } from '../../handlers/inbound.ts'
 import { renderText } from '../../handlers/render-text.ts'
 import type { Button, Reply } from '../../handlers/reply.ts'
-import { converse } from '../../chat/converse.ts'
 import type { TimesheetSettings } from '../../handlers/timesheet.ts'
 import type { KnowledgeProviders } from '../../rag/providers.ts'
 import type { Logger } from '../../log.ts'
@@ -27,6 +26,9 @@ export async function openTerminalSession(
 ): Promise<TerminalSession | null> {
   const now = options.now ?? (() => new Date())
   const identity: ChatIdentity = { platform: 'cli', workspaceId: 'cli', externalUserId: email.trim().toLowerCase() }
+  // Imported here, not above: `workroom chat` beside a running server uses only runTerminalChat,
+  // and the router's modules are seconds of loading under tsx.
+  const [{ linkIdentity }, { converse }] = await Promise.all([import('../../db/identity.ts'), import('../../chat/converse.ts')])
   const actor = await linkIdentity(db, identity, email)
   if (!actor) return null
   let choices: Button[] = []
