@@ -117,7 +117,7 @@ describe('workroom command line (embedded database)', { timeout: 180_000 }, () =
   it('runs one message as a person, under their role: budget for leadership, not for a creative', async () => {
     const lead = await workroom('as', 'maya.chen@northwind.example', '/campaign aurora air spring launch')
     expect(lead.stdout).toContain('Aurora Air Spring Launch · AUR-2026-01')
-    expect(lead.stdout).toMatch(/Budget:\s+420,000/)
+    expect(lead.stdout).toMatch(/Budget:\s+£420,000/)
     const creative = await workroom('as', 'lucy.fernandes@northwind.example', '@workroom status of aurora air spring launch')
     expect(creative.stdout).toContain('Aurora Air Spring Launch · AUR-2026-01')
     expect(creative.stdout).not.toMatch(/Budget|Margin/)

@@ -75,7 +75,7 @@ describe('the embedded database has one owner', () => {
       ])
       const chatOut = await chatted
       expect(chatOut.stderr).toContain(`(through Workroom running at ${server.url}, pid ${server.child.pid})`)
-      const chatLogged = chatOut.stdout.match(/Logged [\d.]+h to \*Aurora Air Spring Launch\*/g) ?? []
+      const chatLogged = chatOut.stdout.match(/Logged [\d.]+h to Aurora Air Spring Launch/g) ?? []
       expect(chatLogged).toHaveLength(2)
       const acknowledged = replies.map(loggedEntry)
       expect(acknowledged.every((id) => id !== null), JSON.stringify(replies.map((r) => r.summary))).toBe(true)
