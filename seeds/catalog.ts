@@ -42,6 +42,12 @@ export interface CatalogCampaign {
   startOffsetDays: number
   durationWeeks: number
   budget: number
+  /**
+   * People on the campaign's team whatever the seeded draw gives it (person keys). The README's
+   * examples run as the README's people, and a creative or account person sees a campaign only
+   * when they are on it (RLS), so each of them is put on the campaign the examples name.
+   */
+  team?: string[]
 }
 
 export interface CatalogBrand {
@@ -105,6 +111,7 @@ const NORTHWIND_CLIENTS: CatalogClient[] = [
             startOffsetDays: -40,
             durationWeeks: 12,
             budget: 420000,
+            team: ['daniel.kim', 'arjun.mehta'],
           },
           {
             key: 'aurora-air-marathon-sponsorship',
@@ -943,6 +950,7 @@ const SOUTHPAW_CLIENTS: CatalogClient[] = [
             startOffsetDays: -28,
             durationWeeks: 10,
             budget: 185000,
+            team: ['paige.sullivan'],
           },
           {
             key: 'copperline-fireside-roast',
