@@ -183,6 +183,24 @@ export function generateTenant(catalog: CatalogTenant, options: GenerateOptions)
     }
   })
 
+  // The agency as its own client (catalog.ts, CatalogInternal): written without faker, so every
+  // drawn row above and below stays as it was.
+  if (catalog.internal) {
+    const clientId = id('client', 'internal')
+    const currency = slug === 'northwind' ? 'GBP' : 'USD'
+    rows.clients.push({
+      id: clientId, tenant_id: tenantId, name: catalog.internal.name, code: catalog.internal.code, industry: 'Internal',
+      status: 'active', is_internal: true, billing_currency: currency,
+    })
+    for (const c of catalog.internal.campaigns) {
+      rows.campaigns.push({
+        id: id('campaign', c.key), tenant_id: tenantId, client_id: clientId, name: c.name, code: c.code, status: 'active',
+        campaign_type: 'Internal', objective: c.objective, description: `${c.objective}. Not billable to any client.`,
+        currency, tags: ['internal'],
+      })
+    }
+  }
+
   // Make utilization interesting by construction: the first creative is booked on three more
   // active campaigns (over 100%), the last two creatives only on what they already have.
   const active = teams.filter((t) => t.campaign.status === 'active')
