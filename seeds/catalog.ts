@@ -42,6 +42,12 @@ export interface CatalogCampaign {
   startOffsetDays: number
   durationWeeks: number
   budget: number
+  /**
+   * People on the campaign's team whatever the seeded draw gives it (person keys). The README's
+   * examples run as the README's people, and a creative or account person sees a campaign only
+   * when they are on it (RLS), so each of them is put on the campaign the examples name.
+   */
+  team?: string[]
 }
 
 export interface CatalogBrand {
@@ -70,6 +76,18 @@ export interface CatalogPerson {
   billRate: number
 }
 
+/**
+ * The agency as its own client: one campaign per code its timesheet policy names for time no
+ * client pays for (policy §4, "Non-billable codes"). Everyone in the tenant sees them and logs to
+ * them like any campaign; the time is never billable (migration 020). No dates, budget, phases or
+ * team: they are open all year and belong to nobody in particular.
+ */
+export interface CatalogInternal {
+  name: string
+  code: string
+  campaigns: Array<{ key: string; name: string; code: string; objective: string }>
+}
+
 export interface CatalogTenant {
   slug: string
   name: string
@@ -77,6 +95,7 @@ export interface CatalogTenant {
   timezone: string
   clients: CatalogClient[]
   people: CatalogPerson[]
+  internal?: CatalogInternal
 }
 
 // ---------------------------------------------------------------------------
@@ -105,6 +124,7 @@ const NORTHWIND_CLIENTS: CatalogClient[] = [
             startOffsetDays: -40,
             durationWeeks: 12,
             budget: 420000,
+            team: ['daniel.kim', 'arjun.mehta'],
           },
           {
             key: 'aurora-air-marathon-sponsorship',
@@ -943,6 +963,7 @@ const SOUTHPAW_CLIENTS: CatalogClient[] = [
             startOffsetDays: -28,
             durationWeeks: 10,
             budget: 185000,
+            team: ['paige.sullivan'],
           },
           {
             key: 'copperline-fireside-roast',
@@ -1044,6 +1065,32 @@ const SOUTHPAW_PEOPLE: CatalogPerson[] = [
   { key: 'bianca.ferreira', name: 'Bianca Ferreira', role: 'creative', department: 'Strategy', title: 'Strategist', weeklyCapacityHours: 40, costRate: 65, billRate: 170 },
 ]
 
+// The codes and what they are for, as the agencies' own policies put them
+// (seeds/knowledge/northwind-timesheet-and-billing-policy.md, southpaw-timesheet-and-invoicing-policy.md).
+// Names are what people type: "/timesheet 8h annual leave", "/timesheet 2h internal admin".
+const NORTHWIND_INTERNAL: CatalogInternal = {
+  name: 'Northwind Creative (internal)',
+  code: 'NW',
+  campaigns: [
+    { key: 'nw-admin', name: 'Internal admin', code: 'NW-ADMIN', objective: 'Internal admin, all-hands, one-to-ones, email triage not related to a client' },
+    { key: 'nw-pitch', name: 'New business pitches', code: 'NW-PITCH', objective: 'New-business pitches and credentials decks' },
+    { key: 'nw-learn', name: 'Training and development', code: 'NW-LEARN', objective: 'Training, conferences, mentoring sessions' },
+    { key: 'nw-leave', name: 'Annual leave and absence', code: 'NW-LEAVE', objective: 'Annual leave, sick leave, parental leave, public holidays' },
+    { key: 'nw-culture', name: 'Culture and socials', code: 'NW-CULTURE', objective: 'Socials, volunteering days, the Northwind book club' },
+  ],
+}
+
+const SOUTHPAW_INTERNAL: CatalogInternal = {
+  name: 'Southpaw Studio (internal)',
+  code: 'SP',
+  campaigns: [
+    { key: 'sp-ops', name: 'Studio operations and admin', code: 'SP-OPS', objective: 'Studio operations, internal meetings, admin' },
+    { key: 'sp-bizdev', name: 'New business and pitches', code: 'SP-BIZDEV', objective: 'New business, proposals, pitches' },
+    { key: 'sp-learning', name: 'Learning and training', code: 'SP-LEARNING', objective: 'Courses, conferences, reading time (up to 4 hours a month)' },
+    { key: 'sp-pto', name: 'Paid time off', code: 'SP-PTO', objective: 'Paid time off, sick days, holidays' },
+  ],
+}
+
 export const TENANTS: CatalogTenant[] = [
   {
     slug: 'northwind',
@@ -1052,6 +1099,7 @@ export const TENANTS: CatalogTenant[] = [
     timezone: 'Europe/London',
     clients: NORTHWIND_CLIENTS,
     people: NORTHWIND_PEOPLE,
+    internal: NORTHWIND_INTERNAL,
   },
   {
     slug: 'southpaw',
@@ -1060,5 +1108,6 @@ export const TENANTS: CatalogTenant[] = [
     timezone: 'America/New_York',
     clients: SOUTHPAW_CLIENTS,
     people: SOUTHPAW_PEOPLE,
+    internal: SOUTHPAW_INTERNAL,
   },
 ]

@@ -166,18 +166,40 @@ export function generateTenant(catalog: CatalogTenant, options: GenerateOptions)
         rows.phases.push(...phasesFor(campaign, campaignId, tenantId, start, end, today, id))
         if (campaign.status === 'draft' || campaign.status === 'cancelled') return
         const extra = f.helpers.arrayElements(creatives.filter((c) => c !== creativeLead), { min: 1, max: 3 })
-        teams.push({
-          campaign, id: campaignId, start, end,
-          members: [
-            { person: lead, share: f.helpers.arrayElement([10, 15, 20]) },
-            { person: producer, share: f.helpers.arrayElement([20, 25, 30]) },
-            { person: creativeLead, share: f.helpers.arrayElement([30, 40, 50]) },
-            ...extra.map((person) => ({ person, share: f.helpers.arrayElement([20, 30, 40, 50, 60]) })),
-          ],
-        })
+        const members = [
+          { person: lead, share: f.helpers.arrayElement([10, 15, 20]) },
+          { person: producer, share: f.helpers.arrayElement([20, 25, 30]) },
+          { person: creativeLead, share: f.helpers.arrayElement([30, 40, 50]) },
+          ...extra.map((person) => ({ person, share: f.helpers.arrayElement([20, 30, 40, 50, 60]) })),
+        ]
+        // Named in the catalog: added with a fixed share and no draw, so every other row stays as it was.
+        for (const key of campaign.team ?? []) {
+          const person = catalog.people.find((p) => p.key === key)
+          if (!person) throw new Error(`${campaign.key}: no person "${key}" in ${slug}`)
+          if (!members.some((m) => m.person === person)) members.push({ person, share: 30 })
+        }
+        teams.push({ campaign, id: campaignId, start, end, members })
       })
     }
   })
+
+  // The agency as its own client (catalog.ts, CatalogInternal): written without faker, so every
+  // drawn row above and below stays as it was.
+  if (catalog.internal) {
+    const clientId = id('client', 'internal')
+    const currency = slug === 'northwind' ? 'GBP' : 'USD'
+    rows.clients.push({
+      id: clientId, tenant_id: tenantId, name: catalog.internal.name, code: catalog.internal.code, industry: 'Internal',
+      status: 'active', is_internal: true, billing_currency: currency,
+    })
+    for (const c of catalog.internal.campaigns) {
+      rows.campaigns.push({
+        id: id('campaign', c.key), tenant_id: tenantId, client_id: clientId, name: c.name, code: c.code, status: 'active',
+        campaign_type: 'Internal', objective: c.objective, description: `${c.objective}. Not billable to any client.`,
+        currency, tags: ['internal'],
+      })
+    }
+  }
 
   // Make utilization interesting by construction: the first creative is booked on three more
   // active campaigns (over 100%), the last two creatives only on what they already have.

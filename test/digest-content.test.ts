@@ -49,7 +49,7 @@ function synthetic(n: number, over: (p: DigestPerson, i: number) => Partial<Dige
   return {
     tenant: { id: 't', slug: 'acme', name: 'Acme' }, postDate: '2026-11-26', reportDate: '2026-11-25', weekStart: '2026-11-23',
     team: { hoursOnDay: 212.34, hoursWeek: 640.25, capacityWeek: 900, billableUtilization: 0.7449, people: n },
-    people, top: people.slice(0, 3), bottom: people.slice(3, 6),
+    people, notCounted: [], top: people.slice(0, 3), bottom: people.slice(3, 6),
     overAllocated: people.filter((p) => p.allocatedPercent > 100), underAllocated: people.filter((p) => p.allocatedPercent < 50),
     noTimeLogged: people.filter((p) => p.hoursOnDay === 0).map((p) => ({ userId: p.userId, name: p.name, externalId: null })),
     topCampaigns: [{ campaignId: 'c1', name: 'Aurora Air Spring Launch', hours: 42.25 }, { campaignId: 'c2', name: 'Fizzwell', hours: 7 }],
@@ -117,8 +117,8 @@ interface ExpectedPerson { userId: string; name: string; hoursOnDay: number; hou
  * the module's code): agency.timesheet_entries, agency.team_allocations, workroom.people.
  */
 async function independent(e: Engine, tenantId: string, report: string, monday: string, workingDays: number) {
-  const { rows } = await e.pool.query<{ id: string; display_name: string; weekly_capacity_hours: number; day: number; week: number; billable: number; allocated: number }>(`
-    SELECT p.id, p.display_name, p.weekly_capacity_hours,
+  const { rows: all } = await e.pool.query<{ id: string; display_name: string; role: string; weekly_capacity_hours: number; day: number; week: number; billable: number; allocated: number }>(`
+    SELECT p.id, p.display_name, p.role, p.weekly_capacity_hours,
            coalesce((SELECT sum(t.hours) FROM agency.timesheet_entries t
                       WHERE t.tenant_id = p.tenant_id AND t.user_id = p.id AND t.entry_date = $2::date), 0) AS day,
            coalesce((SELECT sum(t.hours) FROM agency.timesheet_entries t
@@ -130,6 +130,8 @@ async function independent(e: Engine, tenantId: string, report: string, monday: 
                       WHERE a.tenant_id = p.tenant_id AND a.user_id = p.id AND a.week_start_date = $3::date), 0) AS allocated
       FROM workroom.people p
      WHERE p.tenant_id = $1 AND p.is_active`, [tenantId, report, monday])
+  // Counted: pm, account and creative always; anyone else only with an allocation that week.
+  const rows = all.filter((r) => ['pm', 'account', 'creative'].includes(r.role) || Number(r.allocated) > 0)
   const people: ExpectedPerson[] = rows.map((r) => {
     const capacityWeek = Number(r.weekly_capacity_hours) * workingDays / 5
     return {
@@ -140,11 +142,13 @@ async function independent(e: Engine, tenantId: string, report: string, monday: 
   const campaigns = await e.pool.query<{ id: string; name: string; hours: number }>(`
     SELECT c.id, c.name, sum(t.hours) AS hours
       FROM agency.timesheet_entries t JOIN agency.campaigns c ON c.id = t.campaign_id
-     WHERE t.tenant_id = $1 AND t.entry_date BETWEEN $3::date AND $2::date
+      JOIN agency.clients cl ON cl.id = c.client_id
+     WHERE t.tenant_id = $1 AND t.entry_date BETWEEN $3::date AND $2::date AND NOT cl.is_internal
      GROUP BY c.id, c.name`, [tenantId, report, monday])
   const sum = (f: (p: ExpectedPerson) => number) => people.reduce((n, p) => n + f(p), 0)
   return {
     people,
+    notCounted: all.filter((r) => !rows.includes(r)).map((r) => r.id),
     team: { hoursOnDay: sum((p) => p.hoursOnDay), hoursWeek: sum((p) => p.hoursWeek), capacityWeek: sum((p) => p.capacityWeek), util: sum((p) => p.billableWeek) / sum((p) => p.capacityWeek) },
     campaigns: new Map(campaigns.rows.map((c) => [c.id, { name: c.name, hours: Number(c.hours) }])),
   }
@@ -185,12 +189,12 @@ describeEachEngine('digest content', (engine) => {
         const x = await independent(e, tenant[slug], c.report, c.monday, c.days)
         expect(d.tenant.slug).toBe(slug)
         expect([d.postDate, d.reportDate, d.weekStart]).toEqual([c.post, c.report, c.monday])
-        // The date has data, and the interesting lists are not empty by accident.
+        // The date has data (that the nudge list is not empty by accident is checked below).
         expect(x.team.hoursOnDay).toBeGreaterThan(0)
-        expect(x.people.some((p) => p.hoursOnDay === 0)).toBe(true)
 
         // Per person.
         expect(d.people.map((p) => p.userId).sort()).toEqual(x.people.map((p) => p.userId).sort())
+        expect(d.notCounted.map((p) => p.userId).sort()).toEqual([...x.notCounted].sort())
         expect(ids(d.people)).toEqual(ids([...x.people].sort(nameThenId)))
         const want = new Map(x.people.map((p) => [p.userId, p]))
         for (const p of d.people) {
@@ -232,6 +236,14 @@ describeEachEngine('digest content', (engine) => {
       })
     }
   }
+
+  it('has people who logged nothing on a report day in each tenant, so "no time logged" is exercised', async () => {
+    // Southpaw's seven who log client time all logged on Tue 24 Nov; not on Fri 20 Nov.
+    for (const slug of ['northwind', 'southpaw'] as const) {
+      const idle = await Promise.all(CASES.map(async (c) => (await buildDigest(e.db, tenant[slug], c.post)).noTimeLogged.length))
+      expect(idle.some((n) => n > 0), slug).toBe(true)
+    }
+  })
 
   it('finds over-allocation in the demo data (the first creative is booked beyond 100%)', async () => {
     const d = await buildDigest(e.db, tenant.northwind, TODAY)
@@ -296,13 +308,70 @@ describeEachEngine('digest content', (engine) => {
       const other = await owner(tenant[theirs])
       const own = await owner(tenant[mine])
       expect(d.tenant.id).toBe(tenant[mine])
-      expect(new Set(d.people.map((p) => p.userId))).toEqual(new Set(own.people.map((p) => p.id)))
-      const everyId = [...d.people, ...d.top, ...d.bottom, ...d.overAllocated, ...d.underAllocated, ...d.noTimeLogged].map((p) => p.userId)
+      expect(new Set([...d.people, ...d.notCounted].map((p) => p.userId))).toEqual(new Set(own.people.map((p) => p.id)))
+      const everyId = [...d.people, ...d.notCounted, ...d.top, ...d.bottom, ...d.overAllocated, ...d.underAllocated, ...d.noTimeLogged].map((p) => p.userId)
       for (const p of other.people) expect(everyId).not.toContain(p.id)
       for (const c of other.campaigns) expect(d.topCampaigns.map((t) => t.campaignId)).not.toContain(c.id)
       const text = renderText(digestReply(d))
       for (const p of other.people) expect(text).not.toContain(p.display_name)
       for (const c of other.campaigns) expect(text).not.toContain(c.name)
+    }
+  })
+
+  it('leaves out people who log no client time: finance, admin and leadership on no campaign that week', async () => {
+    const all = await e.db.selectFrom('workroom.people').select(['id', 'role', 'tenant_id']).execute()
+    const office = (p: { role: string }) => ['leadership', 'finance', 'admin'].includes(p.role)
+    const officeIds = new Set(all.filter(office).map((p) => p.id))
+    for (const slug of ['northwind', 'southpaw'] as const) {
+      const mine = all.filter((p) => p.tenant_id === tenant[slug])
+      for (const post of ['2026-11-25', '2026-11-23']) {
+        const d = await buildDigest(e.db, tenant[slug], post)
+        const listed = [...d.people, ...d.top, ...d.bottom, ...d.underAllocated, ...d.noTimeLogged]
+        // The seed puts none of them on a campaign, so none is counted…
+        expect(listed.filter((p) => officeIds.has(p.userId)), `${slug} ${post}`).toEqual([])
+        // …and the digest says who was left out, and why.
+        expect(d.notCounted.map((p) => p.userId).sort()).toEqual(mine.filter(office).map((p) => p.id).sort())
+        expect(renderText(digestReply(d))).toContain(`${d.notCounted.length} people in leadership, finance and admin on no campaign this week are not counted.`)
+        // Every pm, account and creative is counted, with or without hours or a campaign.
+        expect(d.people.map((p) => p.userId).sort()).toEqual(mine.filter((p) => !office(p)).map((p) => p.id).sort())
+      }
+    }
+  })
+
+  it('counts a leadership person who is on a campaign that week, and nudges them when they log nothing', async () => {
+    const ecd = await e.db.selectFrom('workroom.people').select(['id', 'tenant_id']).where('email', '=', 'tomasz.kowalski@northwind.example').executeTakeFirstOrThrow()
+    const campaign = await e.db.selectFrom('agency.campaigns').select('id').where('code', '=', 'AUR-2026-01').executeTakeFirstOrThrow()
+    await e.db.insertInto('agency.team_allocations').values({ tenant_id: ecd.tenant_id, user_id: ecd.id, campaign_id: campaign.id, week_start_date: '2026-11-23', capacity_percentage: 20 }).execute()
+    try {
+      const d = await buildDigest(e.db, tenant.northwind, TODAY)
+      expect(d.people.map((p) => p.userId)).toContain(ecd.id)
+      expect(d.notCounted.map((p) => p.userId)).not.toContain(ecd.id)
+      expect(d.noTimeLogged.map((p) => p.userId)).toContain(ecd.id)
+      // Another week, no campaign: not counted again.
+      expect((await buildDigest(e.db, tenant.northwind, '2026-11-18')).notCounted.map((p) => p.userId)).toContain(ecd.id)
+    } finally {
+      await e.db.deleteFrom('agency.team_allocations').where('user_id', '=', ecd.id).execute()
+    }
+  })
+
+  it("counts leave and admin time as hours, never as billable, and leaves the agency's own codes out of top campaigns", async () => {
+    const before = await buildDigest(e.db, tenant.northwind, TODAY)
+    const leave = await e.db.selectFrom('agency.campaigns').select(['id', 'name']).where('code', '=', 'NW-LEAVE').executeTakeFirstOrThrow()
+    const who = before.people.slice(0, 12)
+    // More leave than any client campaign has hours this week: it would top the list if it were counted.
+    await e.db.insertInto('agency.timesheet_entries').values(who.map((p) => ({
+      tenant_id: tenant.northwind, user_id: p.userId, campaign_id: leave.id, entry_date: '2026-11-24', hours: 8, source: 'import' as const,
+      external_ref: `digest-test-leave:${p.userId}`,
+    }))).execute()
+    try {
+      expect(8 * who.length).toBeGreaterThan(before.topCampaigns[0]!.hours)
+      const after = await buildDigest(e.db, tenant.northwind, TODAY)
+      expect(after.team.hoursWeek).toBeCloseTo(before.team.hoursWeek + 8 * who.length, 6)
+      expect(after.team.billableUtilization).toBeCloseTo(before.team.billableUtilization, 9)
+      expect(after.topCampaigns.map((c) => c.name)).not.toContain(leave.name)
+      expect(after.topCampaigns).toEqual(before.topCampaigns)
+    } finally {
+      await e.db.deleteFrom('agency.timesheet_entries').where('external_ref', 'like', 'digest-test-leave:%').execute()
     }
   })
 

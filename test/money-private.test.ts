@@ -34,7 +34,7 @@ const ask = (citations: Array<{ snippet: string; client_id: string | null }>, te
 const digest: DigestData = {
   tenant: { id: 't', slug: 'acme', name: 'Acme' }, postDate: '2026-11-26', reportDate: '2026-11-25', weekStart: '2026-11-23',
   team: { hoursOnDay: 14.5, hoursWeek: 40, capacityWeek: 60, billableUtilization: 0.6, people: 2 },
-  people: [], top: [], bottom: [], overAllocated: [], underAllocated: [], noTimeLogged: [],
+  people: [], notCounted: [], top: [], bottom: [], overAllocated: [], underAllocated: [], noTimeLogged: [],
   topCampaigns: [{ campaignId: 'c1', name: 'Aurora Air Spring Launch', hours: 22 }],
 }
 

@@ -41,6 +41,32 @@ describe('seed generator', () => {
     }
   })
 
+  it("writes each agency as its own client, with its policy's codes, and leaves every other row as it was", () => {
+    for (const tenant of TENANTS) {
+      const rows = generateTenant(tenant, { ...DEMO_SCALE, today: TODAY, documents: [] })
+      const internal = rows.clients.filter((c) => c.is_internal)
+      expect(internal).toHaveLength(1)
+      const codes = rows.campaigns.filter((c) => c.client_id === internal[0]!.id)
+      expect(codes.map((c) => c.code)).toEqual(tenant.internal!.campaigns.map((c) => c.code))
+      expect(codes.every((c) => c.status === 'active' && c.start_date === undefined && c.budget === undefined)).toBe(true)
+      // Written without faker: the same tenant without them gives the same rows otherwise.
+      const without = generateTenant({ ...tenant, internal: undefined }, { ...DEMO_SCALE, today: TODAY, documents: [] })
+      const internalIds = new Set([internal[0]!.id, ...codes.map((c) => c.id)])
+      expect(JSON.stringify({ ...rows, clients: rows.clients.filter((c) => !internalIds.has(c.id)), campaigns: rows.campaigns.filter((c) => !internalIds.has(c.id)) }))
+        .toBe(JSON.stringify(without))
+    }
+  })
+
+  it('puts the people a campaign names on its team, as the README examples need', () => {
+    for (const tenant of TENANTS) {
+      const rows = generateTenant(tenant, { ...DEMO_SCALE, today: TODAY, documents: [] })
+      for (const campaign of tenant.clients.flatMap((c) => c.brands.flatMap((b) => b.campaigns)).filter((c) => c.team)) {
+        const on = new Set(rows.allocations.filter((a) => a.campaign_id === stableId(tenant.slug, 'campaign', campaign.key)).map((a) => a.user_id))
+        for (const key of campaign.team!) expect(on, `${key} on ${campaign.name}`).toContain(stableId(tenant.slug, 'person', key))
+      }
+    }
+  })
+
   it('makes RFC 9562-shaped ids and ISO Mondays', () => {
     expect(stableId('northwind', 'person', 'maya.chen')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
     expect(mondayOf('2026-11-29')).toBe('2026-11-23')

@@ -46,6 +46,8 @@ export interface ClientsTable {
   created_by: string | null
   created_at: Timestamp
   updated_at: Timestamp
+  /** The agency itself, whose campaigns are the codes for internal time (migration 020). */
+  is_internal: Generated<boolean>
 }
 
 export interface BrandsTable {

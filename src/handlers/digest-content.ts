@@ -12,8 +12,16 @@
  *   on the weekend after R are not in any digest's week to date.
  * - Capacity to date per person: weekly_capacity_hours × d / 5, where d = isoDow(R) (1 for Monday
  *   … 5 for Friday) is the number of working days Monday..R.
- * - People: the tenant's active people (workroom.people.is_active), every role. Inactive people
- *   are left out of every per-person figure and of the team totals.
+ * - People: the tenant's active people (workroom.people.is_active) who log client time: every
+ *   pm, account and creative, and anyone else (leadership, finance, admin) who has an allocation
+ *   in R's week. The others are "not counted" (notCounted, named in the message's last line):
+ *   they are left out of every per-person figure, the team totals, the rankings and "no time
+ *   logged", as inactive people are. By role, because that is how the agencies' own policies set
+ *   utilisation targets (Northwind §6: creative 78 %, account and pm 62 %, "leadership, finance and
+ *   operations: no target"); by allocation too, because someone planned onto a campaign that
+ *   week is expected to log it, whatever their title. Not by hours: logging some time must not
+ *   put a person into the bottom three, and logging none must not take a creative off the nudge.
+ *   Inactive people are in neither list.
  * - Hours: every timesheet entry counts whatever its status (draft, submitted, approved,
  *   rejected), as in agency.v_employee_utilization and the /timesheet week view.
  * - Per person: hours on R; hours WTD; billable hours WTD; capacity to date; billable utilization
@@ -33,8 +41,10 @@
  * - No time logged: people with no hours on R (R is a working day by definition), by name. With
  *   a target platform and workspace, each carries their chat user id there (externalId), else
  *   null. If a person has several identities in one workspace, the earliest linked one is used.
- * - Top campaigns: up to five campaigns by hours WTD (every entry of the tenant in the week to
- *   date, also from people who are no longer active: it is the campaign's effort), ties by name.
+ * - Top campaigns: up to five client campaigns by hours WTD (every entry of the tenant in the
+ *   week to date, also from people who are no longer active or not counted: it is the campaign's
+ *   effort), ties by name. The agency's own codes (internal client, migration 020: leave, admin,
+ *   pitches) are not client campaigns and are left out; their hours still count as hours.
  * - No money: no rate, cost, bill amount, budget or margin is read or shown. A channel is not a
  *   finance view, and the application role cannot read those columns anyway.
  *
@@ -46,7 +56,7 @@
 import { sql, type Kysely } from 'kysely'
 import { isoDow, mondayOf, addDays } from '../dates.ts'
 import { systemActor, withActor } from '../db/actor.ts'
-import type { DB } from '../db/schema.ts'
+import type { DB, Role } from '../db/schema.ts'
 import type { Block, Reply } from './reply.ts'
 
 export interface DigestPerson {
@@ -60,6 +70,9 @@ export interface DigestPerson {
   allocatedPercent: number
 }
 
+/** Roles whose work is client work: always counted (see People above). */
+export const CLIENT_ROLES: readonly Role[] = ['pm', 'account', 'creative']
+
 export interface DigestData {
   tenant: { id: string; slug: string; name: string }
   /** L, 'YYYY-MM-DD'. */
@@ -69,8 +82,10 @@ export interface DigestData {
   /** Monday of R's week. */
   weekStart: string
   team: { hoursOnDay: number; hoursWeek: number; capacityWeek: number; billableUtilization: number; people: number }
-  /** Sorted by name. */
+  /** The people counted (they log client time), sorted by name. */
   people: DigestPerson[]
+  /** Active people who log no client time (leadership, finance, admin on no campaign in R's week), by name. */
+  notCounted: Array<{ userId: string; name: string; role: Role }>
   top: DigestPerson[]
   bottom: DigestPerson[]
   overAllocated: DigestPerson[]
@@ -117,7 +132,7 @@ export async function buildDigest(
     const tenant = await trx.selectFrom('workroom.tenants').select(['id', 'slug', 'name'])
       .where('id', '=', tenantId).executeTakeFirst()
     if (!tenant) return null
-    const people = await trx.selectFrom('workroom.people').select(['id', 'display_name', 'weekly_capacity_hours'])
+    const people = await trx.selectFrom('workroom.people').select(['id', 'display_name', 'weekly_capacity_hours', 'role'])
       .where('tenant_id', '=', tenantId).where('is_active', '=', true).execute()
     const hours = await trx.selectFrom('agency.timesheet_entries')
       .select([
@@ -137,8 +152,9 @@ export async function buildDigest(
       .where('tenant_id', '=', tenantId).where('week_start_date', '=', weekStart).groupBy('user_id').execute()
     const campaigns = await trx.selectFrom('agency.timesheet_entries as t')
       .innerJoin('agency.campaigns as c', 'c.id', 't.campaign_id')
+      .innerJoin('agency.clients as cl', 'cl.id', 'c.client_id')
       .select(['t.campaign_id', 'c.name', sql<number>`sum(t.hours)`.as('hours')])
-      .where('t.tenant_id', '=', tenantId)
+      .where('t.tenant_id', '=', tenantId).where('cl.is_internal', '=', false)
       .where('t.entry_date', '>=', weekStart).where('t.entry_date', '<=', reportDate)
       .groupBy(['t.campaign_id', 'c.name'])
       .orderBy(sql`sum(t.hours)`, 'desc').orderBy('c.name').orderBy('t.campaign_id')
@@ -149,7 +165,9 @@ export async function buildDigest(
 
   const hoursBy = new Map(read.hours.map((h) => [h.user_id, h]))
   const allocatedBy = new Map(read.allocations.map((a) => [a.user_id, Number(a.allocated_percent)]))
-  const people: DigestPerson[] = read.people.map((p) => {
+  const counted = (p: { id: string; role: Role }) => CLIENT_ROLES.includes(p.role) || (allocatedBy.get(p.id) ?? 0) > 0
+  const notCounted = read.people.filter((p) => !counted(p)).map((p) => ({ userId: p.id, name: p.display_name, role: p.role })).sort(byName)
+  const people: DigestPerson[] = read.people.filter(counted).map((p) => {
     const h = hoursBy.get(p.id)
     const capacityWeek = (Number(p.weekly_capacity_hours) * workingDays) / 5
     const billableWeek = Number(h?.billable_week ?? 0)
@@ -199,7 +217,7 @@ export async function buildDigest(
 
   return {
     tenant: { id: read.tenant.id, slug: read.tenant.slug, name: read.tenant.name },
-    postDate, reportDate, weekStart, team, people, top, bottom, overAllocated, underAllocated,
+    postDate, reportDate, weekStart, team, people, notCounted, top, bottom, overAllocated, underAllocated,
     noTimeLogged: idle.map((p) => ({ userId: p.userId, name: p.name, externalId: externalIds.get(p.userId) ?? null })),
     topCampaigns: read.campaigns.map((c) => ({ campaignId: c.campaign_id, name: c.name, hours: Number(c.hours) })),
   }
@@ -237,6 +255,12 @@ const chartLine = (p: DigestPerson) => `${shortName(p.name)} ${bar(p.billableUti
 
 function capped(items: string[]): string[] {
   return items.length <= LIST_MAX ? items : [...items.slice(0, LIST_MAX - 1), `and ${items.length - (LIST_MAX - 1)} more`]
+}
+
+/** "leadership, finance and admin": the roles present, in a fixed order. */
+function roleList(people: Array<{ role: Role }>): string {
+  const roles = (['leadership', 'finance', 'admin', 'pm', 'account', 'creative'] as const).filter((r) => people.some((p) => p.role === r))
+  return roles.length === 1 ? roles[0]! : `${roles.slice(0, -1).join(', ')} and ${roles.at(-1)!}`
 }
 
 /** The digest as a platform-neutral, in-channel Reply: compact, plain characters, no money. */
@@ -278,9 +302,11 @@ export function digestReply(d: DigestData): Reply {
     blocks.push({ type: 'list', title: 'Top campaigns this week', items: d.topCampaigns.map((c) => `${c.name} · ${hours(c.hours)}`) })
   }
   const yesterday = d.reportDate === addDays(d.postDate, -1) ? '' : ` "Yesterday" is ${day}, the last working day.`
+  const notCounted = d.notCounted.length === 0 ? ''
+    : ` ${d.notCounted.length === 1 ? '1 person' : `${d.notCounted.length} people`} in ${roleList(d.notCounted)} on no campaign this week ${d.notCounted.length === 1 ? 'is' : 'are'} not counted.`
   blocks.push({
     type: 'context',
-    text: `Week to date: ${dayLabel(d.weekStart)} to ${day}. Hours and utilization only, no money figures.${yesterday}`,
+    text: `Week to date: ${dayLabel(d.weekStart)} to ${day}. Hours and utilization only, no money figures.${yesterday}${notCounted}`,
   })
   return { summary, blocks, visibility: 'in_channel' }
 }

@@ -150,13 +150,15 @@ export async function logTime(trx: ActorTx, actor: Actor, req: LogRequest, ctx: 
 
   // Rates are left out: migration 011 snapshots the person's rates (which this role cannot read).
   const entries: Array<{ entryId: string; date: string; dayTotal: number }> = []
+  // What was stored, not what was asked: time on the agency's own codes is never billable (020).
+  let billable = req.billable
   for (const [i, date] of dates.entries()) {
     const inserted = await trx.insertInto('agency.timesheet_entries').values({
       tenant_id: actor.tenantId, user_id: actor.userId, campaign_id: campaign.id, phase_id: phaseId,
       entry_date: date, hours: req.hours, is_billable: req.billable, description: note,
       source: ctx.source, external_ref: refs[i]!,
     }).onConflict((oc) => oc.columns(['tenant_id', 'source', 'external_ref']).where('external_ref', 'is not', null).doNothing())
-      .returning('id').executeTakeFirst()
+      .returning(['id', 'is_billable']).executeTakeFirst()
     if (!inserted) {
       // The same delivery raced us between the check above and the insert; it wrote every day
       // (one transaction), so the first insert is the one that finds it.
@@ -165,13 +167,14 @@ export async function logTime(trx: ActorTx, actor: Actor, req: LogRequest, ctx: 
         .where('source', '=', ctx.source).where('external_ref', '=', refs[0]!).executeTakeFirstOrThrow()
       return { kind: 'duplicate', entryId: winner.id }
     }
+    billable = inserted.is_billable
     entries.push({ entryId: inserted.id, date, dayTotal: logged(date) + req.hours })
   }
   if (entries.length === 1) {
     const [only] = entries as [typeof entries[number]]
-    return { kind: 'logged', entryId: only.entryId, hours: req.hours, date: only.date, campaign, phase: req.phase, billable: req.billable, dayTotal: only.dayTotal, note }
+    return { kind: 'logged', entryId: only.entryId, hours: req.hours, date: only.date, campaign, phase: req.phase, billable, dayTotal: only.dayTotal, note }
   }
-  return { kind: 'logged_days', entries, hours: req.hours, campaign, phase: req.phase, billable: req.billable, note }
+  return { kind: 'logged_days', entries, hours: req.hours, campaign, phase: req.phase, billable, note }
 }
 
 export interface WeekEntry {

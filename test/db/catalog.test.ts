@@ -36,7 +36,7 @@ const TENANT_TABLES = [
 
 /** Columns workroom_app never updates (015): identities, authorship, and money. */
 const IMMUTABLE: Array<[string, string[]]> = [
-  ['agency.clients', ['id', 'tenant_id', 'created_by']],
+  ['agency.clients', ['id', 'tenant_id', 'created_by', 'is_internal']],
   ['agency.brands', ['id', 'tenant_id']],
   ['agency.campaigns', ['id', 'tenant_id', 'created_by', 'budget']],
   ['agency.campaign_phases', ['id', 'tenant_id', 'budget']],
