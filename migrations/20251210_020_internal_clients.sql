@@ -77,3 +77,23 @@ END;
 $$;
 CREATE TRIGGER trg_timesheet_internal_not_billable BEFORE INSERT OR UPDATE OF campaign_id, is_billable ON agency.timesheet_entries
   FOR EACH ROW EXECUTE FUNCTION agency.internal_time_is_not_billable();
+
+-- A campaign never moves between a client and the agency itself: under the internal client, a
+-- client's campaign (its artifacts, documents and hours) would be the whole tenant's to read; an
+-- internal code moved out would vanish from everyone's list. Moving between two clients is as
+-- before. Definer rights: the check reads both clients whatever the caller may see.
+CREATE OR REPLACE FUNCTION agency.campaign_keeps_its_side() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, agency AS $$
+BEGIN
+  IF (SELECT is_internal FROM agency.clients WHERE id = OLD.client_id)
+     IS DISTINCT FROM (SELECT is_internal FROM agency.clients WHERE id = NEW.client_id) THEN
+    RAISE EXCEPTION 'a campaign cannot move between a client and the agency''s internal client'
+      USING ERRCODE = '42501';
+  END IF;
+  RETURN NEW;
+END;
+$$;
+-- Nobody calls it; a trigger runs it whatever EXECUTE says (splinter 0028/0029: no PUBLIC definer).
+REVOKE EXECUTE ON FUNCTION agency.campaign_keeps_its_side() FROM PUBLIC;
+CREATE TRIGGER trg_campaigns_keep_internal_side BEFORE UPDATE OF client_id ON agency.campaigns
+  FOR EACH ROW WHEN (NEW.client_id IS DISTINCT FROM OLD.client_id) EXECUTE FUNCTION agency.campaign_keeps_its_side();

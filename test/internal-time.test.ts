@@ -124,4 +124,22 @@ describeEachEngine('internal time', (engine) => {
     await expect(sql`INSERT INTO agency.clients (tenant_id, name, is_internal) VALUES (${lead.tenantId}, 'Second self', true)`.execute(e.db))
       .rejects.toMatchObject({ code: '23505' })
   })
+
+  it("never lets a campaign move between a client and the agency's internal client (that would show it to the whole agency)", async () => {
+    const lead = await personOf('maya.chen@northwind.example') // leadership: may update any campaign (007)
+    const creative = await personOf('lucy.fernandes@northwind.example')
+    const attempt = (fn: Parameters<typeof withActor>[2]) => withActor(e.db, lead, fn).then(() => 'ok', (err: { code?: string }) => err.code)
+    const internal = await e.db.selectFrom('agency.clients').select('id').where('tenant_id', '=', lead.tenantId).where('is_internal', '=', true).executeTakeFirstOrThrow()
+    const visibleToCreative = await withActor(e.db, creative, async (trx) => (await trx.selectFrom('agency.campaigns').select('id').execute()).map((r) => r.id))
+    const secret = (await e.db.selectFrom('agency.campaigns as c').innerJoin('agency.clients as cl', 'cl.id', 'c.client_id')
+      .select(['c.id', 'c.client_id']).where('c.tenant_id', '=', lead.tenantId).where('cl.is_internal', '=', false).execute())
+      .find((c) => !visibleToCreative.includes(c.id))!
+    // Moved under the agency itself, a client's campaign would become the creative's to read.
+    expect(await attempt((trx) => trx.updateTable('agency.campaigns').set({ client_id: internal.id, brand_id: null }).where('id', '=', secret.id).execute())).toBe('42501')
+    const seen = await withActor(e.db, creative, async (trx) => trx.selectFrom('agency.campaigns').select('id').where('id', '=', secret.id).execute())
+    expect(seen).toEqual([])
+    // And an internal code is not moved out to a client, where it would vanish from everyone's list.
+    const code = await e.db.selectFrom('agency.campaigns').select('id').where('client_id', '=', internal.id).limit(1).executeTakeFirstOrThrow()
+    expect(await attempt((trx) => trx.updateTable('agency.campaigns').set({ client_id: secret.client_id, brand_id: null }).where('id', '=', code.id).execute())).toBe('42501')
+  })
 })

@@ -1,4 +1,6 @@
--- Reverts 020: 007's helpers as they were, then the trigger, the policy and the column.
+-- Reverts 020: 007's helpers as they were, then the triggers, the policy and the column.
+DROP TRIGGER IF EXISTS trg_campaigns_keep_internal_side ON agency.campaigns;
+DROP FUNCTION IF EXISTS agency.campaign_keeps_its_side();
 DROP TRIGGER IF EXISTS trg_timesheet_internal_not_billable ON agency.timesheet_entries;
 DROP FUNCTION IF EXISTS agency.internal_time_is_not_billable();
 CREATE OR REPLACE FUNCTION agency.current_user_campaign_ids() RETURNS uuid[]
