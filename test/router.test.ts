@@ -125,7 +125,7 @@ describeEachEngine('router', (engine) => {
     await linkIdentity(db.e.db, { platform: 'slack', workspaceId: 'TA', externalUserId: 'UFIN' }, 'finance@a.example')
     const fin = await converse({ db: db.e.db, now }, inbound({ externalUserId: 'UFIN', input: { kind: 'command', command: '/campaign', text: 'campaign cx' } }))
     const creative = await converse({ db: db.e.db, now }, inbound({ input: { kind: 'command', command: '/campaign', text: 'campaign cx' } }))
-    expect(renderText(fin)).toMatch(/Budget:\s+£100,000/)
+    expect(renderText(fin)).toMatch(/Budget:\s+US\$100,000/)
     expect(renderText(creative)).not.toMatch(/Budget|Margin|Cost/)
     expect(renderText(creative)).toContain('Campaign cX A · A-cX')
   })
