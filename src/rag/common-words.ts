@@ -19,6 +19,10 @@ const LISTS = ['english', 'british', 'american'].flatMap((d) => [10, 20, 35].map
 const CALENDAR = 'monday tuesday wednesday thursday friday saturday sunday january february march april may june july august september october november december'.split(' ')
 
 let stems: Set<string> | undefined
+const calendar = new Set(CALENDAR.map((w) => stemmer(w)))
+
+/** Whether a stem is of a day or a month: capitalised in English, yet not a name. */
+export const isCalendarStem = (stem: string) => calendar.has(stem)
 
 /** Whether a stem (embed.ts's terms()) is of an English word (not a name). */
 export function isEnglishStem(stem: string): boolean {

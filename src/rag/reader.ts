@@ -11,7 +11,7 @@
  */
 import { distance } from 'fastest-levenshtein'
 import { stemmer } from 'stemmer'
-import { isEnglishStem } from './common-words.ts'
+import { isCalendarStem, isEnglishStem } from './common-words.ts'
 import { terms } from './embed.ts'
 import type { RetrievedChunk } from './retrieve.ts'
 
@@ -45,7 +45,7 @@ const SYNONYM_GROUPS: string[][] = [
   ['home', 'remot', 'wfh'],
   ['stolen', 'nick', 'lost', 'theft', 'steal'],
   ['tell', 'report', 'notifi', 'inform'],
-  ['start', 'joiner', 'starter', 'new'],
+  ['start', 'joiner', 'starter'],
   ['probat', 'probationari'],
   ['address', 'offic', 'locat'],
   ['code', 'promo', 'voucher', 'discount'],
@@ -82,7 +82,7 @@ const ASKING = new Set(terms([
   'want wants put add couple far so still currently right now ever even really ok okay yes no need needs myself mean',
 ].join(' ')))
 
-export type AnswerType = 'amount' | 'percent' | 'number' | 'time' | 'duration' | 'person' | 'colour' | 'place' | 'code' | null
+export type AnswerType = 'amount' | 'percent' | 'number' | 'time' | 'duration' | 'person' | 'colour' | 'place' | 'code' | 'rule' | null
 
 const PATTERNS: Record<Exclude<AnswerType, null>, RegExp> = {
   amount: /[£$€]\s?\d|\d(?:[\d,.]*)\s?(?:%|per ?cent|p\b|pence|k\b)/i,
@@ -94,6 +94,8 @@ const PATTERNS: Record<Exclude<AnswerType, null>, RegExp> = {
   colour: /#[0-9a-f]{6}\b|\b(?:red|orange|yellow|green|teal|blue|navy|purple|violet|pink|black|white|grey|gray|gold|silver|lime|cream|ultramarine|cyan|magenta|turquoise|coral|indigo|crimson|amber|copper|bronze|beige|ivory)\b/i,
   place: /\b\d+\s+[A-Z][a-z]+|\b[A-Z]{1,2}\d{1,2}[A-Z]?\s?\d[A-Z]{2}\b|\bfloor\b|\broom\b/,
   code: /\b(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9][A-Z0-9-]{3,}\b/,
+  // What a yes-or-no question about what is allowed is answered by: the sentence with the rule.
+  rule: /\b(?:must|never|always|not|only|should|shouldn't|allowed|required|requires|need to|needs to|cannot|can't|don't|doesn't|no)\b/i,
 }
 
 /** What kind of answer the question asks for, from its first words and its nouns. */
@@ -105,10 +107,14 @@ export function answerType(question: string): AnswerType {
   // "when" asking, not "when I start…".
   if (/^(when|what time|what day)\b|\bwhen(?:'s|’s| is| are| do| does| did| will| can| should| was| were)\b|\b(by when|deadline|due|how often)\b/.test(q)) return 'time'
   if (/%|\bper ?cent(age)?\b|\b(awareness|uplift|utili[sz]ation)\b/.test(q)) return 'percent'
+  // "How much lighter", "how much faster": a difference, measured in whatever unit.
+  if (/\bhow much \w+er\b/.test(q) && !/\bhow much (?:\w+ )?(?:cheaper|dearer)\b/.test(q)) return 'number'
   if (/\bhow (much|expensive)\b|\b(fee|fees|cost|costs|price|charge|charging|rate|budget|deposit|retainer|bonus|salary|worth|bill|billed|invoice|invoiced|spend)\b/.test(q)) return 'amount'
-  if (/\bhow many\b|\bnumber of\b|\bhow (big|small|large|heavy|light)\b|\b(figure|speed|target|limit|maximum|minimum|max|min)\b/.test(q)) return 'number'
+  if (/\bhow many\b|\bnumber of\b|\bhow (big|small|large|heavy|light)\b|\b(figure|speed|target|limit|maximum|minimum|max|min|smallest|largest|biggest|most|least)\b/.test(q)) return 'number'
   if (/\bwho\b|\bwhom\b/.test(q)) return 'person'
   if (/\bwhere\b|\baddress\b/.test(q)) return 'place'
+  // "can we use X as a headline?", "…, is that ok?": a rule answers it, not a description.
+  if (/^(can|could|may|should|must) (i|we|you|they|it|that|this)\b|^(do|does) (i|we|you|they|it|that|this) (need|have to|require)\b|\b(is|are) (that|it|this) (ok|okay|alright|fine|allowed)\b|\b(am i|are we|is it) (allowed|ok|okay|fine) to\b/.test(q)) return 'rule'
   return null
 }
 
@@ -123,7 +129,10 @@ export interface QuestionTerms {
 export function analyse(question: string): QuestionTerms {
   const stems = [...new Set(terms(question))].filter((t) => !ASKING.has(t))
   const counted = new Set(terms(question.match(/\bhow many\s+((?:\S+\s+){0,2}\S+)/i)?.[1] ?? ''))
-  return { words: stems.map((stem) => ({ stem, matches: SYNONYMS.get(stem) ?? new Set([stem]) })), type: answerType(question), counted }
+  // Two words of one synonym group ("new starter", "fee cost") are one meaning: counted once.
+  const words: QuestionTerms['words'] = []
+  for (const stem of stems) if (!words.some((w) => w.matches.has(stem))) words.push({ stem, matches: SYNONYMS.get(stem) ?? new Set([stem]) })
+  return { words, type: answerType(question), counted }
 }
 
 /**
@@ -187,10 +196,14 @@ export function units(chunk: Pick<RetrievedChunk, 'content' | 'heading' | 'title
   }
   // A unit that only asks or announces ("Lost or stolen laptop?", "Name every file like this:")
   // is read together with the one that answers it.
+  // A sentence that opens with a pronoun ("It appears on packaging… but never as a headline") is
+  // about what the one before it names: that one's words count as its context (half).
   return out.map((u, i) => {
     const next = out[i + 1]
-    if (!next || next.source !== u.source || !/[?:]$/.test(u.text)) return u
-    return { ...u, text: `${u.text} ${next.text}`, terms: new Set([...u.terms, ...next.terms]) }
+    const before = out[i - 1]
+    const about = before && /^(?:it|this|that|they|these|those)\b/i.test(u.text) ? { ...u, context: new Set([...u.context, ...before.terms]) } : u
+    if (!next || next.source !== u.source || !/[?:]$/.test(u.text)) return about
+    return { ...about, text: `${u.text} ${next.text}`, terms: new Set([...u.terms, ...next.terms]) }
   })
 }
 
@@ -268,12 +281,15 @@ export interface Reading {
  */
 export function unknownSubject(question: string, q: QuestionTerms, vocabulary: Set<string>): string | undefined {
   const vocab = [...vocabulary]
+  const named = namedWords(question)
   const particle = new Set(['up', 'in', 'out', 'off', 'on', 'down', 'over', 'back'])
   const missing = q.words.find(({ stem, matches }) => {
     // Three letters or fewer ("til", "u", "SMP") and contractions ("can't") are too ambiguous to decline on.
     if (stem.length <= 3 || /['’]/.test(stem) || /\d/.test(stem)) return false
     // A word of the synonym list is a way of saying something the documents may say otherwise.
-    if ([...matches].some((m) => vocabulary.has(m)) || isEnglishStem(stem) || SYNONYMS.has(stem)) return false
+    if ([...matches].some((m) => vocabulary.has(m)) || SYNONYMS.has(stem)) return false
+    // An English word may be a paraphrase, unless it is written as a name: "Southpaw's deadline", "the Pioneer range".
+    if (isEnglishStem(stem) && !named.has(stem)) return false
     if (stem.length >= 3 && vocab.some((v) => v.length > stem.length && v.startsWith(stem))) return false
     for (let i = 3; i <= stem.length - 2; i++) {
       const rest = stem.slice(i)
@@ -283,6 +299,13 @@ export function unknownSubject(question: string, q: QuestionTerms, vocabulary: S
   })
   if (!missing) return undefined
   return question.match(/[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu)?.find((w) => terms(w)[0] === missing.stem) ?? missing.stem
+}
+
+/** Stems of the question's words written as names: an owner ("southpaw's") or capitalised after the first word. */
+function namedWords(question: string): Set<string> {
+  const possessive = [...question.matchAll(/([\p{L}]+)['’]s\b/gu)].map((m) => m[1]!)
+  const capitalised = [...question.matchAll(/(?<=[\p{L}\p{N},;:]\s+)(\p{Lu}\p{Ll}+)\b/gu)].map((m) => m[1]!)
+  return new Set(terms([...possessive, ...capitalised].join(' ')).filter((t) => !isCalendarStem(t)))
 }
 
 type Passage = Pick<RetrievedChunk, 'content' | 'heading' | 'title'>
