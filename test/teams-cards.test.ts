@@ -250,11 +250,11 @@ describe('Teams Adaptive Card renderer', () => {
     expect(submittedAction(click(undo!))).toEqual({ actionId: 'timesheet.undo', payload: 'entry-42' })
   })
 
-  it('renders a 5-way disambiguation as one ActionSet whose clicks come back as the chosen log request', () => {
+  it('renders a 5-way disambiguation as one ActionSet of numbered choices whose clicks come back as the chosen log request', () => {
     const body = renderCard(SAMPLES['a 5-way disambiguation']!).body
     const sets = body.filter((e): e is ActionSet => e.type === 'ActionSet')
     expect(sets).toHaveLength(1)
-    expect(sets[0]!.actions.map((a) => a.title)).toEqual([1, 2, 3, 4, 5].map((i) => `Aurora Air ${i} (AUR-0${i})`))
+    expect(sets[0]!.actions.map((a) => a.title)).toEqual([1, 2, 3, 4, 5].map((i) => `${i} · Aurora Air ${i} (AUR-0${i})`))
     const chosen = sets[0]!.actions.map((a) => submittedAction(click(a)))
     expect(chosen.map((c) => c!.actionId)).toEqual(Array(5).fill('timesheet.choose'))
     expect(chosen.map((c) => JSON.parse(c!.payload).campaignId)).toEqual([1, 2, 3, 4, 5].map((i) => candidate(i).id))

@@ -8,6 +8,7 @@
 import type { Kysely } from 'kysely'
 import type { LimitFunction } from 'p-limit'
 import { runAs } from '../db/actor.ts'
+import { OFFER_MINUTES, offerChoices, pickChoice, type OfferedChoice } from '../db/choices.ts'
 import { CommitOutcomeUnknown, isDatabaseUnavailable, timesheetRefusal } from '../db/errors.ts'
 import { autoLinkIdentity, resolveIdentity, type LinkedActor } from '../db/identity.ts'
 import type { DB } from '../db/schema.ts'
@@ -148,8 +149,36 @@ async function answer(deps: ConverseDeps, inbound: Inbound, once?: ClaimOnce): P
     if (refused) return refused
   }
   if (inbound.input.kind === 'action' && once && !(await once())) return null
-  return route(deps, { run, who, inbound, now, today })
+  // A message that is only a number picks from the choices offered here last, as their button would.
+  const n = inbound.channelId && inbound.input.kind === 'message' ? choiceNumber(inbound.input.text) : null
+  let turn = inbound
+  if (n !== null) {
+    const where = { platform: inbound.platform, channelId: inbound.channelId! }
+    const pick = await run((trx) => pickChoice(trx, where, n, now))
+    if (pick.kind === 'none') return reply(`I haven't offered you any choices here in the last ${OFFER_MINUTES} minutes, so "${n}" picks nothing. Send your message again to get them.`)
+    if (pick.kind === 'out_of_range') return reply(pick.count === 1 ? 'There is only one choice: reply 1, or click its button.' : `Reply with a number from 1 to ${pick.count}, or click one of the buttons.`)
+    turn = { ...inbound, input: { kind: 'action', actionId: pick.choice.actionId, payload: pick.choice.payload } }
+    const picked = limitFor(turn.input, today)
+    if (picked && picked !== limit) {
+      const refused = await overLimit(deps, who, picked)
+      if (refused) return refused
+    }
+  }
+  const result = await route(deps, { run, who, inbound: turn, now, today })
+  const offered = inbound.channelId ? numberedChoices(result) : []
+  if (offered.length) await run((trx) => offerChoices(trx, { platform: inbound.platform, channelId: inbound.channelId! }, offered, now))
+  return result
 }
+
+/** "2", "#2", "2.", "option 2": a pick from the choices offered; null for anything else. */
+export function choiceNumber(text: string): number | null {
+  const m = text.match(/^\s*(?:#|no\.?\s*|number\s+|option\s+|choice\s+)?(\d{1,2})\s*[.)]?\s*$/i)
+  return m && Number(m[1]) >= 1 ? Number(m[1]) : null
+}
+
+/** The choices of a reply's numbered buttons, in the order the renderers number them. */
+const numberedChoices = (r: Reply): OfferedChoice[] =>
+  r.blocks.flatMap((b) => (b.type === 'buttons' && b.numbered ? b.buttons.map(({ label, actionId, payload }) => ({ label, actionId, payload })) : []))
 
 const PLATFORM_WORKSPACE: Record<Inbound['platform'], string> = { slack: 'Slack workspace', teams: 'Microsoft 365 organisation', playground: 'playground tenant', cli: 'terminal' }
 

@@ -486,6 +486,15 @@ export interface DigestSubscriptionsTable {
   created_at: Timestamp
   updated_at: Timestamp
 }
+/** Migration 023: the choices a reply offered a person in a conversation, picked by typing their number. */
+export interface OfferedChoicesTable {
+  tenant_id: string
+  person_id: string
+  platform: string
+  channel_id: string
+  choices: Json
+  offered_at: Timestamp
+}
 /** Migration 014: the scheduler's claim on (subscription, local date). */
 export interface DigestRunsTable {
   subscription_id: string
@@ -539,6 +548,7 @@ export interface DB {
   'workroom.workspace_bindings': WorkspaceBindingsTable
   'workroom.digest_subscriptions': DigestSubscriptionsTable
   'workroom.digest_runs': DigestRunsTable
+  'workroom.offered_choices': OfferedChoicesTable
 }
 
 /** The spec's tables, in migration order; the catalog tests check the database against this. */

@@ -23,8 +23,8 @@ const weekday = (date: string) => WEEKDAY.format(new Date(`${date}T00:00:00Z`))
  * Buttons that carry what to do, or, when that would not fit on a button (a long note travels in
  * the payload), the same choices as words and what to send instead: nothing is lost or cut.
  */
-function buttonsOrWords(buttons: Button[], instead: Text): Block[] {
-  if (buttons.every((b) => b.payload.length <= MAX_BUTTON_PAYLOAD)) return [{ type: 'buttons', buttons }]
+function buttonsOrWords(buttons: Button[], instead: Text, numbered = false): Block[] {
+  if (buttons.every((b) => b.payload.length <= MAX_BUTTON_PAYLOAD)) return [{ type: 'buttons', buttons, ...(numbered ? { numbered: true as const } : {}) }]
   return [
     ...(buttons.length > 1 ? [{ type: 'list', items: buttons.map((b) => b.label) } satisfies Block] : []),
     { type: 'context', text: t`Your note is too long to put on a button, so nothing is logged yet: ${instead}` },
@@ -34,7 +34,7 @@ function buttonsOrWords(buttons: Button[], instead: Text): Block[] {
 const RESEND_WITH_NAME = t`send the message again with the campaign's full name or code, e.g. ${code('/timesheet 2h AUR-01 - your note')}.`
 
 const chooseButtons = (campaigns: CampaignCandidate[], actionId: string, payload: (c: CampaignCandidate) => string): Block[] =>
-  buttonsOrWords(campaigns.map((c) => ({ label: `${c.name} (${c.code})`, actionId, payload: payload(c) })), RESEND_WITH_NAME)
+  buttonsOrWords(campaigns.map((c) => ({ label: `${c.name} (${c.code})`, actionId, payload: payload(c) })), RESEND_WITH_NAME, true)
 
 export function logReply(r: LogResult): Reply {
   switch (r.kind) {

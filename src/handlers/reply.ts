@@ -12,7 +12,11 @@ export type Block = (
   | { type: 'quote'; text: Text }
   | { type: 'fields'; fields: Field[] }
   | { type: 'list'; title?: string; items: Text[] }
-  | { type: 'buttons'; buttons: Button[] }
+  /**
+   * numbered: choices (which campaign did you mean?) that the person may also pick by replying with
+   * a choice's number, on every platform: renderers show the numbers, converse() remembers the offer.
+   */
+  | { type: 'buttons'; buttons: Button[]; numbered?: true }
   | { type: 'citations'; citations: Citation[] }
   | { type: 'context'; text: Text }
   | { type: 'divider' }
@@ -112,3 +116,10 @@ export function assertShareable(reply: Reply, where: string): Reply {
   if (hasPrivate(reply)) throw new PrivateContentInPublic(where, reply)
   return reply
 }
+
+/** A buttons block's buttons as shown: numbered choices read "1 · Aurora Air Spring Launch (AUR-01)". */
+export const shownButtons = (b: Extract<Block, { type: 'buttons' }>): Button[] =>
+  b.numbered ? b.buttons.map((btn, i) => ({ ...btn, label: `${i + 1} · ${btn.label}` })) : b.buttons
+
+/** Under numbered choices, on the platforms where a number is typed rather than pressed. */
+export const NUMBERED_HINT = 'Click one, or reply with its number.'

@@ -31,7 +31,7 @@ const TENANT_TABLES = [
   'agency.ai_conversations', 'agency.ai_messages', 'workroom.artifact_chunks', 'agency.artifact_comments', 'agency.artifact_versions', 'agency.artifacts',
   'agency.brands', 'agency.campaign_phases', 'agency.campaigns', 'agency.clients', 'agency.integration_links',
   'agency.integration_sync_runs', 'agency.knowledge_chunks', 'agency.knowledge_documents', 'agency.team_allocations',
-  'agency.timesheet_entries', 'workroom.chat_identities', 'workroom.digest_subscriptions', 'workroom.people', 'workroom.tenants',
+  'agency.timesheet_entries', 'workroom.chat_identities', 'workroom.digest_subscriptions', 'workroom.offered_choices', 'workroom.people', 'workroom.tenants',
 ]
 
 /** Columns workroom_app never updates (015): identities, authorship, and money. */

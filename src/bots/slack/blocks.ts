@@ -10,7 +10,7 @@
  */
 import type { ActionsBlock, Button as SlackButton, ContextBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types'
 import { isBlank, linesOf, writeSpans, type Text } from '../../chat/text.ts'
-import { hasPrivate, MAX_BUTTON_PAYLOAD, type Block, type Button, type Citation, type Reply } from '../../handlers/reply.ts'
+import { hasPrivate, MAX_BUTTON_PAYLOAD, NUMBERED_HINT, shownButtons, type Block, type Button, type Citation, type Reply } from '../../handlers/reply.ts'
 
 const MAX_BLOCKS = 50
 const MAX_TEXT = 3000 // section text, context text, notification text
@@ -158,8 +158,11 @@ export function renderBlocks(reply: Reply): { text: string; blocks: KnownBlock[]
       case 'list':
         return sections([...(b.title ? [`*${escapeMrkdwn(b.title)}*`] : []), ...b.items.map((i) => `• ${mrkdwnOf(i)}`)].join('\n'))
       case 'buttons': {
-        const buttons = b.buttons.filter((btn) => btn.label.trim()).map((btn) => slackButton(btn, buttonIndex++))
-        return chunk(buttons, MAX_BUTTONS).map((elements): ActionsBlock => ({ type: 'actions', elements }))
+        const buttons = shownButtons(b).filter((btn) => btn.label.trim()).map((btn) => slackButton(btn, buttonIndex++))
+        return [
+          ...chunk(buttons, MAX_BUTTONS).map((elements): ActionsBlock => ({ type: 'actions', elements })),
+          ...(b.numbered && buttons.length ? [context(NUMBERED_HINT)] : []),
+        ]
       }
       case 'citations':
         return sections(b.citations.map(citationLine).join('\n'))

@@ -12,7 +12,7 @@
  */
 import { CardFactory, type Activity } from 'botbuilder'
 import { clipText, isBlank, linesOf, mapSpans, oneLine as oneLineText, plain, spansOf, spanText, type Span, type Text } from '../../chat/text.ts'
-import { hasPrivate, MAX_BUTTON_PAYLOAD, reply as textReply, type Block, type Button, type Citation, type Mention, type Reply } from '../../handlers/reply.ts'
+import { hasPrivate, MAX_BUTTON_PAYLOAD, NUMBERED_HINT, reply as textReply, shownButtons, type Block, type Button, type Citation, type Mention, type Reply } from '../../handlers/reply.ts'
 
 /** The card's JSON in UTF-8 bytes: Teams' ~28 KB is for the whole activity, which adds the summary and the connector's envelope. */
 export const CARD_BUDGET = 24_000
@@ -297,11 +297,12 @@ function piece(b: Exclude<Block, { type: 'divider' }>): Omit<Piece, 'separator'>
       return names.length ? countPiece(names, (kept, dropped) => [textBlock(`${escapeInline(oneLine(b.label))} ${kept.join(', ')}`), ...(dropped ? [more(dropped, 'people')] : [])]) : null
     }
     case 'buttons': {
-      const actions = b.buttons.filter((btn) => oneLine(btn.label)).map(submitAction)
+      const actions = shownButtons(b).filter((btn) => oneLine(btn.label)).map(submitAction)
       return actions.length
         ? countPiece(actions, (kept, dropped) => [
           ...chunk(kept, BUTTONS_PER_SET).map((set): ActionSet => ({ type: 'ActionSet', actions: set })),
           ...(dropped ? [more(dropped, 'choices')] : []),
+          ...(b.numbered ? [subtle(NUMBERED_HINT, { spacing: 'Small' })] : []),
         ], true)
         : null
     }

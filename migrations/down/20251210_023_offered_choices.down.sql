@@ -1,0 +1,2 @@
+-- Reverts 023.
+DROP TABLE IF EXISTS workroom.offered_choices;
