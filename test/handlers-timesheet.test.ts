@@ -324,6 +324,31 @@ describeEachEngine('timesheet handler', (engine) => {
       expect(await countEntries()).toBe(before + 1)
     })
 
+    it('asks before an edit makes a long day, changes it only on "Change it anyway" by the same person, and does not ask when the day shrinks', async () => {
+      const logged = await timesheet('finance', '1h campaign cy 19/11 - budget review')
+      expect(logged.summary).toBe('Logged 1h to Campaign cY A on Thu 19 Nov.')
+      const hours = async () => (await db.e.db.selectFrom('agency.timesheet_entries').select('hours')
+        .where('user_id', '=', db.fx.A.people.finance).where('entry_date', '=', '2026-11-19').executeTakeFirstOrThrow()).hours
+      const asked = await timesheet('finance', 'edit 14h')
+      expect(asked.summary).toBe('That would make 14h on Thu 19 Nov, well over your usual 8h day. Change it anyway?')
+      expect(Number(await hours())).toBe(1)
+      const [confirm] = buttons(asked)
+      expect(confirm).toMatchObject({ label: 'Change it anyway', actionId: 'timesheet.confirm_edit' })
+      const colleague = await send('pm', { kind: 'action', actionId: confirm!.actionId, payload: confirm!.payload })
+      expect(colleague.summary).toMatch(/^This button confirms a change to the entry of the person who was asked/)
+      expect(Number(await hours())).toBe(1)
+      const changed = await send('finance', { kind: 'action', actionId: confirm!.actionId, payload: confirm!.payload })
+      expect(changed.summary).toMatch(/^Changed your entry #[0-9a-f]{8} on Campaign cY A to 14h on Thu 19 Nov \("budget review"\)\.$/)
+      expect(Number(await hours())).toBe(14)
+      // Shorter, though still long: no question.
+      expect((await timesheet('finance', 'edit 13h')).summary).toBe('Changed your last entry on Campaign cY A to 13h on Thu 19 Nov ("budget review").')
+      // A forged confirmation (someone else's id in it) changes nothing.
+      const forged = JSON.stringify({ ...JSON.parse(confirm!.payload), confirmedLongDayFor: db.fx.A.people.pm })
+      expect((await send('finance', { kind: 'action', actionId: 'timesheet.confirm_edit', payload: forged })).summary).toMatch(/^This button confirms a change/)
+      expect((await send('finance', { kind: 'action', actionId: 'timesheet.confirm_edit', payload: '{nope' })).summary).toBe('That choice has expired. Please send the message again.')
+      expect(Number(await hours())).toBe(13)
+    })
+
     it('shows the week entry by entry, and its Edit button says how to change that entry', async () => {
       await timesheet('finance', '1h campaign cy 23/11 nb - invoice query')
       const week = await timesheet('finance', 'week')

@@ -141,7 +141,7 @@ export function undoReply(u: UndoResult): Reply {
 export function editReply(r: EditResult): Reply {
   switch (r.kind) {
     case 'edited': {
-      const which = r.entryRef ? `your entry #${r.entryRef}` : 'your last entry'
+      const which = r.entryRef ? `your entry #${r.entryRef.slice(0, 8)}` : 'your last entry'
       const summary = r.movedFrom
         ? `Moved ${which} (${h(r.hours)} on ${weekday(r.date)}${r.note ? `, "${r.note}"` : ''}) from ${r.movedFrom} to ${r.campaign}.`
         : `Changed ${which} on ${r.campaign} to ${h(r.hours)} on ${weekday(r.date)}${r.note ? ` ("${r.note}")` : ''}.`
@@ -151,6 +151,17 @@ export function editReply(r: EditResult): Reply {
         { type: 'context', text: t`To move it to a campaign instead, type more of its name, e.g. ${code(`/timesheet edit ${r.alsoFits[0]}`)} (the words fit ${r.alsoFits.join(', ')}).` },
       ])
     }
+    case 'long_day_edit': {
+      const question = `That would make ${h(r.total)} on ${weekday(r.date)}, well over your usual ${h(r.usualDay)} day. Change it anyway?`
+      return reply(question, [
+        { type: 'text', text: question },
+        { type: 'context', text: `Your entry on ${r.campaign}. Nothing is changed until you confirm; if the hours are wrong, send the edit again with the right ones.` },
+        ...buttonsOrWords([{ label: 'Change it anyway', actionId: 'timesheet.confirm_edit', payload: JSON.stringify(r.change), style: 'primary' }],
+          'shorten the note, or change the entry in two steps.'),
+      ])
+    }
+    case 'not_your_confirmation':
+      return reply(t`This button confirms a change to the entry of the person who was asked, so nothing was changed for you.`)
     case 'nothing_to_edit':
       return r.entryRef
         ? reply(t`I can't find one entry of yours whose id starts #${r.entryRef}. ${code('/timesheet week')} shows your entries, each with an Edit button.`)

@@ -143,6 +143,12 @@ const ChosenLog = z.union([
   ChosenEntry.extend({ dates: z.array(isoDate).min(1).max(31) }),
 ])
 
+// "Change it anyway" on an edit that makes a long day: the edit as resolved, naming its entry by id.
+const ConfirmedEdit = z.object({
+  hours: loggableHours.nullable(), date: isoDate.nullable(), note: payloadText.nullable(), campaignOrNote: payloadText.nullable().optional(),
+  entryRef: z.string().uuid(), confirmedLongDayFor: rowId,
+})
+
 const Feedback = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:(1|-1)$/i)
 
 /** What the router needs of one message: the person, the capability to run as them, and "now" in their day. */
@@ -210,6 +216,16 @@ export async function route(deps: ConverseDeps, { run, who, inbound, now, today 
   }
 }
 
+/** A button's JSON payload, or undefined when it is not JSON (then it fails validation like any other bad payload). */
+function parseJson(payload: string): unknown {
+  try {
+    return JSON.parse(payload)
+  } catch (err) {
+    if (err instanceof SyntaxError) return undefined
+    throw err
+  }
+}
+
 async function handleAction(
   deps: ConverseDeps, run: RunAs, who: LinkedActor, inbound: Inbound, action: { actionId: string; payload: string },
   now: Date, today: string, settings: TimesheetSettings,
@@ -217,17 +233,15 @@ async function handleAction(
   switch (action.actionId) {
     case 'timesheet.choose':
     case 'timesheet.confirm': {
-      let json: unknown
-      try {
-        json = JSON.parse(action.payload)
-      } catch (err) {
-        if (err instanceof SyntaxError) return reply('That choice has expired. Please send the message again.')
-        throw err
-      }
-      const chosen = ChosenLog.safeParse(json)
+      const chosen = ChosenLog.safeParse(parseJson(action.payload))
       if (!chosen.success) return reply('That choice has expired. Please send the message again.')
       return logSettled(() => run((trx) =>
         logTime(trx, who, chosen.data, { today, requestId: inbound.requestId, source: SOURCES[inbound.platform], settings })))
+    }
+    case 'timesheet.confirm_edit': {
+      const edit = ConfirmedEdit.safeParse(parseJson(action.payload))
+      if (!edit.success) return reply('That choice has expired. Please send the message again.')
+      return editReply(await run((trx) => editLast(trx, who, edit.data, now, today, settings)))
     }
     case 'timesheet.edit':
       if (!rowId.safeParse(action.payload).success) return reply(UNKNOWN_BUTTON)

@@ -137,8 +137,7 @@ export async function logTime(trx: ActorTx, actor: Actor, req: LogRequest, ctx: 
   const full = dates.find((d) => logged(d) + req.hours > 24)
   if (full) return { kind: 'day_over_24', date: full, alreadyLogged: logged(full), hours: req.hours }
   if (req.confirmedLongDayFor !== actor.userId) {
-    const person = await trx.selectFrom('workroom.people').select('weekly_capacity_hours').where('id', '=', actor.userId).executeTakeFirst()
-    const capacity = person?.weekly_capacity_hours ?? 40
+    const capacity = await weeklyCapacity(trx, actor)
     const limit = longDayHours(capacity)
     const long = dates.filter((d) => logged(d) + req.hours > limit)
     if (long.length > 0) {
@@ -289,7 +288,9 @@ export type EditResult =
   | { kind: 'edited'; hours: number; date: string; note: string | null; campaign: string; movedFrom?: string; alsoFits?: string[]; entryRef?: string }
   /** entryRef: `edit #…` named an entry that is not (or not only) one of the actor's. */
   | { kind: 'nothing_to_edit'; windowMinutes: number; entryRef?: string }
-  | Extract<LogResult, { kind: 'future_date' | 'locked_period' | 'day_over_24' | 'inactive_campaign' | 'outside_campaign_dates' }>
+  /** The edit would make a day longer than the person's usual: asked first; `change` is what the button sends back. */
+  | { kind: 'long_day_edit'; change: EditChange; date: string; total: number; usualDay: number; campaign: string }
+  | Extract<LogResult, { kind: 'future_date' | 'locked_period' | 'day_over_24' | 'inactive_campaign' | 'outside_campaign_dates' | 'not_your_confirmation' }>
 
 export interface EditChange {
   hours: number | null
@@ -299,6 +300,8 @@ export interface EditChange {
   campaignOrNote?: string | null
   /** The start of the id of the entry to change (`edit #1a2b3c4d`); else the most recent one. */
   entryRef?: string | null
+  /** Set by the "Change it anyway" button, as LogRequest's: this person's day may go past longDayHours. */
+  confirmedLongDayFor?: string
 }
 
 const joinNote = (...parts: Array<string | null | undefined>) => parts.filter((p) => p).join(' - ') || null
@@ -308,10 +311,17 @@ const joinNote = (...parts: Array<string | null | undefined>) => parts.filter((p
  * as logging. Words that name exactly one campaign the actor can see move the entry there
  * ("edit Fizzwell Summer Refresh"); words that name none, or several, are the note, as before.
  */
+/** The person's weekly capacity in hours (the directory's default, 40, when unset). */
+async function weeklyCapacity(trx: ActorTx, actor: Actor): Promise<number> {
+  const person = await trx.selectFrom('workroom.people').select('weekly_capacity_hours').where('id', '=', actor.userId).executeTakeFirst()
+  return person?.weekly_capacity_hours ?? 40
+}
+
 export async function editLast(
   trx: ActorTx, actor: Actor, change: EditChange,
   now: Date, today: string, settings: TimesheetSettings = DEFAULT_TIMESHEET_SETTINGS,
 ): Promise<EditResult> {
+  if (change.confirmedLongDayFor !== undefined && change.confirmedLongDayFor !== actor.userId) return { kind: 'not_your_confirmation' }
   const last = change.entryRef ? await entryByRef(trx, actor, change.entryRef) : await recentEntry(trx, actor, now, settings)
   if (!last) return { kind: 'nothing_to_edit', windowMinutes: settings.undoWindowMinutes, ...(change.entryRef ? { entryRef: change.entryRef } : {}) }
   // The entry as it is must be open too (an entry named by its id may be old); the database would refuse it (WR001).
@@ -349,6 +359,17 @@ export async function editLast(
   const day = await trx.selectFrom('agency.timesheet_entries').select((eb) => eb.fn.coalesce(eb.fn.sum<number>('hours'), eb.lit(0)).as('total'))
     .where('user_id', '=', actor.userId).where('entry_date', '=', date).where('id', '<>', last.id).executeTakeFirstOrThrow()
   if (Number(day.total) + hours > 24) return { kind: 'day_over_24', date, alreadyLogged: Number(day.total), hours }
+  // A day the edit makes longer, past the person's usual: asked, as logging asks.
+  const total = Number(day.total) + hours
+  const before = Number(day.total) + (last.entry_date === date ? last.hours : 0)
+  if (change.confirmedLongDayFor !== actor.userId && total > before) {
+    const capacity = await weeklyCapacity(trx, actor)
+    if (total > longDayHours(capacity)) {
+      // The button names the entry by its whole id, so a newer entry in between cannot take its place.
+      const confirmed: EditChange = { ...change, entryRef: last.id, confirmedLongDayFor: actor.userId }
+      return { kind: 'long_day_edit', change: confirmed, date, total, usualDay: capacity / 5, campaign: target?.name ?? last.name }
+    }
+  }
   const stored = note ?? last.description
   await trx.updateTable('agency.timesheet_entries')
     .set({ hours, entry_date: date, description: stored, ...(target ? { campaign_id: target.id, phase_id: phaseId ?? null } : {}) })
