@@ -49,5 +49,5 @@ export function benchCatalog(): CatalogTenant {
       })),
     })
   }
-  return { slug: 'benchmark', name: 'Benchmark Agency', domain: 'bench.example', timezone: 'UTC', clients, people }
+  return { slug: 'benchmark', name: 'Benchmark Agency', domain: 'bench.example', timezone: 'UTC', locale: 'en-GB', clients, people }
 }

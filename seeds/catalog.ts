@@ -93,6 +93,8 @@ export interface CatalogTenant {
   name: string
   domain: string
   timezone: string
+  /** BCP 47: how the agency writes numeric dates (workroom.tenants.locale). */
+  locale: string
   clients: CatalogClient[]
   people: CatalogPerson[]
   internal?: CatalogInternal
@@ -1097,6 +1099,7 @@ export const TENANTS: CatalogTenant[] = [
     name: 'Northwind Creative',
     domain: 'northwind.example',
     timezone: 'Europe/London',
+    locale: 'en-GB',
     clients: NORTHWIND_CLIENTS,
     people: NORTHWIND_PEOPLE,
     internal: NORTHWIND_INTERNAL,
@@ -1106,6 +1109,7 @@ export const TENANTS: CatalogTenant[] = [
     name: 'Southpaw Studio',
     domain: 'southpaw.example',
     timezone: 'America/New_York',
+    locale: 'en-US',
     clients: SOUTHPAW_CLIENTS,
     people: SOUTHPAW_PEOPLE,
     internal: SOUTHPAW_INTERNAL,

@@ -126,7 +126,7 @@ export function generateTenant(catalog: CatalogTenant, options: GenerateOptions)
   }))
 
   const rows: TenantRows = {
-    tenant: { id: tenantId, slug, name: catalog.name, timezone: catalog.timezone },
+    tenant: { id: tenantId, slug, name: catalog.name, timezone: catalog.timezone, locale: catalog.locale },
     people, chatIdentities, clients: [], brands: [], campaigns: [], phases: [], allocations: [],
     timesheets: [], artifacts: [], revisions: [], placeholderArtifactIds: [], comments: [], documents: [], chunks: [], knowledge: [],
   }

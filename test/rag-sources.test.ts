@@ -97,7 +97,7 @@ describeEachEngine("a document's own bracketed numerals", (engine) => {
     const tenantId = (await e.db.insertInto('workroom.tenants').values({ slug: 'acme', name: 'Acme' }).returning('id').executeTakeFirstOrThrow()).id
     const person = await e.db.insertInto('workroom.people').values({ tenant_id: tenantId, email: 'lead@acme.example', display_name: 'Lead Acme', role: 'leadership' })
       .returning('id').executeTakeFirstOrThrow()
-    who = { tenantId, userId: person.id, role: 'leadership', displayName: 'Lead Acme', email: 'lead@acme.example', timezone: 'UTC' }
+    who = { tenantId, userId: person.id, role: 'leadership', displayName: 'Lead Acme', email: 'lead@acme.example', timezone: 'UTC', locale: 'en-GB' }
     await ingest(e.db, tenantId, [{
       sourceId: 'handbook/expenses.md', title: 'Expenses handbook', format: 'markdown', docType: 'policy', clientId: null, url: null, sourceType: 'file',
       text: '# Expenses\n\n## Approvals\n\nExpenses over 500 pounds need a director\'s approval, as the finance handbook explains [2].\n\n'

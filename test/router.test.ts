@@ -7,6 +7,7 @@ import type { Inbound } from '../src/handlers/inbound.ts'
 import { renderText } from '../src/handlers/render-text.ts'
 import { CommitOutcomeUnknown, isDatabaseUnavailable } from '../src/db/errors.ts'
 import { helpReply, intentOf, logSettled, SAVED_ONCE } from '../src/handlers/router.ts'
+import { dateOrderOf } from '../src/handlers/timesheet-parse.ts'
 import { converse, DATABASE_UNAVAILABLE, localDate, TIMESHEET_APPROVED, TIMESHEET_LOCKED } from '../src/chat/converse.ts'
 import { createEngine } from '../src/db/engine.ts'
 import { createRateLimits } from '../src/limits.ts'
@@ -78,6 +79,12 @@ describe('help', () => {
   })
 })
 
+describe('date order', () => {
+  it('is the locale\'s, from Intl: month first in en-US, day first elsewhere', () => {
+    expect(['en-US', 'en-GB', 'fr-FR', 'de-DE', 'en-CA', 'xx-Nope-Nope'].map(dateOrderOf)).toEqual(['mdy', 'dmy', 'dmy', 'dmy', 'mdy', 'dmy'])
+  })
+})
+
 describe('local date', () => {
   it("is the person's calendar day, not UTC's", () => {
     const lateEvening = new Date('2026-11-25T23:30:00Z')
@@ -94,6 +101,20 @@ describeEachEngine('router', (engine) => {
   const inbound = (over: Partial<Inbound>): Inbound => ({
     platform: 'slack', workspaceId: 'TA', externalUserId: 'UAcreative', channelId: 'C1', threadId: null,
     input: { kind: 'command', command: '/timesheet', text: '' }, requestId: `r-${Math.random()}`, ...over,
+  })
+
+  it('reads numeric dates the way the agency writes them: 20/11 in an en-GB tenant, 11/20 in an en-US one', async () => {
+    const gb = await converse({ db: db.e.db, now }, inbound({ input: { kind: 'command', command: '/timesheet', text: '1h campaign cx 20/11' } }))
+    expect(gb.summary).toBe('Logged 1h to Campaign cX A on Fri 20 Nov.')
+    expect((await converse({ db: db.e.db, now }, inbound({ input: { kind: 'command', command: '/timesheet', text: '1h campaign cx 11/20' } }))).summary).toMatch(/is not a date/)
+    await db.e.db.updateTable('workroom.tenants').set({ locale: 'en-US' }).where('id', '=', db.fx.B.tenantId).execute()
+    try {
+      const us = (text: string) => converse({ db: db.e.db, now }, inbound({ workspaceId: 'TB', externalUserId: 'UBcreative', input: { kind: 'command', command: '/timesheet', text } }))
+      expect((await us('1h campaign cx 11/20')).summary).toBe('Logged 1h to Campaign cX B on Fri 20 Nov.')
+      expect((await us('1h campaign cx 20/11')).summary).toMatch(/I read numeric dates month first/)
+    } finally {
+      await db.e.db.updateTable('workroom.tenants').set({ locale: 'en-GB' }).where('id', '=', db.fx.B.tenantId).execute()
+    }
   })
 
   it('tells an unlinked person how to get linked, and does nothing else', async () => {

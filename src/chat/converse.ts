@@ -143,7 +143,7 @@ async function answer(deps: ConverseDeps, inbound: Inbound, once?: ClaimOnce): P
   const who = actor
   // Handlers run as the person who asked, and only so: this capability, never deps.db.
   const run = runAs(deps.db, who)
-  const limit = limitFor(inbound.input, today)
+  const limit = limitFor(inbound.input, today, who.locale)
   if (limit) {
     const refused = await overLimit(deps, who, limit)
     if (refused) return refused
@@ -158,7 +158,7 @@ async function answer(deps: ConverseDeps, inbound: Inbound, once?: ClaimOnce): P
     if (pick.kind === 'none') return reply(`I haven't offered you any choices here in the last ${OFFER_MINUTES} minutes, so "${n}" picks nothing. Send your message again to get them.`)
     if (pick.kind === 'out_of_range') return reply(pick.count === 1 ? 'There is only one choice: reply 1, or click its button.' : `Reply with a number from 1 to ${pick.count}, or click one of the buttons.`)
     turn = { ...inbound, input: { kind: 'action', actionId: pick.choice.actionId, payload: pick.choice.payload } }
-    const picked = limitFor(turn.input, today)
+    const picked = limitFor(turn.input, today, who.locale)
     if (picked && picked !== limit) {
       const refused = await overLimit(deps, who, picked)
       if (refused) return refused

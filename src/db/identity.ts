@@ -17,6 +17,8 @@ export interface LinkedActor extends Actor {
   email: string
   /** IANA zone for "today" and "yesterday": the person's, else their tenant's. */
   timezone: string
+  /** The tenant's BCP 47 locale (migration 024): how its people write numeric dates. */
+  locale: string
 }
 
 interface IdentityRow {
@@ -26,10 +28,11 @@ interface IdentityRow {
   display_name: string
   email: string
   timezone: string
+  locale: string
 }
 
 const toActor = (row: IdentityRow | undefined): LinkedActor | null =>
-  row ? { tenantId: row.tenant_id, userId: row.user_id, role: row.role, displayName: row.display_name, email: row.email, timezone: row.timezone } : null
+  row ? { tenantId: row.tenant_id, userId: row.user_id, role: row.role, displayName: row.display_name, email: row.email, timezone: row.timezone, locale: row.locale } : null
 
 /**
  * Who is asking, or null for someone not linked yet or whose workspace is not bound to their

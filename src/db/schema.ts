@@ -406,6 +406,8 @@ export interface TenantsTable {
   slug: string
   name: string
   timezone: Generated<string>
+  /** BCP 47 tag (migration 024, default en-GB): how the agency writes numeric dates. */
+  locale: Generated<string>
   /** Timesheet entries older than this many days are locked for app writes (migration 015; 0..366, default 14). */
   timesheet_lock_days: Generated<number>
   created_at: Timestamp

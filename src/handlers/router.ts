@@ -22,7 +22,7 @@ import type { Inbound } from './inbound.ts'
 import { loggableHours, payloadText, rowId, UNKNOWN_BUTTON } from './input-limits.ts'
 import { askReply, campaignReply, editHintReply, editReply, logReply, undoReply, weekReply } from './replies.ts'
 import { reply, type Reply } from './reply.ts'
-import { parseDuration, parseTimesheet } from './timesheet-parse.ts'
+import { dateOrderOf, parseDuration, parseTimesheet } from './timesheet-parse.ts'
 import { DEFAULT_TIMESHEET_SETTINGS, editLast, entryToEdit, logTime, undoLast, weekView, type LogResult, type TimesheetSettings } from './timesheet.ts'
 import type { LimitKind } from '../limits.ts'
 import type { ConverseDeps } from '../chat/converse.ts'
@@ -165,12 +165,12 @@ export interface Turn {
  * Which limit a message counts against, decided before it runs: a question the asking limit;
  * anything that writes (a time entry, edit or undo, a click) the writing one; looking up nothing.
  */
-export function limitFor(input: Inbound['input'], today: string): LimitKind | null {
+export function limitFor(input: Inbound['input'], today: string, locale = 'en-GB'): LimitKind | null {
   if (input.kind === 'action') return 'write'
   const intent = intentOf(input)
   if (intent.kind === 'ask') return 'ask'
   if (intent.kind !== 'timesheet') return null
-  const parsed = parseTimesheet(intent.text, { today })
+  const parsed = parseTimesheet(intent.text, { today, dateOrder: dateOrderOf(locale) })
   return parsed.ok && parsed.command.kind !== 'week' && parsed.command.kind !== 'help' ? 'write' : null
 }
 
@@ -195,7 +195,7 @@ export async function route(deps: ConverseDeps, { run, who, inbound, now, today 
     case 'digest':
       return digestCommand(run, who, inbound, intent.text, now, today, (target) => buildDigest(deps.db, who.tenantId, today, target))
     case 'timesheet': {
-      const parsed = parseTimesheet(intent.text, { today })
+      const parsed = parseTimesheet(intent.text, { today, dateOrder: dateOrderOf(who.locale) })
       if (!parsed.ok) return reply(parsed.error.message)
       const cmd = parsed.command
       switch (cmd.kind) {

@@ -22,6 +22,17 @@ export interface ParseContext {
 
 export type DateOrder = 'dmy' | 'mdy'
 
+/** How a locale writes numeric dates, from Intl: month first (en-US) or day first (en-GB, fr-FR, and the rest). */
+export function dateOrderOf(locale: string): DateOrder {
+  try {
+    const parts = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'numeric' }).formatToParts(new Date(Date.UTC(2026, 10, 20)))
+    return parts.findIndex((p) => p.type === 'month') < parts.findIndex((p) => p.type === 'day') ? 'mdy' : 'dmy'
+  } catch (err) {
+    if (err instanceof RangeError) return 'dmy'   // a tag Intl does not know
+    throw err
+  }
+}
+
 export type TimesheetCommand =
   | { kind: 'log'; hours: number; date: string; campaignQuery: string; phase: string | null; note: string | null; billable: boolean }
   /** The same entry on each of several days ("mon-wed 2h", "each day this week 1h"): `hours` per day; dates ascending, none in the future. */

@@ -17,7 +17,7 @@ describeEachEngine('chat identity', (engine) => {
     const actor = await resolveIdentity(ctx.e.db, { platform: 'slack', workspaceId: 'TA', externalUserId: 'UAcreative' })
     expect(actor).toEqual({
       tenantId: ctx.fx.A.tenantId, userId: ctx.fx.A.people.creative, role: 'creative',
-      displayName: 'creative A', email: 'creative@a.example', timezone: 'UTC',
+      displayName: 'creative A', email: 'creative@a.example', timezone: 'UTC', locale: 'en-GB',
     })
   })
 

@@ -75,9 +75,9 @@ const norm = (s: string) => s.replace(/\*\*|__|`/g, '').replace(/[‘’]/g, "'"
 /** The asker as a LinkedActor, found by e-mail (as the owner: this is the harness, not a request). */
 async function actorOf(engine: Engine, email: string): Promise<LinkedActor> {
   const row = await engine.db.selectFrom('workroom.people as p').innerJoin('workroom.tenants as t', 't.id', 'p.tenant_id')
-    .select(['p.id', 'p.tenant_id', 'p.role', 'p.display_name', 'p.email', 't.timezone']).where('p.email', '=', email).executeTakeFirst()
+    .select(['p.id', 'p.tenant_id', 'p.role', 'p.display_name', 'p.email', 't.timezone', 't.locale']).where('p.email', '=', email).executeTakeFirst()
   if (!row) throw new Error(`no person ${email} in the seed`)
-  return { tenantId: row.tenant_id, userId: row.id, role: row.role, displayName: row.display_name, email: row.email, timezone: row.timezone }
+  return { tenantId: row.tenant_id, userId: row.id, role: row.role, displayName: row.display_name, email: row.email, timezone: row.timezone, locale: row.locale }
 }
 
 export async function grade(engine: Engine, rows: EvalRow[], providers: KnowledgeProviders): Promise<Graded[]> {
