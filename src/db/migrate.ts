@@ -64,25 +64,30 @@ interface LedgerRow {
 }
 
 /**
- * Runs fn on one session that holds the migration advisory lock, so two processes starting
- * together apply each file once: the second waits, then finds nothing pending.
+ * One step of a migration run: a transaction that first takes the migration lock, so two
+ * processes starting together apply each file once (the second waits, then finds it applied).
+ *
+ * The lock is transaction-scoped on purpose. Behind a transaction-mode pooler (PgBouncer,
+ * Supavisor: what managed PostgreSQL puts in front of DATABASE_URL) a client's statements outside
+ * a transaction may each run on a different server session, so a session-level advisory lock
+ * would be taken on one server connection, "released" on another, and left held for whoever
+ * borrows the first one next.
  */
-async function withMigrationLock<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect()
+async function lockedStep<T>(client: pg.PoolClient, fn: () => Promise<T>): Promise<T> {
+  await client.query('BEGIN')
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY])
-    try {
-      await client.query(`CREATE TABLE IF NOT EXISTS ${LEDGER} (
-        name text PRIMARY KEY,
-        checksum text NOT NULL,
-        applied_at timestamptz NOT NULL DEFAULT now(),
-        execution_ms integer NOT NULL)`)
-      return await fn(client)
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
-    }
-  } finally {
-    client.release()
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY])
+    await client.query(`CREATE TABLE IF NOT EXISTS ${LEDGER} (
+      name text PRIMARY KEY,
+      checksum text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now(),
+      execution_ms integer NOT NULL)`)
+    const result = await fn()
+    await client.query('COMMIT')
+    return result
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {})
+    throw err
   }
 }
 
@@ -112,41 +117,55 @@ function checksumErrors(files: MigrationFile[], ledger: Map<string, LedgerRow>):
   return undefined
 }
 
-async function runInTransaction(client: pg.PoolClient, name: string, sql: string, after: () => Promise<unknown>): Promise<MigrationError | undefined> {
-  try {
-    await client.query('BEGIN')
-    await client.query(sql)
-    await after()
-    await client.query('COMMIT')
-    return undefined
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {})
-    const e = err as { message?: string; code?: string }
-    return { code: 'sql_error', name, message: `${name}: ${e.message ?? String(err)}`, ...(e.code ? { sqlstate: e.code } : {}) }
-  }
+/**
+ * Puts the schema pgvector lives in on this transaction's search_path when it is not there.
+ * Supabase installs extensions in `extensions`, and a managed service's admin may have created
+ * vector in any schema; migration 005's `vector(1536)`, `vector_cosine_ops` and `<=>` resolve
+ * through search_path, and the spec's files are not edited to qualify them.
+ */
+const VECTOR_ON_SEARCH_PATH = `
+  SELECT set_config('search_path', concat_ws(', ', nullif(current_setting('search_path'), ''), quote_ident(n.nspname)), true)
+    FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+   WHERE e.extname = 'vector' AND n.nspname <> ALL (current_schemas(false))`
+
+/** The step a non-superuser owner cannot take itself, named, with who can. */
+function sqlError(name: string, err: unknown): MigrationError {
+  const e = err as { message?: string; code?: string }
+  const message = e.code === '42501' && /extension "vector"/.test(e.message ?? '')
+    ? `${name}: ${e.message}. pgvector is not installed in this database and this login may not install it (only a superuser or the provider's console can): on Supabase enable "vector" under Database → Extensions (schema extensions); on RDS, Cloud SQL or Neon run CREATE EXTENSION vector as the admin role; then migrate again (docs/deploy.md)`
+    : `${name}: ${e.message ?? String(err)}`
+  return { code: 'sql_error', name, message, ...(e.code ? { sqlstate: e.code } : {}) }
 }
 
 /** Applies every pending migration in file-name order, each in its own transaction. Never throws for a migration problem: it is in result.error. */
 export async function migrateUp(pool: pg.Pool, options: { dir?: string; onApplied?: (name: string, ms: number) => void } = {}): Promise<MigrationResult> {
   const files = await loadMigrations(options.dir)
-  return withMigrationLock(pool, async (client) => {
-    const ledger = await readLedger(client)
-    const error = checksumErrors(files, ledger)
-    if (error) return { ran: [], error }
-    const ran: string[] = []
-    for (const file of files.filter((f) => !ledger.has(f.name))) {
-      const started = performance.now()
-      const failure = await runInTransaction(client, file.name, file.sql, () =>
-        client.query(`INSERT INTO ${LEDGER} (name, checksum, execution_ms) VALUES ($1, $2, $3)`, [
-          file.name, file.checksum, Math.round(performance.now() - started),
-        ]),
-      )
-      if (failure) return { ran, error: failure }
-      ran.push(file.name)
-      options.onApplied?.(file.name, performance.now() - started)
+  const client = await pool.connect()
+  const ran: string[] = []
+  try {
+    for (;;) {
+      let current = ''
+      const step = await lockedStep(client, async (): Promise<{ done: true; error?: MigrationError } | { done: false; name: string; ms: number }> => {
+        const ledger = await readLedger(client)
+        const error = checksumErrors(files, ledger)
+        if (error) return { done: true, error }
+        const file = files.find((f) => !ledger.has(f.name))
+        if (!file) return { done: true }
+        current = file.name
+        const started = performance.now()
+        await client.query(VECTOR_ON_SEARCH_PATH)
+        await client.query(file.sql)
+        const ms = performance.now() - started
+        await client.query(`INSERT INTO ${LEDGER} (name, checksum, execution_ms) VALUES ($1, $2, $3)`, [file.name, file.checksum, Math.round(ms)])
+        return { done: false, name: file.name, ms }
+      }).catch((err: unknown) => ({ done: true as const, error: sqlError(current || 'migration ledger', err) }))
+      if (step.done) return step.error ? { ran, error: step.error } : { ran }
+      ran.push(step.name)
+      options.onApplied?.(step.name, step.ms)
     }
-    return { ran }
-  })
+  } finally {
+    client.release()
+  }
 }
 
 /**
@@ -159,26 +178,34 @@ export async function migrateDown(pool: pg.Pool, options: { to: string; dir?: st
   if (target && !files.some((f) => f.name === target)) {
     return { ran: [], error: { code: 'unknown_target', name: target, message: `no migration named ${target} (try \`workroom migrate status\`)` } }
   }
-  return withMigrationLock(pool, async (client) => {
-    const ledger = await readLedger(client)
-    const error = checksumErrors(files, ledger)
-    if (error) return { ran: [], error }
-    const toRevert = files.filter((f) => ledger.has(f.name) && f.name > target).reverse()
-    const missing = toRevert.find((f) => !existsSync(f.downPath))
-    if (missing) {
-      return { ran: [], error: { code: 'missing_down', name: missing.name, message: `no down migration for ${missing.name} (expected migrations/down/${missing.name}.down.sql)` } }
+  const client = await pool.connect()
+  const ran: string[] = []
+  try {
+    for (;;) {
+      let current = ''
+      const step = await lockedStep(client, async (): Promise<{ done: true; error?: MigrationError } | { done: false; name: string }> => {
+        const ledger = await readLedger(client)
+        const error = checksumErrors(files, ledger)
+        if (error) return { done: true, error }
+        const toRevert = files.filter((f) => ledger.has(f.name) && f.name > target).reverse()
+        const missing = toRevert.find((f) => !existsSync(f.downPath))
+        if (missing) {
+          return { done: true, error: { code: 'missing_down', name: missing.name, message: `no down migration for ${missing.name} (expected migrations/down/${missing.name}.down.sql)` } }
+        }
+        const file = toRevert[0]
+        if (!file) return { done: true }
+        current = file.name
+        await client.query(VECTOR_ON_SEARCH_PATH)
+        await client.query(await readFile(file.downPath, 'utf8'))
+        await client.query(`DELETE FROM ${LEDGER} WHERE name = $1`, [file.name])
+        return { done: false, name: file.name }
+      }).catch((err: unknown) => ({ done: true as const, error: sqlError(current || 'migration ledger', err) }))
+      if (step.done) return step.error ? { ran, error: step.error } : { ran }
+      ran.push(step.name)
     }
-    const ran: string[] = []
-    for (const file of toRevert) {
-      const sql = await readFile(file.downPath, 'utf8')
-      const failure = await runInTransaction(client, file.name, sql, () =>
-        client.query(`DELETE FROM ${LEDGER} WHERE name = $1`, [file.name]),
-      )
-      if (failure) return { ran, error: failure }
-      ran.push(file.name)
-    }
-    return { ran }
-  })
+  } finally {
+    client.release()
+  }
 }
 
 export async function migrationStatus(pool: pg.Pool, dir?: string): Promise<MigrationStatusRow[]> {

@@ -1,0 +1,12 @@
+-- The API roles' privileges on the migration ledger are not handed back: that is never wanted.
+DO $$
+DECLARE
+  vector_schema text;
+BEGIN
+  SELECT n.nspname INTO vector_schema
+    FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'vector';
+  IF vector_schema IS NOT NULL AND vector_schema <> 'public' THEN
+    EXECUTE format('REVOKE USAGE ON SCHEMA %I FROM workroom_app', vector_schema);
+  END IF;
+END;
+$$;
