@@ -10,3 +10,13 @@ BEGIN
   END IF;
 END;
 $$;
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE n.nspname = 'supabase_migrations' AND c.relname = 'schema_migrations'
+                AND has_table_privilege(c.oid, 'SELECT WITH GRANT OPTION')) THEN
+    REVOKE SELECT ON supabase_migrations.schema_migrations FROM workroom_service;
+    REVOKE USAGE ON SCHEMA supabase_migrations FROM workroom_service;
+  END IF;
+END;
+$$;

@@ -60,8 +60,29 @@ export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<MigrationFil
 interface LedgerRow {
   name: string
   checksum: string
-  applied_at: Date
+  /** Null for a file the Supabase CLI applied: its ledger keeps no time. */
+  applied_at: Date | null
 }
+
+/**
+ * Who may read the ledger, as migrations 018 and 022 leave it, for a ledger made after them (on a
+ * database the Supabase CLI migrated, `workroom migrate` makes it later): /readyz reads it as
+ * workroom_service, and Supabase's default privileges would hand a new table in public to its
+ * API roles.
+ */
+const LEDGER_PRIVILEGES = `DO $$
+DECLARE
+  api_role text;
+BEGIN
+  REVOKE ALL ON ${LEDGER} FROM PUBLIC;
+  FOR api_role IN SELECT rolname FROM pg_roles WHERE rolname IN ('anon', 'authenticated', 'service_role') LOOP
+    EXECUTE format('REVOKE ALL ON ${LEDGER} FROM %I', api_role);
+  END LOOP;
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'workroom_service') THEN
+    GRANT SELECT ON ${LEDGER} TO workroom_service;
+  END IF;
+END;
+$$`
 
 /**
  * One step of a migration run: a transaction that first takes the migration lock, so two
@@ -77,11 +98,15 @@ async function lockedStep<T>(client: pg.PoolClient, fn: () => Promise<T>): Promi
   await client.query('BEGIN')
   try {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY])
-    await client.query(`CREATE TABLE IF NOT EXISTS ${LEDGER} (
-      name text PRIMARY KEY,
-      checksum text NOT NULL,
-      applied_at timestamptz NOT NULL DEFAULT now(),
-      execution_ms integer NOT NULL)`)
+    const { rows: [ledger] } = await client.query<{ t: string | null }>(`SELECT to_regclass('${LEDGER}')::text AS t`)
+    if (!ledger?.t) {
+      await client.query(`CREATE TABLE ${LEDGER} (
+        name text PRIMARY KEY,
+        checksum text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now(),
+        execution_ms integer NOT NULL)`)
+      await client.query(LEDGER_PRIVILEGES)
+    }
     const result = await fn()
     await client.query('COMMIT')
     return result
@@ -91,11 +116,40 @@ async function lockedStep<T>(client: pg.PoolClient, fn: () => Promise<T>): Promi
   }
 }
 
-async function readLedger(client: pg.PoolClient | pg.Pool): Promise<Map<string, LedgerRow>> {
-  const exists = await client.query<{ t: string | null }>(`SELECT to_regclass('${LEDGER}')::text AS t`)
-  if (!exists.rows[0]?.t) return new Map()
-  const { rows } = await client.query<LedgerRow>(`SELECT name, checksum, applied_at FROM ${LEDGER} ORDER BY name`)
-  return new Map(rows.map((r) => [r.name, r]))
+/**
+ * The ledger: Workroom's own, plus the files the Supabase CLI applied from supabase/migrations
+ * (`supabase db reset`, `migration up`, `db push`), which it records by version in
+ * supabase_migrations.schema_migrations. Those count as applied under their migrations/ name with
+ * the file's checksum (the CLI keeps statements, not a checksum); the CLI's rows for a project's
+ * other migrations are none of Workroom's business.
+ */
+async function readLedger(client: pg.PoolClient | pg.Pool, files: MigrationFile[]): Promise<Map<string, LedgerRow>> {
+  const { rows: [found] } = await client.query<{ own: string | null; cli: boolean }>(
+    `SELECT to_regclass('${LEDGER}')::text AS own,
+            EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                     WHERE n.nspname = 'supabase_migrations' AND c.relname = 'schema_migrations'
+                       AND has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(c.oid, 'SELECT')) AS cli`)
+  const ledger = new Map<string, LedgerRow>()
+  if (found?.cli) {
+    const { rows } = await client.query<{ version: string; name: string }>(`SELECT version, name FROM ${SUPABASE_LEDGER}`)
+    for (const r of rows) {
+      const file = files.find((f) => f.name === fromSupabaseVersion(r.version, r.name))
+      if (file) ledger.set(file.name, { name: file.name, checksum: file.checksum, applied_at: null })
+    }
+  }
+  if (found?.own) {
+    const { rows } = await client.query<LedgerRow>(`SELECT name, checksum, applied_at FROM ${LEDGER} ORDER BY name`)
+    for (const r of rows) ledger.set(r.name, r)
+  }
+  return ledger
+}
+
+const SUPABASE_LEDGER = 'supabase_migrations.schema_migrations'
+
+/** The inverse of scripts/supabase.ts's file names: `20251207000001`, `agency_core_schema` → `20251207_001_agency_core_schema`. */
+export function fromSupabaseVersion(version: string, name: string): string | null {
+  const m = /^(\d{8})(\d{6})$/.exec(version)
+  return m ? `${m[1]}_${String(Number(m[2])).padStart(3, '0')}_${name}` : null
 }
 
 function checksumErrors(files: MigrationFile[], ledger: Map<string, LedgerRow>): MigrationError | undefined {
@@ -146,7 +200,7 @@ export async function migrateUp(pool: pg.Pool, options: { dir?: string; onApplie
     for (;;) {
       let current = ''
       const step = await lockedStep(client, async (): Promise<{ done: true; error?: MigrationError } | { done: false; name: string; ms: number }> => {
-        const ledger = await readLedger(client)
+        const ledger = await readLedger(client, files)
         const error = checksumErrors(files, ledger)
         if (error) return { done: true, error }
         const file = files.find((f) => !ledger.has(f.name))
@@ -184,7 +238,7 @@ export async function migrateDown(pool: pg.Pool, options: { to: string; dir?: st
     for (;;) {
       let current = ''
       const step = await lockedStep(client, async (): Promise<{ done: true; error?: MigrationError } | { done: false; name: string }> => {
-        const ledger = await readLedger(client)
+        const ledger = await readLedger(client, files)
         const error = checksumErrors(files, ledger)
         if (error) return { done: true, error }
         const toRevert = files.filter((f) => ledger.has(f.name) && f.name > target).reverse()
@@ -210,7 +264,7 @@ export async function migrateDown(pool: pg.Pool, options: { to: string; dir?: st
 
 export async function migrationStatus(pool: pg.Pool, dir?: string): Promise<MigrationStatusRow[]> {
   const files = await loadMigrations(dir)
-  const ledger = await readLedger(pool)
+  const ledger = await readLedger(pool, files)
   const rows: MigrationStatusRow[] = files.map((f) => {
     const row = ledger.get(f.name)
     return {

@@ -36,3 +36,18 @@ BEGIN
   END IF;
 END;
 $$;
+
+-- A database the Supabase CLI migrated keeps its record in supabase_migrations.schema_migrations,
+-- and the server's start-up and /readyz read it as workroom_service (src/db/migrate.ts).
+DO $$
+BEGIN
+  -- By oid, not by name: a name lookup in a schema this role may not use is an error.
+  IF EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE n.nspname = 'supabase_migrations' AND c.relname = 'schema_migrations'
+                AND has_schema_privilege(n.oid, 'USAGE WITH GRANT OPTION')
+                AND has_table_privilege(c.oid, 'SELECT WITH GRANT OPTION')) THEN
+    GRANT USAGE ON SCHEMA supabase_migrations TO workroom_service;
+    GRANT SELECT ON supabase_migrations.schema_migrations TO workroom_service;
+  END IF;
+END;
+$$;

@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 import { withActor } from '../../src/db/actor.ts'
 import { createEngine, type Engine } from '../../src/db/engine.ts'
@@ -51,6 +52,26 @@ describe.skipIf(missing)(`Workroom on a Supabase-shaped database${missing ? ` [s
     // supabase db reset then loads seed.sql.
     await e.pool.query(await readFile(path.join(SUPABASE_DIR, 'seed.sql'), 'utf8'))
     expect(await q(`SELECT slug FROM workroom.tenants ORDER BY slug`)).toEqual([{ slug: 'northwind' }, { slug: 'southpaw' }])
+  })
+
+  it('counts what the Supabase CLI applied as migrated, for the owner and for a bookkeeping login that owns nothing', async () => {
+    const e = await scratch()
+    await supabaseMigrationUp(e.url)
+    expect((await migrationStatus(e.pool)).filter((r) => r.state !== 'applied')).toEqual([])
+    expect(await migrateUp(e.pool)).toEqual({ ran: [] })
+    const login = `workroom_supa_svc_${process.pid}`
+    await sql`SELECT workroom.create_login_role(${login}, 'unused', 'workroom_service')`.execute(e.db)
+    const url = new URL(e.url)
+    url.username = login
+    const service = await createEngine({ kind: 'postgres', url: url.toString(), poolSize: 1 })
+    try {
+      expect((await migrationStatus(service.pool)).filter((r) => r.state !== 'applied')).toEqual([])
+      // workroom migrate made its own ledger after 022 ran: the API roles still get nothing of it.
+      expect((await e.pool.query(`SELECT has_table_privilege('anon', 'public.workroom_migrations', 'SELECT') AS anon`)).rows).toEqual([{ anon: false }])
+    } finally {
+      await service.close()
+      await e.pool.query(`DROP ROLE ${login}`)
+    }
   })
 
   it('runs workroom migrate through PgBouncer in transaction mode, and a second run has nothing to do', async () => {
