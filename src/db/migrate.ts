@@ -212,7 +212,12 @@ export async function migrateUp(pool: pg.Pool, options: { dir?: string; onApplie
         const ms = performance.now() - started
         await client.query(`INSERT INTO ${LEDGER} (name, checksum, execution_ms) VALUES ($1, $2, $3)`, [file.name, file.checksum, Math.round(ms)])
         return { done: false, name: file.name, ms }
-      }).catch((err: unknown) => ({ done: true as const, error: sqlError(current || 'migration ledger', err) }))
+      }).catch((err: unknown) => {
+        // A file's failure is a result; anything before it (the lock, the ledger, a lost
+        // connection) is thrown with its code, as pg reports it.
+        if (!current) throw err
+        return { done: true as const, error: sqlError(current, err) }
+      })
       if (step.done) return step.error ? { ran, error: step.error } : { ran }
       ran.push(step.name)
       options.onApplied?.(step.name, step.ms)
@@ -253,7 +258,12 @@ export async function migrateDown(pool: pg.Pool, options: { to: string; dir?: st
         await client.query(await readFile(file.downPath, 'utf8'))
         await client.query(`DELETE FROM ${LEDGER} WHERE name = $1`, [file.name])
         return { done: false, name: file.name }
-      }).catch((err: unknown) => ({ done: true as const, error: sqlError(current || 'migration ledger', err) }))
+      }).catch((err: unknown) => {
+        // A file's failure is a result; anything before it (the lock, the ledger, a lost
+        // connection) is thrown with its code, as pg reports it.
+        if (!current) throw err
+        return { done: true as const, error: sqlError(current, err) }
+      })
       if (step.done) return step.error ? { ran, error: step.error } : { ran }
       ran.push(step.name)
     }
