@@ -109,6 +109,40 @@ describe.skipIf(missing)(`Workroom on a Supabase-shaped database${missing ? ` [s
     expect(hits[0]?.similarity).toBeGreaterThan(0)
   })
 
+  it('applies every migration as an owner that is neither superuser nor BYPASSRLS (RDS, Cloud SQL), FORCE left off', async () => {
+    const owner = `workroom_rds_owner_${process.pid}`
+    const name = `workroom_supa_rds_${process.pid}`
+    await withAdmin(supabaseUrl!, async (admin) => {
+      await admin.query(`CREATE ROLE ${owner} LOGIN CREATEROLE NOBYPASSRLS`)
+      await admin.query(`GRANT ${owner} TO postgres`)
+      await admin.query(`CREATE DATABASE ${name} OWNER ${owner} TEMPLATE template0`)
+    })
+    const as = (user: string) => {
+      const u = new URL(withDatabase(supabaseUrl!, name))
+      u.username = user
+      return u.toString()
+    }
+    // The provider's admin enables pgvector (RDS's rds_superuser; here the cluster's superuser), in public.
+    await withAdmin(as('supabase_admin'), (admin) => admin.query('CREATE EXTENSION vector'))
+    const e = await createEngine({ kind: 'postgres', url: as(owner), poolSize: 2 })
+    try {
+      const result = await migrateUp(e.pool)
+      expect(result.error).toBeUndefined()
+      const forced = await e.pool.query(`SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'agency'::regnamespace AND relforcerowsecurity`)
+      expect(forced.rows[0].n).toBe(0)
+      const fx = await seedFixture(e.db)
+      const names = await withActor(e.db, actorOf(fx, 'A', 'creative'), async (trx) =>
+        (await trx.selectFrom('agency.campaigns').select('name').execute()).map((r) => r.name))
+      expect(names).toEqual(['Campaign cX A'])
+    } finally {
+      await e.close()
+      await withAdmin(supabaseUrl!, async (admin) => {
+        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+        await admin.query(`DROP ROLE IF EXISTS ${owner}`)
+      })
+    }
+  })
+
   it('names pgvector, and who can install it, when it is missing and this login may not create it', async () => {
     // template0 has no extensions schema and no vector; pgvector is not a trusted extension.
     const name = `workroom_supa_novector_${process.pid}`
