@@ -36,8 +36,10 @@ if ! $PGBIN/pg_isready -h 127.0.0.1 -p "$PORT" -q; then
   mkdir -p "$DIR"
   chown postgres:postgres "$DIR"
   asPostgres $PGBIN/initdb -D "$DIR/data" -U supabase_admin --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  # autovacuum off: tests drop their scratch databases as the non-superuser postgres (DROP DATABASE
+  # … WITH (FORCE)), which may not terminate an autovacuum worker that happens to be in one.
   asPostgres $PGBIN/pg_ctl -D "$DIR/data" -l "$DIR/server.log" -w \
-    -o "-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$DIR -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >&2
+    -o "-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$DIR -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c autovacuum=off" start >&2
 
   admin -d postgres <<'SQL'
 CREATE ROLE postgres NOSUPERUSER INHERIT CREATEROLE CREATEDB LOGIN REPLICATION BYPASSRLS;

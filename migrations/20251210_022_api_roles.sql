@@ -17,7 +17,7 @@ END;
 $$;
 
 -- Supabase installs extensions in schema `extensions` and grants its USAGE to its own roles only;
--- a managed service's admin may have put pgvector in a schema of its own. Actor transactions run
+-- a managed service's admin may have put pgvector there too. Actor transactions run
 -- as workroom_app, and the vector operators of knowledge search (search_knowledge, retrieve.ts)
 -- are found by name in that schema, which takes USAGE on it.
 DO $$

@@ -174,8 +174,9 @@ function checksumErrors(files: MigrationFile[], ledger: Map<string, LedgerRow>):
 /**
  * Puts the schema pgvector lives in on this transaction's search_path when it is not there.
  * Supabase installs extensions in `extensions`, and a managed service's admin may have created
- * vector in any schema; migration 005's `vector(1536)`, `vector_cosine_ops` and `<=>` resolve
- * through search_path, and the spec's files are not edited to qualify them.
+ * vector there too, while the migrating login's search_path may lack it. Migration 005's
+ * `vector(1536)`, `vector_cosine_ops` and `<=>` resolve through search_path, and the spec's files
+ * are not edited to qualify them.
  */
 const VECTOR_ON_SEARCH_PATH = `
   SELECT set_config('search_path', concat_ws(', ', nullif(current_setting('search_path'), ''), quote_ident(n.nspname)), true)
@@ -184,10 +185,10 @@ const VECTOR_ON_SEARCH_PATH = `
 
 /** The step a non-superuser owner cannot take itself, named, with who can. */
 function sqlError(name: string, err: unknown): MigrationError {
-  const e = err as { message?: string; code?: string }
+  const e = err as { message?: string; code?: string; hint?: string }
   const message = e.code === '42501' && /extension "vector"/.test(e.message ?? '')
     ? `${name}: ${e.message}. pgvector is not installed in this database and this login may not install it (only a superuser or the provider's console can): on Supabase enable "vector" under Database → Extensions (schema extensions); on RDS, Cloud SQL or Neon run CREATE EXTENSION vector as the admin role; then migrate again (docs/deploy.md)`
-    : `${name}: ${e.message ?? String(err)}`
+    : `${name}: ${e.message ?? String(err)}${e.hint ? ` (${e.hint})` : ''}`
   return { code: 'sql_error', name, message, ...(e.code ? { sqlstate: e.code } : {}) }
 }
 

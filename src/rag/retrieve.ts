@@ -101,7 +101,7 @@ export const HNSW_EF_SEARCH = 200
 async function nearest(trx: ActorTx, embedding: number[], filters: object, candidates: number): Promise<Row[]> {
   // The search_path part: `::vector` and `<=>` (here and in retrieve-artifacts.ts) resolve through
   // search_path, and pgvector may live in a schema the login role's path lacks (Supabase's
-  // `extensions`, or wherever a managed service's admin created it). Transaction-local like the
+  // `extensions`, where a managed service's admin may have created it too). Transaction-local like the
   // rest, so nothing of it outlives the actor's transaction on a pooled connection.
   await sql`SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),
                    set_config('hnsw.ef_search', ${String(Math.max(HNSW_EF_SEARCH, candidates))}, true),

@@ -143,6 +143,36 @@ describe.skipIf(missing)(`Workroom on a Supabase-shaped database${missing ? ` [s
     }
   })
 
+  it('stops at 022 naming the GRANT to run when pgvector\'s schema is one the owner may use but not share', async () => {
+    const owner = `workroom_rds_owner2_${process.pid}`
+    const name = `workroom_supa_rds2_${process.pid}`
+    await withAdmin(supabaseUrl!, async (admin) => {
+      await admin.query(`CREATE ROLE ${owner} LOGIN CREATEROLE NOBYPASSRLS`)
+      await admin.query(`GRANT ${owner} TO postgres`)
+      await admin.query(`CREATE DATABASE ${name} OWNER ${owner} TEMPLATE template0`)
+    })
+    const as = (user: string) => {
+      const u = new URL(withDatabase(supabaseUrl!, name))
+      u.username = user
+      return u.toString()
+    }
+    await withAdmin(as('supabase_admin'), (admin) => admin.query(
+      `CREATE SCHEMA extensions; GRANT USAGE ON SCHEMA extensions TO ${owner}; CREATE EXTENSION vector SCHEMA extensions`))
+    const e = await createEngine({ kind: 'postgres', url: as(owner), poolSize: 2 })
+    try {
+      const result = await migrateUp(e.pool)
+      expect(result.error).toMatchObject({ name: '20251210_022_api_roles', sqlstate: '42501' })
+      expect(result.error?.message).toContain('GRANT USAGE ON SCHEMA extensions TO workroom_app')
+      expect(result.ran).toContain('20251210_019_artifact_knowledge')
+    } finally {
+      await e.close()
+      await withAdmin(supabaseUrl!, async (admin) => {
+        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+        await admin.query(`DROP ROLE IF EXISTS ${owner}`)
+      })
+    }
+  })
+
   it('names pgvector, and who can install it, when it is missing and this login may not create it', async () => {
     // template0 has no extensions schema and no vector; pgvector is not a trusted extension.
     const name = `workroom_supa_novector_${process.pid}`
