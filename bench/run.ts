@@ -13,6 +13,7 @@ import { describeMachine } from './machine.ts'
 import { nativeUrl } from './engines.ts'
 import { withAdmin } from '../src/db/scratch.ts'
 import { benchMigrations } from './migrations.ts'
+import { benchPooler } from './pooler.ts'
 import { benchRag } from './rag.ts'
 import { renderReport, renderSection, type BenchArgs, type Failure, type Section } from './report.ts'
 import { benchSeed } from './seed.ts'
@@ -27,6 +28,7 @@ const BENCHES: Record<string, (args: BenchArgs) => Promise<Section>> = {
   seed: benchSeed,
   views: benchViews,
   timesheet: benchTimesheet,
+  pooler: benchPooler,
   rag: benchRag,
   answers: benchAnswers,
   slack: benchSlack,

@@ -22,23 +22,7 @@ export async function benchTimesheet(args: BenchArgs): Promise<Section> {
   for (const [name, make] of engines) {
     const engine = await make()
     try {
-      await migrateAndSeedDemo(engine)
-      await bindWorkspace(engine.db, 'slack', 'TBENCH', 'northwind', 'operator')
-      for (const email of PEOPLE) await linkIdentity(engine.db, { platform: 'slack', workspaceId: 'TBENCH', externalUserId: email }, email)
-      const now = () => new Date()
-      const today = now().toISOString().slice(0, 10)
-      const times: number[] = []
-      let logged = 0
-      for (let i = 0; i < runs + 20; i++) {
-        const day = addDays(today, -(i % 10))   // the last 10 days: inside the lock window
-        const started = performance.now()
-        const out = await converse({ db: engine.db, now }, {
-          platform: 'slack', workspaceId: 'TBENCH', externalUserId: PEOPLE[i % PEOPLE.length]!, channelId: 'C1', threadId: null,
-          requestId: randomUUID(), input: { kind: 'command', command: '/timesheet', text: `15m ${day} Aurora Air Spring Launch` },
-        })
-        if (i >= 20) times.push(performance.now() - started)   // the first 20 warm up caches and JIT
-        if (out.summary.startsWith('Logged')) logged++
-      }
+      const { times, logged } = await measureTimesheet(engine, runs)
       const s = summarize(times)
       rows.push({ engine: name, runs: s.runs, logged, p50: ms(s.median), p99: ms(s.p99), max: ms(s.max) })
       const native = engine.kind === 'postgres'
@@ -60,4 +44,29 @@ export async function benchTimesheet(args: BenchArgs): Promise<Section> {
         + ' linked demo people in turn, on the last 10 days; 20 warm-up messages are not counted.',
     ],
   }
+}
+
+/**
+ * `runs` timesheet messages (after 20 for warm-up) on a new database: migrated, the demo agencies
+ * seeded, three people linked in a bound workspace. Also bench/pooler.ts's measure.
+ */
+export async function measureTimesheet(engine: Engine, runs: number): Promise<{ times: number[]; logged: number }> {
+  await migrateAndSeedDemo(engine)
+  await bindWorkspace(engine.db, 'slack', 'TBENCH', 'northwind', 'operator')
+  for (const email of PEOPLE) await linkIdentity(engine.db, { platform: 'slack', workspaceId: 'TBENCH', externalUserId: email }, email)
+  const now = () => new Date()
+  const today = now().toISOString().slice(0, 10)
+  const times: number[] = []
+  let logged = 0
+  for (let i = 0; i < runs + 20; i++) {
+    const day = addDays(today, -(i % 10))   // the last 10 days: inside the lock window
+    const started = performance.now()
+    const out = await converse({ db: engine.db, now }, {
+      platform: 'slack', workspaceId: 'TBENCH', externalUserId: PEOPLE[i % PEOPLE.length]!, channelId: 'C1', threadId: null,
+      requestId: randomUUID(), input: { kind: 'command', command: '/timesheet', text: `15m ${day} Aurora Air Spring Launch` },
+    })
+    if (i >= 20) times.push(performance.now() - started)   // the first 20 warm up caches and JIT
+    if (out.summary.startsWith('Logged')) logged++
+  }
+  return { times, logged }
 }

@@ -122,8 +122,9 @@ async function deleteTenant(trx: Transaction<DB>, tenantId: string) {
   await trx.deleteFrom('workroom.tenants').where('id', '=', tenantId).execute()
 }
 
-async function writeTenant(trx: Transaction<DB>, rows: TenantRows, progress: boolean): Promise<Record<string, number>> {
-  const plan: Array<[keyof DB, Array<Record<string, unknown>>]> = [
+/** What a tenant's rows are written as, parents first: writeTenant and supabase/seed.sql (scripts/supabase.ts) follow it. */
+export function tenantInsertPlan(rows: TenantRows): Array<[keyof DB, Array<Record<string, unknown>>]> {
+  return [
     ['workroom.tenants', [rows.tenant]],
     ['workroom.people', rows.people],
     ['workroom.chat_identities', rows.chatIdentities],
@@ -138,6 +139,25 @@ async function writeTenant(trx: Transaction<DB>, rows: TenantRows, progress: boo
     ['agency.knowledge_documents', rows.documents],
     ['agency.knowledge_chunks', rows.chunks],
   ]
+}
+
+/**
+ * Artifact revisions in rounds: an artifact's second revision is in the round after its first,
+ * so one UPDATE per round keeps each artifact's versions in order.
+ */
+export function revisionRounds(rows: TenantRows): Array<TenantRows['revisions']> {
+  const rounds = new Map<string, number>()
+  const byRound: Array<TenantRows['revisions']> = []
+  for (const r of rows.revisions) {
+    const round = rounds.get(r.artifactId) ?? 0
+    rounds.set(r.artifactId, round + 1)
+    ;(byRound[round] ??= []).push(r)
+  }
+  return byRound
+}
+
+async function writeTenant(trx: Transaction<DB>, rows: TenantRows, progress: boolean): Promise<Record<string, number>> {
+  const plan = tenantInsertPlan(rows)
   const total = plan.reduce((n, [, r]) => n + r.length, 0) + rows.revisions.length
   const bar = progress
     ? new cliProgress.SingleBar({ format: `  ${rows.tenant.name.padEnd(20)} {bar} {value}/{total} rows  {table}`, hideCursor: true }, cliProgress.Presets.shades_classic)
@@ -151,14 +171,7 @@ async function writeTenant(trx: Transaction<DB>, rows: TenantRows, progress: boo
     }
     // Revisions go through UPDATE so the versioning trigger writes artifact_versions, as it does
     // for people. One statement per round: an artifact's second revision follows its first.
-    const rounds = new Map<string, number>()
-    const byRound: Array<Array<{ artifactId: string; content: string; changeSummary: string }>> = []
-    for (const r of rows.revisions) {
-      const round = rounds.get(r.artifactId) ?? 0
-      rounds.set(r.artifactId, round + 1)
-      ;(byRound[round] ??= []).push(r)
-    }
-    for (const round of byRound) {
+    for (const round of revisionRounds(rows)) {
       for (let i = 0; i < round.length; i += 500) {
         const batch = round.slice(i, i + 500)
         await sql`

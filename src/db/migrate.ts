@@ -60,37 +60,96 @@ export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<MigrationFil
 interface LedgerRow {
   name: string
   checksum: string
-  applied_at: Date
+  /** Null for a file the Supabase CLI applied: its ledger keeps no time. */
+  applied_at: Date | null
 }
 
 /**
- * Runs fn on one session that holds the migration advisory lock, so two processes starting
- * together apply each file once: the second waits, then finds nothing pending.
+ * Who may read the ledger, as migrations 018 and 022 leave it, for a ledger made after them (on a
+ * database the Supabase CLI migrated, `workroom migrate` makes it later): /readyz reads it as
+ * workroom_service, and Supabase's default privileges would hand a new table in public to its
+ * API roles.
  */
-async function withMigrationLock<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect()
+const LEDGER_PRIVILEGES = `DO $$
+DECLARE
+  api_role text;
+BEGIN
+  REVOKE ALL ON ${LEDGER} FROM PUBLIC;
+  FOR api_role IN SELECT rolname FROM pg_roles WHERE rolname IN ('anon', 'authenticated', 'service_role') LOOP
+    EXECUTE format('REVOKE ALL ON ${LEDGER} FROM %I', api_role);
+  END LOOP;
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'workroom_service') THEN
+    GRANT SELECT ON ${LEDGER} TO workroom_service;
+  END IF;
+END;
+$$`
+
+/**
+ * One step of a migration run: a transaction that first takes the migration lock, so two
+ * processes starting together apply each file once (the second waits, then finds it applied).
+ *
+ * The lock is transaction-scoped on purpose. Behind a transaction-mode pooler (PgBouncer,
+ * Supavisor: what managed PostgreSQL puts in front of DATABASE_URL) a client's statements outside
+ * a transaction may each run on a different server session, so a session-level advisory lock
+ * would be taken on one server connection, "released" on another, and left held for whoever
+ * borrows the first one next.
+ */
+async function lockedStep<T>(client: pg.PoolClient, fn: () => Promise<T>): Promise<T> {
+  await client.query('BEGIN')
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY])
-    try {
-      await client.query(`CREATE TABLE IF NOT EXISTS ${LEDGER} (
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY])
+    const { rows: [ledger] } = await client.query<{ t: string | null }>(`SELECT to_regclass('${LEDGER}')::text AS t`)
+    if (!ledger?.t) {
+      await client.query(`CREATE TABLE ${LEDGER} (
         name text PRIMARY KEY,
         checksum text NOT NULL,
         applied_at timestamptz NOT NULL DEFAULT now(),
         execution_ms integer NOT NULL)`)
-      return await fn(client)
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
+      await client.query(LEDGER_PRIVILEGES)
     }
-  } finally {
-    client.release()
+    const result = await fn()
+    await client.query('COMMIT')
+    return result
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {})
+    throw err
   }
 }
 
-async function readLedger(client: pg.PoolClient | pg.Pool): Promise<Map<string, LedgerRow>> {
-  const exists = await client.query<{ t: string | null }>(`SELECT to_regclass('${LEDGER}')::text AS t`)
-  if (!exists.rows[0]?.t) return new Map()
-  const { rows } = await client.query<LedgerRow>(`SELECT name, checksum, applied_at FROM ${LEDGER} ORDER BY name`)
-  return new Map(rows.map((r) => [r.name, r]))
+/**
+ * The ledger: Workroom's own, plus the files the Supabase CLI applied from supabase/migrations
+ * (`supabase db reset`, `migration up`, `db push`), which it records by version in
+ * supabase_migrations.schema_migrations. Those count as applied under their migrations/ name with
+ * the file's checksum (the CLI keeps statements, not a checksum); the CLI's rows for a project's
+ * other migrations are none of Workroom's business.
+ */
+async function readLedger(client: pg.PoolClient | pg.Pool, files: MigrationFile[]): Promise<Map<string, LedgerRow>> {
+  const { rows: [found] } = await client.query<{ own: string | null; cli: boolean }>(
+    `SELECT to_regclass('${LEDGER}')::text AS own,
+            EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                     WHERE n.nspname = 'supabase_migrations' AND c.relname = 'schema_migrations'
+                       AND has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(c.oid, 'SELECT')) AS cli`)
+  const ledger = new Map<string, LedgerRow>()
+  if (found?.cli) {
+    const { rows } = await client.query<{ version: string; name: string }>(`SELECT version, name FROM ${SUPABASE_LEDGER}`)
+    for (const r of rows) {
+      const file = files.find((f) => f.name === fromSupabaseVersion(r.version, r.name))
+      if (file) ledger.set(file.name, { name: file.name, checksum: file.checksum, applied_at: null })
+    }
+  }
+  if (found?.own) {
+    const { rows } = await client.query<LedgerRow>(`SELECT name, checksum, applied_at FROM ${LEDGER} ORDER BY name`)
+    for (const r of rows) ledger.set(r.name, r)
+  }
+  return ledger
+}
+
+const SUPABASE_LEDGER = 'supabase_migrations.schema_migrations'
+
+/** The inverse of scripts/supabase.ts's file names: `20251207000001`, `agency_core_schema` → `20251207_001_agency_core_schema`. */
+export function fromSupabaseVersion(version: string, name: string): string | null {
+  const m = /^(\d{8})(\d{6})$/.exec(version)
+  return m ? `${m[1]}_${String(Number(m[2])).padStart(3, '0')}_${name}` : null
 }
 
 function checksumErrors(files: MigrationFile[], ledger: Map<string, LedgerRow>): MigrationError | undefined {
@@ -112,41 +171,61 @@ function checksumErrors(files: MigrationFile[], ledger: Map<string, LedgerRow>):
   return undefined
 }
 
-async function runInTransaction(client: pg.PoolClient, name: string, sql: string, after: () => Promise<unknown>): Promise<MigrationError | undefined> {
-  try {
-    await client.query('BEGIN')
-    await client.query(sql)
-    await after()
-    await client.query('COMMIT')
-    return undefined
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {})
-    const e = err as { message?: string; code?: string }
-    return { code: 'sql_error', name, message: `${name}: ${e.message ?? String(err)}`, ...(e.code ? { sqlstate: e.code } : {}) }
-  }
+/**
+ * Puts the schema pgvector lives in on this transaction's search_path when it is not there.
+ * Supabase installs extensions in `extensions`, and a managed service's admin may have created
+ * vector there too, while the migrating login's search_path may lack it. Migration 005's
+ * `vector(1536)`, `vector_cosine_ops` and `<=>` resolve through search_path, and the spec's files
+ * are not edited to qualify them.
+ */
+const VECTOR_ON_SEARCH_PATH = `
+  SELECT set_config('search_path', concat_ws(', ', nullif(current_setting('search_path'), ''), quote_ident(n.nspname)), true)
+    FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+   WHERE e.extname = 'vector' AND n.nspname <> ALL (current_schemas(false))`
+
+/** The step a non-superuser owner cannot take itself, named, with who can. */
+function sqlError(name: string, err: unknown): MigrationError {
+  const e = err as { message?: string; code?: string; hint?: string }
+  const message = e.code === '42501' && /extension "vector"/.test(e.message ?? '')
+    ? `${name}: ${e.message}. pgvector is not installed in this database and this login may not install it (only a superuser or the provider's console can): on Supabase enable "vector" under Database → Extensions (schema extensions); on RDS, Cloud SQL or Neon run CREATE EXTENSION vector as the admin role; then migrate again (docs/deploy.md)`
+    : `${name}: ${e.message ?? String(err)}${e.hint ? ` (${e.hint})` : ''}`
+  return { code: 'sql_error', name, message, ...(e.code ? { sqlstate: e.code } : {}) }
 }
 
 /** Applies every pending migration in file-name order, each in its own transaction. Never throws for a migration problem: it is in result.error. */
 export async function migrateUp(pool: pg.Pool, options: { dir?: string; onApplied?: (name: string, ms: number) => void } = {}): Promise<MigrationResult> {
   const files = await loadMigrations(options.dir)
-  return withMigrationLock(pool, async (client) => {
-    const ledger = await readLedger(client)
-    const error = checksumErrors(files, ledger)
-    if (error) return { ran: [], error }
-    const ran: string[] = []
-    for (const file of files.filter((f) => !ledger.has(f.name))) {
-      const started = performance.now()
-      const failure = await runInTransaction(client, file.name, file.sql, () =>
-        client.query(`INSERT INTO ${LEDGER} (name, checksum, execution_ms) VALUES ($1, $2, $3)`, [
-          file.name, file.checksum, Math.round(performance.now() - started),
-        ]),
-      )
-      if (failure) return { ran, error: failure }
-      ran.push(file.name)
-      options.onApplied?.(file.name, performance.now() - started)
+  const client = await pool.connect()
+  const ran: string[] = []
+  try {
+    for (;;) {
+      let current = ''
+      const step = await lockedStep(client, async (): Promise<{ done: true; error?: MigrationError } | { done: false; name: string; ms: number }> => {
+        const ledger = await readLedger(client, files)
+        const error = checksumErrors(files, ledger)
+        if (error) return { done: true, error }
+        const file = files.find((f) => !ledger.has(f.name))
+        if (!file) return { done: true }
+        current = file.name
+        const started = performance.now()
+        await client.query(VECTOR_ON_SEARCH_PATH)
+        await client.query(file.sql)
+        const ms = performance.now() - started
+        await client.query(`INSERT INTO ${LEDGER} (name, checksum, execution_ms) VALUES ($1, $2, $3)`, [file.name, file.checksum, Math.round(ms)])
+        return { done: false, name: file.name, ms }
+      }).catch((err: unknown) => {
+        // A file's failure is a result; anything before it (the lock, the ledger, a lost
+        // connection) is thrown with its code, as pg reports it.
+        if (!current) throw err
+        return { done: true as const, error: sqlError(current, err) }
+      })
+      if (step.done) return step.error ? { ran, error: step.error } : { ran }
+      ran.push(step.name)
+      options.onApplied?.(step.name, step.ms)
     }
-    return { ran }
-  })
+  } finally {
+    client.release()
+  }
 }
 
 /**
@@ -159,31 +238,44 @@ export async function migrateDown(pool: pg.Pool, options: { to: string; dir?: st
   if (target && !files.some((f) => f.name === target)) {
     return { ran: [], error: { code: 'unknown_target', name: target, message: `no migration named ${target} (try \`workroom migrate status\`)` } }
   }
-  return withMigrationLock(pool, async (client) => {
-    const ledger = await readLedger(client)
-    const error = checksumErrors(files, ledger)
-    if (error) return { ran: [], error }
-    const toRevert = files.filter((f) => ledger.has(f.name) && f.name > target).reverse()
-    const missing = toRevert.find((f) => !existsSync(f.downPath))
-    if (missing) {
-      return { ran: [], error: { code: 'missing_down', name: missing.name, message: `no down migration for ${missing.name} (expected migrations/down/${missing.name}.down.sql)` } }
+  const client = await pool.connect()
+  const ran: string[] = []
+  try {
+    for (;;) {
+      let current = ''
+      const step = await lockedStep(client, async (): Promise<{ done: true; error?: MigrationError } | { done: false; name: string }> => {
+        const ledger = await readLedger(client, files)
+        const error = checksumErrors(files, ledger)
+        if (error) return { done: true, error }
+        const toRevert = files.filter((f) => ledger.has(f.name) && f.name > target).reverse()
+        const missing = toRevert.find((f) => !existsSync(f.downPath))
+        if (missing) {
+          return { done: true, error: { code: 'missing_down', name: missing.name, message: `no down migration for ${missing.name} (expected migrations/down/${missing.name}.down.sql)` } }
+        }
+        const file = toRevert[0]
+        if (!file) return { done: true }
+        current = file.name
+        await client.query(VECTOR_ON_SEARCH_PATH)
+        await client.query(await readFile(file.downPath, 'utf8'))
+        await client.query(`DELETE FROM ${LEDGER} WHERE name = $1`, [file.name])
+        return { done: false, name: file.name }
+      }).catch((err: unknown) => {
+        // A file's failure is a result; anything before it (the lock, the ledger, a lost
+        // connection) is thrown with its code, as pg reports it.
+        if (!current) throw err
+        return { done: true as const, error: sqlError(current, err) }
+      })
+      if (step.done) return step.error ? { ran, error: step.error } : { ran }
+      ran.push(step.name)
     }
-    const ran: string[] = []
-    for (const file of toRevert) {
-      const sql = await readFile(file.downPath, 'utf8')
-      const failure = await runInTransaction(client, file.name, sql, () =>
-        client.query(`DELETE FROM ${LEDGER} WHERE name = $1`, [file.name]),
-      )
-      if (failure) return { ran, error: failure }
-      ran.push(file.name)
-    }
-    return { ran }
-  })
+  } finally {
+    client.release()
+  }
 }
 
 export async function migrationStatus(pool: pg.Pool, dir?: string): Promise<MigrationStatusRow[]> {
   const files = await loadMigrations(dir)
-  const ledger = await readLedger(pool)
+  const ledger = await readLedger(pool, files)
   const rows: MigrationStatusRow[] = files.map((f) => {
     const row = ledger.get(f.name)
     return {

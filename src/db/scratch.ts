@@ -11,9 +11,11 @@ export function withDatabase(url: string, database: string): string {
 
 /**
  * A throwaway database on a PostgreSQL server (tests and benchmarks): created empty or from a
- * template, and dropped again when the returned engine is closed.
+ * template, and dropped again when the returned engine is closed. `connectVia` is a pooler in
+ * front of that server (PgBouncer): the database is created and dropped directly, the engine
+ * connects through it.
  */
-export async function createScratchDatabase(serverUrl: string, options: { prefix: string; template?: string; poolSize?: number }): Promise<Engine & { url: string }> {
+export async function createScratchDatabase(serverUrl: string, options: { prefix: string; template?: string; poolSize?: number; connectVia?: string }): Promise<Engine & { url: string }> {
   const name = `${options.prefix}_${randomBytes(5).toString('hex')}`
   await withAdmin(serverUrl, async (admin) => {
     // A backend that just closed can linger on the template for a moment (SQLSTATE 55006).
@@ -27,7 +29,7 @@ export async function createScratchDatabase(serverUrl: string, options: { prefix
       }
     }
   })
-  const url = withDatabase(serverUrl, name)
+  const url = withDatabase(options.connectVia ?? serverUrl, name)
   const engine = await createEngine({ kind: 'postgres', url, ...(options.poolSize ? { poolSize: options.poolSize } : {}) })
   const close = engine.close.bind(engine)
   return Object.assign(engine, {

@@ -99,9 +99,16 @@ export async function retrieve(trx: ActorTx, q: RetrievalQuery): Promise<Retriev
 export const HNSW_EF_SEARCH = 200
 
 async function nearest(trx: ActorTx, embedding: number[], filters: object, candidates: number): Promise<Row[]> {
+  // The search_path part: `::vector` and `<=>` (here and in retrieve-artifacts.ts) resolve through
+  // search_path, and pgvector may live in a schema the login role's path lacks (Supabase's
+  // `extensions`, where a managed service's admin may have created it too). Transaction-local like the
+  // rest, so nothing of it outlives the actor's transaction on a pooled connection.
   await sql`SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),
                    set_config('hnsw.ef_search', ${String(Math.max(HNSW_EF_SEARCH, candidates))}, true),
-                   set_config('random_page_cost', '1.1', true)`.execute(trx)
+                   set_config('random_page_cost', '1.1', true),
+                   (SELECT set_config('search_path', concat_ws(', ', nullif(current_setting('search_path'), ''), quote_ident(n.nspname)), true)
+                      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+                     WHERE e.extname = 'vector' AND n.nspname <> ALL (current_schemas(false)))`.execute(trx)
   const { rows } = await sql<Row>`
     SELECT chunk_id, document_id, title, heading, content, client_id, doc_type, source_url, similarity AS score
       FROM agency.search_knowledge(${toVectorLiteral(embedding)}::vector, -1, ${candidates}, ${JSON.stringify(filters)}::jsonb)`.execute(trx)

@@ -56,4 +56,18 @@ describeEachEngine('withActor', (engine) => {
       .where('user_id', '=', actor.userId).where('hours', '=', 3).executeTakeFirstOrThrow()
     expect(count.n).toBe(0)
   })
-})
+
+  it('leaves nothing of one transaction\'s tenant or role to the next on the same connections', async () => {
+    // Behind PgBouncer in transaction mode the pool's server connections are shared by every
+    // client: each setting withActor makes must end with its transaction. Twice as many actor
+    // transactions as connections, then plain queries on the same pool: the login role, no
+    // tenant, no app role, no user.
+    const login = (await ctx.e.pool.query<{ u: string }>('SELECT current_user AS u')).rows[0]!.u
+    await Promise.all(Array.from({ length: 10 }, (_, i) =>
+      withActor(ctx.e.db, actorOf(ctx.fx, i % 2 === 0 ? 'A' : 'B', i % 3 === 0 ? 'finance' : 'creative'), campaignNames)))
+    const after = await Promise.all(Array.from({ length: 10 }, () => ctx.e.pool.query<{ u: string; tenant: string | null; role: string | null; who: string | null }>(
+      `SELECT current_user AS u, nullif(current_setting('app.current_tenant', true), '') AS tenant,
+              nullif(current_setting('app.current_role', true), '') AS role, nullif(current_setting('app.current_user_id', true), '') AS who`)))
+    expect(after.map((r) => r.rows[0])).toEqual(Array.from({ length: 10 }, () => ({ u: login, tenant: null, role: null, who: null })))
+  })
+}, { supabase: true })

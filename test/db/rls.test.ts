@@ -344,4 +344,4 @@ describeEachEngine('row level security', (engine) => {
       expect(after.rows[0]!.role).not.toBe('workroom_app')
     })
   })
-})
+}, { supabase: true })

@@ -149,4 +149,4 @@ describeEachEngine('schema contract', (engine) => {
     expect(await weeks('C', '2026-01-05', '2026-01-12')).toBe(2)   // 8 days
     expect(await weeks('D', '2026-01-05', null)).toBeNull()
   })
-})
+}, { supabase: true })

@@ -5,6 +5,10 @@ import { createScratchDatabase } from '../../src/db/scratch.ts'
 
 export interface TestEngine {
   kind: EngineKind
+  /** 'native': TEST_DATABASE_URL as a superuser. 'supabase': a Supabase-shaped server, migrated from
+   * supabase/migrations as the CLI does, as the non-superuser postgres. 'pooler': the same, through
+   * PgBouncer in transaction mode (.ci/provision-supabase.sh). */
+  flavour?: 'native' | 'supabase' | 'pooler' 
   /** A new, empty database (nothing migrated). */
   empty(): Promise<Engine>
   /** A new database with every migration applied. */
@@ -28,8 +32,28 @@ export const pglite: TestEngine = {
 // Each test database is dropped when its engine is closed, so a run leaves the server as it found it.
 const postgres: TestEngine = {
   kind: 'postgres',
+  flavour: 'native',
   empty: () => createScratchDatabase(nativeUrl!, { prefix: 'workroom_test', poolSize: 5 }),
   migrated: () => createScratchDatabase(nativeUrl!, { prefix: 'workroom_test', template: inject('templateDb'), poolSize: 5 }),
+  urlOf: (engine) => (engine as Engine & { url: string }).url,
+}
+
+const supabaseUrl = process.env.TEST_SUPABASE_URL
+const poolerUrl = process.env.TEST_POOLER_URL
+
+const supabase: TestEngine = {
+  kind: 'postgres',
+  flavour: 'supabase',
+  empty: () => createScratchDatabase(supabaseUrl!, { prefix: 'workroom_supa', poolSize: 5 }),
+  migrated: () => createScratchDatabase(supabaseUrl!, { prefix: 'workroom_supa', template: inject('supabaseTemplateDb'), poolSize: 5 }),
+  urlOf: (engine) => (engine as Engine & { url: string }).url,
+}
+
+const pooler: TestEngine = {
+  kind: 'postgres',
+  flavour: 'pooler',
+  empty: () => createScratchDatabase(supabaseUrl!, { prefix: 'workroom_supa', poolSize: 5, connectVia: poolerUrl! }),
+  migrated: () => createScratchDatabase(supabaseUrl!, { prefix: 'workroom_supa', template: inject('supabaseTemplateDb'), poolSize: 5, connectVia: poolerUrl! }),
   urlOf: (engine) => (engine as Engine & { url: string }).url,
 }
 
@@ -38,11 +62,29 @@ const postgres: TestEngine = {
  * native PostgreSQL when TEST_DATABASE_URL is set. Without it, the native suite is reported as
  * skipped with the reason in its name.
  */
-export function describeEachEngine(title: string, suite: (engine: TestEngine) => void): void {
+export function describeEachEngine(title: string, suite: (engine: TestEngine) => void, options: { supabase?: boolean } = {}): void {
   describe(`${title} [pglite]`, () => suite(pglite))
   if (nativeUrl) {
     describe(`${title} [postgres]`, () => suite(postgres))
   } else {
     describe.skip(`${title} [postgres: skipped, TEST_DATABASE_URL is not set]`, () => suite(postgres))
+  }
+  if (options.supabase) describeOnSupabase(title, suite)
+}
+
+/**
+ * The suite on the Supabase-shaped server, directly and through PgBouncer in transaction mode,
+ * when .ci/provision-supabase.sh's TEST_SUPABASE_URL and TEST_POOLER_URL are set (CI sets them).
+ */
+export function describeOnSupabase(title: string, suite: (engine: TestEngine) => void): void {
+  if (supabaseUrl) {
+    describe(`${title} [supabase]`, () => suite(supabase))
+  } else {
+    describe.skip(`${title} [supabase: skipped, TEST_SUPABASE_URL is not set (.ci/provision-supabase.sh)]`, () => suite(supabase))
+  }
+  if (supabaseUrl && poolerUrl) {
+    describe(`${title} [supabase, PgBouncer transaction mode]`, () => suite(pooler))
+  } else {
+    describe.skip(`${title} [supabase, PgBouncer: skipped, TEST_POOLER_URL is not set (.ci/provision-supabase.sh)]`, () => suite(pooler))
   }
 }

@@ -5,7 +5,8 @@ import type { TestProject } from 'vitest/node'
 import { createEngine } from '../../src/db/engine.ts'
 import { migrateUp } from '../../src/db/migrate.ts'
 import { withAdmin, withDatabase } from '../../src/db/scratch.ts'
-import { TEMPLATE_PREFIX } from './native.ts'
+import { SUPABASE_TEMPLATE_PREFIX, TEMPLATE_PREFIX } from './native.ts'
+import { supabaseMigrationUp } from './supabase-cli.ts'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -13,6 +14,8 @@ declare module 'vitest' {
     pgliteMigratedDump: string
     /** The native server's migrated template for this run. */
     templateDb: string
+    /** The Supabase-shaped server's template, migrated from supabase/migrations as the CLI does. */
+    supabaseTemplateDb: string
   }
 }
 
@@ -50,8 +53,21 @@ export default async function setup(project: TestProject) {
     if (migrated.error) throw new Error(`test setup (native): ${migrated.error.message}`)
   }
 
+  // As the non-superuser postgres, the way `supabase db reset` / `migration up` apply them.
+  const supabaseUrl = process.env.TEST_SUPABASE_URL
+  const supabaseTemplateDb = `${SUPABASE_TEMPLATE_PREFIX}${process.pid}`
+  project.provide('supabaseTemplateDb', supabaseTemplateDb)
+  if (supabaseUrl) {
+    await withAdmin(supabaseUrl, async (admin) => {
+      await admin.query(`DROP DATABASE IF EXISTS ${supabaseTemplateDb} WITH (FORCE)`)
+      await admin.query(`CREATE DATABASE ${supabaseTemplateDb}`)
+    })
+    await supabaseMigrationUp(withDatabase(supabaseUrl, supabaseTemplateDb))
+  }
+
   return async () => {
     await rm(dir, { recursive: true, force: true })
     if (url) await withAdmin(url, (admin) => admin.query(`DROP DATABASE IF EXISTS ${templateDb} WITH (FORCE)`))
+    if (supabaseUrl) await withAdmin(supabaseUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${supabaseTemplateDb} WITH (FORCE)`))
   }
 }
