@@ -143,8 +143,8 @@ async function npmStart(env: NodeJS.ProcessEnv): Promise<{ started: Started; sto
     const ms = performance.now() - t0
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
     const tree = descendants(child.pid!)
-    // npm → sh → tsx's CLI → node running the server (which has esbuild's service as a child of its own).
-    const running = tree.filter((pid) => /src\/(main|start)\.ts/.test(cmdline(pid)))
+    // npm → sh → node running bin/start.js (the build), or src/start.ts under tsx.
+    const running = tree.filter((pid) => /bin\/start\.js|src\/(main|start)\.ts/.test(cmdline(pid)))
     const server = running.find((pid) => !running.some((p) => ppid(p) === pid))
     if (server === undefined) throw new Error('could not find the server process under npm start')
     const phases = [...err.matchAll(/^\[\s*([\d.]+) s\] (.*)$/gm)].map((m) => [m[2]!, Number(m[1])] as [string, number])
@@ -159,7 +159,7 @@ async function npmStart(env: NodeJS.ProcessEnv): Promise<{ started: Started; sto
 function phaseTable(starts: Started[]): Row[] {
   const byPhase = new Map<string, number[]>()
   for (const s of starts) {
-    const lines: Array<[string, number]> = [['loading modules (tsx)', 0], ...s.phases, ['ready (/readyz 200)', s.ms / 1000]]
+    const lines: Array<[string, number]> = [['npm, node and the build check', 0], ...s.phases, ['ready (/readyz 200)', s.ms / 1000]]
     for (let i = 0; i < lines.length - 1; i++) {
       const name = lines[i]![0].replace(/ (at|on) \S+/, '').replace(/\d[\d,.]*/g, 'N').replace(/\(new: .*\)/, '(new)')
       byPhase.set(name, [...(byPhase.get(name) ?? []), lines[i + 1]![1] - lines[i]![1]])
