@@ -112,6 +112,8 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
  * (docs/security.md) starts once the owner has run `workroom migrate`, and is told to when not.
  */
 async function migrateOnStart(engine: Engine, logger: Logger, phase: (text: string) => void): Promise<void> {
+  // The first query of a process: on the embedded database, most of a second of reading catalogs.
+  phase('checking migrations')
   const pending = (await migrationStatus(engine.service.pool)).filter((r) => r.state !== 'applied')
   if (pending.length === 0) return
   phase(`migrating: ${pending.length} migration${pending.length === 1 ? '' : 's'} to apply`)
