@@ -19,7 +19,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
 /** Under the project's root (a test builds a project of its own). */
 const OUT = 'dist/app'
 const CURRENT = 'current.json'
-const ENTRIES = { main: 'src/main.ts', cli: 'src/cli.ts' }
+const ENTRIES = { main: 'src/main.ts', cli: 'src/cli.ts', template: 'src/db/template.ts' }
 const EXTERNAL = ['@electric-sql/*', 'pino', 'pino-*', 'thread-stream', 'pg-native', '@slack/*', 'botbuilder', 'botbuilder-*', 'botframework-*', '@faker-js/*']
 /** A superseded build is deleted once it is this old: a process that started on it has loaded it by then. */
 const KEEP_OLD_MS = 60 * 60_000
@@ -141,7 +141,11 @@ function prune(out, keep) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const started = performance.now()
+  let started = performance.now()
   const { dir, inputs } = await build()
   console.log(`built dist/app/${dir} from ${inputs.length} files in ${Math.round(performance.now() - started)} ms`)
+  // `npm ci` (postinstall) and `npm run build`: the copy of a fresh database a first start begins from.
+  started = performance.now()
+  const { makeTemplate } = await import(pathToFileURL(path.join(ROOT, OUT, dir, 'template.js')).href)
+  if ((await makeTemplate()) === 'made') console.log(`made the embedded database's template (src/db/template.ts) in ${Math.round(performance.now() - started)} ms`)
 }

@@ -1,7 +1,7 @@
 /**
  * scripts/build.js, which `npm start` and `workroom` run through: a build is made once, reused
  * while no source changed, made again when one did, and the built code finds files where its
- * sources sit. On a project of three files in a directory of its own, so the repository's build
+ * sources sit. On a project of a few files in a directory of its own, so the repository's build
  * is left alone.
  */
 import { mkdtemp, mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises'
@@ -23,6 +23,8 @@ beforeAll(async () => {
   await writeFile(path.join(root, 'src/where.ts'), "export const here: string = new URL('.', import.meta.url).pathname\nexport const word: string = 'one'\n")
   await writeFile(path.join(root, 'src/main.ts'), "export { here, word } from './where.ts'\n")
   await writeFile(path.join(root, 'src/cli.ts'), "export const lazy = () => import('./where.ts')\n")
+  await mkdir(path.join(root, 'src/db'))
+  await writeFile(path.join(root, 'src/db/template.ts'), 'export const makeTemplate = async () => "present"\n')
 })
 afterAll(() => rm(root, { recursive: true, force: true }))
 
