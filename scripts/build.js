@@ -1,13 +1,13 @@
 /**
  * The server and the command line compiled ahead of time: esbuild bundles src/main.ts and
- * src/cli.ts (with seeds/) into dist/app/, with the npm packages left as they are. `npm start`
+ * src/cli.ts (with seeds/ and most npm packages) into dist/app/. `npm start`
  * (bin/start.js) and `workroom` (bin/workroom.js) run the build, and build it first when a source
  * file changed since, so `npm ci && npm start` needs no build step and an edit is never stale.
  * Tests and benchmarks still run the sources through tsx.
  *
  * Why not tsx at run time: it runs every import, node_modules included, through its loader
- * thread, and keeps each compiled file and its source map in memory. Measured in
- * docs/running.md: seconds of every start, and tens of MB of the server's memory.
+ * thread. Measured in docs/running.md (The build): seconds of every start, and about 100 MB of
+ * the server's memory.
  *
  * Plain JavaScript, so it runs before anything is compiled. `node scripts/build.js` builds now.
  */
