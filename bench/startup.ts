@@ -76,12 +76,12 @@ export async function benchStartup(args: BenchArgs): Promise<Section> {
     process.stderr.write('\n')
 
     const ms = (xs: number[]) => summarize(xs)
-    const load = `the load average was ${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)} on ${cpus().length} cores while it ran`
+    const load = `the load average at ${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)} on ${cpus().length} cores`
     // Issue 19's targets, on the median: a figure that misses says under what load it was measured.
     const fig = (what: string, xs: number[], unit: 's' | 'ms' | 'MB', scale = 1, note?: string, target?: number): Figure => {
       const s = ms(xs.map((x) => x / scale))
       const verdict = target === undefined ? '—' : judge('median', s.median, target, unit)
-      const why = verdict.startsWith('missed') ? `Missed while ${load}.` : undefined
+      const why = verdict.startsWith('missed') ? `Missed with ${load}: other work had the cores.` : undefined
       const notes = [note, why].filter(Boolean).join(' ')
       return { engine: 'PGlite (embedded)', what, median: s.median, p99: s.p99, unit, runs: s.runs, verdict, ...(target === undefined ? {} : { target: `median < ${target} ${unit}` }), ...(notes ? { note: notes } : {}) }
     }
