@@ -117,6 +117,19 @@ export function renderSection(s: Section): string {
   ].join('\n\n')
 }
 
+/**
+ * The report with one bench's section (from its `## name:` heading to the next `## `) replaced,
+ * or appended when it has none. The header keeps the commit and date of the full run; the
+ * section says what it measured.
+ */
+export function replaceSection(report: string, bench: string, section: string): string {
+  const start = report.search(new RegExp(`^## ${bench}:`, 'm'))
+  if (start < 0) return `${report.trimEnd()}\n\n${section}\n`
+  const rest = report.slice(start + 3).search(/^## /m)
+  const end = rest < 0 ? report.length : start + 3 + rest
+  return `${report.slice(0, start)}${section}\n${rest < 0 ? '' : `\n${report.slice(end)}`}`
+}
+
 function renderFailure(f: Failure): string {
   return [`## ${f.bench}: failed`, 'The bench threw; its figures are missing from this report.', `\`\`\`\n${f.error}\n\`\`\``].join('\n\n')
 }

@@ -1,10 +1,11 @@
 /**
- * `npm run bench -- <name> [--runs N]`: one benchmark, printing its tables.
+ * `npm run bench -- <name> [--runs N] [--write]`: one benchmark, printing its tables (and with
+ * --write, putting its section in BENCHMARKS.md in place of the one there).
  * `npm run bench [-- --runs N]`: every benchmark in turn, then BENCHMARKS.md at the repo root.
  * Never part of npm test; native PostgreSQL is measured when BENCH_DATABASE_URL (or
  * TEST_DATABASE_URL) is set.
  */
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Command } from 'commander'
 import { benchAnswers } from './answers.ts'
@@ -15,7 +16,7 @@ import { withAdmin } from '../src/db/scratch.ts'
 import { benchMigrations } from './migrations.ts'
 import { benchPooler } from './pooler.ts'
 import { benchRag } from './rag.ts'
-import { renderReport, renderSection, type BenchArgs, type Failure, type Section } from './report.ts'
+import { renderReport, renderSection, replaceSection, type BenchArgs, type Failure, type Section } from './report.ts'
 import { benchSeed } from './seed.ts'
 import { benchSlack } from './slack.ts'
 import { benchStartup } from './startup.ts'
@@ -41,7 +42,8 @@ const REPORT = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url))
 const program = new Command('bench')
   .argument('[name]', `one of: ${Object.keys(BENCHES).join(', ')}; none runs them all and writes BENCHMARKS.md`)
   .option('--runs <n>', 'repetitions per engine', (v) => Number(v))
-  .action(async (name: string | undefined, opts: { runs?: number }) => {
+  .option('--write', "with a name: also replace that bench's section of BENCHMARKS.md")
+  .action(async (name: string | undefined, opts: { runs?: number; write?: boolean }) => {
     if (name === undefined) {
       process.exitCode = await runAll(opts)
       return
@@ -53,6 +55,10 @@ const program = new Command('bench')
     }
     const section = await bench(opts)
     console.log(`\n${renderSection(section)}`)
+    if (opts.write) {
+      writeFileSync(REPORT, replaceSection(readFileSync(REPORT, 'utf8'), name, renderSection(section)))
+      console.log(`\nreplaced the ${name} section of ${REPORT}`)
+    }
   })
 await program.parseAsync(process.argv)
 

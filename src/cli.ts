@@ -362,7 +362,7 @@ export function buildProgram(): Command {
       await withEngine(async (engine) => {
         await requireMigrated(engine)
         const router = { db: engine.db, now: () => now }
-        const senders = byName(startPlatforms({ config: cfg, router, logger, inbox: new Inbox(engine.service.db) }), 'postDigest')
+        const senders = byName(await startPlatforms({ config: cfg, router, logger, inbox: new Inbox(engine.service.db) }), 'postDigest')
         const result = await runDueDigests({ db: engine.db, now: () => now, senders, logger })
         console.log(`${result.claimed} due: ${result.sent} posted, ${result.failed} failed (retried on a later tick), ${result.gaveUp} given up`)
       })

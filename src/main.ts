@@ -16,7 +16,6 @@ import { startServer } from './http/server.ts'
 import { createLogger, type Logger } from './log.ts'
 import { describeProviders, providersFromConfig } from './rag/providers.ts'
 import { startArtifactWorker } from './rag/artifacts.ts'
-import { seed } from '../seeds/index.ts'
 import { createRateLimits } from './limits.ts'
 import { startLocalEndpoint } from './local/endpoint.ts'
 import { openTerminalSession } from './bots/playground/terminal.ts'
@@ -54,7 +53,7 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
       limits: createRateLimits({ asksPerHour: config.ASK_RATE_LIMIT, writesPerMinute: config.WRITE_RATE_LIMIT }) }
     // One inbox per process: the platforms record into it and the resumer claims from it under the same owner.
     const inbox = new Inbox(engine.service.db, { leaseMs: config.INBOX_LEASE_SECONDS * 1000 })
-    const platforms = startPlatforms({ config, router, logger, inbox })
+    const platforms = await startPlatforms({ config, router, logger, inbox })
     const running = runningOf(platforms)
     const senders = byName(platforms, 'postDigest')
     const components = {
@@ -113,6 +112,8 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
  * (docs/security.md) starts once the owner has run `workroom migrate`, and is told to when not.
  */
 async function migrateOnStart(engine: Engine, logger: Logger, phase: (text: string) => void): Promise<void> {
+  // The first query of a process: on the embedded database, most of a second of reading catalogs.
+  phase('checking migrations')
   const pending = (await migrationStatus(engine.service.pool)).filter((r) => r.state !== 'applied')
   if (pending.length === 0) return
   phase(`migrating: ${pending.length} migration${pending.length === 1 ? '' : 's'} to apply`)
@@ -154,6 +155,8 @@ async function seedIfEmpty(engine: Engine, embedder: Embedder, logger: Logger, p
   if (any) return 'present'
   const started = performance.now()
   phase('seeding the demo agencies (first start only)')
+  // Loaded only for a first start: the generator and its faker take a second of every restart otherwise.
+  const { seed } = await import('../seeds/index.ts')
   const reports = await seed(engine, { scale: 'demo', embedder, onStep: phase })
   logger.info({ tenants: reports.map((r) => r.slug), ms: Math.round(performance.now() - started) }, 'demo agencies seeded')
   return 'seeded'

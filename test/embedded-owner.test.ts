@@ -24,9 +24,9 @@ const loggedEntry = (reply: Reply) => reply.summary.startsWith('Logged')
   ? reply.blocks.flatMap((b) => b.buttons ?? []).find((b) => b.actionId === 'timesheet.undo')?.payload ?? null
   : null
 
-/** src/main.ts as `npm start` runs it, resolved once it prints its URL; `exited` once it is gone. */
+/** src/main.ts as `npm start` runs it (bin/start.js), resolved once it prints its URL; `exited` once it is gone. */
 async function startServer(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string; output: () => string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/start.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['bin/start.js'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout!.on('data', (d) => { out += d })
   child.stderr!.on('data', (d) => { out += d })

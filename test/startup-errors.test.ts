@@ -22,8 +22,8 @@ function runToEnd(file: string, args: string[], env: NodeJS.ProcessEnv): Promise
     execFile(file, args, { env, timeout: 90_000 }, (err, stdout, stderr) => resolve({ code: err ? (err as { code?: number }).code ?? null : 0, stdout, stderr }))
   })
 }
-/** `npm start`'s entry (src/start.ts) as npm runs it, without npm. */
-const npmStart = (env: NodeJS.ProcessEnv) => runToEnd(process.execPath, ['--import', 'tsx', 'src/start.ts'], env)
+/** `npm start`'s entry (bin/start.js: the build of src/main.ts) as npm runs it, without npm. */
+const npmStart = (env: NodeJS.ProcessEnv) => runToEnd(process.execPath, ['bin/start.js'], env)
 
 /** No "    at …" frames, no Node error banner: one paragraph. */
 function expectNoStackTrace(output: string) {

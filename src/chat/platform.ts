@@ -48,8 +48,11 @@ export interface ChatPlatform {
   name: string
   /** As people know it: 'Slack'. */
   label: string
-  /** Running, or null when its settings are absent (or it is turned off). */
-  start(context: PlatformContext): RunningPlatform | null
+  /**
+   * Running, or null when its settings are absent (or it is turned off). A platform loads its SDK
+   * here, only when configured: Bolt and botbuilder take about 2 s to load (docs/running.md).
+   */
+  start(context: PlatformContext): Promise<RunningPlatform | null> | RunningPlatform | null
   /** The banner's line when it is off: how to turn it on. */
   off(config: Config): string
 }

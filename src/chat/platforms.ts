@@ -16,8 +16,8 @@ export interface Started {
 }
 
 /** Every registered platform, started where configured. */
-export const startPlatforms = (context: PlatformContext): Started[] =>
-  PLATFORMS.map((platform) => ({ platform, running: platform.start(context) }))
+export const startPlatforms = (context: PlatformContext): Promise<Started[]> =>
+  Promise.all(PLATFORMS.map(async (platform) => ({ platform, running: await platform.start(context) })))
 
 /** The running ones. */
 export const runningOf = (started: Started[]): RunningPlatform[] => started.flatMap((s) => (s.running ? [s.running] : []))

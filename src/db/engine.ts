@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import type { DB } from './schema.ts'
 import { checkDataDir, DataDirDamaged, lockDataDir, type DataDirLock, type LockOwner } from './data-dir.ts'
+import { readTemplate } from './template.ts'
 
 // Type parsers are process-wide in node-postgres. We set them once here so both engines return
 // the same JavaScript values: dates as 'YYYY-MM-DD' strings (the default turns them into Dates
@@ -75,9 +76,11 @@ export async function createEngine(options: EngineOptions, owner: Pick<LockOwner
   let lite: PGlite
   try {
     const state = dataDir ? await checkDataDir(dataDir) : 'new'
+    // A new directory on disk starts as a copy of a fresh database, not a new initdb (src/db/template.ts).
+    const loadDataDir = options.loadDataDir ?? (dataDir && state === 'new' ? await readTemplate() : undefined)
     lite = await PGlite.create(dataDir, {
       extensions: { vector },
-      ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+      ...(loadDataDir ? { loadDataDir } : {}),
       // On disk (the server, the CLI): initdb's 128 MB of shared buffers are zeroed at start and
       // stay resident, about a quarter of the server's memory; the demo database is ~35 MB and a
       // page not in the buffers is read from the OS's cache. Measured: the server's idle RSS

@@ -1,7 +1,7 @@
 /**
  * The command line's side of src/local/endpoint.ts: finds the server that owns the embedded
  * database and holds a terminal session through it. Loads nothing of the database's, so
- * `workroom chat` beside a running server starts in about the time tsx takes to load.
+ * `workroom chat` beside a running server is Node, commander, zod and one request.
  */
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'

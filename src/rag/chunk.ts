@@ -1,6 +1,6 @@
 // Hand-written rather than a library splitter: we want each chunk's heading path and exact token
 // budgets measured with the tokenizer the embedding model (text-embedding-3-small) uses.
-import { encode } from 'gpt-tokenizer/encoding/cl100k_base'
+import { createRequire } from 'node:module'
 import { marked, type Token } from 'marked'
 import TurndownService from 'turndown'
 
@@ -23,8 +23,15 @@ export interface ChunkOptions {
 // throws on it unless told that no special token is disallowed.
 const PLAIN = { disallowedSpecial: new Set<string>() }
 
+// Loaded on the first count, as common-words.ts loads its lists: the tokenizer's 100k-token table
+// is a third of a second and about 40 MB of a process that may never chunk anything (a server
+// restarted on data already ingested, every command line but ingest and seed).
+const require = createRequire(import.meta.url)
+let encode: typeof import('gpt-tokenizer/encoding/cl100k_base').encode | undefined
+
 /** Token count with the cl100k_base tokenizer (what text-embedding-3-small uses), via gpt-tokenizer. */
 export function countTokens(text: string): number {
+  encode ??= (require('gpt-tokenizer/encoding/cl100k_base') as typeof import('gpt-tokenizer/encoding/cl100k_base')).encode
   return encode(text, PLAIN).length
 }
 

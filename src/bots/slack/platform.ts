@@ -1,13 +1,13 @@
 import type { ChatPlatform } from '../../chat/platform.ts'
 import { slackSettings } from '../../config.ts'
-import { createSlackBot } from './app.ts'
 
 export const slack: ChatPlatform = {
   name: 'slack',
   label: 'Slack',
-  start({ config, router, logger, inbox }) {
+  async start({ config, router, logger, inbox }) {
     const settings = slackSettings(config)
     if (!settings) return null
+    const { createSlackBot } = await import('./app.ts')
     const bot = createSlackBot(router, settings, logger, { inbox })
     return {
       mode: bot.mode,

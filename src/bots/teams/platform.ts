@@ -1,7 +1,7 @@
 import type { ChatPlatform } from '../../chat/platform.ts'
 import { teamsSettings } from '../../config.ts'
 import type { DigestSender } from '../../scheduler.ts'
-import { createTeamsBot, type TeamsBot } from './app.ts'
+import type { TeamsBot } from './app.ts'
 
 /** A digest goes to a conversation Workroom was added to, through its stored reference. */
 export const digestSender = (bot: Pick<TeamsBot, 'sendProactive'>): DigestSender => async (s, reply) => {
@@ -11,9 +11,10 @@ export const digestSender = (bot: Pick<TeamsBot, 'sendProactive'>): DigestSender
 export const teams: ChatPlatform = {
   name: 'teams',
   label: 'Teams',
-  start({ config, router, logger, inbox }) {
+  async start({ config, router, logger, inbox }) {
     const settings = teamsSettings(config)
     if (!settings) return null
+    const { createTeamsBot } = await import('./app.ts')
     const bot = createTeamsBot(router, settings, logger, { inbox })
     return {
       mode: bot.mode,
