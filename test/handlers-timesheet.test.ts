@@ -301,6 +301,11 @@ describeEachEngine('timesheet handler', (engine) => {
       expect(missed.summary).toContain("I can't find a campaign called")
       const [pick] = buttons(missed)
       expect(pick).toMatchObject({ label: 'Campaign cX A (A-cX)', actionId: 'timesheet.choose' })
+      // The buttons show wherever the question was posted: a colleague's click logs nothing, for anyone.
+      const before = await countEntries()
+      const colleague = await send('account', { kind: 'action', actionId: pick!.actionId, payload: pick!.payload })
+      expect(colleague.summary).toMatch(/^These choices were offered to the person who asked, so nothing was logged for you/)
+      expect(await countEntries()).toBe(before)
       const logged = await send('creative', { kind: 'action', actionId: pick!.actionId, payload: pick!.payload })
       expect(logged.summary).toMatch(/^Logged 2h to Campaign cX A/)
       expect(plain((logged.blocks[0] as { text: Text }).text)).toContain(': "storyboards"')

@@ -91,6 +91,8 @@ export function logReply(r: LogResult): Reply {
     }
     case 'not_your_confirmation':
       return reply(t`This button confirms the hours of the person who was asked, so nothing was logged for you. To log your own time, send ${code('/timesheet')} with it.`)
+    case 'not_your_choice':
+      return reply(t`These choices were offered to the person who asked, so nothing was logged for you. To log your own time, send ${code('/timesheet')} with it.`)
     case 'day_over_24':
       return reply(`That would make ${h(r.alreadyLogged + r.hours)} on ${weekday(r.date)}; a day holds 24h and you already have ${h(r.alreadyLogged)}. Nothing was logged.`)
     case 'locked_period':

@@ -135,7 +135,7 @@ const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/)
 const ChosenEntry = z.object({
   hours: loggableHours, campaignQuery: payloadText,
   phase: payloadText.nullable(), note: payloadText.nullable(), billable: z.boolean(), campaignId: z.string().uuid(),
-  confirmedLongDayFor: rowId.optional(),
+  confirmedLongDayFor: rowId.optional(), offeredTo: rowId.optional(),
 })
 const ChosenLog = z.union([
   ChosenEntry.extend({ date: isoDate }),

@@ -38,6 +38,11 @@ interface Entry {
    * day may then go past longDayHours. A colleague's click on it logs nothing.
    */
   confirmedLongDayFor?: string
+  /**
+   * Set on the choice buttons ("which campaign?") to the person they were offered to. They show
+   * wherever the question was posted (a Teams channel): a colleague's click logs nothing for them.
+   */
+  offeredTo?: string
 }
 
 /**
@@ -75,6 +80,8 @@ export type LogResult =
   | { kind: 'long_day'; request: LogRequest; campaign: CampaignCandidate; days: Array<{ date: string; total: number }>; usualDay: number; limit: number }
   /** A "Log it anyway" button clicked by someone other than the person it asked. */
   | { kind: 'not_your_confirmation' }
+  /** A "which campaign?" button offered to someone else. */
+  | { kind: 'not_your_choice' }
   | { kind: 'locked_period'; date: string; lockDays: number }
   | { kind: 'future_date'; date: string }
 
@@ -91,6 +98,7 @@ export async function logTime(trx: ActorTx, actor: Actor, req: LogRequest, ctx: 
   const settings = ctx.settings ?? DEFAULT_TIMESHEET_SETTINGS
   // The button shows wherever the question was posted (a Teams channel): it confirms its owner's day only.
   if (req.confirmedLongDayFor !== undefined && req.confirmedLongDayFor !== actor.userId) return { kind: 'not_your_confirmation' }
+  if (req.offeredTo !== undefined && req.offeredTo !== actor.userId) return { kind: 'not_your_choice' }
   const dates = req.dates ? [...new Set(req.dates)].sort() : [req.date]
   const refs = req.dates ? dates.map((d) => batchRef(ctx.requestId, d)) : [ctx.requestId]
   const existing = await trx.selectFrom('agency.timesheet_entries').select('id')
@@ -111,8 +119,8 @@ export async function logTime(trx: ActorTx, actor: Actor, req: LogRequest, ctx: 
   } else {
     // "aurora spring launch fixing the deck": the campaign, then a note typed without " - ".
     const match = matchCampaignWithNote(req.campaignQuery, candidates)
-    if (match.kind === 'none') return { kind: 'unknown_campaign', query: req.campaignQuery, suggestions: match.suggestions, request: req }
-    if (match.kind === 'several') return { kind: 'choose_campaign', request: req, campaigns: match.campaigns }
+    if (match.kind === 'none') return { kind: 'unknown_campaign', query: req.campaignQuery, suggestions: match.suggestions, request: { ...req, offeredTo: actor.userId } }
+    if (match.kind === 'several') return { kind: 'choose_campaign', request: { ...req, offeredTo: actor.userId }, campaigns: match.campaigns }
     campaign = match.campaign
     if (match.kind === 'one_with_note') note = [match.note, req.note].filter((p) => p).join(' - ')
   }
