@@ -29,7 +29,7 @@ export async function installLegacyViews(db: Kysely<DB>): Promise<void> {
     .replaceAll('CREATE VIEW agency.', `CREATE VIEW ${LEGACY}.`)
     .replaceAll('JOIN agency.v_campaign_overview', `JOIN ${LEGACY}.v_campaign_overview`)
   if (/agency\.v_|agency\.campaign_financials/.test(body)) throw new Error('legacy views still reference the live ones')
-  await sql.raw(`CREATE SCHEMA ${LEGACY};\n${body}\n
+  await sql.raw(`DROP SCHEMA IF EXISTS ${LEGACY} CASCADE; CREATE SCHEMA ${LEGACY};\n${body}\n
     GRANT USAGE ON SCHEMA ${LEGACY} TO workroom_app;
     GRANT SELECT ON ALL TABLES IN SCHEMA ${LEGACY} TO workroom_app;
     GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ${LEGACY} TO workroom_app;`).execute(db)
@@ -60,7 +60,12 @@ export interface ViewDiff { relation: string; onlyLegacy: string[]; onlyLive: st
  * Empty when they agree.
  */
 export async function compareViews(db: Kysely<DB>, actor: Actor | undefined): Promise<ViewDiff[]> {
-  const run = async (trx: Kysely<DB>) => {
+  return actor ? withActor(db, actor, compareViewsIn) : db.transaction().execute(compareViewsIn)
+}
+
+/** compareViews inside a transaction the caller holds (as whoever it runs as). */
+export async function compareViewsIn(trx: Kysely<DB>): Promise<ViewDiff[]> {
+  {
     // The old definitions are costly enough for native PostgreSQL to JIT-compile every statement.
     await sql`SET LOCAL jit = off`.execute(trx)
     const diffs: ViewDiff[] = []
@@ -73,5 +78,4 @@ export async function compareViews(db: Kysely<DB>, actor: Actor | undefined): Pr
     diff('campaign_financials', await financialsOf(trx, LEGACY), await financialsOf(trx, 'agency'))
     return diffs
   }
-  return actor ? withActor(db, actor, run) : db.transaction().execute(run)
 }
