@@ -48,7 +48,10 @@ export async function benchGrowth(args: BenchArgs): Promise<Section> {
   const sizes: Row[] = []
   const writes: Row[] = []
 
-  for (const [name, make] of await benchEngines()) {
+  // Native first: the targets are its figures.
+  // GROWTH_ENGINES=native or pglite runs one (two processes can then run side by side).
+  const only = process.env.GROWTH_ENGINES
+  for (const [name, make] of (await benchEngines()).reverse().filter(([n]) => !only || n.toLowerCase().includes(only === 'native' ? 'native' : 'pglite'))) {
     const native = name.includes('native')
     const targets = [0, 1_000_000, 10_000_000].filter((n) => n <= cap && (native || n <= 1_000_000))
     const engine = await make()
@@ -81,8 +84,12 @@ export async function benchGrowth(args: BenchArgs): Promise<Section> {
             note: `floor p50 ${ms(floor.median)}, p99 ${ms(floor.p99)}: ×${(timed.p99 / floor.p99).toFixed(1)} the floor at p99`
               + (read.specMs ? `, ${(timed.p99 / read.specMs * 100).toFixed(1)} % of the spec's figure` : '') + '.',
           })
+          const f = figures[figures.length - 1]!
+          process.stderr.write(`  ${f.what}: p50 ${ms(f.median)}, p99 ${ms(f.p99)}; ${f.note}\n`)
         }
-        writes.push(...await writeCost(engine, name, label, tenantId, campaigns, runs * 4))
+        const cost = await writeCost(engine, name, label, tenantId, campaigns, runs * 4)
+        for (const row of cost) process.stderr.write(`  ${JSON.stringify(row)}\n`)
+        writes.push(...cost)
       }
     } finally {
       await engine.close()
@@ -102,8 +109,8 @@ export async function benchGrowth(args: BenchArgs): Promise<Section> {
         + ' campaign row and its money; the visible campaigns /timesheet matches against).',
       'Targets (native, p99): campaign list page < 5 ms, Client 360 < 10 ms, weekly summaries < 20 ms; flat means the 10M'
         + ' figure within 1.5× of the 100k one.',
-      'Write cost: one timesheet insert as the owner in its own transaction, rolled back, with the rollup triggers and with'
-        + ' them disabled (same session, alternating). Contention (native): two sessions each commit inserts on the same'
+      'Write cost: one timesheet insert as the owner in its own transaction, rolled back, with the rollup trigger and then'
+        + ' with it disabled (same session, one block each). Contention (native): two sessions each commit inserts on the same'
         + ' campaign and week at once (they update the same rollup rows, so one waits for the other\'s commit), against two'
         + ' sessions on different campaigns.',
     ],
@@ -184,21 +191,23 @@ async function writeCost(engine: Engine, name: string, label: string, tenantId: 
   const client = await engine.pool.connect()
   const rows: Row[] = []
   try {
-    const withTriggers: number[] = []
-    const without: number[] = []
-    for (let i = 0; i < WARMUP + runs; i++) {
-      for (const on of [true, false]) {
-        if (!on) await client.query('BEGIN; ALTER TABLE agency.timesheet_entries DISABLE TRIGGER trg_timesheet_rollups_insert')
-        else await client.query('BEGIN')
+    // One block with the trigger, one without: switching it per insert would invalidate the
+    // session's cached plans (the trigger functions' included) every time.
+    const block = async () => {
+      const times: number[] = []
+      for (let i = 0; i < WARMUP + runs; i++) {
+        await client.query('BEGIN')
         const started = performance.now()
         await insert(client, campaigns[i % campaigns.length]!, i)
         const took = performance.now() - started
         await client.query('ROLLBACK')
-        if (i >= WARMUP) (on ? withTriggers : without).push(took)
+        if (i >= WARMUP) times.push(took)
       }
+      return summarize(times)
     }
-    const a = summarize(withTriggers)
-    const b = summarize(without)
+    const a = await block()
+    await client.query('ALTER TABLE agency.timesheet_entries DISABLE TRIGGER trg_timesheet_rollups_insert')
+    const b = await block().finally(() => client.query('ALTER TABLE agency.timesheet_entries ENABLE TRIGGER trg_timesheet_rollups_insert'))
     rows.push({ engine: name, size: label, what: 'one insert (statement only)', 'with rollups p50': ms(a.median), 'p99': ms(a.p99), 'without p50': ms(b.median), 'without p99': ms(b.p99), 'added p50': ms(a.median - b.median) })
   } finally {
     client.release()

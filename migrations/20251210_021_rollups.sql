@@ -495,6 +495,34 @@ SELECT c.id, c.tenant_id, c.name, c.code, c.status, c.campaign_type,
   LEFT JOIN workroom.campaign_money m
     ON m.campaign_id = c.id AND m.tenant_id = (SELECT agency.current_tenant_id()) AND (SELECT agency.can_view_financials());
 
+-- 006 joined campaigns to the overview by id inside a lateral per client, which the planner
+-- answered by computing the whole overview once per campaign of the client. The overview's rows
+-- are the visible campaigns, with their client: the same rows, filtered on client_id directly.
+CREATE OR REPLACE VIEW agency.v_client_360 WITH (security_invoker = true) AS
+SELECT cl.id, cl.tenant_id, cl.name, cl.code, cl.industry, cl.status, cl.account_lead_id,
+       (SELECT count(*) FROM agency.brands b WHERE b.client_id = cl.id) AS brand_count,
+       coalesce(cs.campaign_count, 0) AS campaign_count,
+       coalesce(cs.active_campaigns, 0) AS active_campaigns,
+       coalesce(cs.completed_campaigns, 0) AS completed_campaigns,
+       cs.first_start_date, cs.last_end_date,
+       coalesce(cs.hours_logged, 0) AS hours_logged,
+       coalesce(cs.artifact_count, 0) AS artifact_count,
+       (SELECT count(*) FROM agency.knowledge_documents d WHERE d.client_id = cl.id) AS knowledge_document_count,
+       cs.total_budget, cs.cost_to_date, cs.billed_to_date,
+       cs.billed_to_date - cs.cost_to_date AS margin,
+       cl.created_at, cl.updated_at
+  FROM agency.clients cl
+  LEFT JOIN LATERAL (
+    SELECT count(*) AS campaign_count,
+           count(*) FILTER (WHERE ov.status = 'active') AS active_campaigns,
+           count(*) FILTER (WHERE ov.status = 'completed') AS completed_campaigns,
+           min(ov.start_date) AS first_start_date, max(ov.end_date) AS last_end_date,
+           sum(ov.hours_logged) AS hours_logged, sum(ov.artifact_count) AS artifact_count,
+           sum(ov.budget) AS total_budget, sum(ov.cost_to_date) AS cost_to_date,
+           sum(ov.billed_to_date) AS billed_to_date
+      FROM agency.v_campaign_overview ov
+     WHERE ov.client_id = cl.id) cs ON true;
+
 CREATE OR REPLACE VIEW agency.v_timesheet_summary_by_campaign WITH (security_invoker = true) AS
 SELECT s.tenant_id, s.campaign_id, c.name AS campaign_name, c.code AS campaign_code,
        c.client_id, cl.name AS client_name, s.week_start_date,

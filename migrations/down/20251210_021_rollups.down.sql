@@ -149,6 +149,31 @@ SELECT s.tenant_id, s.campaign_id, c.name AS campaign_name, c.code AS campaign_c
   JOIN agency.clients cl ON cl.id = c.client_id
   LEFT JOIN LATERAL agency.campaign_financials(s.campaign_id, s.week_start_date) f ON true;
 
+CREATE OR REPLACE VIEW agency.v_client_360 WITH (security_invoker = true) AS
+SELECT cl.id, cl.tenant_id, cl.name, cl.code, cl.industry, cl.status, cl.account_lead_id,
+       (SELECT count(*) FROM agency.brands b WHERE b.client_id = cl.id) AS brand_count,
+       coalesce(cs.campaign_count, 0) AS campaign_count,
+       coalesce(cs.active_campaigns, 0) AS active_campaigns,
+       coalesce(cs.completed_campaigns, 0) AS completed_campaigns,
+       cs.first_start_date, cs.last_end_date,
+       coalesce(cs.hours_logged, 0) AS hours_logged,
+       coalesce(cs.artifact_count, 0) AS artifact_count,
+       (SELECT count(*) FROM agency.knowledge_documents d WHERE d.client_id = cl.id) AS knowledge_document_count,
+       cs.total_budget, cs.cost_to_date, cs.billed_to_date,
+       cs.billed_to_date - cs.cost_to_date AS margin,
+       cl.created_at, cl.updated_at
+  FROM agency.clients cl
+  LEFT JOIN LATERAL (
+    SELECT count(*) AS campaign_count,
+           count(*) FILTER (WHERE c.status = 'active') AS active_campaigns,
+           count(*) FILTER (WHERE c.status = 'completed') AS completed_campaigns,
+           min(c.start_date) AS first_start_date, max(c.end_date) AS last_end_date,
+           sum(ov.hours_logged) AS hours_logged, sum(ov.artifact_count) AS artifact_count,
+           sum(ov.budget) AS total_budget, sum(ov.cost_to_date) AS cost_to_date,
+           sum(ov.billed_to_date) AS billed_to_date
+      FROM agency.campaigns c
+      JOIN agency.v_campaign_overview ov ON ov.id = c.id
+     WHERE c.client_id = cl.id) cs ON true;
 DROP TRIGGER IF EXISTS trg_timesheet_rollups_insert ON agency.timesheet_entries;
 DROP TRIGGER IF EXISTS trg_timesheet_rollups_update ON agency.timesheet_entries;
 DROP TRIGGER IF EXISTS trg_timesheet_rollups_delete ON agency.timesheet_entries;
