@@ -165,6 +165,11 @@ CREATE TYPE workroom.timesheet_delta AS (
 
 CREATE FUNCTION workroom.apply_timesheet_deltas(p_deltas workroom.timesheet_delta[]) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, workroom AS $$
+DECLARE
+  -- People who started (+1) or stopped (-1) logging on a campaign-week in this statement.
+  pc_campaign uuid[];
+  pc_week date[];
+  pc_delta integer[];
 BEGIN
   IF cardinality(p_deltas) = 0 THEN
     RETURN;
@@ -178,7 +183,8 @@ BEGIN
            max(d.entry_date) FILTER (WHERE d.n < 0) AS removed_last
       FROM unnest(p_deltas) d
      GROUP BY 1, 2, 3, 4
-     ORDER BY 2, 4, 3)
+     ORDER BY 2, 4, 3),
+  up AS (
   INSERT INTO workroom.person_week_hours AS t
          (tenant_id, campaign_id, user_id, week_start_date, hours, billable_hours, entry_count, last_entry_date)
   SELECT g.tenant_id, g.campaign_id, g.user_id, g.week_start_date, g.hours, g.billable_hours, g.n,
@@ -189,7 +195,13 @@ BEGIN
          billable_hours = CASE WHEN t.billable_hours + excluded.billable_hours = 0 THEN 0
                                ELSE t.billable_hours + excluded.billable_hours END,
          entry_count = t.entry_count + excluded.entry_count,
-         last_entry_date = greatest(t.last_entry_date, excluded.last_entry_date);
+         last_entry_date = greatest(t.last_entry_date, excluded.last_entry_date)
+  -- xmax = 0: the row was inserted, not updated (the usual upsert idiom).
+  RETURNING t.campaign_id, t.week_start_date,
+            CASE WHEN t.xmax = 0 AND t.entry_count > 0 THEN 1 WHEN t.xmax <> 0 AND t.entry_count <= 0 THEN -1 ELSE 0 END)
+  SELECT coalesce(array_agg(r.campaign_id), '{}'), coalesce(array_agg(r.week_start_date), '{}'), coalesce(array_agg(r.d), '{}')
+    INTO pc_campaign, pc_week, pc_delta
+    FROM up r(campaign_id, week_start_date, d);
   -- Drop emptied rows; where an entry left, read the last date again.
   DELETE FROM workroom.person_week_hours t
    USING (SELECT DISTINCT d.campaign_id, d.user_id, d.week_start_date FROM unnest(p_deltas) d) k
@@ -202,25 +214,27 @@ BEGIN
     FROM (SELECT DISTINCT d.campaign_id, d.user_id, d.week_start_date FROM unnest(p_deltas) d WHERE d.n < 0) k
    WHERE t.campaign_id = k.campaign_id AND t.user_id = k.user_id AND t.week_start_date = k.week_start_date;
 
-  -- Per campaign and week; people_count is read off person_week_hours, now up to date.
+  -- Per campaign and week. people_count moves by the person-week rows this statement created or
+  -- emptied: a count read here would miss a concurrent transaction's person that commits while
+  -- this one waits for the campaign-week row, whereas an increment applies to the latest row.
   WITH g AS (
     SELECT d.tenant_id, d.campaign_id, d.week_start_date,
            sum(d.hours * d.n) AS hours, sum(d.billable_hours * d.n) AS billable_hours, sum(d.n) AS n
       FROM unnest(p_deltas) d
      GROUP BY 1, 2, 3
-     ORDER BY 2, 3)
+     ORDER BY 2, 3),
+  p AS (
+    SELECT x.c, x.w, sum(x.d) AS delta FROM unnest(pc_campaign, pc_week, pc_delta) x(c, w, d) GROUP BY x.c, x.w)
   INSERT INTO workroom.campaign_week_hours AS t
          (tenant_id, campaign_id, week_start_date, hours, billable_hours, entry_count, people_count)
-  SELECT g.tenant_id, g.campaign_id, g.week_start_date, g.hours, g.billable_hours, g.n,
-         (SELECT count(*) FROM workroom.person_week_hours p
-           WHERE p.campaign_id = g.campaign_id AND p.week_start_date = g.week_start_date)
-    FROM g
+  SELECT g.tenant_id, g.campaign_id, g.week_start_date, g.hours, g.billable_hours, g.n, coalesce(p.delta, 0)
+    FROM g LEFT JOIN p ON p.c = g.campaign_id AND p.w = g.week_start_date
   ON CONFLICT (campaign_id, week_start_date) DO UPDATE
      SET hours = t.hours + excluded.hours,
          billable_hours = CASE WHEN t.billable_hours + excluded.billable_hours = 0 THEN 0
                                ELSE t.billable_hours + excluded.billable_hours END,
          entry_count = t.entry_count + excluded.entry_count,
-         people_count = excluded.people_count;
+         people_count = t.people_count + excluded.people_count;
   DELETE FROM workroom.campaign_week_hours t
    USING (SELECT DISTINCT d.campaign_id, d.week_start_date FROM unnest(p_deltas) d) k
    WHERE t.campaign_id = k.campaign_id AND t.week_start_date = k.week_start_date AND t.entry_count <= 0;

@@ -1,9 +1,9 @@
 import { sql, type Kysely } from 'kysely'
-import { expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { withActor } from '../../src/db/actor.ts'
 import { addDays } from '../../src/dates.ts'
 import type { DB } from '../../src/db/schema.ts'
-import { describeEachEngine } from '../support/engines.ts'
+import { describeEachEngine, postgres } from '../support/engines.ts'
 import { PEOPLE, actorOf, useFixtureDatabase, type Fixture, type TenantKey } from '../support/fixture.ts'
 import { compareViews, compareViewsIn, installLegacyViews } from '../support/legacy-views.ts'
 
@@ -257,5 +257,51 @@ describeEachEngine('rollups', (engine) => {
         expect(await attempt(sql`DELETE FROM ${sql.table(`workroom.${table}`)}`), `${person} deletes from ${table}`).toBe('42501')
       }
     }
+  })
+})
+
+// Two sessions at once: needs a server (PGlite is one connection, so its transactions queue).
+const concurrent = process.env.TEST_DATABASE_URL
+  ? describe
+  : describe.skip
+concurrent(`rollups under concurrent writers [postgres${process.env.TEST_DATABASE_URL ? '' : ': skipped, TEST_DATABASE_URL is not set'}]`, () => {
+  const ctx = useFixtureDatabase(postgres)
+
+  it('counts both people when two of them log the same campaign and week at once', async () => {
+    const { e, fx } = ctx
+    const campaign = fx.A.rows.get('campaign:cY')!
+    const week = '2026-11-09'
+    const entry = (person: 'pm' | 'finance') => ({
+      tenant_id: fx.A.tenantId, user_id: fx.A.people[person], campaign_id: campaign, entry_date: '2026-11-10', hours: 1, cost_rate: 50, bill_rate: 150,
+    })
+    const first = await e.pool.connect()
+    const second = await e.pool.connect()
+    try {
+      await first.query('BEGIN')
+      const row = entry('pm')
+      await first.query(`INSERT INTO agency.timesheet_entries (tenant_id, user_id, campaign_id, entry_date, hours, cost_rate, bill_rate)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)`, Object.values(row))
+      const pid = (await second.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid
+      const other = entry('finance')
+      // The second insert waits on the campaign-week rollup row the first one holds ...
+      const waiting = second.query(`INSERT INTO agency.timesheet_entries (tenant_id, user_id, campaign_id, entry_date, hours, cost_rate, bill_rate)
+                                     VALUES ($1, $2, $3, $4, $5, $6, $7)`, Object.values(other))
+      for (let i = 0; i < 2000; i++) {
+        const w = await e.pool.query<{ waiting: boolean }>(`SELECT wait_event_type = 'Lock' AS waiting FROM pg_stat_activity WHERE pid = $1`, [pid])
+        if (w.rows[0]?.waiting) break
+        await new Promise((resolve) => setImmediate(resolve))
+        if (i === 1999) throw new Error('the second insert never waited for the first')
+      }
+      // ... and goes on once the first commits, with that person counted.
+      await first.query('COMMIT')
+      await waiting
+    } finally {
+      first.release()
+      second.release()
+    }
+    const row = await sql<{ people_count: string }>`SELECT people_count FROM workroom.campaign_week_hours
+                                                    WHERE campaign_id = ${campaign} AND week_start_date = ${week}`.execute(e.db)
+    expect(Number(row.rows[0]!.people_count)).toBe(2)
+    expect(await outOfStep(e.db)).toEqual([])
   })
 })

@@ -26,7 +26,7 @@ export const pglite: TestEngine = {
 }
 
 // Each test database is dropped when its engine is closed, so a run leaves the server as it found it.
-const postgres: TestEngine = {
+export const postgres: TestEngine = {
   kind: 'postgres',
   empty: () => createScratchDatabase(nativeUrl!, { prefix: 'workroom_test', poolSize: 5 }),
   migrated: () => createScratchDatabase(nativeUrl!, { prefix: 'workroom_test', template: inject('templateDb'), poolSize: 5 }),
