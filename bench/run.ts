@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { Command } from 'commander'
 import { benchAnswers } from './answers.ts'
 import { benchDigest } from './digest.ts'
+import { benchGrowth } from './growth.ts'
 import { describeMachine } from './machine.ts'
 import { nativeUrl } from './engines.ts'
 import { withAdmin } from '../src/db/scratch.ts'
@@ -28,6 +29,7 @@ const BENCHES: Record<string, (args: BenchArgs) => Promise<Section>> = {
   migrations: benchMigrations,
   seed: benchSeed,
   views: benchViews,
+  growth: benchGrowth,
   timesheet: benchTimesheet,
   pooler: benchPooler,
   rag: benchRag,

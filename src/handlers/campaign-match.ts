@@ -19,14 +19,19 @@ export type CampaignMatch =
   | { kind: 'several'; campaigns: CampaignCandidate[] }
   | { kind: 'none'; suggestions: CampaignCandidate[] }
 
+const candidates = (trx: ActorTx) => trx.selectFrom('agency.campaigns as c')
+  .innerJoin('agency.clients as cl', 'cl.id', 'c.client_id')
+  .leftJoin('agency.brands as b', 'b.id', 'c.brand_id')
+  .select(['c.id', 'c.name', 'c.code', 'c.status', 'cl.name as clientName', 'b.name as brandName', 'c.start_date as startDate', 'c.end_date as endDate'])
+
 /** The campaigns this actor may see (RLS decides), with the names people call them by. */
 export async function visibleCampaigns(trx: ActorTx): Promise<CampaignCandidate[]> {
-  return trx.selectFrom('agency.campaigns as c')
-    .innerJoin('agency.clients as cl', 'cl.id', 'c.client_id')
-    .leftJoin('agency.brands as b', 'b.id', 'c.brand_id')
-    .select(['c.id', 'c.name', 'c.code', 'c.status', 'cl.name as clientName', 'b.name as brandName', 'c.start_date as startDate', 'c.end_date as endDate'])
-    .orderBy('c.name')
-    .execute()
+  return candidates(trx).orderBy('c.name').execute()
+}
+
+/** One campaign by id (a button's payload), if this actor may see it. */
+export async function visibleCampaign(trx: ActorTx, id: string): Promise<CampaignCandidate | undefined> {
+  return candidates(trx).where('c.id', '=', id).executeTakeFirst()
 }
 
 const normalise = (s: string) => s.toLowerCase().normalize('NFKD').replace(/[^\p{L}\p{N}]+/gu, ' ').trim()

@@ -51,14 +51,25 @@ export async function campaignDetails(trx: ActorTx, c: CampaignCandidate, today:
     trx.selectFrom('agency.team_allocations as a').innerJoin('workroom.people as p', 'p.id', 'a.user_id')
       .select(['p.display_name as name', 'a.role_on_campaign as role']).distinct()
       .where('a.campaign_id', '=', c.id).orderBy('p.display_name').execute(),
-    // Hours the asker may see: everyone's for pm, finance and leadership, their own otherwise (RLS).
-    trx.selectFrom('agency.timesheet_entries')
-      .select((eb) => [
-        eb.fn.coalesce(eb.fn.sum<number>('hours'), eb.lit(0)).as('toDate'),
-        eb.fn.coalesce(eb.fn.sum<number>(eb.case().when('week_start_date', '=', monday).then(eb.ref('hours')).end()), eb.lit(0)).as('thisWeek'),
-        // The select policy's own test, so the label says what RLS did.
-        sql<boolean>`agency.has_any_role(ARRAY['leadership', 'finance', 'pm'])`.as('everyone'),
-      ]).where('campaign_id', '=', c.id).executeTakeFirstOrThrow(),
+    // Hours the asker may see: everyone's for pm, finance and leadership, their own otherwise. Read
+    // from migration 021's rollups, whose policies are the timesheet policy's (a sum over the
+    // entries would grow with the campaign's history): whole-campaign rows for those who see every
+    // entry, the asker's own person-week rows for the rest. Raw SQL: the rollups are not in the
+    // Kysely schema, which lists what the app writes.
+    sql<{ toDate: number; thisWeek: number; everyone: boolean }>`
+      SELECT CASE WHEN s.everyone
+                  THEN coalesce((SELECT h.hours FROM workroom.campaign_hours h WHERE h.campaign_id = ${c.id}::uuid), 0)
+                  ELSE coalesce((SELECT sum(p.hours) FROM workroom.person_week_hours p
+                                  WHERE p.campaign_id = ${c.id}::uuid AND p.user_id = agency.current_user_id()), 0) END AS "toDate",
+             CASE WHEN s.everyone
+                  THEN coalesce((SELECT w.hours FROM workroom.campaign_week_hours w
+                                  WHERE w.campaign_id = ${c.id}::uuid AND w.week_start_date = ${monday}), 0)
+                  ELSE coalesce((SELECT p.hours FROM workroom.person_week_hours p
+                                  WHERE p.campaign_id = ${c.id}::uuid AND p.week_start_date = ${monday}
+                                    AND p.user_id = agency.current_user_id()), 0) END AS "thisWeek",
+             s.everyone
+        -- The select policy's own test, so the label says what RLS did.
+        FROM (SELECT agency.has_any_role(ARRAY['leadership', 'finance', 'pm']) AS everyone) s`.execute(trx).then((r) => r.rows[0]!),
     trx.selectFrom('agency.artifacts').select(['title', 'artifact_type as type', 'status']).where('campaign_id', '=', c.id).orderBy('updated_at', 'desc').limit(5).execute(),
     sql<{ budget: number | null; cost_amount: number | null; bill_amount: number | null }>`
       SELECT budget, cost_amount, bill_amount FROM agency.campaign_financials(${c.id}::uuid)`.execute(trx),

@@ -17,7 +17,7 @@ import { ask } from './ask.ts'
 import { campaignDetails, lookupCampaign } from './campaign.ts'
 import { digestCommand } from './digest.ts'
 import { buildDigest } from './digest-content.ts'
-import { visibleCampaigns } from './campaign-match.ts'
+import { visibleCampaign } from './campaign-match.ts'
 import type { Inbound } from './inbound.ts'
 import { loggableHours, payloadText, rowId, UNKNOWN_BUTTON } from './input-limits.ts'
 import { askReply, campaignReply, editHintReply, editReply, logReply, undoReply, weekReply } from './replies.ts'
@@ -252,7 +252,7 @@ async function handleAction(
     case 'campaign.show':
       if (!rowId.safeParse(action.payload).success) return reply(UNKNOWN_BUTTON)
       return campaignReply(await run(async (trx) => {
-        const campaign = (await visibleCampaigns(trx)).find((c) => c.id === action.payload)
+        const campaign = await visibleCampaign(trx, action.payload)
         return campaign
           ? { kind: 'found' as const, campaign: await campaignDetails(trx, campaign, today) }
           : { kind: 'unknown_campaign' as const, query: 'that campaign', suggestions: [] }

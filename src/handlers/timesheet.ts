@@ -6,7 +6,7 @@ import { sql } from 'kysely'
 import { addDays } from '../dates.ts'
 import type { Actor, ActorTx } from '../db/actor.ts'
 import type { EntrySource } from '../db/schema.ts'
-import { campaignNamed, matchCampaignWithNote, visibleCampaigns, type CampaignCandidate } from './campaign-match.ts'
+import { campaignNamed, matchCampaignWithNote, visibleCampaign, visibleCampaigns, type CampaignCandidate } from './campaign-match.ts'
 
 export interface TimesheetSettings {
   /** Entries older than this many days are locked (Northwind's policy: 14). */
@@ -109,16 +109,15 @@ export async function logTime(trx: ActorTx, actor: Actor, req: LogRequest, ctx: 
   const locked = dates.find((d) => d < addDays(ctx.today, -settings.lockDays))
   if (locked) return { kind: 'locked_period', date: locked, lockDays: settings.lockDays }
 
-  const candidates = await visibleCampaigns(trx)
   let campaign: CampaignCandidate
   let note = req.note
   if (req.campaignId) {
-    const picked = candidates.find((c) => c.id === req.campaignId)
+    const picked = await visibleCampaign(trx, req.campaignId)
     if (!picked) return { kind: 'unknown_campaign', query: req.campaignQuery, suggestions: [] }
     campaign = picked
   } else {
     // "aurora spring launch fixing the deck": the campaign, then a note typed without " - ".
-    const match = matchCampaignWithNote(req.campaignQuery, candidates)
+    const match = matchCampaignWithNote(req.campaignQuery, await visibleCampaigns(trx))
     if (match.kind === 'none') return { kind: 'unknown_campaign', query: req.campaignQuery, suggestions: match.suggestions, request: { ...req, offeredTo: actor.userId } }
     if (match.kind === 'several') return { kind: 'choose_campaign', request: { ...req, offeredTo: actor.userId }, campaigns: match.campaigns }
     campaign = match.campaign

@@ -30,7 +30,7 @@ export const pglite: TestEngine = {
 }
 
 // Each test database is dropped when its engine is closed, so a run leaves the server as it found it.
-const postgres: TestEngine = {
+export const postgres: TestEngine = {
   kind: 'postgres',
   flavour: 'native',
   empty: () => createScratchDatabase(nativeUrl!, { prefix: 'workroom_test', poolSize: 5 }),
