@@ -68,6 +68,8 @@ export interface Graded {
   text: string
   /** The question's time, retrieval for recall@5 excluded. */
   ms: number
+  /** With a chat model: the model failed (timeout, malformed, uncited) and the offline reader answered instead. */
+  fallback?: string
 }
 
 const norm = (s: string) => s.replace(/\*\*|__|`/g, '').replace(/[‘’]/g, "'").replace(/[“”]/g, '"').replace(/\s+/g, ' ').trim().toLowerCase()
@@ -116,7 +118,7 @@ export async function grade(engine: Engine, rows: EvalRow[], providers: Knowledg
       ? declined ? 'abstained' : norm(answer.text).includes(norm(row.fact!)) && cited.includes(row.document!) ? 'right' : 'wrong'
       : declined ? 'declined' : 'answered'
     const quoted = declined && answer.citations.some((c) => c.snippet)
-    out.push({ row, verdict, helped: false, quoted, recalledAt5, unseen, cited, text: answer.text, ms })
+    out.push({ row, verdict, helped: false, quoted, recalledAt5, unseen, cited, text: answer.text, ms, ...(answer.fallback ? { fallback: answer.fallback } : {}) })
   }
   return out
 }
@@ -134,6 +136,8 @@ export interface Tally {
   recallAt5: number
   /** Answers that cited a document the asker cannot see: must be 0. */
   unseen: number
+  /** Answers the offline reader gave because the chat model failed (0 offline). */
+  fallbacks: number
 }
 
 export function tally(graded: Graded[]): Tally {
@@ -150,6 +154,7 @@ export function tally(graded: Graded[]): Tally {
     answered: rest.filter((g) => g.verdict === 'answered').length,
     recallAt5: answerable.filter((g) => g.recalledAt5).length,
     unseen: graded.filter((g) => g.unseen.length > 0).length,
+    fallbacks: graded.filter((g) => g.fallback).length,
   }
 }
 
