@@ -15,6 +15,14 @@ import type { ConverseDeps } from './converse.ts'
 import type { Logger } from '../log.ts'
 import type { InboxRow } from '../db/inbox.ts'
 import type { DigestSender } from '../scheduler.ts'
+import type { Reply } from '../handlers/reply.ts'
+
+/** One person on one platform, as their chat identity names them (workroom.chat_identities). */
+export interface DirectTarget {
+  workspaceId: string
+  externalUserId: string
+  enterpriseId?: string | null
+}
 
 export interface PlatformContext {
   config: Config
@@ -41,6 +49,12 @@ export interface RunningPlatform {
   resume?(row: InboxRow): Promise<void>
   /** Posts a digest to a channel of this platform. */
   postDigest?: DigestSender
+  /**
+   * Sends a reply to one person privately (a Slack DM, a Teams 1:1 chat with the bot), outside any
+   * conversation they started: reminders, approval cards, budget alerts. False when the platform
+   * cannot reach them (the app is not installed for them, or they blocked it).
+   */
+  sendDirect?(to: DirectTarget, reply: Reply): Promise<boolean>
 }
 
 export interface ChatPlatform {

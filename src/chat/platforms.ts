@@ -22,7 +22,7 @@ export const startPlatforms = (context: PlatformContext): Promise<Started[]> =>
 /** The running ones. */
 export const runningOf = (started: Started[]): RunningPlatform[] => started.flatMap((s) => (s.running ? [s.running] : []))
 
-/** Per platform name, what the running platforms offer of one kind (digest senders, resumers). */
-export function byName<K extends 'postDigest' | 'resume'>(started: Started[], kind: K): Record<string, NonNullable<RunningPlatform[K]>> {
+/** Per platform name, what the running platforms offer of one kind (digest senders, resumers, direct senders). */
+export function byName<K extends 'postDigest' | 'resume' | 'sendDirect'>(started: Started[], kind: K): Record<string, NonNullable<RunningPlatform[K]>> {
   return Object.fromEntries(started.flatMap(({ platform, running }) => (running?.[kind] ? [[platform.name, running[kind]]] : [])))
 }
