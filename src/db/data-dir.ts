@@ -4,7 +4,7 @@
  * PGlite is PostgreSQL in single-user mode, and its own postmaster.pid always says -42 (the WASM
  * build's getpid), so PostgreSQL's lock never stops a second process: `npm run chat` beside
  * `npm start` opened the same files, the two overwrote each other's pages and WAL, and entries
- * one of them had acknowledged were gone once both stopped (issue 19). Every process that opens a
+ * one of them had acknowledged were gone once both stopped. Every process that opens a
  * data directory therefore first takes `workroom.lock` in it: a file made atomically (a hard link
  * of a finished temporary file, so nobody reads it half-written) naming its pid. A lock whose
  * process is gone is taken over; one whose process lives is refused with DataDirBusy, which names

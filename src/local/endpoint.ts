@@ -1,7 +1,7 @@
 /**
  * The running server's door for the command line on this machine. While `npm start` owns the
  * embedded database (src/db/data-dir.ts), `workroom as` and `workroom chat` send their messages
- * here instead of opening the database a second time (which lost acknowledged entries: issue 19).
+ * here instead of opening the database a second time (which lost acknowledged entries).
  *
  * It listens on 127.0.0.1 only, on a port the kernel picks, apart from the HTTP server (which may
  * listen beyond this machine), and answers only requests carrying the token that is, with the
