@@ -8,7 +8,7 @@ import { DataDirBusy, lockOwner } from './db/data-dir.ts'
 import type { Platform } from './db/identity.ts'
 import type { BoundPlatform } from './db/workspaces.ts'
 import { installLink, mintInstallToken } from './bots/slack/install-link.ts'
-import { z } from 'zod'
+import { BOUND_PLATFORMS, platformNamed } from './chat/platforms.ts'
 import { renderText } from './handlers/render-text.ts'
 import type { TerminalSession } from './bots/playground/terminal.ts'
 import { findLocalServer, openRemoteSession } from './local/client.ts'
@@ -27,6 +27,9 @@ class CliError extends Error {}
 
 /** The command being run, e.g. "workroom people": who holds the embedded database, for a refusal elsewhere. */
 let running = 'workroom'
+
+/** --platform: one of the platforms whose workspaces an operator binds. */
+const platformOption = () => new Option('--platform <platform>', 'chat platform').choices(BOUND_PLATFORMS.map((p) => p.name)).makeOptionMandatory()
 
 function config(): Config {
   try {
@@ -192,9 +195,9 @@ export function buildProgram(): Command {
   program
     .command('link')
     .description('link a Slack or Teams user to a person of the directory, by e-mail (moves an existing link)')
-    .addOption(new Option('--platform <platform>', 'chat platform').choices(['slack', 'teams']).makeOptionMandatory())
-    .requiredOption('--workspace <id>', 'Slack team id (T…) or Teams tenant id')
-    .requiredOption('--user <id>', 'Slack user id (U…) or Teams AAD object id')
+    .addOption(platformOption())
+    .requiredOption('--workspace <id>', BOUND_PLATFORMS.map((p) => `${p.label}: ${p.binding.workspaceHelp}`).join('; '))
+    .requiredOption('--user <id>', BOUND_PLATFORMS.map((p) => `${p.label}: ${p.binding.userHelp}`).join('; '))
     .requiredOption('--email <email>', "the person's e-mail in the directory")
     .action(async (opts: { platform: Platform; workspace: string; user: string; email: string }) => {
       await withEngine(async (engine) => {
@@ -222,19 +225,19 @@ export function buildProgram(): Command {
         await requireMigrated(engine)
         const bindings = await (await import('./db/workspaces.ts')).listBindings(engine.db)
         if (opts.json) return console.log(JSON.stringify(bindings, null, 2))
-        if (bindings.length === 0) return console.log('No workspace is bound yet: workroom workspaces bind --platform slack|teams --workspace <id> --tenant <slug>')
+        if (bindings.length === 0) return console.log(`No workspace is bound yet: workroom workspaces bind --platform ${BOUND_PLATFORMS.map((p) => p.name).join('|')} --workspace <id> --tenant <slug>`)
         console.table(bindings.map((b) => ({ platform: b.platform, workspace: b.workspaceId, tenant: b.tenant, via: b.boundVia, since: b.createdAt.toISOString().slice(0, 10) })))
       })
     })
   workspaces
     .command('bind')
     .description('bind a Slack workspace (T…) or Grid org (E…), or a Teams/Entra tenant id, to a tenant')
-    .addOption(new Option('--platform <platform>', 'chat platform').choices(['slack', 'teams']).makeOptionMandatory())
-    .requiredOption('--workspace <id>', 'Slack team id (T…) or Enterprise Grid org id (E…); Teams: the Entra tenant id (GUID)')
+    .addOption(platformOption())
+    .requiredOption('--workspace <id>', BOUND_PLATFORMS.map((p) => `${p.label}: ${p.binding.workspaceHelp}`).join('; '))
     .requiredOption('--tenant <slug>', 'the Workroom tenant')
     .action(async (opts: { platform: BoundPlatform; workspace: string; tenant: string }) => {
-      if (opts.platform === 'slack' && !/^[TE][A-Z0-9]{2,}$/.test(opts.workspace)) throw new CliError(`"${opts.workspace}" is not a Slack team id (T…) or Enterprise Grid org id (E…)`)
-      if (opts.platform === 'teams' && !z.uuid().safeParse(opts.workspace).success) throw new CliError(`"${opts.workspace}" is not an Entra tenant id (a GUID, e.g. from the Azure portal's tenant properties)`)
+      const wrong = platformNamed(opts.platform).binding?.checkWorkspace(opts.workspace)
+      if (wrong) throw new CliError(wrong)
       await withEngine(async (engine) => {
         await requireMigrated(engine)
         const { bindWorkspace, BindingRefused } = await import('./db/workspaces.ts')
@@ -248,8 +251,8 @@ export function buildProgram(): Command {
   workspaces
     .command('unbind')
     .description('disconnect a workspace: its people stop resolving at once (their links are kept for a rebind to the same tenant)')
-    .addOption(new Option('--platform <platform>', 'chat platform').choices(['slack', 'teams']).makeOptionMandatory())
-    .requiredOption('--workspace <id>', 'Slack team / org id, or Entra tenant id')
+    .addOption(platformOption())
+    .requiredOption('--workspace <id>', BOUND_PLATFORMS.map((p) => `${p.label}: ${p.binding.workspaceHelp}`).join('; '))
     .action(async (opts: { platform: BoundPlatform; workspace: string }) => {
       await withEngine(async (engine) => {
         await requireMigrated(engine)

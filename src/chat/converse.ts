@@ -17,6 +17,7 @@ import type { Inbound } from '../handlers/inbound.ts'
 import { refuseInput } from '../handlers/input-limits.ts'
 import { reply, type Reply } from '../handlers/reply.ts'
 import { intentOf, limitFor, route, type Intent } from '../handlers/router.ts'
+import { platformNamed } from './platforms.ts'
 import type { TimesheetSettings } from '../handlers/timesheet.ts'
 import type { LimitKind, RateLimits } from '../limits.ts'
 import type { PassageLinks } from '../links/passage-link.ts'
@@ -180,11 +181,9 @@ export function choiceNumber(text: string): number | null {
 const numberedChoices = (r: Reply): OfferedChoice[] =>
   r.blocks.flatMap((b) => (b.type === 'buttons' && b.numbered ? b.buttons.map(({ label, actionId, payload }) => ({ label, actionId, payload })) : []))
 
-const PLATFORM_WORKSPACE: Record<Inbound['platform'], string> = { slack: 'Slack workspace', teams: 'Microsoft 365 organisation', playground: 'playground tenant', cli: 'terminal' }
-
 /** A request from a workspace bound to no tenant: what it is, and what an operator runs to connect it. */
 export function notConnectedReply(inbound: Pick<Inbound, 'platform' | 'workspaceId'>): Reply {
-  const what = PLATFORM_WORKSPACE[inbound.platform]
+  const what = platformNamed(inbound.platform).workspace
   const summary = `This ${what} is not connected to an agency in Workroom yet, so I can't do anything here.`
   return reply(summary, [
     { type: 'text', text: summary },

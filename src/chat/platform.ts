@@ -16,6 +16,23 @@ import type { Logger } from '../log.ts'
 import type { InboxRow } from '../db/inbox.ts'
 import type { DigestSender } from '../scheduler.ts'
 import type { Reply } from '../handlers/reply.ts'
+import type { Text } from './text.ts'
+import type { Inbound } from '../handlers/inbound.ts'
+
+/**
+ * How one inbound is answered, once it is recorded and acknowledged: the adapter makes one per
+ * delivery (Slack: the command's response_url or the mention's thread; Teams: the activity's
+ * conversation reference), and the pipeline (runRecorded, then converse) calls it with the Reply.
+ * The same object is rebuilt from the inbox row by a process resuming another's delivery. Acking
+ * stays with each adapter: Slack's 3 s deadline and Teams' invoke responses differ too much to
+ * share more than "record first" (src/db/inbox.ts).
+ */
+export interface Delivery {
+  /** Renders and sends the reply where the inbound came from; throws when it could not. */
+  answer(reply: Reply): Promise<void>
+  /** The asker's e-mail as the platform vouches for it, fetched only when the person is not linked yet. */
+  verifiedEmail?: Inbound['verifiedEmail']
+}
 
 /** One person on one platform, as their chat identity names them (workroom.chat_identities). */
 export interface DirectTarget {
@@ -57,16 +74,45 @@ export interface RunningPlatform {
   sendDirect?(to: DirectTarget, reply: Reply): Promise<boolean>
 }
 
-export interface ChatPlatform {
+/**
+ * How Workroom talks about itself on a platform: the help's command syntax and who can read what.
+ * Words only; how a reply looks is the renderer's.
+ */
+export interface Voice {
+  /** Commands are typed as slash commands (/timesheet …), or as bare words after @Workroom (Teams' command list). */
+  slashCommands: boolean
+  /** Who reads budgets and margins a person asks for where others could read them. */
+  figuresGoTo: string
+  /** The help's "Ask the knowledge base" lines; `cmd` writes a command in this platform's syntax. */
+  askHelp(cmd: (text: string) => Text): Array<string | Text>
+}
+
+/** How an operator names a workspace and its people on the command line (workroom link / workspaces bind). */
+export interface Binding {
+  workspaceHelp: string
+  userHelp: string
+  /** What is wrong with a workspace id, or null when it is one. */
+  checkWorkspace(id: string): string | null
+}
+
+export interface ChatPlatform<N extends string = string> {
   /** As stored in the database (chat_identities.platform, digest_subscriptions.platform…). */
-  name: string
+  name: N
   /** As people know it: 'Slack'. */
   label: string
+  /** What one of its workspaces is, in a sentence: "This Slack workspace is not connected…". */
+  workspace: string
+  voice: Voice
+  /** Its workspaces are bound to tenants by an operator (and people linked by e-mail); absent: Workroom's own surfaces. */
+  binding?: Binding
+  /** It has channels people subscribe to digests in (and bind to clients). */
+  channels: boolean
   /**
    * Running, or null when its settings are absent (or it is turned off). A platform loads its SDK
    * here, only when configured: Bolt and botbuilder take about 2 s to load (docs/running.md).
+   * Absent: the process does not serve it (the terminal, served by the local endpoint).
    */
-  start(context: PlatformContext): Promise<RunningPlatform | null> | RunningPlatform | null
+  start?(context: PlatformContext): Promise<RunningPlatform | null> | RunningPlatform | null
   /** The banner's line when it is off: how to turn it on. */
   off(config: Config): string
 }

@@ -1,8 +1,10 @@
 import { sql, type Kysely } from 'kysely'
 import { APP_ROLE, type Actor } from './actor.ts'
 import type { DB, Role } from './schema.ts'
+import type { PlatformName } from '../chat/platforms.ts'
 
-export type Platform = 'slack' | 'teams' | 'playground' | 'cli'
+/** A registered chat platform (src/chat/platforms.ts). */
+export type Platform = PlatformName
 
 export interface ChatIdentity {
   platform: Platform

@@ -57,6 +57,7 @@ import { sql, type Kysely } from 'kysely'
 import { isoDow, mondayOf, addDays } from '../dates.ts'
 import { systemActor, withActor } from '../db/actor.ts'
 import type { DB, Role } from '../db/schema.ts'
+import type { DigestPlatform } from '../db/digests.ts'
 import type { Block, Reply } from './reply.ts'
 
 export interface DigestPerson {
@@ -122,7 +123,7 @@ const byName = (a: { name: string; userId: string }, b: { name: string; userId: 
 /** The digest's numbers for one tenant, read under RLS as the tenant's system pm (and admin, for mentions). */
 export async function buildDigest(
   db: Kysely<DB>, tenantId: string, postDate: string,
-  target?: { platform: 'slack' | 'teams'; workspaceId: string },
+  target?: { platform: DigestPlatform; workspaceId: string },
 ): Promise<DigestData> {
   const reportDate = reportDateFor(postDate)
   const weekStart = mondayOf(reportDate)

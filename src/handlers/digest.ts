@@ -11,8 +11,9 @@
  * the writes too); anyone may ask what the channel gets.
  */
 import { code, t, type Text } from '../chat/text.ts'
+import { platformNamed } from '../chat/platforms.ts'
 import type { RunAs } from '../db/actor.ts'
-import { deleteSubscription, findSubscription, isKnownTimezone, saveSubscription, type Cadence, type ChannelRef } from '../db/digests.ts'
+import { deleteSubscription, findSubscription, isKnownTimezone, saveSubscription, type Cadence, type ChannelRef, type DigestPlatform } from '../db/digests.ts'
 import type { LinkedActor } from '../db/identity.ts'
 import { digestReply, type DigestData } from './digest-content.ts'
 import type { Inbound } from './inbound.ts'
@@ -100,10 +101,13 @@ export async function digestCommand(
 const schedule = (cadence: Cadence, postAt: string, timezone: string) =>
   `${cadence === 'daily' ? 'every day' : 'on weekdays'} at ${postAt} (${timezone})`
 
+/** A platform with channels (its registration says so) is one digests are posted to (the subscriptions' CHECK lists them). */
+const hasChannels = (platform: Inbound['platform']): platform is DigestPlatform => platformNamed(platform).channels
+
 function channelOf(inbound: Inbound): ChannelRef | null {
-  if ((inbound.platform !== 'slack' && inbound.platform !== 'teams') || !inbound.channelId) return null
+  if (!hasChannels(inbound.platform) || !inbound.channelId) return null
   return { platform: inbound.platform, workspaceId: inbound.workspaceId, channelId: inbound.channelId }
 }
 
 const chatTarget = (inbound: Inbound) =>
-  inbound.platform === 'slack' || inbound.platform === 'teams' ? { platform: inbound.platform, workspaceId: inbound.workspaceId } : undefined
+  hasChannels(inbound.platform) ? { platform: inbound.platform, workspaceId: inbound.workspaceId } : undefined

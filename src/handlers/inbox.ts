@@ -19,14 +19,12 @@ import type { Logger } from '../log.ts'
 import type { Inbound } from './inbound.ts'
 import type { Reply } from './reply.ts'
 import { converse, type ConverseDeps } from '../chat/converse.ts'
+import type { Delivery } from '../chat/platform.ts'
 
 /** The Inbound as a row stores it: everything but how to fetch the e-mail, which the adapter supplies again. */
 export type RecordedInbound = Omit<Inbound, 'verifiedEmail'>
 
-export interface RunOptions {
-  /** Sends the reply on the platform (response_url, a thread, a Teams conversation); throws when it could not. */
-  answer: (reply: Reply) => Promise<void>
-  verifiedEmail?: Inbound['verifiedEmail']
+export interface RunOptions extends Delivery {
   logger: Logger
 }
 

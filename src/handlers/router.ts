@@ -3,7 +3,6 @@
  * (limitFor), and the handler that does it as the person (route). Who is asking, limits, metrics
  * and error wording are the conversation's (src/chat/converse.ts); use cases live in their own files.
  */
-import { code, t, type Text } from '../chat/text.ts'
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel'
 import type { RunAs } from '../db/actor.ts'
 import { CommitOutcomeUnknown, isDatabaseUnavailable } from '../db/errors.ts'
@@ -20,6 +19,7 @@ import { buildDigest } from './digest-content.ts'
 import { visibleCampaign } from './campaign-match.ts'
 import type { Inbound } from './inbound.ts'
 import { loggableHours, payloadText, rowId, UNKNOWN_BUTTON } from './input-limits.ts'
+import { helpReply } from './help.ts'
 import { askReply, campaignReply, editHintReply, editReply, logReply, undoReply, weekReply } from './replies.ts'
 import { reply, type Reply } from './reply.ts'
 import { dateOrderOf, parseDuration, parseTimesheet } from './timesheet-parse.ts'
@@ -102,7 +102,8 @@ export function isSmallTalk(text: string): boolean {
   return words.length > 0 && words.length <= 8 && words.every((w) => SMALL_TALK.has(w))
 }
 
-const SOURCES: Record<Inbound['platform'], EntrySource> = { slack: 'slack', teams: 'teams', playground: 'playground', cli: 'cli' }
+/** An entry's source is the platform it came from: each registered platform's name is one of the column's values. */
+const sourceOf = (platform: Inbound['platform']): EntrySource => platform
 
 export const SAVED_ONCE = 'Logged. The connection to the database dropped just as this was saved; it is saved once.'
 
@@ -202,7 +203,7 @@ export async function route(deps: ConverseDeps, { run, who, inbound, now, today 
         case 'log':
         case 'log_days':
           return logSettled(() => run((trx) =>
-            logTime(trx, who, cmd, { today, requestId: inbound.requestId, source: SOURCES[inbound.platform], settings })))
+            logTime(trx, who, cmd, { today, requestId: inbound.requestId, source: sourceOf(inbound.platform), settings })))
         case 'week':
           return weekReply(await run((trx) => weekView(trx, who, cmd.weekOf, now, settings)))
         case 'undo':
@@ -236,7 +237,7 @@ async function handleAction(
       const chosen = ChosenLog.safeParse(parseJson(action.payload))
       if (!chosen.success) return reply('That choice has expired. Please send the message again.')
       return logSettled(() => run((trx) =>
-        logTime(trx, who, chosen.data, { today, requestId: inbound.requestId, source: SOURCES[inbound.platform], settings })))
+        logTime(trx, who, chosen.data, { today, requestId: inbound.requestId, source: sourceOf(inbound.platform), settings })))
     }
     case 'timesheet.confirm_edit': {
       const edit = ConfirmedEdit.safeParse(parseJson(action.payload))
@@ -267,43 +268,4 @@ async function handleAction(
     default:
       return reply("I don't know that button any more. Please send the message again.")
   }
-}
-
-/**
- * What Workroom does, in the words of the platform it is read on: Slack has slash commands and
- * ephemeral replies; Teams has neither (its command list sends the bare words, and a channel
- * answer is seen by the channel); the playground and the terminal take the slash commands.
- */
-export function helpReply(actor: LinkedActor, platform: Inbound['platform'], unable?: string): Reply {
-  const seesMoney = actor.role === 'finance' || actor.role === 'leadership'
-  const first = actor.displayName.split(' ')[0]
-  const lead = unable ? `Sorry ${first}, I can't ${unable} things for you; here is what I can do` : `Hi ${first}, here is what I can do`
-  const teams = platform === 'teams'
-  // Teams: the words a person types (or picks from the command list) after @Workroom.
-  const cmd = (text: string): Text => [code(teams ? text : `/${text}`)]
-  return reply(`${lead}.`, [
-    { type: 'header', text: lead },
-    { type: 'list', title: 'Log time', items: [
-      cmd('timesheet 3h Aurora Air Spring Launch'),
-      cmd('timesheet 1h30 yesterday Fizzwell / production - storyboards'),
-      cmd('timesheet half a day last fri Tidewave nb'),
-      t`${cmd('timesheet')} shows your week · ${cmd('timesheet undo')} removes your last entry`,
-    ] },
-    { type: 'list', title: 'Look up a campaign', items: [
-      teams ? t`${cmd('campaign aurora air')} or ${cmd('status of aurora air')}` : t`${cmd('campaign aurora air')} or ${code('@workroom status of aurora air')}`,
-      seesMoney
-        ? `You see budgets, costs and margins (finance and leadership), and only you: ${teams ? 'asked in a channel, they come to your private chat with Workroom.' : platform === 'slack' ? 'asked in a channel, only you see them.' : 'nobody else sees this conversation.'}`
-        : 'Budgets and margins are shown to finance and leadership only, and only to the person who asked.',
-    ] },
-    { type: 'list', title: 'Ask the knowledge base', items: teams
-      ? [
-          'Ask in your own words: "how many quotes do I need for a PO over 10k?"',
-          'In a channel, @mention Workroom: the answer is posted in the thread, for the channel to see; reply in the thread to follow up. An answer quoting a client\'s budget or fees comes to your private chat instead.',
-        ]
-      : [
-          t`${cmd('ask how many quotes do I need for a PO over 10k?')}${platform === 'slack' ? ' (only you see the answer)' : ''}`,
-          '"@workroom when are timesheets due?" answers in the thread; follow-ups in the thread keep the context. An answer quoting a client\'s budget or fees goes to you alone, as campaign figures do.',
-        ] },
-    { type: 'context', text: `You are ${actor.displayName} (${actor.role}). You see the campaigns your role and your teams allow.` },
-  ])
 }

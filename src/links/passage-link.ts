@@ -9,7 +9,8 @@
  * the passage as that person under row-level security (src/http/passages.ts). What a leaked link
  * gives is what its person may read, for at most PASSAGE_LINK_TTL_MS.
  */
-import type { ChatIdentity, Platform } from '../db/identity.ts'
+import { isPlatformName } from '../chat/platforms.ts'
+import type { ChatIdentity } from '../db/identity.ts'
 import { mintSignedToken, verifySignedToken } from './signed-token.ts'
 
 /**
@@ -19,7 +20,6 @@ import { mintSignedToken, verifySignedToken } from './signed-token.ts'
 export const PASSAGE_LINK_TTL_MS = 24 * 60 * 60 * 1000
 
 const PURPOSE = 'workroom-passage'
-const PLATFORMS: readonly Platform[] = ['slack', 'teams', 'playground', 'cli']
 
 export interface PassageLinks {
   /** PUBLIC_URL without a trailing slash. */
@@ -45,6 +45,6 @@ export function verifyPassageToken(secret: string, chunkId: string, token: strin
   const claims = verifySignedToken(secret, PURPOSE, token, now)
   if (!claims || claims.c !== chunkId) return null
   const { p, w, e, u } = claims
-  if (typeof p !== 'string' || !PLATFORMS.includes(p as Platform) || typeof w !== 'string' || typeof e !== 'string' || typeof u !== 'string') return null
-  return { platform: p as Platform, workspaceId: w, enterpriseId: e === '' ? null : e, externalUserId: u }
+  if (!isPlatformName(p) || typeof w !== 'string' || typeof e !== 'string' || typeof u !== 'string') return null
+  return { platform: p, workspaceId: w, enterpriseId: e === '' ? null : e, externalUserId: u }
 }

@@ -1,4 +1,5 @@
 import type { ChatPlatform } from '../../chat/platform.ts'
+import { z } from 'zod'
 import { teamsSettings } from '../../config.ts'
 import type { DigestSender } from '../../scheduler.ts'
 import type { TeamsBot } from './app.ts'
@@ -8,9 +9,24 @@ export const digestSender = (bot: Pick<TeamsBot, 'sendProactive'>): DigestSender
   if (!(await bot.sendProactive(s.channelId, reply))) throw new Error('Workroom was never added to that Teams conversation')
 }
 
-export const teams: ChatPlatform = {
+export const teams: ChatPlatform<'teams'> = {
   name: 'teams',
   label: 'Teams',
+  workspace: 'Microsoft 365 organisation',
+  voice: {
+    slashCommands: false,
+    figuresGoTo: 'asked in a channel, they come to your private chat with Workroom.',
+    askHelp: () => [
+      'Ask in your own words: "how many quotes do I need for a PO over 10k?"',
+      'In a channel, @mention Workroom: the answer is posted in the thread, for the channel to see; reply in the thread to follow up. An answer quoting a client\'s budget or fees comes to your private chat instead.',
+    ],
+  },
+  binding: {
+    workspaceHelp: 'the Entra tenant id (a GUID, e.g. from the Azure portal\'s tenant properties)',
+    userHelp: 'Teams user\'s Entra (AAD) object id',
+    checkWorkspace: (id) => (z.uuid().safeParse(id).success ? null : `"${id}" is not an Entra tenant id (a GUID, e.g. from the Azure portal's tenant properties)`),
+  },
+  channels: true,
   async start({ config, router, logger, inbox }) {
     const settings = teamsSettings(config)
     if (!settings) return null

@@ -1,0 +1,37 @@
+/**
+ * What Workroom does, in the words of the platform it is read on (its Voice, registered with it):
+ * Slack has slash commands and ephemeral replies; Teams has neither (its command list sends the
+ * bare words, and a channel answer is seen by the channel); the playground and the terminal take
+ * the slash commands.
+ */
+import { platformNamed } from '../chat/platforms.ts'
+import { code, t, type Text } from '../chat/text.ts'
+import type { LinkedActor } from '../db/identity.ts'
+import type { Inbound } from './inbound.ts'
+import { reply, type Reply } from './reply.ts'
+
+export function helpReply(actor: LinkedActor, platform: Inbound['platform'], unable?: string): Reply {
+  const { voice } = platformNamed(platform)
+  const seesMoney = actor.role === 'finance' || actor.role === 'leadership'
+  const first = actor.displayName.split(' ')[0]
+  const lead = unable ? `Sorry ${first}, I can't ${unable} things for you; here is what I can do` : `Hi ${first}, here is what I can do`
+  const cmd = (text: string): Text => [code(voice.slashCommands ? `/${text}` : text)]
+  return reply(`${lead}.`, [
+    { type: 'header', text: lead },
+    { type: 'list', title: 'Log time', items: [
+      cmd('timesheet 3h Aurora Air Spring Launch'),
+      cmd('timesheet 1h30 yesterday Fizzwell / production - storyboards'),
+      cmd('timesheet half a day last fri Tidewave nb'),
+      t`${cmd('timesheet')} shows your week · ${cmd('timesheet undo')} removes your last entry`,
+    ] },
+    { type: 'list', title: 'Look up a campaign', items: [
+      // Without slash commands, the words after @Workroom; with them, a mention also works.
+      t`${cmd('campaign aurora air')} or ${voice.slashCommands ? code('@workroom status of aurora air') : cmd('status of aurora air')}`,
+      seesMoney
+        ? `You see budgets, costs and margins (finance and leadership), and only you: ${voice.figuresGoTo}`
+        : 'Budgets and margins are shown to finance and leadership only, and only to the person who asked.',
+    ] },
+    { type: 'list', title: 'Ask the knowledge base', items: voice.askHelp(cmd) },
+    { type: 'context', text: `You are ${actor.displayName} (${actor.role}). You see the campaigns your role and your teams allow.` },
+  ])
+}
