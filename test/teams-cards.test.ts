@@ -578,3 +578,44 @@ describe('Teams Adaptive Card renderer', () => {
     })
   })
 })
+
+/**
+ * The AI label and citations as Microsoft documents them for bot messages ("Enhance AI-generated
+ * bot messages"; the Agents SDK's AIEntity and ClientCitation): one schema.org Message entity,
+ * additionalType AIGeneratedContent, each citation a Claim at its [n] with a DigitalDocument
+ * appearance (name ≤ 80, abstract ≤ 160, url optional).
+ */
+describe('Teams AI label and citation entities', () => {
+  const entityOf = (r: Reply) => (replyActivity(r).entities ?? []) as Array<Record<string, any>>
+
+  it('marks a knowledge-base answer as AI generated, with one Claim per source at the number the card shows', () => {
+    const r = askReply(askResult(fiveSources), 'in_channel')
+    const entities = entityOf(r)
+    expect(entities).toHaveLength(1)
+    const [e] = entities
+    expect(e).toMatchObject({ type: 'https://schema.org/Message', '@type': 'Message', '@context': 'https://schema.org', '@id': '', additionalType: ['AIGeneratedContent'] })
+    expect(e!.citation.map((c: any) => c.position)).toEqual([1, 2, 3, 4, 5])
+    const cardText = JSON.stringify(renderCard(r))
+    for (const c of e!.citation) {
+      expect(c['@type']).toBe('Claim')
+      expect(Number.isInteger(c.position) && c.position >= 1).toBe(true)
+      expect(cardText).toContain(`[${c.position}\\\\]`)
+      expect(c.appearance['@type']).toBe('DigitalDocument')
+      expect(c.appearance.name.length).toBeGreaterThan(0)
+      expect(c.appearance.name.length).toBeLessThanOrEqual(80)
+      expect(c.appearance.abstract.length).toBeLessThanOrEqual(160)
+      if ('url' in c.appearance) expect(c.appearance.url).toMatch(/^https?:\/\//)
+      expect(Object.keys(c.appearance).every((k) => ['@type', 'name', 'abstract', 'url'].includes(k))).toBe(true)
+    }
+    // Only http(s) links: javascript: and ftp: sources are named, not linked.
+    expect(e!.citation[3].appearance.url).toBeUndefined()
+    expect(e!.citation[4].appearance.url).toBeUndefined()
+    expect(e!.citation[4].appearance.abstract.length).toBe(160)
+  })
+
+  it('keeps at most 20 citations, and labels nothing that is not an answer', () => {
+    const many: Citation[] = Array.from({ length: 25 }, (_, i) => ({ n: i + 1, title: `Doc ${i + 1}`, url: null, snippet: 'x' }))
+    expect(entityOf(reply('c', [{ type: 'citations', citations: many }]))[0]!.citation).toHaveLength(20)
+    for (const r of Object.values(SAMPLES).filter((r) => !r.blocks.some((b) => b.type === 'citations'))) expect(entityOf(r)).toEqual([])
+  })
+})

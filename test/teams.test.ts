@@ -184,6 +184,10 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
     expect(cardText(answer)).toMatch(/three competitive quotes/)
     expect(cardText(answer)).toMatch(/Vendor Portal Tips/)
     expect(cardOf(answer)?.content.version).toBe('1.5')
+    // Through the Bot Connector as sent: Teams' AI label, and its citations numbered as the card's.
+    const [ai] = (answer.activity.entities ?? []) as Array<{ additionalType?: string[]; citation?: Array<{ position: number; appearance: { name: string } }> }>
+    expect(ai?.additionalType).toEqual(['AIGeneratedContent'])
+    expect(ai?.citation?.some((c) => /Vendor Portal Tips/.test(c.appearance.name))).toBe(true)
   })
 
   it('resolves an ambiguous campaign with an Action.Submit click; a double click logs once', async () => {

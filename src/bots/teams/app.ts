@@ -48,6 +48,14 @@ import { MAX_CHAT_BODY_BYTES } from '../../http/limits.ts'
 import { replyActivity, teamsDelivery, teamsPlace } from './cards.ts'
 import { baseConversationId, isEvent, isIgnored, teamsToInbound, type TeamsConversationRef } from './inbound.ts'
 import { attachmentsOnlyReply, welcomeReply } from './welcome.ts'
+import { Entity as EntityMapper } from 'botframework-connector/lib/connectorApi/models/mappers.js'
+
+// botbuilder's Bot Connector client serializes activity.entities through a mapper that knows only
+// type, text and mentioned, and silently drops every other property (botbuilder-js#4673,
+// teams-ai#2307): the AI label and citations (cards.ts, aiMessageEntity) would never leave the
+// process. With additionalProperties, @azure/core-client's serializer passes the rest through as
+// it is. The client is botbuilder's own; this is the one place its model is widened.
+;(EntityMapper.type as { additionalProperties?: unknown }).additionalProperties ??= { type: { name: 'Object' } }
 
 export interface TeamsSettings {
   /** Unset: anonymous mode for the Bot Framework Emulator (no token checked). */

@@ -381,10 +381,14 @@ function largestFitting(pieces: Piece[], levels: number[], i: number, budget: nu
   return lo < pieces[i]!.minLevel ? 0 : lo
 }
 
-/** An Adaptive Card for a Reply whose JSON stays within CARD_BUDGET bytes. Teams has no ephemeral messages in channels: visibility is the adapter's business. */
-export function renderCard(reply: Reply): AdaptiveCard {
+/**
+ * An Adaptive Card for a Reply whose JSON stays within CARD_BUDGET bytes, less `reserved` (what the
+ * activity carries besides the card, such as the AI entity). Teams has no ephemeral messages in
+ * channels: visibility is the adapter's business.
+ */
+export function renderCard(reply: Reply, reserved = 0): AdaptiveCard {
   const possible = mentionEntities(reply)
-  const body = cardBody(reply, CARD_BUDGET - (possible.length ? bytes({ entities: possible }) : 0))
+  const body = cardBody(reply, CARD_BUDGET - reserved - (possible.length ? bytes({ entities: possible }) : 0))
   const text = markdownOf(body).join('\n')
   const entities = possible.filter((e) => text.includes(e.text))
   const out = card(body)
@@ -453,11 +457,54 @@ function clipBytes(text: string, max: number): string {
  */
 export function replyActivity(reply: Reply): Partial<Activity> {
   const summary = clipBytes(oneLine(reply.summary).replace(CONTROL, ''), MAX_SUMMARY_BYTES)
+  const cited = reply.blocks.flatMap((b) => (b.type === 'citations' ? b.citations : []))
+  const entities = cited.length ? [aiMessageEntity(cited)] : []
   return {
     type: 'message',
     summary,
-    attachments: [CardFactory.adaptiveCard(renderCard(reply))],
+    attachments: [CardFactory.adaptiveCard(renderCard(reply, entities.length ? bytes({ entities }) : 0))],
+    ...(entities.length ? { entities } : {}),
   }
+}
+
+/**
+ * An answer from the knowledge base, marked as Microsoft documents for AI bot messages (the
+ * schema.org Message entity): Teams shows its "AI generated" label beside the bot's name, and the
+ * sources as its own citation references, numbered as the card's [n]. Limits are Teams': a name of
+ * 80 characters, an abstract of 160, and 20 citations (the card lists them all regardless).
+ */
+export function aiMessageEntity(citations: Citation[]): AiMessageEntity {
+  return {
+    type: 'https://schema.org/Message',
+    '@type': 'Message',
+    '@context': 'https://schema.org',
+    '@id': '',
+    additionalType: ['AIGeneratedContent'],
+    citation: citations.slice(0, MAX_AI_CITATIONS).map((c) => {
+      const url = linkUrl(c.url)
+      return {
+        '@type': 'Claim' as const,
+        position: c.n,
+        appearance: {
+          '@type': 'DigitalDocument' as const,
+          name: clip(oneLine(c.title).replace(CONTROL, ''), 80) || 'Untitled',
+          abstract: clip(oneLine(c.snippet).replace(CONTROL, ''), 160),
+          ...(url ? { url } : {}),
+        },
+      }
+    }),
+  }
+}
+
+const MAX_AI_CITATIONS = 20
+
+export interface AiMessageEntity {
+  type: 'https://schema.org/Message'
+  '@type': 'Message'
+  '@context': 'https://schema.org'
+  '@id': ''
+  additionalType: ['AIGeneratedContent']
+  citation: Array<{ '@type': 'Claim'; position: number; appearance: { '@type': 'DigitalDocument'; name: string; abstract: string; url?: string } }>
 }
 
 /**
