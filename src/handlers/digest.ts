@@ -106,4 +106,4 @@ function channelOf(inbound: Inbound): ChannelRef | null {
 }
 
 const chatTarget = (inbound: Inbound) =>
-  inbound.platform === 'slack' || inbound.platform === 'teams' ? { platform: inbound.platform, workspaceId: inbound.workspaceId } : undefined
+  inbound.platform === 'slack' || inbound.platform === 'teams' ? { platform: inbound.platform, workspaceId: inbound.workspaceId, channelId: inbound.channelId } : undefined
