@@ -4,13 +4,14 @@
  * with documents of several clients and agency-wide ones).
  */
 import { sql } from 'kysely'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { teamsToInbound } from '../src/bots/teams/inbound.ts'
 import { converse } from '../src/chat/converse.ts'
 import { systemActor, withActor, type Actor } from '../src/db/actor.ts'
 import type { Engine } from '../src/db/engine.ts'
 import { linkIdentity } from '../src/db/identity.ts'
 import { bindWorkspace } from '../src/db/workspaces.ts'
+import { parseChannelCommand } from '../src/handlers/channel.ts'
 import { buildDigest, digestReply } from '../src/handlers/digest-content.ts'
 import type { Inbound } from '../src/handlers/inbound.ts'
 import { renderText } from '../src/handlers/render-text.ts'
@@ -29,6 +30,23 @@ const SLACK = 'T0NORTHWIND'
 /** The recorded channel mention's tenant and channel (test/fixtures/teams/message-channel-mention.json). */
 const TEAMS = '50612dbb-0237-4969-b378-8d42590f9c00'
 const TEAMS_CHANNEL = '19:6848757105754c8981c67612732d9aa7@thread.tacv2'
+
+describe('parseChannelCommand', () => {
+  it.each([
+    ['', { kind: 'show' }],
+    ['client Aurora Athletics', { kind: 'bind', client: 'Aurora Athletics' }],
+    ['CLIENT  aurora   athletics', { kind: 'bind', client: 'aurora athletics' }],
+    ['client off', { kind: 'off' }],
+    ['off', { kind: 'off' }],
+    ['client none', { kind: 'off' }],
+  ])('%j → %j', (text, command) => {
+    expect(parseChannelCommand(text)).toEqual({ ok: true, command })
+  })
+  it('asks which client, and refuses other words', () => {
+    expect(parseChannelCommand('client')).toMatchObject({ ok: false })
+    expect(parseChannelCommand('archive')).toMatchObject({ ok: false })
+  })
+})
 
 describeEachEngine('channels scoped to a client', (engine) => {
   let e: Engine
