@@ -266,6 +266,10 @@ describeEachEngine('channels scoped to a client', (engine) => {
     expect(text).toMatch(/^Aurora Athletics team utilization · Tue 24 Nov/m)
     const others = await e.db.selectFrom('agency.campaigns').select('name').where('tenant_id', '=', tenantId).where('client_id', '<>', aurora).execute()
     for (const c of others) expect(text).not.toContain(c.name)
+    // The preview there is the same client's digest, to the asker only.
+    const preview = await slack('pm', 'C0AURORA3', '/digest', 'now')
+    expect(preview.visibility).toBe('ephemeral')
+    expect(renderText(preview)).toMatch(/^Aurora Athletics team utilization · Tue 24 Nov/m)
     // The unbound channel's digest is the tenant's, as before.
     expect(renderText(posts.get('C0GENERAL')!)).toBe(renderText(digestReply(whole)))
   })
