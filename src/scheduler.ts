@@ -54,7 +54,7 @@ export async function runDueDigests(deps: SchedulerDeps): Promise<TickResult> {
     try {
       const send = d.senders[s.platform]
       if (!send) throw new Error(`${s.platform} is not configured in this process`)
-      const data = await buildDigest(d.db, s.tenantId, claim.localDate, { platform: s.platform, workspaceId: s.workspaceId })
+      const data = await buildDigest(d.db, s.tenantId, claim.localDate, { platform: s.platform, workspaceId: s.workspaceId, channelId: s.channelId })
       await send(s, digestReply(data))
       await finishRun(d.service ?? d.db, claim, { status: 'sent' }, d.now())
       log.info('digest posted')

@@ -488,6 +488,16 @@ export interface DigestSubscriptionsTable {
   created_at: Timestamp
   updated_at: Timestamp
 }
+/** Migration 028: a chat channel bound to one client of the tenant (`/workroom channel client …`). */
+export interface ChannelClientsTable {
+  tenant_id: string
+  platform: 'slack' | 'teams'
+  workspace_id: string
+  channel_id: string
+  client_id: string
+  bound_by: string
+  bound_at: Timestamp
+}
 /** Migration 023: the choices a reply offered a person in a conversation, picked by typing their number. */
 export interface OfferedChoicesTable {
   tenant_id: string
@@ -551,6 +561,7 @@ export interface DB {
   'workroom.digest_subscriptions': DigestSubscriptionsTable
   'workroom.digest_runs': DigestRunsTable
   'workroom.offered_choices': OfferedChoicesTable
+  'workroom.channel_clients': ChannelClientsTable
 }
 
 /** The spec's tables, in migration order; the catalog tests check the database against this. */

@@ -12,6 +12,8 @@ import { saveTurn, threadHistory, type ThreadKey } from '../rag/conversation.ts'
 import { terms } from '../rag/embed.ts'
 import type { KnowledgeProviders } from '../rag/providers.ts'
 import { subjectMissing } from '../rag/reader.ts'
+import { channelClientOf } from './channel.ts'
+import type { Inbound } from './inbound.ts'
 import { knowledgeMentions, retrieve, type RetrievalFilters, type RetrievedChunk } from '../rag/retrieve.ts'
 
 
@@ -67,12 +69,21 @@ export interface AskResult {
   followUp: boolean
 }
 
+/**
+ * `channel`: where the question was asked. In a channel scoped to a client (migration 028) the
+ * search is that client's documents and artifacts plus the agency-wide ones (src/db/channels.ts);
+ * elsewhere it is everything the asker may read, as `filters` say.
+ */
 export async function ask(
   run: RunAs, who: LinkedActor, thread: ThreadKey, question: string, deps: KnowledgeProviders,
-  filters: RetrievalFilters = {},
+  filters: RetrievalFilters = {}, channel?: Pick<Inbound, 'platform' | 'workspaceId' | 'channelId'>,
 ): Promise<AskResult> {
   const started = performance.now()
-  const history = await run((trx) => threadHistory(trx, who.userId, thread))
+  const { history, scoped } = await run(async (trx) => ({
+    history: await threadHistory(trx, who.userId, thread),
+    scoped: channel ? await channelClientOf(trx, channel) : null,
+  }))
+  if (scoped) filters = { ...filters, clientId: scoped, includeTenantWide: true }
   const query = retrievalText(question, history)
   // An embedding service that is down still leaves full-text search: answer from that, and say so.
   const embedding = await deps.embedder.embed([query]).then(([v]) => v!, () => null)

@@ -9,6 +9,8 @@ export interface CampaignCandidate {
   code: string
   status: CampaignStatus
   clientName: string
+  /** The campaign's client (always set when read from the database; lists built elsewhere may leave it out). */
+  clientId?: string
   brandName: string | null
   startDate: string | null
   endDate: string | null
@@ -22,7 +24,7 @@ export type CampaignMatch =
 const candidates = (trx: ActorTx) => trx.selectFrom('agency.campaigns as c')
   .innerJoin('agency.clients as cl', 'cl.id', 'c.client_id')
   .leftJoin('agency.brands as b', 'b.id', 'c.brand_id')
-  .select(['c.id', 'c.name', 'c.code', 'c.status', 'cl.name as clientName', 'b.name as brandName', 'c.start_date as startDate', 'c.end_date as endDate'])
+  .select(['c.id', 'c.name', 'c.code', 'c.status', 'cl.name as clientName', 'c.client_id as clientId', 'b.name as brandName', 'c.start_date as startDate', 'c.end_date as endDate'])
 
 /** The campaigns this actor may see (RLS decides), with the names people call them by. */
 export async function visibleCampaigns(trx: ActorTx): Promise<CampaignCandidate[]> {

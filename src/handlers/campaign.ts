@@ -36,8 +36,18 @@ export type CampaignLookup =
   | { kind: 'choose_campaign'; campaigns: CampaignCandidate[] }
   | { kind: 'unknown_campaign'; query: string; suggestions: CampaignCandidate[] }
 
-export async function lookupCampaign(trx: ActorTx, query: string, today: string): Promise<CampaignLookup> {
-  const match = matchCampaign(query, await visibleCampaigns(trx))
+/**
+ * `preferClient`: the client of the channel asked in (migration 028). When the name fits several
+ * campaigns and some are that client's, the choice is among those only; a name that fits one
+ * campaign, of any client, still finds it.
+ */
+export async function lookupCampaign(trx: ActorTx, query: string, today: string, preferClient: string | null = null): Promise<CampaignLookup> {
+  const visible = await visibleCampaigns(trx)
+  let match = matchCampaign(query, visible)
+  if (preferClient && match.kind === 'several') {
+    const own = matchCampaign(query, visible.filter((c) => c.clientId === preferClient))
+    if (own.kind !== 'none') match = own
+  }
   if (match.kind === 'none') return { kind: 'unknown_campaign', query, suggestions: match.suggestions }
   if (match.kind === 'several') return { kind: 'choose_campaign', campaigns: match.campaigns }
   return { kind: 'found', campaign: await campaignDetails(trx, match.campaign, today) }

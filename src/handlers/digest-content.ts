@@ -48,6 +48,16 @@
  * - No money: no rate, cost, bill amount, budget or margin is read or shown. A channel is not a
  *   finance view, and the application role cannot read those columns anyway.
  *
+ * A channel scoped to a client (migration 028; target.channelId names the channel): the digest is
+ * that client's. People: the active people with an allocation on one of the client's campaigns
+ * in R's week or an entry on one WTD, whatever their role (notCounted is empty). Every hour figure
+ * (per person and team, and so billable utilization = the client's billable WTD ÷ the person's
+ * whole capacity to date, their share given to this client) and allocated percent count only the
+ * client's campaigns; top campaigns are only the client's. Over- and under-allocated are left out:
+ * they are about a person's whole week, i.e. about other clients' work. No time logged still
+ * means no entry at all on R (someone who worked for another client that day has logged). Nothing
+ * of another client (a name, a campaign, an hour) is read into the digest.
+ *
  * Access: every read of tenant data runs in one withActor transaction as the tenant's system pm
  * (sees every timesheet and allocation of its tenant, and no money). Chat identities of other
  * people are only visible to admins, so the user ids for mentions are read in a second, narrow
@@ -56,6 +66,7 @@
 import { sql, type Kysely } from 'kysely'
 import { isoDow, mondayOf, addDays } from '../dates.ts'
 import { systemActor, withActor } from '../db/actor.ts'
+import { findChannelClient } from '../db/channels.ts'
 import type { DB, Role } from '../db/schema.ts'
 import type { DigestPlatform } from '../db/digests.ts'
 import type { Block, Reply } from './reply.ts'
@@ -93,6 +104,8 @@ export interface DigestData {
   underAllocated: DigestPerson[]
   noTimeLogged: Array<{ userId: string; name: string; externalId: string | null }>
   topCampaigns: Array<{ campaignId: string; name: string; hours: number }>
+  /** The client the channel is scoped to, when it is: then every figure is that client's (see the definitions above). */
+  client?: { id: string; name: string } | null
 }
 
 export const TOP_N = 3
@@ -123,7 +136,7 @@ const byName = (a: { name: string; userId: string }, b: { name: string; userId: 
 /** The digest's numbers for one tenant, read under RLS as the tenant's system pm (and admin, for mentions). */
 export async function buildDigest(
   db: Kysely<DB>, tenantId: string, postDate: string,
-  target?: { platform: DigestPlatform; workspaceId: string },
+  target?: { platform: DigestPlatform; workspaceId: string; channelId?: string | null },
 ): Promise<DigestData> {
   const reportDate = reportDateFor(postDate)
   const weekStart = mondayOf(reportDate)
@@ -133,6 +146,12 @@ export async function buildDigest(
     const tenant = await trx.selectFrom('workroom.tenants').select(['id', 'slug', 'name'])
       .where('id', '=', tenantId).executeTakeFirst()
     if (!tenant) return null
+    const client = target?.channelId
+      ? await findChannelClient(trx, { platform: target.platform, workspaceId: target.workspaceId, channelId: target.channelId })
+      : null
+    const clientCampaigns = client
+      ? trx.selectFrom('agency.campaigns').select('id').where('tenant_id', '=', tenantId).where('client_id', '=', client.clientId)
+      : null
     const people = await trx.selectFrom('workroom.people').select(['id', 'display_name', 'weekly_capacity_hours', 'role'])
       .where('tenant_id', '=', tenantId).where('is_active', '=', true).execute()
     const hours = await trx.selectFrom('agency.timesheet_entries')
@@ -144,30 +163,41 @@ export async function buildDigest(
       ])
       .where('tenant_id', '=', tenantId)
       .where('entry_date', '>=', weekStart).where('entry_date', '<=', reportDate)
+      .$if(clientCampaigns !== null, (qb) => qb.where('campaign_id', 'in', clientCampaigns!))
       .groupBy('user_id').execute()
+    // For a client's digest, who logged anything at all on R (for "no time logged").
+    const loggedOnDay = clientCampaigns ? await trx.selectFrom('agency.timesheet_entries').select('user_id').distinct()
+      .where('tenant_id', '=', tenantId).where('entry_date', '=', reportDate).execute() : null
     // The same figure as agency.v_employee_utilization.allocated_percent, read from the table: the
     // view's FULL JOIN cannot filter before it aggregates, so it summed the tenant's whole history
     // for one week's rows (bench digest: 3.6 ms of a 13.6 ms digest on 12 weeks of demo data).
     const allocations = await trx.selectFrom('agency.team_allocations')
       .select(['user_id', sql<number>`sum(capacity_percentage)`.as('allocated_percent')])
-      .where('tenant_id', '=', tenantId).where('week_start_date', '=', weekStart).groupBy('user_id').execute()
+      .where('tenant_id', '=', tenantId).where('week_start_date', '=', weekStart)
+      .$if(clientCampaigns !== null, (qb) => qb.where('campaign_id', 'in', clientCampaigns!))
+      .groupBy('user_id').execute()
     const campaigns = await trx.selectFrom('agency.timesheet_entries as t')
       .innerJoin('agency.campaigns as c', 'c.id', 't.campaign_id')
       .innerJoin('agency.clients as cl', 'cl.id', 'c.client_id')
       .select(['t.campaign_id', 'c.name', sql<number>`sum(t.hours)`.as('hours')])
       .where('t.tenant_id', '=', tenantId).where('cl.is_internal', '=', false)
+      .$if(client !== null, (qb) => qb.where('c.client_id', '=', client!.clientId))
       .where('t.entry_date', '>=', weekStart).where('t.entry_date', '<=', reportDate)
       .groupBy(['t.campaign_id', 'c.name'])
       .orderBy(sql`sum(t.hours)`, 'desc').orderBy('c.name').orderBy('t.campaign_id')
       .limit(TOP_CAMPAIGNS).execute()
-    return { tenant, people, hours, allocations, campaigns }
+    return { tenant, client, people, hours, allocations, campaigns, loggedOnDay }
   })
   if (!read) throw new Error(`No tenant ${tenantId} (or it is not visible to its system actor)`)
 
   const hoursBy = new Map(read.hours.map((h) => [h.user_id, h]))
   const allocatedBy = new Map(read.allocations.map((a) => [a.user_id, Number(a.allocated_percent)]))
-  const counted = (p: { id: string; role: Role }) => CLIENT_ROLES.includes(p.role) || (allocatedBy.get(p.id) ?? 0) > 0
-  const notCounted = read.people.filter((p) => !counted(p)).map((p) => ({ userId: p.id, name: p.display_name, role: p.role })).sort(byName)
+  // A client's team: on its campaigns this week (allocated, or logged WTD), whatever their role.
+  const counted = read.client
+    ? (p: { id: string }) => hoursBy.has(p.id) || (allocatedBy.get(p.id) ?? 0) > 0
+    : (p: { id: string; role: Role }) => CLIENT_ROLES.includes(p.role) || (allocatedBy.get(p.id) ?? 0) > 0
+  const scopedOut = read.client !== null
+  const notCounted = scopedOut ? [] : read.people.filter((p) => !counted(p)).map((p) => ({ userId: p.id, name: p.display_name, role: p.role })).sort(byName)
   const people: DigestPerson[] = read.people.filter(counted).map((p) => {
     const h = hoursBy.get(p.id)
     const capacityWeek = (Number(p.weekly_capacity_hours) * workingDays) / 5
@@ -199,12 +229,13 @@ export async function buildDigest(
   const inTop = new Set(top.map((p) => p.userId))
   const bottom = [...people].sort((a, b) => a.billableUtilization - b.billableUtilization || byName(a, b))
     .filter((p) => !inTop.has(p.userId)).slice(0, TOP_N)
-  const overAllocated = people.filter((p) => p.allocatedPercent > OVER_ALLOCATED)
+  const overAllocated = scopedOut ? [] : people.filter((p) => p.allocatedPercent > OVER_ALLOCATED)
     .sort((a, b) => b.allocatedPercent - a.allocatedPercent || byName(a, b))
-  const underAllocated = people.filter((p) => p.allocatedPercent < UNDER_ALLOCATED)
+  const underAllocated = scopedOut ? [] : people.filter((p) => p.allocatedPercent < UNDER_ALLOCATED)
     .sort((a, b) => a.allocatedPercent - b.allocatedPercent || byName(a, b))
 
-  const idle = people.filter((p) => p.hoursOnDay === 0)
+  const logged = read.loggedOnDay ? new Set(read.loggedOnDay.map((r) => r.user_id)) : null
+  const idle = people.filter((p) => (logged ? !logged.has(p.userId) : p.hoursOnDay === 0))
   const externalIds = new Map<string, string>()
   if (target && idle.length > 0) {
     const rows = await withActor(db, systemActor(tenantId, 'admin'), (trx) => trx.selectFrom('workroom.chat_identities')
@@ -221,6 +252,7 @@ export async function buildDigest(
     postDate, reportDate, weekStart, team, people, notCounted, top, bottom, overAllocated, underAllocated,
     noTimeLogged: idle.map((p) => ({ userId: p.userId, name: p.name, externalId: externalIds.get(p.userId) ?? null })),
     topCampaigns: read.campaigns.map((c) => ({ campaignId: c.campaign_id, name: c.name, hours: Number(c.hours) })),
+    client: read.client ? { id: read.client.clientId, name: read.client.clientName ?? 'Client' } : null,
   }
 }
 
@@ -267,9 +299,10 @@ function roleList(people: Array<{ role: Role }>): string {
 /** The digest as a platform-neutral, in-channel Reply: compact, plain characters, no money. */
 export function digestReply(d: DigestData): Reply {
   const day = dayLabel(d.reportDate)
-  const summary = `Team utilization for ${day}: ${percent(d.team.billableUtilization)} billable, ${hours(d.team.hoursWeek)} logged this week.`
+  const who = d.client ? `${d.client.name} team` : 'Team'
+  const summary = `${who} utilization for ${day}: ${percent(d.team.billableUtilization)} billable, ${hours(d.team.hoursWeek)} logged this week${d.client ? ` on ${d.client.name}` : ''}.`
   const blocks: Block[] = [
-    { type: 'header', text: `Team utilization · ${day}` },
+    { type: 'header', text: `${who} utilization · ${day}` },
     { type: 'fields', fields: [
       { label: 'Hours yesterday', value: hours(d.team.hoursOnDay) },
       { label: 'Hours this week', value: `${hours(d.team.hoursWeek)} of ${hours(d.team.capacityWeek)} capacity` },
@@ -307,7 +340,7 @@ export function digestReply(d: DigestData): Reply {
     : ` ${d.notCounted.length === 1 ? '1 person' : `${d.notCounted.length} people`} in ${roleList(d.notCounted)} on no campaign this week ${d.notCounted.length === 1 ? 'is' : 'are'} not counted.`
   blocks.push({
     type: 'context',
-    text: `Week to date: ${dayLabel(d.weekStart)} to ${day}. Hours and utilization only, no money figures.${yesterday}${notCounted}`,
+    text: `Week to date: ${dayLabel(d.weekStart)} to ${day}.${d.client ? ` Only ${d.client.name}'s campaigns and the people on them this week: hours on them, and billable hours on them ÷ each person's capacity.` : ''} Hours and utilization only, no money figures.${yesterday}${notCounted}`,
   })
   return { summary, blocks, visibility: 'in_channel' }
 }

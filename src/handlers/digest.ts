@@ -110,4 +110,4 @@ function channelOf(inbound: Inbound): ChannelRef | null {
 }
 
 const chatTarget = (inbound: Inbound) =>
-  hasChannels(inbound.platform) ? { platform: inbound.platform, workspaceId: inbound.workspaceId } : undefined
+  hasChannels(inbound.platform) ? { platform: inbound.platform, workspaceId: inbound.workspaceId, channelId: inbound.channelId } : undefined

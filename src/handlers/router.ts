@@ -14,6 +14,7 @@ import { OFFLINE_PROVIDERS } from '../rag/providers.ts'
 import { z } from 'zod'
 import { ask } from './ask.ts'
 import { campaignDetails, lookupCampaign } from './campaign.ts'
+import { channelClientOf, channelCommand, parseChannelCommand } from './channel.ts'
 import { digestCommand } from './digest.ts'
 import { buildDigest } from './digest-content.ts'
 import { visibleCampaign } from './campaign-match.ts'
@@ -32,6 +33,8 @@ export type Intent =
   | { kind: 'campaign'; query: string }
   | { kind: 'ask'; question: string }
   | { kind: 'digest'; text: string }
+  /** `/workroom channel …`: which client the channel is scoped to. */
+  | { kind: 'channel'; text: string }
   /** With `unable`: asked to do something Workroom does not do ("can you book me a room?"), said before the help. */
   | { kind: 'help'; unable?: string }
 
@@ -61,6 +64,8 @@ export function intentOf(input: Exclude<Inbound['input'], { kind: 'action' }>): 
     if (command === 'campaign') return text ? { kind: 'campaign', query: text } : { kind: 'help' }
     if (command === 'ask') return text ? { kind: 'ask', question: text } : { kind: 'help' }
     if (command === 'digest') return { kind: 'digest', text }
+    const channel = text.match(/^channel\b\s*(.*)$/i)
+    if (channel) return { kind: 'channel', text: channel[1]! }
     return { kind: 'help' }
   }
   const text = input.text.replace(MENTION, ' ').replace(/\s+/g, ' ').trim()
@@ -170,6 +175,10 @@ export function limitFor(input: Inbound['input'], today: string, locale = 'en-GB
   if (input.kind === 'action') return 'write'
   const intent = intentOf(input)
   if (intent.kind === 'ask') return 'ask'
+  if (intent.kind === 'channel') {
+    const parsed = parseChannelCommand(intent.text)
+    return parsed.ok && parsed.command.kind !== 'show' ? 'write' : null
+  }
   if (intent.kind !== 'timesheet') return null
   const parsed = parseTimesheet(intent.text, { today, dateOrder: dateOrderOf(locale) })
   return parsed.ok && parsed.command.kind !== 'week' && parsed.command.kind !== 'help' ? 'write' : null
@@ -184,17 +193,20 @@ export async function route(deps: ConverseDeps, { run, who, inbound, now, today 
     case 'help':
       return helpReply(who, inbound.platform, intent.unable)
     case 'campaign':
-      return campaignReply(await run((trx) => lookupCampaign(trx, intent.query, today)))
+      // In a channel scoped to a client, that client's campaigns win when the name fits several.
+      return campaignReply(await run(async (trx) => lookupCampaign(trx, intent.query, today, await channelClientOf(trx, inbound))))
     case 'ask': {
       // A slash command's answer is for the asker; a mention is answered where it was asked.
       const visibility = inbound.input.kind === 'command' ? 'ephemeral' : 'in_channel'
       const thread = { platform: inbound.platform, channelId: inbound.channelId, threadId: inbound.threadId }
       const links = deps.passageLinks
       const linkFor = links ? (chunkId: string) => passageLink(links, chunkId, inbound, now) : undefined
-      return askReply(await ask(run, who, thread, intent.question, deps.knowledge ?? OFFLINE_PROVIDERS), visibility, linkFor)
+      return askReply(await ask(run, who, thread, intent.question, deps.knowledge ?? OFFLINE_PROVIDERS, {}, inbound), visibility, linkFor)
     }
     case 'digest':
       return digestCommand(run, who, inbound, intent.text, now, today, (target) => buildDigest(deps.db, who.tenantId, today, target))
+    case 'channel':
+      return channelCommand(run, who, inbound, intent.text, now)
     case 'timesheet': {
       const parsed = parseTimesheet(intent.text, { today, dateOrder: dateOrderOf(who.locale) })
       if (!parsed.ok) return reply(parsed.error.message)

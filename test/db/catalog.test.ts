@@ -31,7 +31,7 @@ const TENANT_TABLES = [
   'agency.ai_conversations', 'agency.ai_messages', 'workroom.artifact_chunks', 'agency.artifact_comments', 'agency.artifact_versions', 'agency.artifacts',
   'agency.brands', 'agency.campaign_phases', 'agency.campaigns', 'agency.clients', 'agency.integration_links',
   'agency.integration_sync_runs', 'agency.knowledge_chunks', 'agency.knowledge_documents', 'agency.team_allocations',
-  'agency.timesheet_entries', 'workroom.chat_identities', 'workroom.digest_subscriptions', 'workroom.offered_choices', 'workroom.people', 'workroom.tenants',
+  'agency.timesheet_entries', 'workroom.channel_clients', 'workroom.chat_identities', 'workroom.digest_subscriptions', 'workroom.offered_choices', 'workroom.people', 'workroom.tenants',
   // 021's rollups: sums of tenant rows, under policies of their own
   'workroom.campaign_plan_rollups', 'workroom.campaign_artifact_rollups', 'workroom.campaign_hours', 'workroom.campaign_week_hours',
   'workroom.person_week_hours', 'workroom.campaign_money', 'workroom.campaign_week_money',

@@ -35,11 +35,12 @@ describeEachEngine('registered chat platforms and the database', (engine) => {
     expect(await allowed(e, 'agency.timesheet_entries', 'source')).toEqual(expect.arrayContaining(names))
   })
 
-  it('every platform with channels may hold digest subscriptions, and every bound one workspace bindings', async () => {
+  it('every platform with channels may hold digest subscriptions and client scopes, and every bound one workspace bindings', async () => {
     const withChannels = PLATFORMS.filter((p) => p.channels).map((p) => p.name)
     const bound = PLATFORMS.filter((p) => p.binding).map((p) => p.name)
     expect(withChannels.length).toBeGreaterThan(0)
     expect(await allowed(e, 'workroom.digest_subscriptions', 'platform')).toEqual(expect.arrayContaining(withChannels))
+    expect(await allowed(e, 'workroom.channel_clients', 'platform')).toEqual(expect.arrayContaining(withChannels))
     expect(bound.length).toBeGreaterThan(0)
     expect(await allowed(e, 'workroom.workspace_bindings', 'platform')).toEqual(expect.arrayContaining(bound))
     // A platform an operator cannot bind has no workspace to bind: the binding table refuses it.

@@ -451,6 +451,10 @@ describeEachEngine('write escalations', (engine) => {
     const name = `workroom_login_test_${randomBytes(4).toString('hex')}`
     beforeAll(async () => {
       await sql`SELECT workroom.create_login_role(${name}, NULL)`.execute(db)
+      // A channel scoped to a client (028), so that table has a row to hide too.
+      await db.insertInto('workroom.channel_clients').values({
+        tenant_id: tenantId(), platform: 'slack', workspace_id: 'TA', channel_id: 'C0LOGIN', client_id: row('client:X'), bound_by: who('pm'), bound_at: new Date(),
+      }).execute()
     })
     afterAll(async () => {
       await sql`DROP ROLE IF EXISTS ${sql.id(name)}`.execute(db)
@@ -469,6 +473,7 @@ describeEachEngine('write escalations', (engine) => {
       'agency.artifact_comments', 'workroom.artifact_chunks', 'agency.timesheet_entries', 'agency.team_allocations', 'agency.knowledge_documents',
       'agency.knowledge_chunks', 'agency.ai_conversations', 'agency.ai_messages', 'agency.integration_links',
       'agency.integration_sync_runs', 'workroom.tenants', 'workroom.people', 'workroom.chat_identities', 'workroom.digest_subscriptions',
+      'workroom.channel_clients',
     ]
     const counts = async (trx: Kysely<DB>) => {
       const out: Record<string, number> = {}

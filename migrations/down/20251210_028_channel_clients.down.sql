@@ -1,0 +1,2 @@
+-- Reverts 028.
+DROP TABLE IF EXISTS workroom.channel_clients;
