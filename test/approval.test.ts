@@ -5,7 +5,9 @@
  * sendDirect (the platforms' own are tested in direct.test.ts and end to end).
  */
 import { sql } from 'kysely'
-import { expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { limitFor } from '../src/handlers/router.ts'
+import { parseTimesheet } from '../src/handlers/timesheet-parse.ts'
 import { converse } from '../src/chat/converse.ts'
 import type { DirectTarget } from '../src/chat/platform.ts'
 import { withActor } from '../src/db/actor.ts'
@@ -15,6 +17,32 @@ import type { Reply } from '../src/handlers/reply.ts'
 import { renderText } from '../src/handlers/render-text.ts'
 import { describeEachEngine } from './support/engines.ts'
 import { actorOf, sqlstate, useFixtureDatabase, type PersonKey } from './support/fixture.ts'
+
+describe('reading submit, approvals, approve and reject', () => {
+  const ctx = { today: '2026-11-25' }
+  it.each([
+    ['submit', { kind: 'submit', weekOf: '2026-11-23' }],
+    ['submit last week', { kind: 'submit', weekOf: '2026-11-16' }],
+    ['submit week of 2026-11-10', { kind: 'submit', weekOf: '2026-11-09' }],
+    ['approvals', { kind: 'approvals' }],
+    ['approve Lucy.Fernandes', { kind: 'review', decision: 'approve', person: 'lucy.fernandes', weekOf: null, reason: null }],
+    ['approve lucy 2026-11-18', { kind: 'review', decision: 'approve', person: 'lucy', weekOf: '2026-11-16', reason: null }],
+    ['reject lucy 2026-11-16 Aurora is doubled on Tuesday', { kind: 'review', decision: 'reject', person: 'lucy', weekOf: '2026-11-16', reason: 'Aurora is doubled on Tuesday' }],
+    ['reject lucy wrong campaign', { kind: 'review', decision: 'reject', person: 'lucy', weekOf: null, reason: 'wrong campaign' }],
+  ])('%s', (text, command) => {
+    expect(parseTimesheet(text, ctx)).toEqual({ ok: true, command })
+  })
+  it('asks for the reason of a rejection, and for whose week', () => {
+    expect(parseTimesheet('reject lucy 2026-11-16', ctx)).toMatchObject({ ok: false })
+    expect(parseTimesheet('approve', ctx)).toMatchObject({ ok: false })
+  })
+  it('counts deciding and submitting as writes, listing as neither', () => {
+    const command = (text: string) => ({ kind: 'command' as const, command: '/timesheet', text })
+    expect(limitFor(command('submit'), ctx.today)).toBe('write')
+    expect(limitFor(command('reject lucy 2026-11-16 why'), ctx.today)).toBe('write')
+    expect(limitFor(command('approvals'), ctx.today)).toBeNull()
+  })
+})
 
 describeEachEngine('timesheet approval', (engine) => {
   const db = useFixtureDatabase(engine)
