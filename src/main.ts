@@ -4,6 +4,8 @@ import pLimit, { type LimitFunction } from 'p-limit'
 import { demoSeedOnStart, loadConfig, passageLinkSettings, timesheetSettings, ConfigError, type Config } from './config.ts'
 import { byName, runningOf, startPlatforms } from './chat/platforms.ts'
 import { startScheduler } from './scheduler.ts'
+import { startBudgetAlerts } from './alerts.ts'
+import type { DirectSenders } from './chat/direct.ts'
 import { startResumer, type ResumeDeps } from './resume.ts'
 import { Inbox } from './db/inbox.ts'
 import { createEngine, engineOptionsFromConfig, type Engine } from './db/engine.ts'
@@ -48,7 +50,9 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     const metrics = createMetrics()
     const links = passageLinkSettings(config)
     if (links?.secretGenerated) logger.warn('LINK_SECRET is not set: passage links are signed with a secret made up for this process, and stop opening when it restarts')
-    const router = { db: engine.db, service: engine.service.db, now: () => new Date(), timesheet: timesheetSettings(config), knowledge, inFlight: pLimit(config.CHAT_CONCURRENCY), observe: metrics.observeHandler, log: logger.child({ component: 'router' }),
+    // Filled once the platforms have started (they take the router, and the router sends through them).
+    const direct: DirectSenders = {}
+    const router = { db: engine.db, service: engine.service.db, now: () => new Date(), timesheet: timesheetSettings(config), knowledge, inFlight: pLimit(config.CHAT_CONCURRENCY), observe: metrics.observeHandler, log: logger.child({ component: 'router' }), direct,
       ...(links ? { passageLinks: { publicUrl: links.publicUrl, secret: links.secret } } : {}),
       limits: createRateLimits({ asksPerHour: config.ASK_RATE_LIMIT, writesPerMinute: config.WRITE_RATE_LIMIT }) }
     // One inbox per process: the platforms record into it and the resumer claims from it under the same owner.
@@ -56,6 +60,7 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     const platforms = await startPlatforms({ config, router, logger, inbox })
     const running = runningOf(platforms)
     const senders = byName(platforms, 'postDigest')
+    Object.assign(direct, byName(platforms, 'sendDirect'))
     const components = {
       ...Object.fromEntries(platforms.map(({ platform, running }) => [platform.name, running ? running.mode : 'off'])),
       digests: Object.keys(senders).length > 0 ? 'on' : 'off',
@@ -68,6 +73,8 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     const resumers = byName(platforms, 'resume') as ResumeDeps['resumers']
     const resumer = Object.keys(resumers).length > 0 ? startResumer({ inbox, resumers, logger, everyMs: inbox.leaseMs / 3 }) : null
     const scheduler = Object.keys(senders).length > 0 ? startScheduler({ db: engine.db, service: engine.service.db, now: () => new Date(), senders, logger }) : null
+    // Budget-burn alerts recorded by the database, sent privately (src/alerts.ts); off without a platform to send them.
+    const alerts = Object.keys(direct).length > 0 ? startBudgetAlerts({ db: engine.db, service: engine.service.db, now: () => new Date(), senders: direct, logger: logger.child({ component: 'alerts' }) }) : null
     // Edited artifacts are re-embedded within seconds; every replica drains (SKIP LOCKED keeps them apart).
     const artifacts = startArtifactWorker({ db: engine.db, service: engine.service.db, embedder: knowledge.embedder, logger, everySeconds: ARTIFACT_EMBED_SECONDS })
     const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${server.port}`
@@ -91,7 +98,7 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
       stop: async () => {
         const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS
         const left = () => Math.max(0, deadline - Date.now())
-        await withDeadline(Promise.all([scheduler?.stop(), ...running.map((r) => r.stop?.()), resumer?.stop(), artifacts.stop(), local?.stop()]), left())
+        await withDeadline(Promise.all([scheduler?.stop(), alerts?.stop(), ...running.map((r) => r.stop?.()), resumer?.stop(), artifacts.stop(), local?.stop()]), left())
         await server.close(left())
         // What is cut off here is not lost: its inbox rows are resumed elsewhere once their leases run out.
         if (!(await withDeadline(Promise.all([idle(router.inFlight), ...running.map((r) => r.drain?.())]), left()))) {

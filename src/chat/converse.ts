@@ -5,6 +5,7 @@
  * database outage, a lost commit, a locked week or a bug into words the person understands.
  * Platforms turn their payloads into an Inbound, call converse(), and render and deliver the Reply.
  */
+import type { DirectSenders } from './direct.ts'
 import type { Kysely } from 'kysely'
 import type { LimitFunction } from 'p-limit'
 import { runAs } from '../db/actor.ts'
@@ -51,6 +52,11 @@ export interface ConverseDeps {
   passageLinks?: PassageLinks
   /** Where a handler's failure is logged (the person gets SOMETHING_WENT_WRONG); not logged when absent. */
   log?: Logger
+  /**
+   * Private messages to other people (approval cards, a decided week), per platform name: the
+   * running platforms' sendDirect (src/chat/direct.ts). None when absent: the reply says so.
+   */
+  direct?: DirectSenders
   /** Told after every handler run (success or error), e.g. for metrics; the handler's own time, without the wait for inFlight. */
   observe?: (info: HandlerObservation) => void
 }

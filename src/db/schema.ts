@@ -528,6 +528,22 @@ export interface ChatIdentitiesTable {
   created_at: Timestamp
 }
 
+/** Migration 026: a campaign's cost crossing a share of its budget, recorded once; sent by src/alerts.ts. */
+export interface BudgetAlertsTable {
+  id: Generated<string>
+  tenant_id: string
+  campaign_id: string
+  threshold: 50 | 75 | 90 | 100
+  cost_amount: number
+  budget: number
+  crossed_at: Generated<Date>
+  attempts: Generated<number>
+  claimed_until: Date | null
+  sent_at: Date | null
+  gave_up_at: Date | null
+  last_error: string | null
+}
+
 export interface DB {
   'agency.clients': ClientsTable
   'agency.brands': BrandsTable
@@ -562,6 +578,7 @@ export interface DB {
   'workroom.digest_runs': DigestRunsTable
   'workroom.offered_choices': OfferedChoicesTable
   'workroom.channel_clients': ChannelClientsTable
+  'workroom.budget_alerts': BudgetAlertsTable
 }
 
 /** The spec's tables, in migration order; the catalog tests check the database against this. */

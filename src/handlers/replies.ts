@@ -119,6 +119,7 @@ export function weekReply(w: WeekResult): Reply {
       return [{ type: 'list', title: `${weekday(d.date)} · ${h(d.hours)}`, items: d.entries.map(entryLine) }, { type: 'buttons', buttons }]
     }),
     { type: 'context', text: `${h(w.total)} of ${h(w.capacity)} capacity (${Math.round((100 * w.total) / w.capacity)}%)` },
+    ...(days.length > 0 ? [{ type: 'buttons', buttons: [{ label: 'Submit this week for approval', actionId: 'timesheet.submit', payload: w.weekOf, style: 'primary' }] } satisfies Block] : []),
   ])
 }
 

@@ -27,6 +27,8 @@ import { dateOrderOf, parseDuration, parseTimesheet } from './timesheet-parse.ts
 import { DEFAULT_TIMESHEET_SETTINGS, editLast, entryToEdit, logTime, undoLast, weekView, type LogResult, type TimesheetSettings } from './timesheet.ts'
 import type { LimitKind } from '../limits.ts'
 import type { ConverseDeps } from '../chat/converse.ts'
+import { sendToPerson } from '../chat/direct.ts'
+import { approvalCard, decisionNotice, pendingApprovals, pendingReply, rejectHintReply, reviewReply, reviewWeek, submitReply, submitWeek, type ReviewResult } from './approval.ts'
 
 export type Intent =
   | { kind: 'timesheet'; text: string }
@@ -155,6 +157,8 @@ const ConfirmedEdit = z.object({
   entryRef: z.string().uuid(), confirmedLongDayFor: rowId,
 })
 
+const ReviewTarget = z.object({ u: z.string().uuid(), w: isoDate })
+
 const Feedback = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:(1|-1)$/i)
 
 /** What the router needs of one message: the person, the capability to run as them, and "now" in their day. */
@@ -181,7 +185,7 @@ export function limitFor(input: Inbound['input'], today: string, locale = 'en-GB
   }
   if (intent.kind !== 'timesheet') return null
   const parsed = parseTimesheet(intent.text, { today, dateOrder: dateOrderOf(locale) })
-  return parsed.ok && parsed.command.kind !== 'week' && parsed.command.kind !== 'help' ? 'write' : null
+  return parsed.ok && parsed.command.kind !== 'week' && parsed.command.kind !== 'help' && parsed.command.kind !== 'approvals' ? 'write' : null
 }
 
 /** Chooses the handler for a message and runs it as the person (converse() has checked who and whether). */
@@ -224,9 +228,45 @@ export async function route(deps: ConverseDeps, { run, who, inbound, now, today 
           return editReply(await run((trx) => editLast(trx, who, cmd, now, today, settings)))
         case 'help':
           return helpReply(who, inbound.platform)
+        case 'submit':
+          return submit(deps, run, who, cmd.weekOf)
+        case 'approvals':
+          return pendingReply(await run((trx) => pendingApprovals(trx, who)))
+        case 'review':
+          return review(deps, who, await run((trx) => reviewWeek(trx, who, { handle: cmd.person }, cmd.weekOf, cmd.decision, cmd.reason)))
       }
     }
   }
+}
+
+/**
+ * A private message to another person of the tenant, after the handler's transaction committed
+ * (the decision is saved whether or not it arrives). False when no platform reaches them.
+ */
+async function tell(deps: ConverseDeps, tenantId: string, personId: string, message: Reply): Promise<boolean> {
+  if (!deps.direct || Object.keys(deps.direct).length === 0) return false
+  try {
+    return (await sendToPerson({ db: deps.db, senders: deps.direct, ...(deps.log ? { logger: deps.log } : {}) }, tenantId, personId, message)).sent
+  } catch (err) {
+    deps.log?.warn({ err, person: personId }, 'direct message not sent')
+    return false
+  }
+}
+
+async function submit(deps: ConverseDeps, run: RunAs, who: LinkedActor, weekOf: string): Promise<Reply> {
+  const result = await run((trx) => submitWeek(trx, who, weekOf))
+  const reached: string[] = []
+  if (result.kind === 'submitted') {
+    for (const request of result.requests) {
+      if (await tell(deps, who.tenantId, request.approver.id, approvalCard(request))) reached.push(request.approver.name)
+    }
+  }
+  return submitReply(result, reached)
+}
+
+async function review(deps: ConverseDeps, who: LinkedActor, result: ReviewResult): Promise<Reply> {
+  const reached = result.kind === 'reviewed' ? await tell(deps, who.tenantId, result.owner.id, decisionNotice(result)) : false
+  return reviewReply(result, reached)
 }
 
 /** A button's JSON payload, or undefined when it is not JSON (then it fails validation like any other bad payload). */
@@ -262,6 +302,20 @@ async function handleAction(
     case 'timesheet.undo':
       if (!rowId.safeParse(action.payload).success) return reply(UNKNOWN_BUTTON)
       return undoReply(await run((trx) => undoLast(trx, who, now, settings, action.payload)))
+    case 'timesheet.submit':
+      if (!isoDate.safeParse(action.payload).success) return reply(UNKNOWN_BUTTON)
+      return submit(deps, run, who, action.payload)
+    case 'timesheet.approve': {
+      const target = ReviewTarget.safeParse(parseJson(action.payload))
+      if (!target.success) return reply(UNKNOWN_BUTTON)
+      return review(deps, who, await run((trx) => reviewWeek(trx, who, { ownerId: target.data.u }, target.data.w, 'approve', null)))
+    }
+    case 'timesheet.reject': {
+      const target = ReviewTarget.safeParse(parseJson(action.payload))
+      if (!target.success) return reply(UNKNOWN_BUTTON)
+      const owner = await run((trx) => trx.selectFrom('workroom.people').select(['id', 'display_name', 'email']).where('id', '=', target.data.u).executeTakeFirst())
+      return rejectHintReply(owner ? { id: owner.id, name: owner.display_name, handle: owner.email.split('@')[0]!.toLowerCase() } : null, target.data.w)
+    }
     case 'campaign.show':
       if (!rowId.safeParse(action.payload).success) return reply(UNKNOWN_BUTTON)
       return campaignReply(await run(async (trx) => {

@@ -46,6 +46,16 @@ export type TimesheetCommand =
    */
   | { kind: 'edit'; hours: number | null; date: string | null; note: string | null; campaignOrNote: string | null; entryRef: EntryRef | null }
   | { kind: 'help' }
+  /** Hands the week in for approval. */
+  | { kind: 'submit'; weekOf: string }
+  /** What waits for the asker's approval. */
+  | { kind: 'approvals' }
+  /**
+   * A reviewer's decision on someone's week, typed: `approve lucy.fernandes 2026-11-23`,
+   * `reject lucy.fernandes 2026-11-23 Aurora is doubled on Tuesday`. `person`: the start of their
+   * e-mail address (before the @) or their first name; weekOf null: the week that waits.
+   */
+  | { kind: 'review'; decision: 'approve' | 'reject'; person: string; weekOf: string | null; reason: string | null }
 
 /** The start of an entry's id, lower case, as `edit #1a2b3c4d` names it: that entry, not the last one. */
 export type EntryRef = string
@@ -86,6 +96,24 @@ export function parseTimesheet(text: string, ctx: ParseContext): ParseResult {
   if (first === 'help' || lower === '?') return ok({ kind: 'help' })
   // Whatever follows ("undo that", "undo 2h"), never log time to a campaign called "undo".
   if (first === 'undo') return ok({ kind: 'undo' })
+  if (first === 'approvals' || lower === 'to approve') return ok({ kind: 'approvals' })
+  if (first === 'submit') {
+    const rest = body.replace(/^\S+\s*/, '').replace(/^(?:the\s+)?(?:week\s*(?:of\s*)?)?/i, '').trim()
+    if (rest === '' || /^this(?: week)?$/i.test(rest)) return ok({ kind: 'submit', weekOf: mondayOf(ctx.today) })
+    if (/^(?:last|previous|prev)(?: week)?$/i.test(rest)) return ok({ kind: 'submit', weekOf: mondayOf(addDays(ctx.today, -7)) })
+    const week = parseWeekOf(rest, { today: ctx.today, order: ctx.dateOrder ?? 'dmy' })
+    return week.ok && week.command.kind === 'week' ? ok({ kind: 'submit', weekOf: week.command.weekOf }) : week
+  }
+  if (first === 'approve' || first === 'reject') {
+    const [, person, maybeDate, ...more] = body.split(/\s+/)
+    const usage = t`Try ${code(`/timesheet ${first} lucy.fernandes 2026-11-23${first === 'reject' ? ' what to fix' : ''}`)}: whose week (their e-mail name or first name), its Monday${first === 'reject' ? ', and why' : ''}.`
+    if (!person) return fail(badDate('', usage))
+    const weekOf = maybeDate && isIsoDate(maybeDate) ? mondayOf(maybeDate) : null
+    const reasonWords = weekOf ? more : [maybeDate, ...more].filter((w): w is string => Boolean(w))
+    const reason = reasonWords.join(' ').trim() || null
+    if (first === 'reject' && !reason) return fail(badDate('', t`Say why, so they know what to fix. ${usage}`))
+    return ok({ kind: 'review', decision: first, person: person.toLowerCase(), weekOf, reason: first === 'reject' ? reason : null })
+  }
   const dates: DateReading = { today: ctx.today, order: ctx.dateOrder ?? 'dmy' }
   if (first === 'edit') return parseEdit(body.replace(/^\S+/, ''), dates)
   return parseLog(body, dates)

@@ -162,7 +162,8 @@ export async function logTime(trx: ActorTx, actor: Actor, req: LogRequest, ctx: 
     const inserted = await trx.insertInto('agency.timesheet_entries').values({
       tenant_id: actor.tenantId, user_id: actor.userId, campaign_id: campaign.id, phase_id: phaseId,
       entry_date: date, hours: req.hours, is_billable: req.billable, description: note,
-      source: ctx.source, external_ref: refs[i]!,
+      // Logged, not yet handed in: `/timesheet submit` submits the week for approval.
+      status: 'draft', source: ctx.source, external_ref: refs[i]!,
     }).onConflict((oc) => oc.columns(['tenant_id', 'source', 'external_ref']).where('external_ref', 'is not', null).doNothing())
       .returning(['id', 'is_billable']).executeTakeFirst()
     if (!inserted) {

@@ -35,6 +35,8 @@ const TENANT_TABLES = [
   // 021's rollups: sums of tenant rows, under policies of their own
   'workroom.campaign_plan_rollups', 'workroom.campaign_artifact_rollups', 'workroom.campaign_hours', 'workroom.campaign_week_hours',
   'workroom.person_week_hours', 'workroom.campaign_money', 'workroom.campaign_week_money',
+  // 026's budget-burn alerts: money, sent by the service's job
+  'workroom.budget_alerts',
 ]
 
 /** Columns workroom_app never updates (015): identities, authorship, and money. */
@@ -115,6 +117,7 @@ describeEachEngine('catalog rules', (engine) => {
         FROM pg_class c, aclexplode(c.relacl) a
        WHERE a.grantee = 'workroom_service'::regrole GROUP BY 1 ORDER BY 1`)
     expect(tables).toEqual([
+      { rel: 'workroom.budget_alerts', privs: 'SELECT,UPDATE' },
       { rel: 'workroom.chat_inbox', privs: 'DELETE,INSERT,SELECT,UPDATE' },
       { rel: 'workroom.digest_runs', privs: 'INSERT,SELECT,UPDATE' },
       { rel: 'workroom.digest_subscriptions', privs: 'SELECT' },
