@@ -59,6 +59,7 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     const components = {
       ...Object.fromEntries(platforms.map(({ platform, running }) => [platform.name, running ? running.mode : 'off'])),
       digests: Object.keys(senders).length > 0 ? 'on' : 'off',
+      reminders: Object.keys(byName(platforms, 'sendDirect')).length > 0 ? 'on' : 'off',
     }
     const adapters = running.flatMap((r) => (r.routes ? [r.routes] : []))
     phase(`listening on ${config.HOST}:${config.PORT || '(a free port)'}`)
@@ -67,7 +68,8 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     // Acknowledged and never answered (a process killed after the ack): once now, then every third of a lease.
     const resumers = byName(platforms, 'resume') as ResumeDeps['resumers']
     const resumer = Object.keys(resumers).length > 0 ? startResumer({ inbox, resumers, logger, everyMs: inbox.leaseMs / 3 }) : null
-    const scheduler = Object.keys(senders).length > 0 ? startScheduler({ db: engine.db, service: engine.service.db, now: () => new Date(), senders, logger }) : null
+    const directSenders = byName(platforms, 'sendDirect')
+    const scheduler = Object.keys(senders).length > 0 ? startScheduler({ db: engine.db, service: engine.service.db, now: () => new Date(), senders, logger, directSenders }) : null
     // Edited artifacts are re-embedded within seconds; every replica drains (SKIP LOCKED keeps them apart).
     const artifacts = startArtifactWorker({ db: engine.db, service: engine.service.db, embedder: knowledge.embedder, logger, everySeconds: ARTIFACT_EMBED_SECONDS })
     const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${server.port}`
