@@ -64,3 +64,29 @@ export async function forgetTeamsConversations(db: Kysely<DB>, where: { conversa
     .execute()
   return rows.map((r) => r.conversation_id)
 }
+
+/**
+ * Where Workroom can reach one person of an Entra tenant privately: their own 1:1 chat with the
+ * bot when Workroom was ever addressed there (`personal`), else any conversation of that tenant
+ * Workroom is in (`via`: its serviceUrl and bot account open the 1:1 chat), and the person's Teams
+ * id (29:…) when a stored reference names them. Null when Workroom is in no conversation of that
+ * tenant: Teams gives no serviceUrl to post to before the app was installed somewhere there.
+ */
+export async function findTeamsDirectRoute(db: Kysely<DB>, aadTenantId: string, externalUserId: string): Promise<{ personal: TeamsConversation | null; via: TeamsConversation; teamsUserId: string | null } | null> {
+  const { rows } = await sql<{ conversation_id: string; aad_tenant_id: string | null; conversation_type: TeamsConversationsTable['conversation_type']; team_id: string | null; service_url: string; reference: Record<string, unknown>; mine: boolean }>`
+    SELECT c.*, (c.reference->'user'->>'aadObjectId' = ${externalUserId} OR c.reference->'user'->>'id' = ${externalUserId}) AS mine
+      FROM workroom.teams_conversations c
+     WHERE c.aad_tenant_id = ${aadTenantId}
+     ORDER BY (c.conversation_type = 'personal' AND (c.reference->'user'->>'aadObjectId' = ${externalUserId} OR c.reference->'user'->>'id' = ${externalUserId})) DESC,
+              (c.reference->'user'->>'aadObjectId' = ${externalUserId}) DESC, c.updated_at DESC
+     LIMIT 1`.execute(db)
+  const row = rows[0]
+  if (!row) return null
+  const conversation: TeamsConversation = {
+    conversationId: row.conversation_id, aadTenantId: row.aad_tenant_id, conversationType: row.conversation_type,
+    teamId: row.team_id, serviceUrl: row.service_url, reference: row.reference,
+  }
+  const user = (row.reference.user ?? {}) as { id?: string; aadObjectId?: string }
+  const teamsUserId = row.mine && typeof user.id === 'string' && user.id.startsWith('29:') ? user.id : externalUserId.startsWith('29:') ? externalUserId : null
+  return { personal: row.mine && row.conversation_type === 'personal' ? conversation : null, via: conversation, teamsUserId }
+}

@@ -26,6 +26,7 @@ import { INSTALL_COOKIE, refuseInstall, tokenFromCookie, tokenFromQuery, verifyI
 import { abandonUnrecorded, runRecorded, type RecordedInbound } from '../../handlers/inbox.ts'
 import { assertShareable, reply as textReply, type Reply } from '../../handlers/reply.ts'
 import type { Inbound } from '../../handlers/inbound.ts'
+import type { DirectTarget } from '../../chat/platform.ts'
 import { COMMANDS, intentOf } from '../../handlers/router.ts'
 import { type ConverseDeps, DATABASE_UNAVAILABLE, SOMETHING_WENT_WRONG } from '../../chat/converse.ts'
 import type { Logger } from '../../log.ts'
@@ -57,6 +58,8 @@ export interface SlackBot {
   mode: 'http' | 'socket'
   /** Posts a reply to a channel unprompted (digests), with that workspace's bot token. */
   postMessage(workspaceId: string, channelId: string, reply: Reply): Promise<void>
+  /** Sends a reply to one person's DM with the app; false when Slack cannot reach them there. */
+  sendDirect(to: DirectTarget, reply: Reply): Promise<boolean>
   /** Runs an inbox row another process acknowledged and never answered, answering where it says. */
   resume(row: InboxRow): Promise<void>
   start(): Promise<void>
@@ -352,6 +355,21 @@ export function createSlackBot(router: ConverseDeps, settings: SlackSettings, lo
       // The WebClient retries a 429 after its Retry-After; nothing was posted, so no duplicate.
       await app.client.chat.postMessage({ token: await tokenFor(workspaceId), channel: channelId, ...renderBlocks(assertShareable(reply, `Slack channel ${channelId}`)) })
     },
+    sendDirect: async (to, reply) => {
+      // A user id as the channel posts to the person's DM with the app (its Messages tab): only
+      // chat:write is needed, no conversations.open (im:write). Private content may go there: only
+      // that person reads it.
+      try {
+        await app.client.chat.postMessage({ token: await tokenFor(to.workspaceId), channel: to.externalUserId, ...renderBlocks(reply) })
+        return true
+      } catch (err) {
+        if (UNREACHABLE_IN_DM.has((err as { data?: { error?: string } }).data?.error ?? '')) {
+          logger.warn({ team: to.workspaceId, user: to.externalUserId, error: (err as { data?: { error?: string } }).data?.error }, 'Slack direct message not delivered: the person cannot be reached')
+          return false
+        }
+        throw err
+      }
+    },
     resume: async (stored) => {
       const row = stored as InboxRow<RecordedInbound, AnswerTo>
       const client = new WebClient(await tokenFor(row.inbound.workspaceId), clientOptions)
@@ -368,6 +386,12 @@ export function createSlackBot(router: ConverseDeps, settings: SlackSettings, lo
     },
   }
 }
+
+/**
+ * chat.postMessage errors that mean this person cannot get a DM from the app (deactivated, never
+ * had it, the workspace uninstalled it): not worth retrying, reported as false.
+ */
+const UNREACHABLE_IN_DM = new Set(['channel_not_found', 'user_not_found', 'user_disabled', 'cannot_dm_bot', 'messages_tab_disabled', 'not_in_channel', 'account_inactive', 'is_archived'])
 
 /** Posts to a response_url as Bolt's respond() does, bounded in time. */
 async function respondAt(url: string, message: Record<string, unknown>): Promise<void> {

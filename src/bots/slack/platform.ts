@@ -18,6 +18,7 @@ export const slack: ChatPlatform = {
       drain: () => bot.drain(),
       resume: (row) => bot.resume(row),
       postDigest: (s, reply) => bot.postMessage(s.workspaceId, s.channelId, reply),
+      sendDirect: (to, reply) => bot.sendDirect(to, reply),
     }
   },
   off: () => 'off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode)',

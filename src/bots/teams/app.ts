@@ -35,7 +35,8 @@ import type { HttpBindings } from '@hono/node-server'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { Inbox, type InboxRow } from '../../db/inbox.ts'
-import { findTeamsConversation, forgetTeamsConversations, saveTeamsConversation } from '../../db/teams.ts'
+import { findTeamsConversation, findTeamsDirectRoute, forgetTeamsConversations, saveTeamsConversation } from '../../db/teams.ts'
+import type { DirectTarget } from '../../chat/platform.ts'
 import type { Inbound } from '../../handlers/inbound.ts'
 import { abandonUnrecorded, runRecorded, type RecordedInbound } from '../../handlers/inbox.ts'
 import { assertShareable, reply as textReply, type Reply } from '../../handlers/reply.ts'
@@ -74,6 +75,8 @@ export interface TeamsBot {
   mode: 'authenticated' | 'anonymous'
   /** Posts a reply where the bot was installed or addressed before (digests); false if it never was. */
   sendProactive(conversationId: string, reply: Reply): Promise<boolean>
+  /** Sends a reply to one person's 1:1 chat with the bot; false when Teams cannot reach them. */
+  sendDirect(to: DirectTarget, reply: Reply): Promise<boolean>
   /** Runs an inbox row another process took in and never answered, as a reply to its activity. */
   resume(row: InboxRow): Promise<void>
   /** Resolves once every answer this process acknowledged a turn for has been sent (or given up). */
@@ -407,6 +410,42 @@ export function createTeamsBot(router: ConverseDeps, settings: TeamsSettings, lo
         await connector.conversations.sendToConversation(conversationId, activity)
       })
       return true
+    },
+    sendDirect: async (to, reply) => {
+      // workspaceId is the Entra tenant id for Teams; the person's 1:1 chat, or a route to open it.
+      const route = await findTeamsDirectRoute(bookkeeping, to.workspaceId, to.externalUserId)
+      if (!route) {
+        log.warn({ tenant: to.workspaceId, user: to.externalUserId }, 'Teams direct message not sent: Workroom is in no conversation of that tenant')
+        return false
+      }
+      const reference = route.via.reference as Partial<ConversationReference>
+      let sent = false
+      await inConversation(reference, async (_, connector) => {
+        let conversationId = route.personal?.conversationId
+        if (!conversationId) {
+          try {
+            // Teams answers with the person's one personal chat with the bot, creating it if need be.
+            ;({ id: conversationId } = await connector.conversations.createConversation({
+              isGroup: false, bot: reference.bot!, members: [{ id: route.teamsUserId ?? to.externalUserId, name: '', ...(to.externalUserId.startsWith('29:') ? {} : { aadObjectId: to.externalUserId }) }],
+              tenantId: to.workspaceId, channelData: { tenant: { id: to.workspaceId } },
+            } as Parameters<ConnectorClient['conversations']['createConversation']>[0]))
+          } catch (err) {
+            if (err instanceof Error && (err as Error & { statusCode?: unknown }).statusCode === 403) {
+              log.warn({ tenant: to.workspaceId, user: to.externalUserId }, 'Teams direct message not sent: the app is not installed for the person, or they blocked it')
+              return
+            }
+            throw err
+          }
+        }
+        const { activityId: _a, ...base } = reference
+        const { replyToId: _r, ...activity } = TurnContext.applyConversationReference(replyActivity(reply), {
+          ...base, user: { id: route.teamsUserId ?? to.externalUserId, name: '' },
+          conversation: { id: conversationId!, conversationType: 'personal', isGroup: false, tenantId: to.workspaceId, name: '' },
+        })
+        await connector.conversations.sendToConversation(conversationId!, activity)
+        sent = true
+      })
+      return sent
     },
     resume: (stored) => answer(stored),
     drain: async () => {

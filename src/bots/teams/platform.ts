@@ -23,6 +23,7 @@ export const teams: ChatPlatform = {
       drain: () => bot.drain(),
       resume: (row) => bot.resume(row),
       postDigest: digestSender(bot),
+      sendDirect: (to, reply) => bot.sendDirect(to, reply),
     }
   },
   off: () => 'off (set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD, or TEAMS_EMULATOR=true for the Bot Framework Emulator)',
