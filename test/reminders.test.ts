@@ -123,10 +123,10 @@ describeEachEngine('reminders', (engine) => {
   it('sends a snoozed reminder once more, and not at all if the hours were logged meanwhile', async () => {
     const { sent, send: sender } = recorder((to) => to.workspaceId === 'TA')
     await tick('2026-11-30T17:30:00Z', sender)
-    const snooze = buttons(sent.find((s) => s.to.externalUserId === 'UAcreative')!.reply).find((b) => b.actionId === 'reminder.snooze')!
+    const snooze = buttons(sent.find((s) => s.to.externalUserId === 'UAcreative')!.reply).find((b) => b.actionId === 'timesheet.snooze')!
     clock = new Date('2026-11-30T17:35:00Z')
     expect(renderText(await click('creative', snooze))).toMatch(/Snoozed: I'll remind you again at 18:35/)
-    expect(renderText(await click('account', buttons(sent.find((s) => s.to.externalUserId === 'UAaccount')!.reply).find((b) => b.actionId === 'reminder.snooze')!))).toMatch(/18:35/)
+    expect(renderText(await click('account', buttons(sent.find((s) => s.to.externalUserId === 'UAaccount')!.reply).find((b) => b.actionId === 'timesheet.snooze')!))).toMatch(/18:35/)
     clock = new Date('2026-11-30T18:00:00Z')
     await command('account', '8h Campaign cX')
     const before = sent.length

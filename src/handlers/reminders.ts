@@ -97,7 +97,7 @@ export function reminderReply(c: ReminderContent): Reply {
   const blocks: Block[] = [
     { type: 'text', text: t`${strong('Timesheet reminder')} · ${summary}` },
     ...(buttons.length ? [{ type: 'buttons', buttons } satisfies Block] : []),
-    { type: 'buttons', buttons: [{ label: 'Snooze 1 hour', actionId: 'reminder.snooze', payload: String(SNOOZE_MINUTES) }] },
+    { type: 'buttons', buttons: [{ label: 'Snooze 1 hour', actionId: 'timesheet.snooze', payload: String(SNOOZE_MINUTES) }] },
     { type: 'context', text: t`Log anything else with ${code('/timesheet 2h Aurora Air')}. ${code('/timesheet remind off')} stops these; ${code('/timesheet remind at 17:00')} moves them.` },
   ]
   return reply(`Timesheet reminder: ${summary}`, blocks)

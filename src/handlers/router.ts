@@ -276,7 +276,7 @@ async function handleAction(
       if (!start.success) return reply('That choice has expired. Please send the message again.')
       return startReply(await run((trx) => startTimer(trx, who, start.data, timerContext(inbound, who, now, today, settings))), who.timezone)
     }
-    case 'reminder.snooze': {
+    case 'timesheet.snooze': {
       const minutes = SnoozeMinutes.safeParse(action.payload)
       if (!minutes.success) return reply(UNKNOWN_BUTTON)
       return snoozeReply(await run((trx) => snoozeReminder(trx, who, minutes.data, now)), who.timezone)
