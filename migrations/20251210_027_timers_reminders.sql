@@ -95,7 +95,10 @@ BEGIN
                                 extract(isodow FROM z.ts) = 5 AS friday) l
      WHERE p.is_active AND coalesce(s.enabled, true) AND l.dow < 6
        AND l.local_time >= coalesce(s.remind_at, time '17:30')
-       AND EXISTS (SELECT 1 FROM workroom.chat_identities i WHERE i.person_id = p.id AND i.platform IN ('slack', 'teams'))
+       -- Reachable: linked on Slack or Teams in a workspace still bound to their agency (016).
+       AND EXISTS (SELECT 1 FROM workroom.chat_identities i
+                    WHERE i.person_id = p.id AND i.platform IN ('slack', 'teams')
+                      AND workroom.workspace_tenant(i.platform, i.workspace_id) IS NOT DISTINCT FROM p.tenant_id)
        AND NOT EXISTS (SELECT 1 FROM workroom.reminder_runs r WHERE r.person_id = p.id AND r.local_date = l.local_date)
   ), decided AS (
     SELECT d.*, CASE WHEN d.friday THEN d.capacity ELSE d.capacity / 5 END AS target,

@@ -103,7 +103,10 @@ export async function runDueReminders(deps: ReminderDeps): Promise<ReminderTickR
     const actor = { tenantId: claim.tenantId, userId: claim.personId, role: claim.role }
     const { identities, campaigns } = await withActor(deps.db, actor, async (trx) => ({
       identities: await trx.selectFrom('workroom.chat_identities').select(['platform', 'workspace_id', 'external_user_id'])
-        .where('person_id', '=', claim.personId).where('platform', 'in', ['slack', 'teams']).orderBy('created_at', 'desc').execute(),
+        .where('person_id', '=', claim.personId).where('platform', 'in', ['slack', 'teams'])
+        // Only where the workspace is still bound to their agency, as the claim checked.
+        .where(sql<boolean>`workroom.workspace_tenant(platform, workspace_id) IS NOT DISTINCT FROM ${claim.tenantId}::uuid`)
+        .orderBy('created_at', 'desc').execute(),
       campaigns: await usualCampaigns(trx, actor, claim.localDate),
     }))
     const content: ReminderContent = { personId: claim.personId, date: claim.localDate, weekly: claim.weekly, logged: claim.logged, target: claim.target, campaigns }
