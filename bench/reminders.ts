@@ -118,6 +118,7 @@ export async function benchReminders(args: BenchArgs): Promise<Section> {
   console.log(`(bench took ${((performance.now() - started) / 1000).toFixed(1)} s)`)
   return {
     bench: 'reminders', title: 'end-of-day reminders', figures,
+    details: [{ title: 'per engine', rows }],
     lines: [
       `One reminder tick (runDueReminders) for an agency of ${PEOPLE} creatives, all due at 17:30 UTC on a weekday: ${PEOPLE / 2} short of`
         + ` their day are claimed, their reminder built as themselves (their Slack identity, their three usual campaigns) and sent to a recording`
