@@ -326,6 +326,7 @@ export function helpReply(actor: LinkedActor, platform: Inbound['platform'], una
       cmd('timesheet 1h30 yesterday Fizzwell / production - storyboards'),
       cmd('timesheet half a day last fri Tidewave nb'),
       t`${cmd('timesheet')} shows your week · ${cmd('timesheet undo')} removes your last entry`,
+      t`${cmd('timesheet start Aurora Air')} runs a timer, ${cmd('timesheet stop')} logs it · ${cmd('timesheet remind at 17:30')} or ${cmd('timesheet remind off')} for the end-of-day reminder`,
     ] },
     { type: 'list', title: 'Look up a campaign', items: [
       teams ? t`${cmd('campaign aurora air')} or ${cmd('status of aurora air')}` : t`${cmd('campaign aurora air')} or ${code('@workroom status of aurora air')}`,
