@@ -17,6 +17,7 @@ import { withAdmin } from '../src/db/scratch.ts'
 import { benchMigrations } from './migrations.ts'
 import { benchPooler } from './pooler.ts'
 import { benchRag } from './rag.ts'
+import { benchReminders } from './reminders.ts'
 import { renderReport, renderSection, replaceSection, type BenchArgs, type Failure, type Section } from './report.ts'
 import { benchSeed } from './seed.ts'
 import { benchSlack } from './slack.ts'
@@ -36,6 +37,7 @@ const BENCHES: Record<string, (args: BenchArgs) => Promise<Section>> = {
   answers: benchAnswers,
   slack: benchSlack,
   digest: benchDigest,
+  reminders: benchReminders,
   startup: benchStartup,
 }
 

@@ -64,6 +64,7 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     const components = {
       ...Object.fromEntries(platforms.map(({ platform, running }) => [platform.name, running ? running.mode : 'off'])),
       digests: Object.keys(senders).length > 0 ? 'on' : 'off',
+      reminders: Object.keys(byName(platforms, 'sendDirect')).length > 0 ? 'on' : 'off',
     }
     const adapters = running.flatMap((r) => (r.routes ? [r.routes] : []))
     phase(`listening on ${config.HOST}:${config.PORT || '(a free port)'}`)
@@ -72,7 +73,7 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     // Acknowledged and never answered (a process killed after the ack): once now, then every third of a lease.
     const resumers = byName(platforms, 'resume') as ResumeDeps['resumers']
     const resumer = Object.keys(resumers).length > 0 ? startResumer({ inbox, resumers, logger, everyMs: inbox.leaseMs / 3 }) : null
-    const scheduler = Object.keys(senders).length > 0 ? startScheduler({ db: engine.db, service: engine.service.db, now: () => new Date(), senders, logger }) : null
+    const scheduler = Object.keys(senders).length > 0 ? startScheduler({ db: engine.db, service: engine.service.db, now: () => new Date(), senders, logger, directSenders: direct }) : null
     // Budget-burn alerts recorded by the database, sent privately (src/alerts.ts); off without a platform to send them.
     const alerts = Object.keys(direct).length > 0 ? startBudgetAlerts({ db: engine.db, service: engine.service.db, now: () => new Date(), senders: direct, logger: logger.child({ component: 'alerts' }) }) : null
     // Edited artifacts are re-embedded within seconds; every replica drains (SKIP LOCKED keeps them apart).

@@ -13,6 +13,7 @@ import type { Reply } from './handlers/reply.ts'
 import type { Logger } from './log.ts'
 import type { SlackBot } from './bots/slack/app.ts'
 import type { TeamsBot } from './bots/teams/app.ts'
+import { runDueReminders, type DirectSender } from './reminders.ts'
 
 /** Posts a reply to a subscription's channel; throws when it could not. */
 export type DigestSender = (subscription: DigestSubscription, reply: Reply) => Promise<void>
@@ -29,6 +30,8 @@ export interface SchedulerDeps {
   maxAttempts?: number
   /** How long after a failure the next attempt may start (default 5 minutes). */
   retryAfterMs?: number
+  /** Each platform's sendDirect: end-of-day reminders (src/reminders.ts) tick with the digests when any is there. */
+  directSenders?: Partial<Record<string, DirectSender>>
 }
 
 export interface TickResult { claimed: number; sent: number; failed: number; gaveUp: number }
@@ -75,11 +78,21 @@ export interface Scheduler {
   stop(): Promise<void>
 }
 
-/** Ticks at the start of every minute; a tick still running when the next is due is not overlapped. */
+/**
+ * Ticks at the start of every minute; a tick still running when the next is due is not overlapped.
+ * Digests, then reminders: two job kinds on one clock, each claimed by a unique row, so no job
+ * queue is needed (docs/digests.md).
+ */
 export function startScheduler(deps: SchedulerDeps): Scheduler {
   let running: Promise<void> = Promise.resolve()
+  const direct = deps.directSenders ?? {}
   const job = new Cron('* * * * *', { protect: true }, () => {
-    running = runDueDigests(deps).then(() => undefined, (err: unknown) => deps.logger.error({ err }, 'digest tick failed'))
+    running = (async () => {
+      await runDueDigests(deps).catch((err: unknown) => deps.logger.error({ err }, 'digest tick failed'))
+      if (Object.keys(direct).length === 0) return
+      await runDueReminders({ db: deps.db, service: deps.service, now: deps.now, senders: direct, logger: deps.logger })
+        .catch((err: unknown) => deps.logger.error({ err }, 'reminder tick failed'))
+    })()
     return running
   })
   return {

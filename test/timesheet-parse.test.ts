@@ -12,6 +12,8 @@ const ctx = { today }
 type Log = Extract<TimesheetCommand, { kind: 'log' }>
 const log = (hours: number, campaignQuery: string, rest: Partial<Log> = {}): Log =>
   ({ kind: 'log', hours, date: today, campaignQuery, phase: null, note: null, billable: true, ...rest })
+type Start = Extract<TimesheetCommand, { kind: 'timer_start' }>
+const start = (campaignQuery: string, rest: Partial<Start> = {}): Start => ({ kind: 'timer_start', campaignQuery, phase: null, note: null, billable: true, ...rest })
 type Edit = Extract<TimesheetCommand, { kind: 'edit' }>
 const edit = (over: Partial<Edit>): Edit => ({ kind: 'edit', hours: null, date: null, note: null, campaignOrNote: null, entryRef: null, ...over })
 type LogDays = Extract<TimesheetCommand, { kind: 'log_days' }>
@@ -314,6 +316,52 @@ describe('parseTimesheet: subcommands', () => {
     ['edit 30h', 'too_long'],
     ['edit #1a2b3c4d', 'missing_duration'],
     ['edit tomorrow', 'future_date'],
+    // Timers: the campaign is matched as logging matches it; a note and phase travel with the timer.
+    ['start Aurora Air', start('Aurora Air')],
+    ['START aurora air', start('aurora air')],
+    ['start timer Aurora Air', start('Aurora Air')],
+    ['start a timer on Aurora Air', start('Aurora Air')],
+    ['start my timer for Aurora Air', start('Aurora Air')],
+    ['timer start Aurora Air', start('Aurora Air')],
+    ['begin Aurora Air', start('Aurora Air')],
+    ['start on Aurora Air / production - storyboards', start('Aurora Air', { phase: 'Production', note: 'storyboards' })],
+    ['start Tidewave nb', start('Tidewave', { billable: false })],
+    ['start', 'missing_campaign'],
+    ['start timer', 'missing_campaign'],
+    ['start 2h Aurora Air', 'bad_duration'],
+    ['start Aurora Air yesterday', 'bad_duration'],
+    ['stop', { kind: 'timer_stop' }],
+    ['STOP', { kind: 'timer_stop' }],
+    ['stop timer', { kind: 'timer_stop' }],
+    ['stop the timer', { kind: 'timer_stop' }],
+    ['stop my timer', { kind: 'timer_stop' }],
+    ['timer stop', { kind: 'timer_stop' }],
+    ['timer off', { kind: 'timer_stop' }],
+    ['end timer', { kind: 'timer_stop' }],
+    ['finish', { kind: 'timer_stop' }],
+    // "stop" and more words is not the timer: a campaign or a log like any other.
+    ['stop motion 2h', log(2, 'stop motion')],
+    // Reminders.
+    ['remind', { kind: 'remind', setting: 'show' }],
+    ['reminders', { kind: 'remind', setting: 'show' }],
+    ['remind on', { kind: 'remind', setting: 'on' }],
+    ['remind me on', { kind: 'remind', setting: 'on' }],
+    ['reminders off', { kind: 'remind', setting: 'off' }],
+    ['remind off', { kind: 'remind', setting: 'off' }],
+    ['remind at 17:30', { kind: 'remind', setting: 'on', at: '17:30' }],
+    ['remind at 5:30pm', { kind: 'remind', setting: 'on', at: '17:30' }],
+    ['remind at 5pm', { kind: 'remind', setting: 'on', at: '17:00' }],
+    ['remind 9am', { kind: 'remind', setting: 'on', at: '09:00' }],
+    ['remind at 12am', { kind: 'remind', setting: 'on', at: '00:00' }],
+    ['remind at 12 pm', { kind: 'remind', setting: 'on', at: '12:00' }],
+    ['remind @ 16.45', { kind: 'remind', setting: 'on', at: '16:45' }],
+    ['remind at 18h15', { kind: 'remind', setting: 'on', at: '18:15' }],
+    ['remind at 1730', { kind: 'remind', setting: 'on', at: '17:30' }],
+    ['remind at 25:00', 'bad_time'],
+    ['remind at 17:60', 'bad_time'],
+    ['remind at 5', 'bad_time'],
+    ['remind at 13pm', 'bad_time'],
+    ['remind tomorrow', 'bad_time'],
   ]
   it.each(rows)('reads %j', (input, expected) => {
     const result = parseTimesheet(input, ctx)
@@ -360,6 +408,8 @@ function assertSound(result: ParseResult, day: string): void {
   if (c.kind === 'edit' && c.hours !== null) expect(c.hours > 0 && c.hours <= 24 && Number.isInteger(c.hours * 4)).toBe(true)
   if (c.kind === 'edit' && c.date !== null) expect(isRealDate(c.date) && c.date <= day).toBe(true)
   if (c.kind === 'week') expect(isRealDate(c.weekOf) && new Date(c.weekOf).getUTCDay() === 1 && c.weekOf <= day).toBe(true)
+  if (c.kind === 'timer_start') expect(c.campaignQuery.trim()).not.toBe('')
+  if (c.kind === 'remind' && c.at !== undefined) expect(c.at).toMatch(/^(?:[01]\d|2[0-3]):[0-5]\d$/)
 }
 
 const daysArb = fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2099, 11, 31) }).map((ms) => new Date(ms).toISOString().slice(0, 10))
@@ -425,6 +475,21 @@ describe('parseTimesheet properties', () => {
       if (date <= day) expect(result).toMatchObject({ ok: true, command: { date } })
       else expect(result).toMatchObject({ ok: false, error: { kind: 'future_date', date } })
     }), { numRuns: 1000 })
+  })
+
+  it('reads every time of day set for a reminder, in 24-hour and 12-hour clocks', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }), fc.constantFrom(':', '.', 'h'), (h, m, sep) => {
+      const at = `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`
+      expect(parseTimesheet(`remind at ${h}${sep}${String(m).padStart(2, '0')}`, ctx)).toEqual({ ok: true, command: { kind: 'remind', setting: 'on', at } })
+      const twelve = `${h % 12 || 12}:${String(m).padStart(2, '0')}${h < 12 ? 'am' : 'pm'}`
+      expect(parseTimesheet(`remind at ${twelve}`, ctx)).toEqual({ ok: true, command: { kind: 'remind', setting: 'on', at } })
+    }), { numRuns: 500 })
+  })
+
+  it('starts a timer on any campaign name, whatever the case and spacing of "start"', () => {
+    fc.assert(fc.property(fc.constantFrom(...campaigns), fc.constantFrom('start', 'START', 'Start timer', 'timer start', 'start a timer on'), fc.constantFrom(' ', '  ', '\t'), (campaign, verb, gap) => {
+      expect(parseTimesheet(`${verb.replace(/ /g, gap)}${gap}${campaign}`, ctx)).toEqual({ ok: true, command: start(campaign) })
+    }), { numRuns: 300 })
   })
 
   it('rounds h:mm and minute durations to the nearest quarter hour', () => {

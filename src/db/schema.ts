@@ -410,6 +410,10 @@ export interface TenantsTable {
   locale: Generated<string>
   /** Timesheet entries older than this many days are locked for app writes (migration 015; 0..366, default 14). */
   timesheet_lock_days: Generated<number>
+  /** Migration 027: a stopped timer is rounded to this many minutes (default 15)… */
+  timer_round_minutes: Generated<number>
+  /** …up (default: Northwind's policy), or to the nearest (Southpaw's). */
+  timer_round_up: Generated<boolean>
   created_at: Timestamp
 }
 
@@ -517,6 +521,37 @@ export interface DigestRunsTable {
   finished_at: Timestamp | null
   last_error: string | null
 }
+/** Migration 027: a person's running timer (one at most). */
+export interface TimersTable {
+  person_id: string
+  tenant_id: string
+  id: Generated<string>
+  campaign_id: string
+  phase: string | null
+  billable: Generated<boolean>
+  note: string | null
+  started_at: Timestamp
+}
+/** Migration 027: /timesheet remind, and the reminder's snooze. */
+export interface ReminderSettingsTable {
+  person_id: string
+  tenant_id: string
+  enabled: Generated<boolean>
+  /** 'HH:MM:SS' in the person's zone; null: 17:30. */
+  remind_at: string | null
+  snoozed_until: Timestamp | null
+  updated_at: Timestamp
+}
+/** Migration 027: the reminder tick's claim on (person, local date). */
+export interface ReminderRunsTable {
+  person_id: string
+  local_date: ColumnType<string, string, string>
+  status: 'claimed' | 'sent' | 'skipped' | 'unreachable' | 'failed' | 'gave_up'
+  attempts: Generated<number>
+  claimed_at: Timestamp
+  finished_at: Timestamp | null
+  last_error: string | null
+}
 export interface ChatIdentitiesTable {
   id: Generated<string>
   tenant_id: string
@@ -579,6 +614,9 @@ export interface DB {
   'workroom.offered_choices': OfferedChoicesTable
   'workroom.channel_clients': ChannelClientsTable
   'workroom.budget_alerts': BudgetAlertsTable
+  'workroom.timers': TimersTable
+  'workroom.reminder_settings': ReminderSettingsTable
+  'workroom.reminder_runs': ReminderRunsTable
 }
 
 /** The spec's tables, in migration order; the catalog tests check the database against this. */

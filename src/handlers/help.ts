@@ -23,6 +23,7 @@ export function helpReply(actor: LinkedActor, platform: Inbound['platform'], una
       cmd('timesheet 1h30 yesterday Fizzwell / production - storyboards'),
       cmd('timesheet half a day last fri Tidewave nb'),
       t`${cmd('timesheet')} shows your week · ${cmd('timesheet undo')} removes your last entry`,
+      t`${cmd('timesheet start Aurora Air')} runs a timer, ${cmd('timesheet stop')} logs it · ${cmd('timesheet remind at 17:30')} or ${cmd('timesheet remind off')} for the end-of-day reminder`,
       t`${cmd('timesheet submit')} hands your week in for approval (${cmd('timesheet submit last week')} for the one before); approved time is locked`,
       ...(actor.role === 'pm' || actor.role === 'leadership'
         ? [t`${cmd('timesheet approvals')} lists the weeks waiting for you · ${cmd('timesheet reject lucy.fernandes 2026-11-23 what to fix')} sends one back`]

@@ -26,6 +26,9 @@ import { reply, type Reply } from './reply.ts'
 import { dateOrderOf, parseDuration, parseTimesheet } from './timesheet-parse.ts'
 import { DEFAULT_TIMESHEET_SETTINGS, editLast, entryToEdit, logTime, undoLast, weekView, type LogResult, type TimesheetSettings } from './timesheet.ts'
 import type { LimitKind } from '../limits.ts'
+import { reminderSetting, setReminder, snoozeReminder, snoozeReply } from './reminders.ts'
+import { runningTimer, startTimer, stopTimer, type TimerContext } from './timer.ts'
+import { remindReply, startReply, stopReply, timerBlocks } from './timer-replies.ts'
 import type { ConverseDeps } from '../chat/converse.ts'
 import { sendToPerson } from '../chat/direct.ts'
 import { approvalCard, decisionNotice, pendingApprovals, pendingReply, rejectHintReply, reviewReply, reviewWeek, submitReply, submitWeek, type ReviewResult } from './approval.ts'
@@ -220,8 +223,19 @@ export async function route(deps: ConverseDeps, { run, who, inbound, now, today 
         case 'log_days':
           return logSettled(() => run((trx) =>
             logTime(trx, who, cmd, { today, requestId: inbound.requestId, source: sourceOf(inbound.platform), settings })))
-        case 'week':
-          return weekReply(await run((trx) => weekView(trx, who, cmd.weekOf, now, settings)))
+        case 'week': {
+          const { week, timer } = await run(async (trx) => ({ week: await weekView(trx, who, cmd.weekOf, now, settings), timer: await runningTimer(trx, who, who.timezone) }))
+          const shown = weekReply(week)
+          return timer ? { ...shown, blocks: [...timerBlocks(timer, now, who.timezone), ...(shown.blocks ?? [])] } : shown
+        }
+        case 'timer_start':
+          return startReply(await run((trx) => startTimer(trx, who, cmd, timerContext(inbound, who, now, today, settings))), who.timezone)
+        case 'timer_stop':
+          return stopReply(await run((trx) => stopTimer(trx, who, timerContext(inbound, who, now, today, settings))), who.timezone)
+        case 'remind':
+          return cmd.setting === 'show'
+            ? remindReply(await run((trx) => reminderSetting(trx, who, who.timezone)), false)
+            : remindReply(await run((trx) => setReminder(trx, who, { enabled: cmd.setting === 'on', ...(cmd.at ? { at: cmd.at } : {}) }, now, who.timezone)), true)
         case 'undo':
           return undoReply(await run((trx) => undoLast(trx, who, now, settings)))
         case 'edit':
@@ -269,6 +283,15 @@ async function review(deps: ConverseDeps, who: LinkedActor, result: ReviewResult
   return reviewReply(result, reached)
 }
 
+const timerContext = (inbound: Inbound, who: LinkedActor, now: Date, today: string, settings: TimesheetSettings): TimerContext =>
+  ({ now, today, timezone: who.timezone, source: sourceOf(inbound.platform), settings })
+
+// The timer's buttons: Stop (and, past midnight or on a long day, how to log it) name the timer,
+// so a button left in an old message never stops a newer one.
+const TimerStop = z.object({ timerId: z.string().uuid(), pastMidnight: z.enum(['midnight', 'discard']).optional(), confirmed: z.boolean().optional() })
+const TimerStart = z.object({ campaignQuery: payloadText, phase: payloadText.nullable(), note: payloadText.nullable(), billable: z.boolean(), campaignId: z.string().uuid() })
+const SnoozeMinutes = z.coerce.number().int().min(5).max(12 * 60)
+
 /** A button's JSON payload, or undefined when it is not JSON (then it fails validation like any other bad payload). */
 function parseJson(payload: string): unknown {
   try {
@@ -295,6 +318,21 @@ async function handleAction(
       const edit = ConfirmedEdit.safeParse(parseJson(action.payload))
       if (!edit.success) return reply('That choice has expired. Please send the message again.')
       return editReply(await run((trx) => editLast(trx, who, edit.data, now, today, settings)))
+    }
+    case 'timesheet.timer_stop': {
+      const stop = TimerStop.safeParse(parseJson(action.payload))
+      if (!stop.success) return reply(UNKNOWN_BUTTON)
+      return stopReply(await run((trx) => stopTimer(trx, who, timerContext(inbound, who, now, today, settings), stop.data)), who.timezone)
+    }
+    case 'timesheet.timer_start': {
+      const start = TimerStart.safeParse(parseJson(action.payload))
+      if (!start.success) return reply('That choice has expired. Please send the message again.')
+      return startReply(await run((trx) => startTimer(trx, who, start.data, timerContext(inbound, who, now, today, settings))), who.timezone)
+    }
+    case 'timesheet.snooze': {
+      const minutes = SnoozeMinutes.safeParse(action.payload)
+      if (!minutes.success) return reply(UNKNOWN_BUTTON)
+      return snoozeReply(await run((trx) => snoozeReminder(trx, who, minutes.data, now)), who.timezone)
     }
     case 'timesheet.edit':
       if (!rowId.safeParse(action.payload).success) return reply(UNKNOWN_BUTTON)

@@ -56,6 +56,12 @@ export type TimesheetCommand =
    * e-mail address (before the @) or their first name; weekOf null: the week that waits.
    */
   | { kind: 'review'; decision: 'approve' | 'reject'; person: string; weekOf: string | null; reason: string | null }
+  /** `start Aurora Air`: a timer from now on that campaign (matched as logging matches it). */
+  | { kind: 'timer_start'; campaignQuery: string; phase: string | null; note: string | null; billable: boolean }
+  /** `stop`: the running timer, logged rounded by the agency's rule. */
+  | { kind: 'timer_stop' }
+  /** `remind`, `remind on|off`, `remind at 17:30`: the end-of-day reminder. `at` is 'HH:MM'. */
+  | { kind: 'remind'; setting: 'show' | 'on' | 'off'; at?: string }
 
 /** The start of an entry's id, lower case, as `edit #1a2b3c4d` names it: that entry, not the last one. */
 export type EntryRef = string
@@ -68,6 +74,7 @@ export type TimesheetParseError =
   | { kind: 'future_date'; message: Text; date: string }
   | { kind: 'missing_campaign'; message: Text }
   | { kind: 'bad_date'; message: Text; input: string }
+  | { kind: 'bad_time'; message: Text; input: string }
 
 export type ParseResult = { ok: true; command: TimesheetCommand } | { ok: false; error: TimesheetParseError }
 
@@ -116,6 +123,12 @@ export function parseTimesheet(text: string, ctx: ParseContext): ParseResult {
   }
   const dates: DateReading = { today: ctx.today, order: ctx.dateOrder ?? 'dmy' }
   if (first === 'edit') return parseEdit(body.replace(/^\S+/, ''), dates)
+  // "start Aurora Air", "start timer Aurora Air", "timer start Aurora Air"; "stop", "stop timer", "timer stop".
+  const timer = lower.match(/^(?:(?:start|begin)(?: (?:a |the |my )?timer)?(?: (?:on|for))?|timer (?:start|on))(?= |$)/)
+  // The prefix is ASCII, so it is as long in `lower` as in the body with its spaces collapsed.
+  if (timer) return parseTimerStart(body.replace(/\s+/g, ' ').slice(timer[0].length), dates)
+  if (/^(?:(?:stop|end|finish)(?: (?:the |my )?timer)?|timer (?:stop|off))$/.test(lower)) return ok({ kind: 'timer_stop' })
+  if (/^(?:remind|reminders?)(?= |$)/.test(lower)) return parseRemind(lower.replace(/^\S+ ?/, ''))
   return parseLog(body, dates)
 }
 
@@ -182,6 +195,48 @@ function parseEdit(rest: string, dates: DateReading): ParseResult {
     return fail({ kind: 'missing_duration', message: t`Tell me what to change, e.g. ${code('/timesheet edit 2h')}, ${code('/timesheet edit yesterday 3h')}, ${code('/timesheet edit note revised note')} or ${code('/timesheet edit Fizzwell Summer Refresh')}.` })
   }
   return ok({ kind: 'edit', hours: s.hours, date: s.date, note, campaignOrNote, entryRef })
+}
+
+function parseTimerStart(rest: string, dates: DateReading): ParseResult {
+  const s = scan(rest, dates, 'log')
+  if ('kind' in s) return fail(s)
+  if (s.hours !== null || s.date !== null || s.days !== null) {
+    return fail({ kind: 'bad_duration', input: rest.trim(), message: t`A timer starts now and runs until ${code('/timesheet stop')}. To log time already spent, send ${code('/timesheet 2h Aurora Air')}.` })
+  }
+  const campaignQuery = campaignFrom(s.leftover)
+  if (campaignQuery === '') return fail({ kind: 'missing_campaign', message: t`Which campaign is the timer for? E.g. ${code('/timesheet start Aurora Air Spring Launch')}.` })
+  return ok({ kind: 'timer_start', campaignQuery, phase: s.phase, note: s.note, billable: s.billable })
+}
+
+/** `on`, `off`, `at 17:30` (or `5:30pm`, `17.30`, `17h30`), or nothing: what the reminder is set to. */
+function parseRemind(rest: string): ParseResult {
+  const words = rest.trim().replace(/^me\b ?/, '')
+  if (words === '') return ok({ kind: 'remind', setting: 'show' })
+  if (/^(?:on|yes|enable|start)$/.test(words)) return ok({ kind: 'remind', setting: 'on' })
+  if (/^(?:off|no|disable|stop|never)$/.test(words)) return ok({ kind: 'remind', setting: 'off' })
+  const at = words.replace(/^(?:at|@)\s*/, '')
+  const time = clockTime(at)
+  if (time === null) {
+    return fail({ kind: 'bad_time', input: at, message: t`I couldn't read "${at}" as a time of day. Try ${code('/timesheet remind at 17:30')}, ${code('/timesheet remind off')} or ${code('/timesheet remind on')}.` })
+  }
+  return ok({ kind: 'remind', setting: 'on', at: time })
+}
+
+/** 'HH:MM' from "17:30", "17.30", "17h30", "1730", "5pm", "5:30 pm", "9am"; null otherwise. */
+export function clockTime(text: string): string | null {
+  const m = text.trim().toLowerCase().match(/^(\d{1,2})(?:[:.h]?(\d{2}))?\s*(a\.?m\.?|p\.?m\.?)?$/)
+  if (!m) return null
+  let h = Number(m[1])
+  const min = m[2] === undefined ? 0 : Number(m[2])
+  const half = m[3]?.[0]
+  if (min > 59) return null
+  if (half) {
+    if (h < 1 || h > 12) return null
+    h = (h % 12) + (half === 'p' ? 12 : 0)
+  } else if (m[2] === undefined || h > 23) {
+    return null   // "5" alone could be morning or evening
+  }
+  return `${String(h).padStart(2, '0')}:${String(min).padStart(2, '0')}`
 }
 
 function parseWeekOf(rest: string, dates: DateReading): ParseResult {

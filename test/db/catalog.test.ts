@@ -32,6 +32,8 @@ const TENANT_TABLES = [
   'agency.brands', 'agency.campaign_phases', 'agency.campaigns', 'agency.clients', 'agency.integration_links',
   'agency.integration_sync_runs', 'agency.knowledge_chunks', 'agency.knowledge_documents', 'agency.team_allocations',
   'agency.timesheet_entries', 'workroom.channel_clients', 'workroom.chat_identities', 'workroom.digest_subscriptions', 'workroom.offered_choices', 'workroom.people', 'workroom.tenants',
+  // 027: a person's own timer and reminder settings
+  'workroom.timers', 'workroom.reminder_settings',
   // 021's rollups: sums of tenant rows, under policies of their own
   'workroom.campaign_plan_rollups', 'workroom.campaign_artifact_rollups', 'workroom.campaign_hours', 'workroom.campaign_week_hours',
   'workroom.person_week_hours', 'workroom.campaign_money', 'workroom.campaign_week_money',
@@ -121,6 +123,7 @@ describeEachEngine('catalog rules', (engine) => {
       { rel: 'workroom.chat_inbox', privs: 'DELETE,INSERT,SELECT,UPDATE' },
       { rel: 'workroom.digest_runs', privs: 'INSERT,SELECT,UPDATE' },
       { rel: 'workroom.digest_subscriptions', privs: 'SELECT' },
+      { rel: 'workroom.reminder_runs', privs: 'INSERT,SELECT,UPDATE' },
       { rel: 'workroom.slack_installations', privs: 'DELETE,INSERT,SELECT,UPDATE' },
       { rel: 'workroom.teams_conversations', privs: 'DELETE,INSERT,SELECT,UPDATE' },
       { rel: 'workroom.workspace_bindings', privs: 'INSERT,SELECT' },
@@ -138,7 +141,11 @@ describeEachEngine('catalog rules', (engine) => {
     const definers = await q<{ fn: string }>(`
       SELECT p.oid::regprocedure::text AS fn FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
        WHERE p.prosecdef AND n.nspname = ANY ($1) AND has_function_privilege('workroom_service', p.oid, 'EXECUTE')`, [SCHEMAS])
-    expect(definers).toEqual([{ fn: 'workroom.workspace_tenant(text,text,text)' }])
+    // 027: the reminder tick's decision, which returns hours and ids of the people it claims, nothing else
+    expect(definers.map((d) => d.fn).sort()).toEqual([
+      'workroom.claim_reminders(timestamp with time zone,integer,interval)',
+      'workroom.workspace_tenant(text,text,text)',
+    ])
     const memberships = await q<{ role: string }>(`
       SELECT g.rolname::text AS role FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
        WHERE m.member = 'workroom_service'::regrole`)
@@ -155,7 +162,7 @@ describeEachEngine('catalog rules', (engine) => {
        WHERE n.nspname = ANY ($1) AND c.relkind = 'r' ORDER BY 1`, [SCHEMAS])
     expect(rows.filter((r) => r.forced).map((r) => r.rel)).toEqual([...TENANT_TABLES].sort())
     expect(rows.filter((r) => !r.forced).map((r) => r.rel)).toEqual([
-      'workroom.chat_inbox', 'workroom.digest_runs', 'workroom.slack_installations', 'workroom.teams_conversations',
+      'workroom.chat_inbox', 'workroom.digest_runs', 'workroom.reminder_runs', 'workroom.slack_installations', 'workroom.teams_conversations',
       'workroom.workspace_bindings',
     ])
   })
