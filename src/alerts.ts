@@ -10,6 +10,7 @@
  * their role may read money. A role without money rights never gets one, and nothing goes to a
  * channel: only sendDirect, to each recipient privately.
  */
+import { h, money } from './handlers/replies.ts'
 import { Cron } from 'croner'
 import { sql, type Kysely } from 'kysely'
 import { sendToPerson, type DirectSenders } from './chat/direct.ts'
@@ -80,15 +81,6 @@ export async function alertContent(db: Kysely<DB>, tenantId: string, campaignId:
   })
 }
 
-const h = (n: number) => `${Number.isInteger(n) ? n : n.toFixed(2).replace(/0$/, '')}h`
-const money = (n: number, currency: string) => {
-  try {
-    return n.toLocaleString('en-GB', { style: 'currency', currency, maximumFractionDigits: 0 })
-  } catch (err) {
-    if (!(err instanceof RangeError)) throw err
-    return `${n.toLocaleString('en-GB', { maximumFractionDigits: 0 })} ${currency}`
-  }
-}
 
 /** The alert: private throughout (money), so no renderer would ever put it in a channel. */
 export function budgetAlertReply(threshold: number, a: AlertContent): Reply {

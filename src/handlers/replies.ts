@@ -6,9 +6,9 @@ import type { CampaignDetails, CampaignLookup } from './campaign.ts'
 import { MAX_BUTTON_PAYLOAD, reply, type Block, type Button, type Field, type Reply } from './reply.ts'
 import type { EditResult, EntryToEdit, LogResult, UndoResult, WeekEntry, WeekResult } from './timesheet.ts'
 
-const h = (n: number) => `${Number.isInteger(n) ? n : n.toFixed(2).replace(/0$/, '')}h`
+export const h = (n: number) => `${Number.isInteger(n) ? n : n.toFixed(2).replace(/0$/, '')}h`
 /** A sum in the campaign's currency (agency.campaigns.currency): £420,000, $5,000, CHF 1,200. */
-const money = (n: number, currency: string) => {
+export const money = (n: number, currency: string) => {
   try {
     return n.toLocaleString('en-GB', { style: 'currency', currency, maximumFractionDigits: 0 })
   } catch (err) {
