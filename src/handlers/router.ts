@@ -14,13 +14,13 @@ import { setFeedback } from '../rag/conversation.ts'
 import { OFFLINE_PROVIDERS } from '../rag/providers.ts'
 import { z } from 'zod'
 import { ask } from './ask.ts'
-import { campaignDetails, lookupCampaign } from './campaign.ts'
+import { campaignDetails, campaignPage, lookupCampaign } from './campaign.ts'
 import { digestCommand } from './digest.ts'
 import { buildDigest } from './digest-content.ts'
 import { visibleCampaign } from './campaign-match.ts'
 import type { Inbound } from './inbound.ts'
 import { loggableHours, payloadText, rowId, UNKNOWN_BUTTON } from './input-limits.ts'
-import { askReply, campaignReply, editHintReply, editReply, logReply, undoReply, weekReply } from './replies.ts'
+import { askReply, campaignPageReply, campaignReply, editHintReply, editReply, logReply, undoReply, weekReply } from './replies.ts'
 import { reply, type Reply } from './reply.ts'
 import { dateOrderOf, parseDuration, parseTimesheet } from './timesheet-parse.ts'
 import { DEFAULT_TIMESHEET_SETTINGS, editLast, entryToEdit, logTime, undoLast, weekView, type LogResult, type TimesheetSettings } from './timesheet.ts'
@@ -30,6 +30,7 @@ import type { ConverseDeps } from '../chat/converse.ts'
 export type Intent =
   | { kind: 'timesheet'; text: string }
   | { kind: 'campaign'; query: string }
+  | { kind: 'campaign_list' }
   | { kind: 'ask'; question: string }
   | { kind: 'digest'; text: string }
   /** With `unable`: asked to do something Workroom does not do ("can you book me a room?"), said before the help. */
@@ -58,7 +59,7 @@ export function intentOf(input: Exclude<Inbound['input'], { kind: 'action' }>): 
     const command = input.command.replace(/^\//, '').toLowerCase()
     const text = input.text.trim()
     if (command === 'timesheet') return { kind: 'timesheet', text }
-    if (command === 'campaign') return text ? { kind: 'campaign', query: text } : { kind: 'help' }
+    if (command === 'campaign') return /^list$/i.test(text) ? { kind: 'campaign_list' } : text ? { kind: 'campaign', query: text } : { kind: 'help' }
     if (command === 'ask') return text ? { kind: 'ask', question: text } : { kind: 'help' }
     if (command === 'digest') return { kind: 'digest', text }
     return { kind: 'help' }
@@ -184,6 +185,8 @@ export async function route(deps: ConverseDeps, { run, who, inbound, now, today 
       return helpReply(who, inbound.platform, intent.unable)
     case 'campaign':
       return campaignReply(await run((trx) => lookupCampaign(trx, intent.query, today)))
+    case 'campaign_list':
+      return campaignPageReply(await run((trx) => campaignPage(trx, null)))
     case 'ask': {
       // A slash command's answer is for the asker; a mention is answered where it was asked.
       const visibility = inbound.input.kind === 'command' ? 'ephemeral' : 'in_channel'
@@ -257,6 +260,9 @@ async function handleAction(
           ? { kind: 'found' as const, campaign: await campaignDetails(trx, campaign, today) }
           : { kind: 'unknown_campaign' as const, query: 'that campaign', suggestions: [] }
       }))
+    case 'campaign.page':
+      if (!rowId.safeParse(action.payload).success) return reply(UNKNOWN_BUTTON)
+      return campaignPageReply(await run((trx) => campaignPage(trx, action.payload)))
     case 'answer.feedback': {
       const parsed = Feedback.safeParse(action.payload)
       if (!parsed.success) return reply("I don't know that button any more. Please send the message again.")
@@ -291,6 +297,7 @@ export function helpReply(actor: LinkedActor, platform: Inbound['platform'], una
     ] },
     { type: 'list', title: 'Look up a campaign', items: [
       teams ? t`${cmd('campaign aurora air')} or ${cmd('status of aurora air')}` : t`${cmd('campaign aurora air')} or ${code('@workroom status of aurora air')}`,
+      t`${cmd('campaign list')} lists the campaigns you can see, 100 at a time`,
       seesMoney
         ? `You see budgets, costs and margins (finance and leadership), and only you: ${teams ? 'asked in a channel, they come to your private chat with Workroom.' : platform === 'slack' ? 'asked in a channel, only you see them.' : 'nobody else sees this conversation.'}`
         : 'Budgets and margins are shown to finance and leadership only, and only to the person who asked.',
