@@ -1,6 +1,7 @@
 import { PGlite } from '@electric-sql/pglite'
 import { createPgConfig } from '@electric-sql/pglite/node-postgres'
 import { vector } from '@electric-sql/pglite-pgvector'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import type { DB } from './schema.ts'
@@ -79,7 +80,8 @@ export async function createEngine(options: EngineOptions, owner: Pick<LockOwner
     // A new directory on disk starts as a copy of a fresh database, not a new initdb (src/db/template.ts).
     const loadDataDir = options.loadDataDir ?? (dataDir && state === 'new' ? await readTemplate() : undefined)
     lite = await PGlite.create(dataDir, {
-      extensions: { vector },
+      // pg_trgm: campaign matching's trigram indexes (migration 025).
+      extensions: { vector, pg_trgm },
       ...(loadDataDir ? { loadDataDir } : {}),
       // On disk (the server, the CLI): initdb's 128 MB of shared buffers are zeroed at start and
       // stay resident, about a quarter of the server's memory; the demo database is ~35 MB and a

@@ -1,5 +1,6 @@
 import { distance } from 'fastest-levenshtein'
 import Fuse from 'fuse.js'
+import { sql } from 'kysely'
 import type { ActorTx } from '../db/actor.ts'
 import type { CampaignStatus } from '../db/schema.ts'
 
@@ -29,6 +30,60 @@ const candidates = (trx: ActorTx) => trx.selectFrom('agency.campaigns as c')
 /** The campaigns this actor may see (RLS decides), with the names people call them by. */
 export async function visibleCampaigns(trx: ActorTx): Promise<CampaignCandidate[]> {
   return candidates(trx).orderBy('c.name').execute()
+}
+
+/**
+ * How many campaigns similar to a mistyped text the fuzzy scoring chooses among: the closest by
+ * trigram similarity. Its answer names at most 3 and a match must be well ahead of the runner-up;
+ * 50 holds the whole list of most agencies, so there the answer is exactly what it was.
+ */
+const FUZZY_SHORTLIST = 50
+
+/**
+ * The campaigns `query` can mean, for the matcher (agency.campaign_shortlist, migration 025):
+ * every visible campaign whose name, code, brand or client holds the first or the longest word
+ * typed, and with `fuzzy`, the closest ones by trigram similarity for a mistyped name. Row
+ * security decides visibility as for visibleCampaigns; the matcher's rules are applied to these
+ * few rather than to the whole list (docs/performance.md).
+ */
+export async function campaignShortlist(trx: ActorTx, query: string, { fuzzy }: { fuzzy: boolean }): Promise<CampaignCandidate[]> {
+  const q = normalise(query)
+  if (!q) return []
+  const words = q.split(' ')
+  if (fuzzy) {
+    return candidates(trx)
+      .where('c.id', 'in', sql<string>`(SELECT agency.campaign_shortlist(${words}::text[], ${q}, ${FUZZY_SHORTLIST}))`)
+      .orderBy('c.name').execute()
+  }
+  // The word rules' superset (as agency.campaign_shortlist's first part), in the candidate query
+  // itself: one statement planned once, each name through its trigram index.
+  const longest = [...words].sort((a, b) => b.length - a.length || (a < b ? -1 : 1))[0]!
+  const pats = [...new Set([words[0]!, longest])].map((w) => `%${w}%`)
+  const holds = (column: string) => sql.join(pats.map((p) => sql`lower(normalize(${sql.ref(column)}, NFKD)) LIKE ${p}`), sql` OR `)
+  return candidates(trx)
+    .where(sql<boolean>`(${holds('c.name')} OR ${holds('c.code')}
+      OR c.client_id IN (SELECT cl2.id FROM agency.clients cl2 WHERE ${holds('cl2.name')})
+      OR c.brand_id IN (SELECT b2.id FROM agency.brands b2 WHERE ${holds('b2.name')}))`)
+    .orderBy('c.name').execute()
+}
+
+/** matchCampaign over the campaigns the text can mean (campaignShortlist), fuzzy ones fetched only when the words name none. */
+export async function findCampaign(trx: ActorTx, query: string): Promise<CampaignMatch> {
+  const q = normalise(query)
+  if (!q) return { kind: 'none', suggestions: [] }
+  return byWords(q, await campaignShortlist(trx, query, { fuzzy: false }), (w, h) => h.startsWith(w))
+    ?? fuzzy(query, await campaignShortlist(trx, query, { fuzzy: true }))
+}
+
+/** matchCampaignWithNote over the campaigns the text can mean, as findCampaign. */
+export async function findCampaignWithNote(trx: ActorTx, query: string): Promise<CampaignWithNote> {
+  const named = namedAsOne(campaignNamed(query, await campaignShortlist(trx, query, { fuzzy: false }), { cautious: false }))
+  return named ?? fuzzy(query, await campaignShortlist(trx, query, { fuzzy: true }))
+}
+
+/** campaignNamed over the campaigns the text can mean (no fuzzy matching, as campaignNamed). */
+export async function findCampaignNamed(trx: ActorTx, query: string, options: { cautious: boolean }): Promise<NamedCampaign | null> {
+  return campaignNamed(query, await campaignShortlist(trx, query, { fuzzy: false }), options)
 }
 
 /** One campaign by id (a button's payload), if this actor may see it. */
@@ -82,9 +137,12 @@ export type CampaignWithNote = CampaignMatch | { kind: 'one_with_note'; campaign
 
 /** As matchCampaign, for text that may run on from the campaign's name into a note (campaignNamed). */
 export function matchCampaignWithNote(query: string, candidates: CampaignCandidate[]): CampaignWithNote {
-  const named = campaignNamed(query, candidates, { cautious: false })
+  return namedAsOne(campaignNamed(query, candidates, { cautious: false })) ?? fuzzy(query, candidates)
+}
+
+function namedAsOne(named: NamedCampaign | null): CampaignWithNote | null {
   if (named?.kind === 'one') return named.note ? { kind: 'one_with_note', campaign: named.campaign, note: named.note } : { kind: 'one', campaign: named.campaign }
-  return named ?? fuzzy(query, candidates)
+  return named
 }
 
 export type NamedCampaign = { kind: 'one'; campaign: CampaignCandidate; note: string | null } | { kind: 'several'; campaigns: CampaignCandidate[] }

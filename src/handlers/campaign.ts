@@ -5,7 +5,7 @@
  */
 import { sql } from 'kysely'
 import type { ActorTx } from '../db/actor.ts'
-import { matchCampaign, visibleCampaigns, type CampaignCandidate } from './campaign-match.ts'
+import { campaignShortlist, findCampaign, matchCampaign, type CampaignCandidate } from './campaign-match.ts'
 
 export interface CampaignDetails {
   id: string
@@ -42,10 +42,10 @@ export type CampaignLookup =
  * campaign, of any client, still finds it.
  */
 export async function lookupCampaign(trx: ActorTx, query: string, today: string, preferClient: string | null = null): Promise<CampaignLookup> {
-  const visible = await visibleCampaigns(trx)
-  let match = matchCampaign(query, visible)
+  let match = await findCampaign(trx, query)
   if (preferClient && match.kind === 'several') {
-    const own = matchCampaign(query, visible.filter((c) => c.clientId === preferClient))
+    // Among every campaign the words can mean (the shortlist), not only the few offered.
+    const own = matchCampaign(query, (await campaignShortlist(trx, query, { fuzzy: false })).filter((c) => c.clientId === preferClient))
     if (own.kind !== 'none') match = own
   }
   if (match.kind === 'none') return { kind: 'unknown_campaign', query, suggestions: match.suggestions }
@@ -100,4 +100,47 @@ export async function campaignDetails(trx: ActorTx, c: CampaignCandidate, today:
     expenses: expenses.rows.map((e) => ({ category: e.category, currency: e.currency, total: e.total_amount })),
     equipmentOut: equipment.rows.map((e) => e.item_name),
   }
+}
+
+/** Rows in one page of `/campaign list`. */
+export const CAMPAIGN_PAGE = 100
+
+export interface CampaignListItem {
+  id: string
+  name: string
+  code: string
+  status: string
+  clientName: string
+}
+
+export type CampaignPage =
+  | { kind: 'page'; campaigns: CampaignListItem[]; first: number; next: string | null }
+  /** The page was asked for after a campaign this person can no longer see (deleted, or moved out of reach). */
+  | { kind: 'page_gone' }
+
+/**
+ * `/campaign list`: the campaigns this person may see (row security decides), in name order,
+ * CAMPAIGN_PAGE at a time. A page starts after the last campaign of the one before (keyset, by
+ * name and id, read from idx_campaigns_tenant_name), so a campaign added or removed meanwhile
+ * shifts nothing: the next page neither repeats nor skips one. `after` is that campaign's id,
+ * the "Next page" button's payload; its name is read again, under row security like the rest.
+ * `first` is the 1-based position of the page's first row, for "101–200".
+ */
+export async function campaignPage(trx: ActorTx, after: string | null): Promise<CampaignPage> {
+  let from: { name: string; id: string } | undefined
+  if (after) {
+    from = await trx.selectFrom('agency.campaigns').select(['name', 'id']).where('id', '=', after).executeTakeFirst()
+    if (!from) return { kind: 'page_gone' }
+  }
+  const rows = await trx.selectFrom('agency.campaigns as c')
+    .innerJoin('agency.clients as cl', 'cl.id', 'c.client_id')
+    .select(['c.id', 'c.name', 'c.code', 'c.status', 'cl.name as clientName'])
+    .$if(from !== undefined, (q) => q.where(sql<boolean>`(c.name, c.id) > (${from!.name}, ${from!.id}::uuid)`))
+    .orderBy('c.name').orderBy('c.id').limit(CAMPAIGN_PAGE + 1).execute()
+  const before = from
+    ? Number((await trx.selectFrom('agency.campaigns as c').innerJoin('agency.clients as cl', 'cl.id', 'c.client_id')
+      .select((eb) => eb.fn.countAll<string>().as('n')).where(sql<boolean>`(c.name, c.id) <= (${from.name}, ${from.id}::uuid)`).executeTakeFirstOrThrow()).n)
+    : 0
+  const campaigns = rows.slice(0, CAMPAIGN_PAGE)
+  return { kind: 'page', campaigns, first: before + 1, next: rows.length > CAMPAIGN_PAGE ? campaigns.at(-1)!.id : null }
 }

@@ -32,6 +32,7 @@ export function helpReply(actor: LinkedActor, platform: Inbound['platform'], una
     { type: 'list', title: 'Look up a campaign', items: [
       // Without slash commands, the words after @Workroom; with them, a mention also works.
       t`${cmd('campaign aurora air')} or ${voice.slashCommands ? code('@workroom status of aurora air') : cmd('status of aurora air')}`,
+      t`${cmd('campaign list')} lists the campaigns you can see, 100 at a time`,
       seesMoney
         ? `You see budgets, costs and margins (finance and leadership), and only you: ${voice.figuresGoTo}`
         : 'Budgets and margins are shown to finance and leadership only, and only to the person who asked.',

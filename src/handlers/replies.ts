@@ -2,7 +2,7 @@
 import { code, strong, t, type Text } from '../chat/text.ts'
 import type { AskResult } from './ask.ts'
 import type { CampaignCandidate } from './campaign-match.ts'
-import type { CampaignDetails, CampaignLookup } from './campaign.ts'
+import type { CampaignDetails, CampaignLookup, CampaignPage } from './campaign.ts'
 import { MAX_BUTTON_PAYLOAD, reply, type Block, type Button, type Field, type Reply } from './reply.ts'
 import type { EditResult, EntryToEdit, LogResult, UndoResult, WeekEntry, WeekResult } from './timesheet.ts'
 
@@ -188,6 +188,18 @@ export function campaignReply(r: CampaignLookup): Reply {
     ])
   }
   return campaignCard(r.campaign)
+}
+
+/** One page of `/campaign list`, with a "Next page" button while more follow. */
+export function campaignPageReply(r: CampaignPage): Reply {
+  if (r.kind === 'page_gone') return reply('That list has changed since. Send /campaign list again to start over.')
+  if (!r.campaigns.length) return reply(r.first === 1 ? "You can't see any campaigns yet." : 'No more campaigns.')
+  const last = r.first + r.campaigns.length - 1
+  const title = `Campaigns ${r.first}–${last}${r.next ? '' : ` of ${last}`}`
+  return reply(title, [
+    { type: 'list', title, items: r.campaigns.map((c) => t`${strong(c.name)} · ${code(c.code)} · ${c.status.replace('_', ' ')} · ${c.clientName}`) },
+    ...(r.next ? [{ type: 'buttons', buttons: [{ label: 'Next page', actionId: 'campaign.page', payload: r.next }] } satisfies Block] : []),
+  ])
 }
 
 function campaignCard(c: CampaignDetails): Reply {

@@ -13,7 +13,7 @@ import { setFeedback } from '../rag/conversation.ts'
 import { OFFLINE_PROVIDERS } from '../rag/providers.ts'
 import { z } from 'zod'
 import { ask } from './ask.ts'
-import { campaignDetails, lookupCampaign } from './campaign.ts'
+import { campaignDetails, campaignPage, lookupCampaign } from './campaign.ts'
 import { channelClientOf, channelCommand, parseChannelCommand } from './channel.ts'
 import { digestCommand } from './digest.ts'
 import { buildDigest } from './digest-content.ts'
@@ -21,7 +21,7 @@ import { visibleCampaign } from './campaign-match.ts'
 import type { Inbound } from './inbound.ts'
 import { loggableHours, payloadText, rowId, UNKNOWN_BUTTON } from './input-limits.ts'
 import { helpReply } from './help.ts'
-import { askReply, campaignReply, editHintReply, editReply, logReply, undoReply, weekReply } from './replies.ts'
+import { askReply, campaignPageReply, campaignReply, editHintReply, editReply, logReply, undoReply, weekReply } from './replies.ts'
 import { reply, type Reply } from './reply.ts'
 import { dateOrderOf, parseDuration, parseTimesheet } from './timesheet-parse.ts'
 import { DEFAULT_TIMESHEET_SETTINGS, editLast, entryToEdit, logTime, undoLast, weekView, type LogResult, type TimesheetSettings } from './timesheet.ts'
@@ -36,6 +36,7 @@ import { approvalCard, decisionNotice, pendingApprovals, pendingReply, rejectHin
 export type Intent =
   | { kind: 'timesheet'; text: string }
   | { kind: 'campaign'; query: string }
+  | { kind: 'campaign_list' }
   | { kind: 'ask'; question: string }
   | { kind: 'digest'; text: string }
   /** `/workroom channel …`: which client the channel is scoped to. */
@@ -66,7 +67,7 @@ export function intentOf(input: Exclude<Inbound['input'], { kind: 'action' }>): 
     const command = input.command.replace(/^\//, '').toLowerCase()
     const text = input.text.trim()
     if (command === 'timesheet') return { kind: 'timesheet', text }
-    if (command === 'campaign') return text ? { kind: 'campaign', query: text } : { kind: 'help' }
+    if (command === 'campaign') return /^list$/i.test(text) ? { kind: 'campaign_list' } : text ? { kind: 'campaign', query: text } : { kind: 'help' }
     if (command === 'ask') return text ? { kind: 'ask', question: text } : { kind: 'help' }
     if (command === 'digest') return { kind: 'digest', text }
     const channel = text.match(/^channel\b\s*(.*)$/i)
@@ -202,6 +203,8 @@ export async function route(deps: ConverseDeps, { run, who, inbound, now, today 
     case 'campaign':
       // In a channel scoped to a client, that client's campaigns win when the name fits several.
       return campaignReply(await run(async (trx) => lookupCampaign(trx, intent.query, today, await channelClientOf(trx, inbound))))
+    case 'campaign_list':
+      return campaignPageReply(await run((trx) => campaignPage(trx, null)))
     case 'ask': {
       // A slash command's answer is for the asker; a mention is answered where it was asked.
       const visibility = inbound.input.kind === 'command' ? 'ephemeral' : 'in_channel'
@@ -362,6 +365,9 @@ async function handleAction(
           ? { kind: 'found' as const, campaign: await campaignDetails(trx, campaign, today) }
           : { kind: 'unknown_campaign' as const, query: 'that campaign', suggestions: [] }
       }))
+    case 'campaign.page':
+      if (!rowId.safeParse(action.payload).success) return reply(UNKNOWN_BUTTON)
+      return campaignPageReply(await run((trx) => campaignPage(trx, action.payload)))
     case 'answer.feedback': {
       const parsed = Feedback.safeParse(action.payload)
       if (!parsed.success) return reply("I don't know that button any more. Please send the message again.")

@@ -13,7 +13,7 @@
 import { sql } from 'kysely'
 import type { Actor, ActorTx } from '../db/actor.ts'
 import type { EntrySource } from '../db/schema.ts'
-import { matchCampaignWithNote, visibleCampaign, visibleCampaigns, type CampaignCandidate } from './campaign-match.ts'
+import { findCampaignWithNote, visibleCampaign, type CampaignCandidate } from './campaign-match.ts'
 import { DEFAULT_TIMESHEET_SETTINGS, logTime, type LogResult, type TimesheetSettings } from './timesheet.ts'
 
 export interface RoundingRule {
@@ -168,7 +168,7 @@ export async function startTimer(trx: ActorTx, actor: Actor, req: StartRequest, 
     if (!picked) return { kind: 'unknown_campaign', query: req.campaignQuery, suggestions: [], request: req }
     campaign = picked
   } else {
-    const match = matchCampaignWithNote(req.campaignQuery, await visibleCampaigns(trx))
+    const match = await findCampaignWithNote(trx, req.campaignQuery)
     if (match.kind === 'none') return { kind: 'unknown_campaign', query: req.campaignQuery, suggestions: match.suggestions, request: req }
     if (match.kind === 'several') return { kind: 'choose_campaign', request: req, campaigns: match.campaigns }
     campaign = match.campaign

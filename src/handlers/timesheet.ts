@@ -6,7 +6,7 @@ import { sql } from 'kysely'
 import { addDays } from '../dates.ts'
 import type { Actor, ActorTx } from '../db/actor.ts'
 import type { EntrySource } from '../db/schema.ts'
-import { campaignNamed, matchCampaignWithNote, visibleCampaign, visibleCampaigns, type CampaignCandidate } from './campaign-match.ts'
+import { findCampaignNamed, findCampaignWithNote, visibleCampaign, type CampaignCandidate } from './campaign-match.ts'
 
 export interface TimesheetSettings {
   /** Entries older than this many days are locked (Northwind's policy: 14). */
@@ -117,7 +117,7 @@ export async function logTime(trx: ActorTx, actor: Actor, req: LogRequest, ctx: 
     campaign = picked
   } else {
     // "aurora spring launch fixing the deck": the campaign, then a note typed without " - ".
-    const match = matchCampaignWithNote(req.campaignQuery, await visibleCampaigns(trx))
+    const match = await findCampaignWithNote(trx, req.campaignQuery)
     if (match.kind === 'none') return { kind: 'unknown_campaign', query: req.campaignQuery, suggestions: match.suggestions, request: { ...req, offeredTo: actor.userId } }
     if (match.kind === 'several') return { kind: 'choose_campaign', request: { ...req, offeredTo: actor.userId }, campaigns: match.campaigns }
     campaign = match.campaign
@@ -339,7 +339,7 @@ export async function editLast(
   let alsoFits: string[] | undefined
   if (change.campaignOrNote) {
     // No preference for live campaigns and no fuzzy match: a note must not move an entry.
-    const named = campaignNamed(change.campaignOrNote, await visibleCampaigns(trx), { cautious: true })
+    const named = await findCampaignNamed(trx, change.campaignOrNote, { cautious: true })
     if (named?.kind === 'one') {
       target = named.campaign
       note = joinNote(named.note, change.note)
