@@ -104,6 +104,31 @@ describeEachEngine('timesheet approval', (engine) => {
     expect((await entries('creative', week)).map((e) => e.status)).toEqual(['submitted'])
   })
 
+  it('acts on no one else\'s click of the card: the submitter, the account lead, a pm of another campaign, a person of another agency', async () => {
+    const week = mondayOf(today)
+    const card = dmsTo('UApm').at(-1)!.reply
+    const approve = buttonsOf(card).find((b) => b.actionId === 'timesheet.approve')!
+    const told = dmsTo('UAcreative').length
+    // The button's payload, forwarded or replayed by someone who is not the campaign's pm.
+    for (const person of ['creative', 'account'] as const) {
+      expect((await click(person, approve)).summary).not.toMatch(/^Approved/)
+    }
+    const campaign = db.fx.A.rows.get('campaign:cX')!
+    await db.e.db.updateTable('agency.campaigns').set({ producer_id: db.fx.A.people.leadership }).where('id', '=', campaign).execute()
+    try {
+      expect((await click('pm', approve)).summary).not.toMatch(/^Approved/)
+    } finally {
+      await db.e.db.updateTable('agency.campaigns').set({ producer_id: null }).where('id', '=', campaign).execute()
+    }
+    const foreign = await converse(deps(), {
+      platform: 'slack', workspaceId: 'TB', externalUserId: 'UBpm', channelId: 'C1', threadId: null, requestId: `r-${Math.random()}`,
+      input: { kind: 'action', actionId: approve.actionId, payload: approve.payload },
+    })
+    expect(foreign.summary).not.toMatch(/^Approved/)
+    expect((await entries('creative', week)).map((e) => [e.status, e.approved_by])).toEqual([['submitted', null]])
+    expect(dmsTo('UAcreative')).toHaveLength(told)
+  })
+
   it('approves on the card\'s button: the person is told, and the entries are locked against their own SQL', async () => {
     const week = mondayOf(today)
     const card = dmsTo('UApm').at(-1)!.reply
