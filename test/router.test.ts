@@ -8,6 +8,8 @@ import { renderText } from '../src/handlers/render-text.ts'
 import { CommitOutcomeUnknown, isDatabaseUnavailable } from '../src/db/errors.ts'
 import { intentOf, logSettled, SAVED_ONCE } from '../src/handlers/router.ts'
 import { helpReply } from '../src/handlers/help.ts'
+import { slack as slackPlatform } from '../src/bots/slack/platform.ts'
+import { teams as teamsPlatform } from '../src/bots/teams/platform.ts'
 import { dateOrderOf } from '../src/handlers/timesheet-parse.ts'
 import { converse, DATABASE_UNAVAILABLE, localDate, TIMESHEET_APPROVED, TIMESHEET_LOCKED } from '../src/chat/converse.ts'
 import { createEngine } from '../src/db/engine.ts'
@@ -69,18 +71,18 @@ describe('help', () => {
   const cardText = (r: ReturnType<typeof helpReply>) => renderCard(r).body.flatMap((e) => (e.type === 'TextBlock' ? [e.text] : [])).join('\n')
   const slackText = (r: ReturnType<typeof helpReply>) => renderBlocks(r).blocks.flatMap((b) => (b.type === 'section' && b.text ? [b.text.text] : [])).join('\n')
   it('speaks Teams in Teams: no slash commands, no markup, and a channel answer is not called private', () => {
-    const teams = cardText(helpReply(maya, 'teams'))
+    const teams = cardText(helpReply(maya, teamsPlatform.voice))
     expect(teams).not.toMatch(/[`]|\/timesheet|\/ask|only you see/)
     expect(teams).toContain('"timesheet 3h Aurora Air Spring Launch"')
     expect(teams).toContain('for the channel to see')
   })
   it('speaks Slack in Slack: slash commands, and /ask answers only the asker sees', () => {
-    const slack = slackText(helpReply(maya, 'slack'))
+    const slack = slackText(helpReply(maya, slackPlatform.voice))
     expect(slack).toContain('`/timesheet 3h Aurora Air Spring Launch`')
     expect(slack).toContain('(only you see the answer)')
   })
   it('says first what it cannot do, when asked to act', () => {
-    expect(helpReply(maya, 'slack', 'book').summary).toBe("Sorry Maya, I can't book things for you; here is what I can do.")
+    expect(helpReply(maya, slackPlatform.voice, 'book').summary).toBe("Sorry Maya, I can't book things for you; here is what I can do.")
   })
 })
 

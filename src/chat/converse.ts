@@ -19,6 +19,8 @@ import { refuseInput } from '../handlers/input-limits.ts'
 import { reply, type Reply } from '../handlers/reply.ts'
 import { intentOf, limitFor, route, type Intent } from '../handlers/router.ts'
 import { platformNamed } from './platforms.ts'
+import type { ChatPlatform } from './platform.ts'
+import type { ChannelRef } from '../db/digests.ts'
 import type { TimesheetSettings } from '../handlers/timesheet.ts'
 import type { LimitKind, RateLimits } from '../limits.ts'
 import type { PassageLinks } from '../links/passage-link.ts'
@@ -171,10 +173,21 @@ async function answer(deps: ConverseDeps, inbound: Inbound, once?: ClaimOnce): P
       if (refused) return refused
     }
   }
-  const result = await route(deps, { run, who, inbound: turn, now, today })
+  const platform = platformNamed(inbound.platform)
+  const result = await route(deps, { run, who, inbound: turn, channel: channelOf(platform, inbound), voice: platform.voice, now, today })
   const offered = inbound.channelId ? numberedChoices(result) : []
   if (offered.length) await run((trx) => offerChoices(trx, { platform: inbound.platform, channelId: inbound.channelId! }, offered, now))
   return result
+}
+
+/**
+ * The channel a message came from, on a platform whose registration says it has channels; their
+ * names are the values the channel tables' CHECKs allow (test/db/platforms.test.ts holds that).
+ */
+function channelOf(platform: ChatPlatform, inbound: Inbound): ChannelRef | null {
+  return platform.channels && inbound.channelId
+    ? { platform: inbound.platform as ChannelRef['platform'], workspaceId: inbound.workspaceId, channelId: inbound.channelId }
+    : null
 }
 
 /** "2", "#2", "2.", "option 2": a pick from the choices offered; null for anything else. */

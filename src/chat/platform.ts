@@ -16,7 +16,7 @@ import type { Logger } from '../log.ts'
 import type { InboxRow } from '../db/inbox.ts'
 import type { DigestSender } from '../scheduler.ts'
 import type { Reply } from '../handlers/reply.ts'
-import type { Text } from './text.ts'
+import type { Voice } from '../handlers/help.ts'
 import type { Inbound } from '../handlers/inbound.ts'
 
 /**
@@ -74,19 +74,6 @@ export interface RunningPlatform {
   sendDirect?(to: DirectTarget, reply: Reply): Promise<boolean>
 }
 
-/**
- * How Workroom talks about itself on a platform: the help's command syntax and who can read what.
- * Words only; how a reply looks is the renderer's.
- */
-export interface Voice {
-  /** Commands are typed as slash commands (/timesheet …), or as bare words after @Workroom (Teams' command list). */
-  slashCommands: boolean
-  /** Who reads budgets and margins a person asks for where others could read them. */
-  figuresGoTo: string
-  /** The help's "Ask the knowledge base" lines; `cmd` writes a command in this platform's syntax. */
-  askHelp(cmd: (text: string) => Text): Array<string | Text>
-}
-
 /** How an operator names a workspace and its people on the command line (workroom link / workspaces bind). */
 export interface Binding {
   workspaceHelp: string
@@ -94,6 +81,8 @@ export interface Binding {
   /** What is wrong with a workspace id, or null when it is one. */
   checkWorkspace(id: string): string | null
 }
+
+export type { Voice }
 
 export interface ChatPlatform<N extends string = string> {
   /** As stored in the database (chat_identities.platform, digest_subscriptions.platform…). */

@@ -13,6 +13,7 @@ import { terms } from '../rag/embed.ts'
 import type { KnowledgeProviders } from '../rag/providers.ts'
 import { subjectMissing } from '../rag/reader.ts'
 import { channelClientOf } from './channel.ts'
+import type { ChannelRef } from '../db/digests.ts'
 import type { Inbound } from './inbound.ts'
 import { knowledgeMentions, retrieve, type RetrievalFilters, type RetrievedChunk } from '../rag/retrieve.ts'
 
@@ -76,12 +77,12 @@ export interface AskResult {
  */
 export async function ask(
   run: RunAs, who: LinkedActor, thread: ThreadKey, question: string, deps: KnowledgeProviders,
-  filters: RetrievalFilters = {}, channel?: Pick<Inbound, 'platform' | 'workspaceId' | 'channelId'>,
+  filters: RetrievalFilters = {}, channel: ChannelRef | null = null,
 ): Promise<AskResult> {
   const started = performance.now()
   const { history, scoped } = await run(async (trx) => ({
     history: await threadHistory(trx, who.userId, thread),
-    scoped: channel ? await channelClientOf(trx, channel) : null,
+    scoped: await channelClientOf(trx, channel),
   }))
   if (scoped) filters = { ...filters, clientId: scoped, includeTenantWide: true }
   const query = retrievalText(question, history)

@@ -33,15 +33,8 @@ export function parseChannelCommand(text: string): { ok: true; command: ChannelC
   return { ok: true, command: { kind: 'bind', client: m[1] } }
 }
 
-/** A Slack or Teams channel the message came from; null elsewhere (the playground, the terminal). */
-export function channelOf(inbound: Pick<Inbound, 'platform' | 'workspaceId' | 'channelId'>): ChannelRef | null {
-  if ((inbound.platform !== 'slack' && inbound.platform !== 'teams') || !inbound.channelId) return null
-  return { platform: inbound.platform, workspaceId: inbound.workspaceId, channelId: inbound.channelId }
-}
-
 /** The client the message's channel is scoped to, read in the asker's transaction; null when unbound or not a channel. */
-export async function channelClientOf(trx: ActorTx, inbound: Pick<Inbound, 'platform' | 'workspaceId' | 'channelId'>): Promise<string | null> {
-  const channel = channelOf(inbound)
+export async function channelClientOf(trx: ActorTx, channel: ChannelRef | null): Promise<string | null> {
   return channel ? (await findChannelClient(trx, channel))?.clientId ?? null : null
 }
 
@@ -68,11 +61,11 @@ const names = (clients: Client[]) => {
   return clients.length > 10 ? `${shown.join(', ')} and ${clients.length - 10} more` : shown.join(', ')
 }
 
-export async function channelCommand(run: RunAs, who: LinkedActor, inbound: Inbound, text: string, now: Date): Promise<Reply> {
+/** `channel`: where the command was typed; null off Slack and Teams channels. */
+export async function channelCommand(run: RunAs, who: LinkedActor, channel: ChannelRef | null, text: string, now: Date): Promise<Reply> {
   const parsed = parseChannelCommand(text)
   if (!parsed.ok) return reply(parsed.message)
   const command = parsed.command
-  const channel = channelOf(inbound)
   if (!channel) return reply(t`Only Slack and Teams channels can be scoped to a client: run ${code('/workroom channel client …')} in the channel.`)
   if (command.kind !== 'show' && !BINDERS.has(who.role)) {
     return reply(t`Only project managers and leadership can change which client a channel is scoped to; ${code('/workroom channel')} shows its scope.`)

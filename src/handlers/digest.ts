@@ -11,7 +11,6 @@
  * the writes too); anyone may ask what the channel gets.
  */
 import { code, t, type Text } from '../chat/text.ts'
-import { platformNamed } from '../chat/platforms.ts'
 import type { RunAs } from '../db/actor.ts'
 import { deleteSubscription, findSubscription, isKnownTimezone, saveSubscription, type Cadence, type ChannelRef, type DigestPlatform } from '../db/digests.ts'
 import type { LinkedActor } from '../db/identity.ts'
@@ -61,8 +60,8 @@ function clockTime(word: string): string | null {
 
 /** `preview`: today's digest of the person's tenant, built as the digest is (its own system actor). */
 export async function digestCommand(
-  run: RunAs, who: LinkedActor, inbound: Inbound, text: string, now: Date, today: string,
-  preview: (target: ReturnType<typeof chatTarget>) => Promise<DigestData>,
+  run: RunAs, who: LinkedActor, channel: ChannelRef | null, text: string, now: Date, today: string,
+  preview: (target: ChannelRef | undefined) => Promise<DigestData>,
 ): Promise<Reply> {
   const parsed = parseDigestCommand(text)
   if (!parsed.ok) return reply(parsed.message)
@@ -71,10 +70,9 @@ export async function digestCommand(
     return reply(t`Only project managers, leadership and finance can ${command.kind === 'now' ? 'preview' : 'change'} a channel's digest; you can see what this channel gets with ${code('/digest')}.`)
   }
   if (command.kind === 'now') {
-    const shown = digestReply(await preview(chatTarget(inbound)))
+    const shown = digestReply(await preview(channel ?? undefined))
     return { ...shown, visibility: 'ephemeral', blocks: [...shown.blocks, { type: 'context', text: 'A preview only you can see.' }] }
   }
-  const channel = channelOf(inbound)
   if (!channel) return reply(t`Digests are posted to Slack and Teams channels: run ${code('/digest')} in the channel that should get it.`)
   return run(async (trx) => {
     const current = await findSubscription(trx, channel)
@@ -101,13 +99,3 @@ export async function digestCommand(
 const schedule = (cadence: Cadence, postAt: string, timezone: string) =>
   `${cadence === 'daily' ? 'every day' : 'on weekdays'} at ${postAt} (${timezone})`
 
-/** A platform with channels (its registration says so) is one digests are posted to (the subscriptions' CHECK lists them). */
-const hasChannels = (platform: Inbound['platform']): platform is DigestPlatform => platformNamed(platform).channels
-
-function channelOf(inbound: Inbound): ChannelRef | null {
-  if (!hasChannels(inbound.platform) || !inbound.channelId) return null
-  return { platform: inbound.platform, workspaceId: inbound.workspaceId, channelId: inbound.channelId }
-}
-
-const chatTarget = (inbound: Inbound) =>
-  hasChannels(inbound.platform) ? { platform: inbound.platform, workspaceId: inbound.workspaceId, channelId: inbound.channelId } : undefined

@@ -1,17 +1,27 @@
 /**
+ * How Workroom talks about itself on a platform: the help's command syntax and who can read what.
+ * Words only; how a reply looks is the renderer's. Each platform's registration carries one.
+ */
+export interface Voice {
+  /** Commands are typed as slash commands (/timesheet …), or as bare words after @Workroom (Teams' command list). */
+  slashCommands: boolean
+  /** Who reads budgets and margins a person asks for where others could read them. */
+  figuresGoTo: string
+  /** The help's "Ask the knowledge base" lines; `cmd` writes a command in this platform's syntax. */
+  askHelp(cmd: (text: string) => Text): Array<string | Text>
+}
+
+/**
  * What Workroom does, in the words of the platform it is read on (its Voice, registered with it):
  * Slack has slash commands and ephemeral replies; Teams has neither (its command list sends the
  * bare words, and a channel answer is seen by the channel); the playground and the terminal take
  * the slash commands.
  */
-import { platformNamed } from '../chat/platforms.ts'
 import { code, t, type Text } from '../chat/text.ts'
 import type { LinkedActor } from '../db/identity.ts'
-import type { Inbound } from './inbound.ts'
 import { reply, type Reply } from './reply.ts'
 
-export function helpReply(actor: LinkedActor, platform: Inbound['platform'], unable?: string): Reply {
-  const { voice } = platformNamed(platform)
+export function helpReply(actor: LinkedActor, voice: Voice, unable?: string): Reply {
   const seesMoney = actor.role === 'finance' || actor.role === 'leadership'
   const first = actor.displayName.split(' ')[0]
   const lead = unable ? `Sorry ${first}, I can't ${unable} things for you; here is what I can do` : `Hi ${first}, here is what I can do`

@@ -20,7 +20,8 @@ import { buildDigest } from './digest-content.ts'
 import { visibleCampaign } from './campaign-match.ts'
 import type { Inbound } from './inbound.ts'
 import { loggableHours, payloadText, rowId, UNKNOWN_BUTTON } from './input-limits.ts'
-import { helpReply } from './help.ts'
+import { helpReply, type Voice } from './help.ts'
+import type { ChannelRef } from '../db/digests.ts'
 import { askReply, campaignPageReply, campaignReply, editHintReply, editReply, logReply, undoReply, weekReply } from './replies.ts'
 import { reply, type Reply } from './reply.ts'
 import { dateOrderOf, parseDuration, parseTimesheet } from './timesheet-parse.ts'
@@ -170,6 +171,10 @@ export interface Turn {
   run: RunAs
   who: LinkedActor
   inbound: Inbound
+  /** The channel it came from, on a platform with channels (digests, client scopes); null elsewhere. */
+  channel: ChannelRef | null
+  /** How Workroom talks about itself on the asker's platform. */
+  voice: Voice
   now: Date
   /** 'YYYY-MM-DD' in the person's time zone. */
   today: string
@@ -193,16 +198,16 @@ export function limitFor(input: Inbound['input'], today: string, locale = 'en-GB
 }
 
 /** Chooses the handler for a message and runs it as the person (converse() has checked who and whether). */
-export async function route(deps: ConverseDeps, { run, who, inbound, now, today }: Turn): Promise<Reply> {
+export async function route(deps: ConverseDeps, { run, who, inbound, channel, voice, now, today }: Turn): Promise<Reply> {
   const settings = deps.timesheet ?? DEFAULT_TIMESHEET_SETTINGS
   if (inbound.input.kind === 'action') return handleAction(deps, run, who, inbound, inbound.input, now, today, settings)
   const intent = intentOf(inbound.input)
   switch (intent.kind) {
     case 'help':
-      return helpReply(who, inbound.platform, intent.unable)
+      return helpReply(who, voice, intent.unable)
     case 'campaign':
       // In a channel scoped to a client, that client's campaigns win when the name fits several.
-      return campaignReply(await run(async (trx) => lookupCampaign(trx, intent.query, today, await channelClientOf(trx, inbound))))
+      return campaignReply(await run(async (trx) => lookupCampaign(trx, intent.query, today, await channelClientOf(trx, channel))))
     case 'campaign_list':
       return campaignPageReply(await run((trx) => campaignPage(trx, null)))
     case 'ask': {
@@ -211,12 +216,12 @@ export async function route(deps: ConverseDeps, { run, who, inbound, now, today 
       const thread = { platform: inbound.platform, channelId: inbound.channelId, threadId: inbound.threadId }
       const links = deps.passageLinks
       const linkFor = links ? (chunkId: string) => passageLink(links, chunkId, inbound, now) : undefined
-      return askReply(await ask(run, who, thread, intent.question, deps.knowledge ?? OFFLINE_PROVIDERS, {}, inbound), visibility, linkFor)
+      return askReply(await ask(run, who, thread, intent.question, deps.knowledge ?? OFFLINE_PROVIDERS, {}, channel), visibility, linkFor)
     }
     case 'digest':
-      return digestCommand(run, who, inbound, intent.text, now, today, (target) => buildDigest(deps.db, who.tenantId, today, target))
+      return digestCommand(run, who, channel, intent.text, now, today, (target) => buildDigest(deps.db, who.tenantId, today, target))
     case 'channel':
-      return channelCommand(run, who, inbound, intent.text, now)
+      return channelCommand(run, who, channel, intent.text, now)
     case 'timesheet': {
       const parsed = parseTimesheet(intent.text, { today, dateOrder: dateOrderOf(who.locale) })
       if (!parsed.ok) return reply(parsed.error.message)
@@ -244,7 +249,7 @@ export async function route(deps: ConverseDeps, { run, who, inbound, now, today 
         case 'edit':
           return editReply(await run((trx) => editLast(trx, who, cmd, now, today, settings)))
         case 'help':
-          return helpReply(who, inbound.platform)
+          return helpReply(who, voice)
         case 'submit':
           return submit(deps, run, who, cmd.weekOf)
         case 'approvals':
