@@ -99,4 +99,22 @@ describe('the offline reader', () => {
     const a = extractiveAnswer('how much can I spend on meals per day?', [doc])
     expect(a.text).toBe('Meals are capped at £35 per day, see (2) and (3, 4) for details. [1]')
   })
+  it('counts numbers written as words: "how many X" is answered by "at most two X"', () => {
+    const template = passage('northwind-creative-brief-template.md', 'Creative Brief Template')
+    const a = extractiveAnswer('how many comms objectives are we allowed in a brief', [template])
+    expect(a.text.split('\n')[0]).toMatch(/at most two communication objectives.*\[1\]$/)
+  })
+
+  it("looks for the kind of answer in what a sentence adds to the question: the question's own name is not the typeface", () => {
+    const a = extractiveAnswer('whats the headline typeface for aurora air', [aurora])
+    expect(a.text.split('\n')[0]).toMatch(/Neue Haas Grotesk Display/)
+  })
+
+  it('answers what something costs with money before a percentage', () => {
+    const doc = passage('x.md', 'Daybreak', 'Daybreak will sell as a 15% vitamin C serum. Daybreak will sell at £38 for 30 ml.')
+    expect(extractiveAnswer('how much is daybreak going to sell for?', [doc]).text.split('\n')[0]).toBe('Daybreak will sell at £38 for 30 ml. [1]')
+    // …while a share is still an answer where no sentence has an amount.
+    const surcharge = passage('y.md', 'SOW', 'Weekend filming carries a 50% crew surcharge.')
+    expect(extractiveAnswer('do we charge extra for weekend filming?', [surcharge]).text).toMatch(/50% crew surcharge/)
+  })
 })

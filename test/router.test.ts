@@ -50,9 +50,12 @@ describe('intent', () => {
     [{ kind: 'message', text: 'cheers, that’s really helpful' }, { kind: 'help' }],
     [{ kind: 'message', text: 'who are you?' }, { kind: 'help' }],
     [{ kind: 'message', text: 'what can you do?' }, { kind: 'help' }],
+    [{ kind: 'message', text: "hello workroom, how's it going" }, { kind: 'help' }],
     // …while anything with a subject is a question.
     [{ kind: 'message', text: 'hi, can you tell me the aurora budget?' }, { kind: 'ask', question: 'hi, can you tell me the aurora budget?' }],
     [{ kind: 'message', text: 'who approves write-offs?' }, { kind: 'ask', question: 'who approves write-offs?' }],
+    // A question word first is a question even with a duration in it and no question mark.
+    [{ kind: 'message', text: 'whats the smallest entry i can put on my timesheet, its a 10 min call' }, { kind: 'ask', question: 'whats the smallest entry i can put on my timesheet, its a 10 min call' }],
     // Asked to act in the world: said it cannot, then help; not a passage that mentions booking.
     [{ kind: 'message', text: 'can you book me a meeting room for 3pm?' }, { kind: 'help', unable: 'book' }],
     [{ kind: 'message', text: '<@U0BOT> please order more business cards' }, { kind: 'help', unable: 'order' }],

@@ -92,7 +92,8 @@ export function intentOf(input: Exclude<Inbound['input'], { kind: 'action' }>): 
   const numericDuration = tokens.some((w, i) => /\d/.test(w) && (parseDuration(w) !== null || (i + 1 < tokens.length && parseDuration(`${w} ${tokens[i + 1]}`) !== null)))
   const unable = text.match(OUT_OF_SCOPE)
   if (unable && !numericDuration) return { kind: 'help', unable: (unable[1] ?? unable[2])!.toLowerCase() }
-  if (text.endsWith('?')) return { kind: 'ask', question: text }
+  // A question mark, or a question word first ("whats the smallest entry, it's a 10 min call"), means a question.
+  if (text.endsWith('?') || /^(?:what|what's|whats|when|where|who|whose|why|which|how)\b/i.test(text)) return { kind: 'ask', question: text }
   const spelledDuration = /^(?:half an hour|an hour|half a day|half day|a day|full day)\b/i.test(words)
   if (tokens.length > 1 && (numericDuration || spelledDuration)) return { kind: 'timesheet', text: words }
   return { kind: 'ask', question: text }
@@ -106,6 +107,7 @@ export function intentOf(input: Exclude<Inbound['input'], { kind: 'action' }>): 
 const SMALL_TALK = new Set(`hi hello hey heya hiya yo howdy morning afternoon evening good gm happy great nice cool ok okay k
   thanks thank thx ty ta cheers much many lots appreciated appreciate brilliant perfect awesome helpful useful super very really so
   bye goodbye later cya see ya night you your u there here anyone anybody hear me can could do what who are is it this that's thats
+  how's hows it's what's whats up sup
   a an the bot workroom test testing ping lol haha monday tuesday wednesday thursday friday saturday sunday weekend all everyone
   how going doing alright well today help`.split(/\s+/))
 

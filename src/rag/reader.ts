@@ -69,6 +69,9 @@ const SYNONYM_GROUPS: string[][] = [
   ['travel', 'trip', 'journei'],
   ['mileag', 'mile'],
   ['toil', 'lieu'],
+  ['pick', 'chose', 'chosen', 'choos', 'select', 'decid', 'decis'],
+  ['cab', 'taxi', 'uber', 'minicab'],
+  ['weeknight', 'weekdai', 'weeknit'],
   ['utilis', 'utiliz', 'target'],
 ]
 const SYNONYMS = new Map<string, Set<string>>()
@@ -80,38 +83,56 @@ const ASKING = new Set(terms([
   // chat filler: says nothing about what is asked
   'roughly actually exactly remind again just pls please thx thanks stuff thing things bit job get got getting come coming',
   'want wants put add couple far so still currently right now ever even really ok okay yes no need needs myself mean',
+  // contractions typed without their apostrophe
+  'its im ive dont cant wont didnt doesnt isnt arent theres thats whats hows youre',
 ].join(' ')))
 
-export type AnswerType = 'amount' | 'percent' | 'number' | 'time' | 'duration' | 'person' | 'colour' | 'place' | 'code' | 'rule' | null
+export type AnswerType = 'amount' | 'percent' | 'number' | 'time' | 'duration' | 'person' | 'font' | 'colour' | 'place' | 'code' | 'choice' | 'rule' | null
+
+/** Numbers as documents write them in words ("at most two objectives", "four skin types"); "one" is too often not a number. */
+const NUMBER_WORDS = 'two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|dozen|twice|single'
+const NUMBER_WORD = new RegExp(`^(?:${NUMBER_WORDS})$`, 'i')
 
 const PATTERNS: Record<Exclude<AnswerType, null>, RegExp> = {
-  amount: /[£$€]\s?\d|\d(?:[\d,.]*)\s?(?:%|per ?cent|p\b|pence|k\b)/i,
+  // Money, not a share: "how much is it going to sell for?" is not answered by "a 15% serum".
+  amount: /[£$€]\s?\d|\d(?:[\d,.]*)\s?(?:p\b|pence|k\b)|\b\d[\d,.]*\s?(?:pounds|dollars|euros|gbp|usd|eur)\b/i,
   percent: /\d\s?(?:%|per ?cent|points?)/i,
-  number: /\d/,
-  time: /\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(?:am|pm)\b|\bnoon\b|\bmidnight\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\b|\b\d+(?:st|nd|rd|th)\b|\bworking days?\b|\bwithin\b|\bbefore\b|\bafter\b|\bday (?:one|\d+)\b|\b(?:first|last) (?:day|week|month)\b|\b(?:daily|weekly|monthly|annually|every)\b/i,
-  duration: /\b(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a|an)\s+(?:working\s+|calendar\s+|business\s+)?(?:minutes?|hours?|days?|weeks?|months?|years?|seconds?|pages?|words?|characters?|slides?)\b|\b\d+\s?(?:h|hrs?|mins?)\b/i,
+  number: new RegExp(`\\d|\\b(?:${NUMBER_WORDS})\\b`, 'i'),
+  time: /\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(?:am|pm)\b|\bnoon\b|\bmidnight\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\b|\b\d+(?:st|nd|rd|th)\b|\bworking days?\b|\bwithin\b|\bbefore\b|\bafter\b|\bday (?:one|\d+)\b|\b(?:first|last) (?:day|week|month)\b|\b(?:daily|weekly|monthly|annually|every)\b|\b(?:dawn|dusk|sunrise|sunset|morning|afternoon|evening|overnight)\b/i,
+  duration: /\b(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a|an)(?:\s+|-)(?:working\s+|calendar\s+|business\s+)?(?:minutes?|hours?|days?|weeks?|months?|years?|seconds?|pages?|words?|characters?|slides?)\b|\b\d+\s?(?:h|hrs?|mins?)\b/i,
   person: /\b[A-Z][a-z]+(?:[ '’-][A-Z][a-z]+)+\b|\b(?:director|manager|lead|head|team|finance|ecd|producer|coordinator|owner|approver|partner)\b/,
+  // A typeface is a name of capitalised words ("Neue Haas Grotesk Display", "Eurostile Extended Bold").
+  font: /\b[A-Z][a-z]+(?: [A-Z][a-z]+)+\b/,
   colour: /#[0-9a-f]{6}\b|\b(?:red|orange|yellow|green|teal|blue|navy|purple|violet|pink|black|white|grey|gray|gold|silver|lime|cream|ultramarine|cyan|magenta|turquoise|coral|indigo|crimson|amber|copper|bronze|beige|ivory)\b/i,
-  place: /\b\d+\s+[A-Z][a-z]+|\b[A-Z]{1,2}\d{1,2}[A-Z]?\s?\d[A-Z]{2}\b|\bfloor\b|\broom\b/,
+  place: /\b\d+\s+[A-Z][a-z]+|\b(?:in|at) (?:[A-Z][a-z]+)\b|\b[A-Z]{1,2}\d{1,2}[A-Z]?\s?\d[A-Z]{2}\b|\bfloor\b|\broom\b/,
+  // "Which route did they pick?": the sentence that says which was chosen.
+  choice: /\b(?:chose|chosen|choose|picked|selected|went with|agreed|preferred|winner|winning|decided)\b/i,
   code: /\b(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9][A-Z0-9-]{3,}\b/,
   // What a yes-or-no question about what is allowed is answered by: the sentence with the rule.
   rule: /\b(?:must|never|always|not|only|should|shouldn't|allowed|required|requires|need to|needs to|cannot|can't|don't|doesn't|no)\b/i,
 }
 
+/** A lesser kind of the answer asked for: a share where an amount is asked ("a 50% surcharge"), counting for less than the kind itself. */
+const WEAKER: Partial<Record<Exclude<AnswerType, null>, RegExp>> = {
+  amount: /\d\s?(?:%|per ?cent)/i,
+}
+
 /** What kind of answer the question asks for, from its first words and its nouns. */
 export function answerType(question: string): AnswerType {
   const q = question.toLowerCase()
-  if (/\b(hex|colou?r)\b/.test(q)) return 'colour'
+  if (/\b(hex|colou?r)\b/.test(q) && !/\bcolou?rways?\b/.test(q)) return 'colour'
+  if (/\b(typefaces?|fonts?|typography)\b/.test(q)) return 'font'
   if (/\b(promo code|discount code|voucher|reference number|frn|code)\b/.test(q)) return 'code'
   if (/\bhow (long|quickly|soon|fast)\b|\bhow many (?:\S+ ){0,2}(days|weeks|months|hours|minutes)\b|\bhow much (time|warning|notice)\b/.test(q)) return 'duration'
   // "when" asking, not "when I start…".
-  if (/^(when|what time|what day)\b|\bwhen(?:'s|’s| is| are| do| does| did| will| can| should| was| were)\b|\b(by when|deadline|due|how often)\b/.test(q)) return 'time'
+  if (/^(when|what time|what day)\b|\bhow (late|early)\b|\buntil when\b|\bwhen(?:'s|’s| is| are| do| does| did| will| can| should| was| were)\b|\b(by when|deadline|due|how often)\b/.test(q)) return 'time'
   if (/%|\bper ?cent(age)?\b|\b(awareness|uplift|utili[sz]ation)\b/.test(q)) return 'percent'
   // "How much lighter", "how much faster": a difference, measured in whatever unit.
   if (/\bhow much \w+er\b/.test(q) && !/\bhow much (?:\w+ )?(?:cheaper|dearer)\b/.test(q)) return 'number'
   if (/\bhow (much|expensive)\b|\b(fee|fees|cost|costs|price|charge|charging|rate|budget|deposit|retainer|bonus|salary|worth|bill|billed|invoice|invoiced|spend)\b/.test(q)) return 'amount'
   if (/\bhow many\b|\bnumber of\b|\bhow (big|small|large|heavy|light)\b|\b(figure|speed|target|limit|maximum|minimum|max|min|smallest|largest|biggest|most|least)\b/.test(q)) return 'number'
   if (/\bwho\b|\bwhom\b/.test(q)) return 'person'
+  if (/^which\b.*\b(pick|picked|choose|chose|chosen|go with|went with|select|selected|decide|decided|agree|agreed|prefer|preferred)\b/.test(q)) return 'choice'
   if (/\bwhere\b|\baddress\b/.test(q)) return 'place'
   // "can we use X as a headline?", "…, is that ok?": a rule answers it, not a description.
   if (/^(can|could|may|should|must) (i|we|you|they|it|that|this)\b|^(do|does) (i|we|you|they|it|that|this) (need|have to|require)\b|\b(is|are) (that|it|this) (ok|okay|alright|fine|allowed)\b|\b(am i|are we|is it) (allowed|ok|okay|fine) to\b/.test(q)) return 'rule'
@@ -135,6 +156,9 @@ export function analyse(question: string): QuestionTerms {
   return { words, type: answerType(question), counted }
 }
 
+/** What a word adds to its stem to make another word of the same meaning: month → monthly, music → musical. */
+const DERIVED = /^(?:li|al|ic|i|er|ment)$/
+
 /**
  * Typos and spelling variants: a question word also matches the passages' words within one edit
  * (two for words of eight letters or more), for words of five letters or more ("resturant",
@@ -144,9 +168,11 @@ export function withNearSpellings(q: QuestionTerms, vocabulary: Set<string>): Qu
   return {
     ...q,
     words: q.words.map((w) => {
-      if (w.stem.length < 5 || /\d/.test(w.stem) || [...w.matches].some((m) => vocabulary.has(m))) return w
-      const near = [...vocabulary].filter((v) => v.length >= 4 && !/\d/.test(v) && Math.abs(v.length - w.stem.length) <= 2 && distance(v, w.stem) <= (w.stem.length >= 8 ? 2 : 1))
-      return near.length ? { ...w, matches: new Set([...w.matches, ...near]) } : w
+      if (w.stem.length < 4 || /\d/.test(w.stem) || [...w.matches].some((m) => vocabulary.has(m))) return w
+      const near = w.stem.length < 5 ? [] : [...vocabulary].filter((v) => v.length >= 4 && !/\d/.test(v) && Math.abs(v.length - w.stem.length) <= 2 && distance(v, w.stem) <= (w.stem.length >= 8 ? 2 : 1))
+      // Otherwise a shortening ("comms" for communication) or a derived form ("monthly" for month).
+      const related = near.length ? near : [...vocabulary].filter((v) => !/\d/.test(v) && ((v.length >= 4 && w.stem.startsWith(v) && DERIVED.test(w.stem.slice(v.length))) || (v.startsWith(w.stem) && v.length - w.stem.length <= 6)))
+      return related.length ? { ...w, matches: new Set([...w.matches, ...related]) } : w
     }),
   }
 }
@@ -231,6 +257,7 @@ export function score(q: QuestionTerms, all: Unit[]): Scored[] {
   const total = known.reduce((n, w) => n + idf(w.stem), 0) || 1
   const countedMatches = new Set(q.words.filter((w) => q.counted.has(w.stem)).flatMap((w) => [...w.matches]))
   const counting = q.type === 'number' && all.some((u) => counts(u.text, countedMatches))
+  const asked = new Set(q.words.flatMap((w) => [...w.matches]))
   return all.map((unit) => {
     let have = 0
     for (const w of q.words) {
@@ -239,17 +266,27 @@ export function score(q: QuestionTerms, all: Unit[]): Scored[] {
     }
     const coverage = have / total
     // "How many pre-approvals": when some passage counts them, only a count of them is the kind asked for.
-    const typed = q.type === null || (counting ? counts(unit.text, countedMatches) : PATTERNS[q.type].test(unit.text))
-    const s = coverage * (typed ? (q.type ? 1.5 : 1) : 0.6) * (EXCEPTION.test(unit.text) ? 0.75 : 1) * (unit.text.endsWith('?') ? 0.5 : 1) / (1 + 0.08 * unit.source)
+    // The kind of answer is looked for in what the unit adds to the question: "Aurora Air" in
+    // "what's the Aurora Air typeface?" is not a typeface's name, nor a person's in "who…".
+    const added = q.type === null ? unit.text : withoutWords(unit.text, asked)
+    const strong = q.type === null || (counting ? counts(unit.text, countedMatches) : PATTERNS[q.type].test(added))
+    const weaker = !strong && !!WEAKER[q.type!]?.test(added)
+    const typed = strong || weaker
+    const s = coverage * (typed ? (q.type ? (weaker ? 1.2 : 1.5) : 1) : 0.6) * (EXCEPTION.test(unit.text) ? 0.75 : 1) * (unit.text.endsWith('?') ? 0.5 : 1) / (1 + 0.08 * unit.source)
     return { unit, coverage, typed, score: s }
   }).sort((a, b) => b.score - a.score)
+}
+
+/** The text with its words of these stems blanked out (numbers kept). */
+function withoutWords(text: string, stems: Set<string>): string {
+  return text.replace(/\p{L}+(?:['’]\p{L}+)?/gu, (word) => stems.has(terms(word)[0] ?? '') ? '·' : word)
 }
 
 /** Whether the text has a number (not a share: "38% of…") followed, within three words, by one of these stems ("2,611 mortgage pre-approvals"). */
 function counts(text: string, stems: Set<string>): boolean {
   if (stems.size === 0) return false
   const words = text.replace(/\d[\d.,]*\s?(?:%|per ?cent)/gi, ' ').match(/[\p{L}\p{N}]+(?:[.,'’][\p{L}\p{N}]+)*/gu) ?? []
-  return words.some((w, i) => /^\d/.test(w) && words.slice(i + 1, i + 4).some((next) => stems.has(terms(next)[0] ?? '')))
+  return words.some((w, i) => (/^\d/.test(w) || NUMBER_WORD.test(w)) && words.slice(i + 1, i + 4).some((next) => stems.has(terms(next)[0] ?? '')))
 }
 
 // ---------------------------------------------------------------------------------------------
