@@ -117,4 +117,11 @@ describe('the offline reader', () => {
     const surcharge = passage('y.md', 'SOW', 'Weekend filming carries a 50% crew surcharge.')
     expect(extractiveAnswer('do we charge extra for weekend filming?', [surcharge]).text).toMatch(/50% crew surcharge/)
   })
+  it('does not answer "how many did we get in the end?" with what was aimed for, but does with how it went', () => {
+    const doc = passage('x.md', 'Brief', 'Business: get 30,000 guests signed up to Ritual Rewards within 10 weeks.')
+    expect(extractiveAnswer('how many ritual rewards signups have we got so far?', [doc]).found).toBe(false)
+    expect(extractiveAnswer('how many guests did ritual rewards sign up in the end?', [passage('y.md', 'Wrap', 'Ritual Rewards signed up 31,200 guests against a target of 30,000.')]).text).toMatch(/31,200 guests/)
+    // Asked what the aim is, the aim is the answer.
+    expect(extractiveAnswer('how many ritual rewards signups are we aiming for?', [doc]).text).toMatch(/30,000 guests/)
+  })
 })

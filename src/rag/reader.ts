@@ -112,6 +112,9 @@ const PATTERNS: Record<Exclude<AnswerType, null>, RegExp> = {
   rule: /\b(?:must|never|always|not|only|should|shouldn't|allowed|required|requires|need to|needs to|cannot|can't|don't|doesn't|no)\b/i,
 }
 
+/** Kinds of answer that are names, written capitalised. */
+const NAMED = new Set<AnswerType>(['person', 'font', 'place'])
+
 /** A lesser kind of the answer asked for: a share where an amount is asked ("a 50% surcharge"), counting for less than the kind itself. */
 const WEAKER: Partial<Record<Exclude<AnswerType, null>, RegExp>> = {
   amount: /\d\s?(?:%|per ?cent)/i,
@@ -139,10 +142,19 @@ export function answerType(question: string): AnswerType {
   return null
 }
 
+const OUTCOME = /\b(?:so far|in the end|end(?:ed)? up|in total|to date|have we (?:got|had|hit|reached)|did (?:we|they|it|\w+) (?:actually )?(?:hit|reach|get|make|achieve|meet))\b/i
+/** A sentence stating an aim: "Business: drive 40,000 pre-orders by 30 June", "get 30,000 sign-ups within 10 weeks". */
+const TARGET = /^(?:business|communications?|objectives?|targets?|goals?|kpis?)\b[^:]{0,20}:|\b(?:targets?|goals?|aims?|objectives?)\b|\b(?:drive|secure|get|reach|achieve|grow|deliver)\b[^.]*\b(?:by|before) (?:\d|the end)|\bwithin \d+ (?:weeks|months|days)\b/i
+
+/** …unless it also says how it went: "2,611 pre-approvals against a target of 2,000". */
+const RESULT = /\b(?:against|versus|vs|compared|exceed\w*|beat|missed|hit|reached|achieved|delivered|ended|final)\b/i
+
 export interface QuestionTerms {
   /** Each content word of the question with the stems that count as it. */
   words: Array<{ stem: string; matches: Set<string> }>
   type: AnswerType
+  /** It asks what happened ("so far", "in the end", "did we hit…"), which a target does not say. */
+  outcome: boolean
   /** What "how many" counts ("how many pre-approvals did…" → pre, approv, …): see score(). */
   counted: Set<string>
 }
@@ -153,7 +165,7 @@ export function analyse(question: string): QuestionTerms {
   // Two words of one synonym group ("new starter", "fee cost") are one meaning: counted once.
   const words: QuestionTerms['words'] = []
   for (const stem of stems) if (!words.some((w) => w.matches.has(stem))) words.push({ stem, matches: SYNONYMS.get(stem) ?? new Set([stem]) })
-  return { words, type: answerType(question), counted }
+  return { words, type: answerType(question), counted, outcome: OUTCOME.test(question) }
 }
 
 /** What a word adds to its stem to make another word of the same meaning: month → monthly, music → musical. */
@@ -266,12 +278,14 @@ export function score(q: QuestionTerms, all: Unit[]): Scored[] {
     }
     const coverage = have / total
     // "How many pre-approvals": when some passage counts them, only a count of them is the kind asked for.
-    // The kind of answer is looked for in what the unit adds to the question: "Aurora Air" in
-    // "what's the Aurora Air typeface?" is not a typeface's name, nor a person's in "who…".
-    const added = q.type === null ? unit.text : withoutWords(unit.text, asked)
+    // A name is looked for in what the unit adds to the question: "Aurora Air" in "what's the
+    // Aurora Air typeface?" is not a typeface's name, nor a person's in "who…". (A quantity's
+    // unit may be the question's own word: "how many hours" — "212.5 hours".)
+    const added = q.type && NAMED.has(q.type) ? withoutWords(unit.text, asked) : unit.text
     const strong = q.type === null || (counting ? counts(unit.text, countedMatches) : PATTERNS[q.type].test(added))
     const weaker = !strong && !!WEAKER[q.type!]?.test(added)
-    const typed = strong || weaker
+    // "How many did we get in the end?" is not answered by what was aimed for.
+    const typed = (strong || weaker) && !(q.outcome && TARGET.test(unit.text) && !RESULT.test(unit.text))
     const s = coverage * (typed ? (q.type ? (weaker ? 1.2 : 1.5) : 1) : 0.6) * (EXCEPTION.test(unit.text) ? 0.75 : 1) * (unit.text.endsWith('?') ? 0.5 : 1) / (1 + 0.08 * unit.source)
     return { unit, coverage, typed, score: s }
   }).sort((a, b) => b.score - a.score)
