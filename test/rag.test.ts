@@ -69,6 +69,11 @@ describeEachEngine('knowledge answers', (engine) => {
     expect(top3 / QUESTIONS.length).toBeGreaterThanOrEqual(0.9)
   })
 
+  it("weighs a question's rare word over its common ones: the passage that says 'probation' is among the five shown, not only those that say 'new starters'", async () => {
+    const chunks = await search(await firstOfRole('northwind', 'creative'), 'how long is probation for new starters?')
+    expect(chunks.slice(0, 5).some((c) => /probation period is \*\*six months/i.test(c.content))).toBe(true)
+  })
+
   it('cites only chunks it retrieved for the asker, and stores each turn with its citations', async () => {
     let grounded = 0
     let declined = 0

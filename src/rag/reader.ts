@@ -125,7 +125,7 @@ export function answerType(question: string): AnswerType {
   const q = question.toLowerCase()
   if (/\b(hex|colou?r)\b/.test(q) && !/\bcolou?rways?\b/.test(q)) return 'colour'
   if (/\b(typefaces?|fonts?|typography)\b/.test(q)) return 'font'
-  if (/\b(promo code|discount code|voucher|reference number|frn|code)\b/.test(q)) return 'code'
+  if (/\b(promo code|discount code|voucher|reference number|frn|code)\b/.test(q) && !/\b(dress code|code of conduct)\b/.test(q)) return 'code'
   if (/\bhow (long|quickly|soon|fast)\b|\bhow many (?:\S+ ){0,2}(days|weeks|months|hours|minutes)\b|\bhow much (time|warning|notice)\b/.test(q)) return 'duration'
   // "when" asking, not "when I start…".
   if (/^(when|what time|what day)\b|\bhow (late|early)\b|\buntil when\b|\bwhen(?:'s|’s| is| are| do| does| did| will| can| should| was| were)\b|\b(by when|deadline|due|how often)\b/.test(q)) return 'time'
@@ -352,6 +352,12 @@ export function unknownSubject(question: string, q: QuestionTerms, vocabulary: S
   return question.match(/[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu)?.find((w) => terms(w)[0] === missing.stem) ?? missing.stem
 }
 
+/** The question's words that name what it is about: not English, or written as a name ("Southpaw's", "the Pioneer range"). */
+function subjectsOf(question: string, q: QuestionTerms, vocabulary: Set<string>): QuestionTerms['words'] {
+  const named = namedWords(question)
+  return q.words.filter((w) => w.stem.length > 3 && !/[\d'’]/.test(w.stem) && !SYNONYMS.has(w.stem) && (named.has(w.stem) || !isEnglishStem(w.stem)) && [...w.matches].some((m) => vocabulary.has(m)))
+}
+
 /** Stems of the question's words written as names: an owner ("southpaw's") or capitalised after the first word. */
 function namedWords(question: string): Set<string> {
   const possessive = [...question.matchAll(/([\p{L}]+)['’]s\b/gu)].map((m) => m[1]!)
@@ -376,7 +382,11 @@ export function subjectMissing(question: string, sources: Passage[]): string | u
 export function read(question: string, sources: Passage[]): Reading {
   const vocabulary = vocabularyOf(sources)
   const q = withNearSpellings(analyse(question), vocabulary)
-  const ranked = score(q, sources.flatMap((s, i) => units(s, i)))
+  // A name the question is about ("ledgerly's brand colour") is answered from a passage about
+  // it: a colour from another brand's guidelines is not Ledgerly's, however well it reads.
+  const about = subjectsOf(question, q, vocabulary)
+  const aboutIt = sources.map((s) => { const own = new Set(terms(`${s.title} ${s.heading ?? ''} ${s.content}`)); return about.every((w) => [...w.matches].some((m) => own.has(m))) })
+  const ranked = score(q, sources.flatMap((s, i) => units(s, i))).filter((s) => aboutIt[s.unit.source])
   // The answer has the kind of thing asked for: a unit without it only supports.
   const best = ranked.find((s) => s.typed)
   if (!best) return { picked: [], confident: false, coverage: ranked[0]?.coverage ?? 0 }

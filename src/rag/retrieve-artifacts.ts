@@ -11,6 +11,7 @@
 import { sql } from 'kysely'
 import type { ActorTx } from '../db/actor.ts'
 import { artifactLabel } from './artifacts.ts'
+import { rarityRank, rarityWeights } from './full-text.ts'
 import { toVectorLiteral } from './embed.ts'
 
 export interface ArtifactFilters {
@@ -69,9 +70,10 @@ export async function fullTextArtifactChunks(trx: ActorTx, text: string, model: 
         JOIN agency.artifacts a ON a.id = c.artifact_id
         LEFT JOIN agency.campaigns cp ON cp.id = a.campaign_id
        WHERE numnode(q.t) > 0 AND c.content_tsv @@ q.t AND ${where(model, filters)}
-       LIMIT ${scan})
+       LIMIT ${scan}),
+    weights AS (${rarityWeights(text, model)})
     SELECT m.id AS chunk_id, m.artifact_id AS document_id, m.title AS artifact_title, m.version_number, m.heading, m.content,
-           m.client_id, m.artifact_type AS doc_type, m.file_url AS source_url, ts_rank_cd(m.content_tsv, q.t, 1) AS score
+           m.client_id, m.artifact_type AS doc_type, m.file_url AS source_url, ${rarityRank} AS score
       FROM q, matches m
      ORDER BY score DESC, m.id
      LIMIT ${limit}`.execute(trx)

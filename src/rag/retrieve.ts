@@ -7,6 +7,7 @@
 import { sql } from 'kysely'
 import type { ActorTx } from '../db/actor.ts'
 import { toVectorLiteral } from './embed.ts'
+import { rarityRank, rarityWeights } from './full-text.ts'
 import { fullTextArtifactChunks, nearestArtifactChunks, readArtifactPassage } from './retrieve-artifacts.ts'
 
 export interface RetrievalFilters {
@@ -142,9 +143,10 @@ async function fullText(trx: ActorTx, text: string, model: string, filters: Retr
            ? (filters.includeTenantWide ?? true) ? sql`AND (c.client_id = ${filters.clientId} OR c.client_id IS NULL)` : sql`AND c.client_id = ${filters.clientId}`
            : sql``}
          ${filters.docTypes?.length ? sql`AND d.doc_type IN (${sql.join(filters.docTypes)})` : sql``}
-       LIMIT ${FULL_TEXT_SCAN})
+       LIMIT ${FULL_TEXT_SCAN}),
+    weights AS (${rarityWeights(text, model)})
     SELECT m.id AS chunk_id, m.document_id, m.title, m.heading, m.content, m.client_id, m.doc_type, m.source_url,
-           ts_rank_cd(m.content_tsv, q.t, 1) AS score
+           ${rarityRank} AS score
       FROM q, matches m
      ORDER BY score DESC, m.id
      LIMIT ${limit}`.execute(trx)
