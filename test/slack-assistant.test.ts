@@ -19,6 +19,11 @@ import { createLogger } from '../src/log.ts'
 import { seed } from '../seeds/index.ts'
 import { describeEachEngine } from './support/engines.ts'
 import { startSlackStandin, type SlackCall, type SlackStandin } from './support/slack-standin.ts'
+import { startOpenAIStandin, type OpenAIStandin } from './support/openai-standin.ts'
+import { escapeMrkdwn } from '../src/bots/slack/blocks.ts'
+import { openaiChat, renumberCitations } from '../src/rag/answer.ts'
+import { HashingEmbedder, openaiClient } from '../src/rag/embed.ts'
+import type { ConverseDeps } from '../src/chat/converse.ts'
 
 const SECRET = 'test-signing-secret'
 const TEAM = 'T0TEST'
@@ -28,6 +33,26 @@ const sign = (body: string, timestamp = Math.floor(Date.now() / 1000)) => ({
   'x-slack-request-timestamp': String(timestamp),
   'x-slack-signature': `v0=${createHmac('sha256', SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`,
 })
+
+/** The demo agencies, the Web API stand-in and the real server with the Slack app; `knowledge` as the process would have it. */
+async function startServerWith(testEngine: Parameters<Parameters<typeof describeEachEngine>[1]>[0], knowledge?: ConverseDeps['knowledge']) {
+  const slack = await startSlackStandin()
+  for (const [id, email] of Object.entries({ U0LUCY: 'lucy.fernandes', U0PRIYA: 'priya.raman', U0SOFIA: 'sofia.alvarez' })) slack.users.set(id, { email: `${email}@northwind.example` })
+  const engine = await testEngine.migrated()
+  await seed(engine, { scale: 'demo', progress: false })
+  const logger = createLogger('silent')
+  const router: ConverseDeps = { db: engine.db, now: () => new Date(), ...(knowledge ? { knowledge } : {}) }
+  const bot = createSlackBot(router, { signingSecret: SECRET, botToken: 'xoxb-test', appToken: undefined, apiUrl: slack.apiUrl, tenant: 'northwind' }, logger)
+  const server = await startServer(createApp({ engine, logger, router, adapters: [bot.routes] }), { port: 0, host: '127.0.0.1', logger })
+  return {
+    slack, engine, bot, url: `http://127.0.0.1:${server.port}`,
+    close: async () => {
+      await server.close()
+      await engine.close()
+      await slack.close()
+    },
+  }
+}
 
 describeEachEngine("Slack's assistant view (signed events, Web API stand-in)", (testEngine) => {
   let engine: Engine
@@ -53,20 +78,7 @@ describeEachEngine("Slack's assistant view (signed events, Web API stand-in)", (
     (await resolveIdentity(engine.db, { platform: 'playground', workspaceId: 'northwind', externalUserId: key }))!
 
   beforeAll(async () => {
-    slack = await startSlackStandin()
-    for (const [id, email] of Object.entries({ U0LUCY: 'lucy.fernandes', U0PRIYA: 'priya.raman', U0SOFIA: 'sofia.alvarez' })) slack.users.set(id, { email: `${email}@northwind.example` })
-    engine = await testEngine.migrated()
-    await seed(engine, { scale: 'demo', progress: false })
-    const logger = createLogger('silent')
-    const router = { db: engine.db, now: () => new Date() }
-    bot = createSlackBot(router, { signingSecret: SECRET, botToken: 'xoxb-test', appToken: undefined, apiUrl: slack.apiUrl, tenant: 'northwind' }, logger)
-    const server = await startServer(createApp({ engine, logger, router, adapters: [bot.routes] }), { port: 0, host: '127.0.0.1', logger })
-    url = `http://127.0.0.1:${server.port}`
-    close = async () => {
-      await server.close()
-      await engine.close()
-      await slack.close()
-    }
+    ;({ slack, engine, bot, url, close } = await startServerWith(testEngine))
   }, 60_000)
   afterAll(async () => {
     await close?.()
@@ -119,6 +131,8 @@ describeEachEngine("Slack's assistant view (signed events, Web API stand-in)", (
     expect(JSON.stringify(answer!.args.blocks)).toMatch(/three competitive quotes/)
     // No "Looking that up…" note and no edit: the status line is the progress.
     expect(slack.calls.filter((c) => c.method === 'chat.update' && c.args.channel === 'D0LUCY')).toHaveLength(0)
+    // Offline (no chat model) the answer is posted once: nothing streams.
+    expect(slack.calls.filter((c) => c.method.endsWith('Stream'))).toEqual([])
     const feedback = (answer!.args.blocks as Array<{ type: string; elements?: any[] }>).find((b) => b.type === 'context_actions')!.elements![0]
     expect(feedback.type).toBe('feedback_buttons')
     answerId = feedback.positive_button.value.split(':')[0]
@@ -175,5 +189,77 @@ describeEachEngine("Slack's assistant view (signed events, Web API stand-in)", (
     const byLeader = await withActor(engine.db, maya, (trx) => sql`UPDATE agency.ai_messages SET feedback = -1 WHERE id = ${answerId}`.execute(trx))
     expect(Number(byLeader.numAffectedRows ?? 0n)).toBe(0)
     expect(await feedbackOf()).toBe(1)
+  })
+})
+
+describeEachEngine('Slack assistant threads with a chat model: the answer streams (OpenAI stand-in, Web API stand-in)', (testEngine) => {
+  let engine: Engine
+  let slack: SlackStandin
+  let openai: OpenAIStandin
+  let url: string
+  let close: () => Promise<void>
+  let seq = 100
+
+  const post = (body: string) => fetch(`${url}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...sign(body) }, body })
+  const event = (inner: Record<string, unknown>) => JSON.stringify({
+    token: 'legacy', team_id: TEAM, api_app_id: 'A0APP', type: 'event_callback', event_id: `Ev0STREAM${++seq}`, event_time: 1700000900 + seq, event: inner,
+  })
+  // What the model writes: cites two sources, one marker out of range (dropped), long enough for several stream calls.
+  const MODEL = 'A purchase order over 10k needs three competitive quotes [1]. Attach them to the request before it goes for approval , and keep the ones you turned down with it for the audit trail [1, 9]. The approver checks them against the threshold [2].'
+
+  beforeAll(async () => {
+    openai = await startOpenAIStandin({ embed: (t) => new HashingEmbedder().vector(t) })
+    openai.onChat(() => MODEL)
+    const client = openaiClient({ apiKey: 'sk-test', baseURL: openai.url, timeoutMs: 5000, maxRetries: 0 })
+    let server: Awaited<ReturnType<typeof startServerWith>>
+    ;({ slack, engine, url, close } = server = await startServerWith(testEngine, { embedder: new HashingEmbedder(), chat: openaiChat(client, 'gpt-test') }))
+    close = async () => {
+      await server.close()
+      await openai.close()
+    }
+  }, 60_000)
+  afterAll(async () => {
+    await close?.()
+  })
+
+  it('streams the answer as chat.startStream, appendStream and stopStream; the finished message is the answer a mention gets', async () => {
+    const thread = '1700000950.000100'
+    const ts = '1700000951.000100'
+    expect((await post(event({ type: 'message', channel: 'D0LUCY', channel_type: 'im', user: 'U0LUCY', text: QUESTION, ts, thread_ts: thread, event_ts: ts }))).status).toBe(200)
+    await slack.until(() => slack.calls.some((c) => c.method === 'chat.stopStream'))
+    // The model was asked to stream.
+    expect(openai.requests.filter((r) => r.path === '/v1/chat/completions').at(-1)!.body).toMatchObject({ stream: true, stream_options: { include_usage: true } })
+    const streamCalls = slack.calls.filter((c) => c.method.endsWith('Stream') || c.method === 'chat.postMessage' || c.method.startsWith('assistant.'))
+    const methods = streamCalls.map((c) => c.method)
+    expect(methods[0]).toBe('assistant.threads.setStatus')
+    expect(methods.filter((m) => m === 'chat.startStream')).toHaveLength(1)
+    expect(methods.filter((m) => m === 'chat.appendStream').length).toBeGreaterThanOrEqual(1)
+    expect(methods.at(-1)).toBe('chat.stopStream')
+    expect(methods.indexOf('chat.startStream')).toBeLessThan(methods.indexOf('chat.appendStream'))
+    expect(methods).not.toContain('chat.postMessage')   // streamed, not posted again
+    const start = streamCalls.find((c) => c.method === 'chat.startStream')!
+    expect(start.args).toMatchObject({ channel: 'D0LUCY', thread_ts: thread, recipient_team_id: TEAM, recipient_user_id: 'U0LUCY' })
+
+    // The streamed text is the stored answer: citations checked against the retrieved chunks and renumbered.
+    const [streamTs, streamed] = [...slack.streams.entries()].find(([, s]) => s.threadTs === thread)!
+    expect(streamed.state).toBe('stopped')
+    const stored = await engine.db.selectFrom('agency.ai_messages').select(['id', 'content', 'model']).where('role', '=', 'assistant').orderBy('created_at', 'desc').executeTakeFirstOrThrow()
+    expect(stored.model).toBe('gpt-test')
+    expect(stored.content).toBe(renumberCitations(MODEL, 5).text)
+    expect(stored.content).not.toMatch(/\[9\]|\[1, 9\]/)
+    expect(streamed.text).toBe(escapeMrkdwn(stored.content))
+    expect(streamTs).toBeTruthy()
+
+    // The same question as a mention (answered whole, with chat.update): its blocks after the
+    // answer's text are what stopStream finished the streamed message with.
+    const mentionTs = '1700000960.000100'
+    await post(event({ type: 'app_mention', user: 'U0LUCY', text: `<@U0BOT> ${QUESTION}`, ts: mentionTs, channel: 'C0GENERAL', event_ts: mentionTs }))
+    await slack.until(() => slack.calls.some((c) => c.method === 'chat.update' && c.args.channel === 'C0GENERAL'))
+    const whole = slack.calls.find((c) => c.method === 'chat.update' && c.args.channel === 'C0GENERAL')!.args.blocks as any[]
+    const ids = (blocks: any[]) => JSON.parse(JSON.stringify(blocks).replace(/[0-9a-f-]{36}(?=:-?1")/g, '<answer id>'))
+    expect(whole[0]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: streamed.text } })
+    expect(ids(streamed.blocks!)).toEqual(ids(whole.slice(1)))
+    const feedback = (streamed.blocks as any[]).find((b) => b.type === 'context_actions').elements[0]
+    expect(feedback.positive_button.value).toBe(`${stored.id}:1`)
   })
 })

@@ -35,6 +35,7 @@ import { renderBlocks, slackVisibility, type SlackPlace } from './blocks.ts'
 import { slackPayloadKind, slackToInbound, WORKROOM_ACTION } from './inbound.ts'
 import { pgInstallationStore } from './installations.ts'
 import { LOOKING_IT_UP, threadTitle, workroomAssistant } from './assistant.ts'
+import { slackAnswerStream } from './stream.ts'
 
 export interface SlackSettings {
   signingSecret: string | undefined
@@ -199,9 +200,17 @@ export function createSlackBot(router: ConverseDeps, settings: SlackSettings, lo
     : deliver(client, reply, { channel: to.channel, user: to.user, threadTs: to.threadTs ?? undefined, replaceTs: to.replaceTs ?? undefined, place: to.place })
 
   /** The row's handler and its answer: the same for the process that acked it and for a resumer. */
-  const run = (row: InboxRow<RecordedInbound, AnswerTo>, client: WebClient) => runRecorded(router, inbox, row, {
-    answer: (reply) => answer(client, row.answerTo, reply), verifiedEmail: emailOf(client, row.inbound), logger,
-  })
+  const run = (row: InboxRow<RecordedInbound, AnswerTo>, client: WebClient) => {
+    // In an assistant thread a chat model's answer streams (stream.ts); elsewhere it posts once.
+    const to = row.answerTo
+    const stream = to.kind === 'thread' && to.assistant && to.threadTs
+      ? slackAnswerStream(client, { channel: to.channel, threadTs: to.threadTs, team: row.inbound.workspaceId, user: to.user }, logger)
+      : undefined
+    return runRecorded(router, inbox, row, {
+      answer: (reply) => (stream?.started ? stream.finish(reply) : answer(client, to, reply)),
+      ...(stream ? { stream } : {}), verifiedEmail: emailOf(client, row.inbound), logger,
+    })
+  }
 
   // The one error boundary for work after the ack: logged, and the person gets an apology where
   // the answer would have gone. Tracked, so that shutdown can wait for it (drain).
