@@ -262,4 +262,26 @@ describeEachEngine('Slack assistant threads with a chat model: the answer stream
     const feedback = (streamed.blocks as any[]).find((b) => b.type === 'context_actions').elements[0]
     expect(feedback.positive_button.value).toBe(`${stored.id}:1`)
   })
+
+  it('a model that fails half way through: the streamed message is stopped and replaced by the whole answer from the passages', async () => {
+    // 20 chunks of 7 characters: past the first citation and one flush of the stream, then a server error.
+    openai.script('chat', { kind: 'stream_error', after: 20 })
+    const thread = '1700000970.000100'
+    const ts = '1700000971.000100'
+    await post(event({ type: 'message', channel: 'D0LUCY', channel_type: 'im', user: 'U0LUCY', text: QUESTION, ts, thread_ts: thread, event_ts: ts }))
+    await slack.until(() => slack.calls.some((c) => c.method === 'chat.update' && c.args.channel === 'D0LUCY'))
+    const [streamTs, streamed] = [...slack.streams.entries()].find(([, s]) => s.threadTs === thread)!
+    expect(streamed.state).toBe('stopped')
+    expect(streamed.text.length).toBeGreaterThan(0)
+    const update = slack.calls.find((c) => c.method === 'chat.update' && c.args.channel === 'D0LUCY')!
+    expect(update.args.ts).toBe(streamTs)
+    const stored = await engine.db.selectFrom('agency.ai_messages').select(['content', 'model', 'metadata']).where('role', '=', 'assistant').orderBy('created_at', 'desc').executeTakeFirstOrThrow()
+    expect(stored.model).toBe('extractive')
+    expect(stored.metadata).toMatchObject({ fallback: 'llm_unavailable' })
+    // The message now says what the answer is, not what the model had begun to write.
+    const shown = JSON.stringify(update.args.blocks)
+    expect(shown).toContain(JSON.stringify(escapeMrkdwn(stored.content.split('\n')[0]!)).slice(1, -1))
+    expect(shown).not.toContain(streamed.text.slice(0, 40))
+    expect(slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.thread_ts === thread)).toHaveLength(0)
+  })
 })
