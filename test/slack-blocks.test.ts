@@ -1,4 +1,4 @@
-import type { ActionsBlock, Button, ContextBlock, HeaderBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types'
+import type { ActionsBlock, Button, ContextActionsBlock, ContextBlock, FeedbackButtons, HeaderBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types'
 import { describe, expect, it } from 'vitest'
 import { blockActionId, escapeMrkdwn, renderBlocks, replyActionId } from '../src/bots/slack/blocks.ts'
 import type { AskResult } from '../src/handlers/ask.ts'
@@ -202,9 +202,12 @@ describe('Slack Block Kit renderer', () => {
     }
     const { text, blocks } = renderBlocks(askReply(result, 'in_channel'))
     expect(text).toBe('Primary orange is #FF5A1F [1].')
-    expect(blocks.map((b) => b.type)).toEqual(['section', 'section', 'section', 'context', 'actions'])
+    expect(blocks.map((b) => b.type)).toEqual(['section', 'section', 'section', 'context', 'context_actions'])
     expect(sectionText(blocks[1]!)).toBe('&gt; Primary orange is #FF5A1F [1].')
     expect(sectionText(blocks[2]!)).toBe('[1] <https://kb.example/brand|Brand book> › Colour _Primary orange_')
-    expect(buttonsOf(blocks).map((b) => [replyActionId(b.action_id!), b.value])).toEqual([['answer.feedback', 'm1:1'], ['answer.feedback', 'm1:-1']])
+    // Slack's own feedback buttons, each carrying the answer's ai_messages id as the plain buttons did.
+    const [feedback] = (blocks.at(-1) as ContextActionsBlock).elements as FeedbackButtons[]
+    expect(feedback).toMatchObject({ type: 'feedback_buttons', positive_button: { value: 'm1:1' }, negative_button: { value: 'm1:-1' } })
+    expect(replyActionId(feedback!.action_id!)).toBe('answer.feedback')
   })
 })

@@ -6,7 +6,7 @@ import { COMMANDS, intentOf } from '../src/handlers/router.ts'
 
 interface Manifest {
   display_information: { name: string }
-  features: { bot_user: { display_name: string }; slash_commands: Array<{ command: string; url: string; description: string; usage_hint?: string }> }
+  features: { assistant_view?: { assistant_description: string; suggested_prompts?: Array<{ title: string; message: string }> }; bot_user: { display_name: string }; slash_commands: Array<{ command: string; url: string; description: string; usage_hint?: string }> }
   oauth_config: { scopes: { bot: string[] } }
   settings: { event_subscriptions: { request_url: string; bot_events: string[] }; interactivity: { is_enabled: boolean; request_url: string } }
 }
@@ -28,16 +28,27 @@ describe('manifest/slack/manifest.yml', () => {
   })
 
   it('subscribes to mentions and direct messages and turns interactivity on, at the same endpoint', () => {
-    expect(manifest.settings.event_subscriptions.bot_events.sort()).toEqual(['app_mention', 'message.im'])
+    expect(manifest.settings.event_subscriptions.bot_events.sort()).toEqual(['app_mention', 'assistant_thread_context_changed', 'assistant_thread_started', 'message.im'])
     expect(manifest.settings.event_subscriptions.request_url).toMatch(/\/slack\/events$/)
     expect(manifest.settings.interactivity).toMatchObject({ is_enabled: true })
     expect(manifest.settings.interactivity.request_url).toBe(manifest.settings.event_subscriptions.request_url)
   })
 
   it('asks for the minimum scopes and nothing more', () => {
-    expect(manifest.oauth_config.scopes.bot.sort()).toEqual(['app_mentions:read', 'chat:write', 'commands', 'im:history', 'users:read', 'users:read.email'])
+    expect(manifest.oauth_config.scopes.bot.sort()).toEqual(['app_mentions:read', 'assistant:write', 'chat:write', 'commands', 'im:history', 'users:read', 'users:read.email'])
     // The OAuth install asks for the same.
     expect([...BOT_SCOPES].sort()).toEqual(manifest.oauth_config.scopes.bot.sort())
     expect(manifest.features.bot_user.display_name).toBe('Workroom')
+  })
+
+  it("turns on Slack's assistant view, whose prompts are words the router understands", () => {
+    const view = manifest.features.assistant_view!
+    expect(view.assistant_description.length).toBeGreaterThan(0)
+    expect(view.assistant_description.length).toBeLessThanOrEqual(150)
+    for (const p of view.suggested_prompts ?? []) {
+      expect(p.title.length).toBeLessThanOrEqual(75)
+      expect(intentOf({ kind: 'message', text: p.message }).kind).not.toBe('help')
+    }
+    expect(manifest.oauth_config.scopes.bot).toContain('assistant:write')
   })
 })

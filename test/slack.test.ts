@@ -357,7 +357,7 @@ describe('Slack app over OAuth: a second workspace installs without a redeploy',
     expect(install.status).toBe(302)
     const authorize = new URL(install.headers.get('location')!)
     expect(authorize.searchParams.get('client_id')).toBe('111.222')
-    expect(authorize.searchParams.get('scope')!.split(',').sort()).toEqual(['app_mentions:read', 'chat:write', 'commands', 'im:history', 'users:read', 'users:read.email'])
+    expect(authorize.searchParams.get('scope')!.split(',').sort()).toEqual(['app_mentions:read', 'assistant:write', 'chat:write', 'commands', 'im:history', 'users:read', 'users:read.email'])
     const state = authorize.searchParams.get('state')!
     const cookie = install.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')
 

@@ -23,12 +23,16 @@ export type SlackScript =
   | { kind: 'error'; error: string }
   | { kind: 'status'; status: number }
   | { kind: 'json'; body: Record<string, unknown> }        // exactly this body, HTTP 200 (e.g. oauth.v2.access)
+/** A message streamed with chat.startStream / appendStream / stopStream: its text as the chunks built it. */
+export interface SlackStream { channel: string; threadTs: string; text: string; state: 'streaming' | 'stopped'; blocks: unknown[] | null }
 export interface SlackUser { email?: string; name?: string; confirmed?: boolean; teamId?: string; stranger?: boolean }
 
 export interface SlackStandin {
   apiUrl: string
   calls: SlackCall[]
   responses: ResponseUrlPost[]
+  /** Streamed messages by ts. */
+  streams: Map<string, SlackStream>
   /** A response_url under this stand-in, e.g. for a slash command payload. */
   responseUrl(id: string): string
   /** Scripted answers for one method, consumed in order before the default. */
@@ -55,6 +59,7 @@ export async function startSlackStandin(): Promise<SlackStandin> {
   const calls: SlackCall[] = []
   const responses: ResponseUrlPost[] = []
   const users = new Map<string, SlackUser>()
+  const streams = new Map<string, SlackStream>()
   const queues = new Map<string, SlackScript[]>()
   const waiters = new Set<Waiter>()
   const responseListeners: Array<(post: ResponseUrlPost) => void> = []
@@ -72,6 +77,26 @@ export async function startSlackStandin(): Promise<SlackStandin> {
         return { ok: true, channel: args.channel, ts, message: { text: args.text, ts } }
       }
       case 'chat.update': return { ok: true, channel: args.channel, ts: args.ts }
+      // https://docs.slack.dev/reference/methods/chat.startStream (and appendStream, stopStream):
+      // text arrives as markdown_text or as chunks of type markdown_text; a stream is started in
+      // a thread, appended to while it streams, and stopped once (with blocks for the finished message).
+      case 'chat.startStream': {
+        if (!args.channel || !args.thread_ts) return { ok: false, error: 'invalid_arguments' }
+        const ts = nextTs()
+        streams.set(ts, { channel: args.channel, threadTs: args.thread_ts, text: streamText(args), state: 'streaming', blocks: null })
+        return { ok: true, channel: args.channel, ts }
+      }
+      case 'chat.appendStream':
+      case 'chat.stopStream': {
+        const stream = streams.get(args.ts)
+        if (!stream || stream.channel !== args.channel) return { ok: false, error: 'message_not_found' }
+        if (stream.state !== 'streaming') return { ok: false, error: 'message_not_in_streaming_state' }
+        stream.text += streamText(args)
+        if (method === 'chat.appendStream') return { ok: true, channel: args.channel, ts: args.ts }
+        stream.state = 'stopped'
+        stream.blocks = Array.isArray(args.blocks) ? args.blocks : null
+        return { ok: true, channel: args.channel, ts: args.ts, message: { text: stream.text, ts: args.ts, ...(stream.blocks ? { blocks: stream.blocks } : {}) } }
+      }
       case 'chat.postEphemeral': return { ok: true, message_ts: nextTs() }
       case 'users.info': {
         const user = users.get(args.user)
@@ -141,6 +166,7 @@ export async function startSlackStandin(): Promise<SlackStandin> {
     apiUrl: `${base}/api/`,
     calls,
     responses,
+    streams,
     responseUrl: (id) => `${base}/response/${encodeURIComponent(id)}`,
     script: (method, ...scripted) => void queues.set(method, [...(queues.get(method) ?? []), ...scripted]),
     users,
@@ -161,12 +187,18 @@ export async function startSlackStandin(): Promise<SlackStandin> {
   }
 }
 
+/** The text a stream call adds: its markdown_text, then its markdown_text chunks. */
+function streamText(args: Record<string, any>): string {
+  const chunks: Array<{ type?: string; text?: string }> = Array.isArray(args.chunks) ? args.chunks : []
+  return `${typeof args.markdown_text === 'string' ? args.markdown_text : ''}${chunks.filter((c) => c.type === 'markdown_text').map((c) => c.text ?? '').join('')}`
+}
+
 /** Form fields as WebClient sends them, with its JSON-encoded objects decoded. `text` is left alone: message text may look like JSON. */
 function parseArgs(text: string, contentType = ''): Record<string, any> {
   if (contentType.startsWith('application/json')) return (parseJson(text) as Record<string, any>) ?? {}
   const args: Record<string, any> = {}
   for (const [key, value] of new URLSearchParams(text)) {
-    args[key] = key !== 'text' && /^\s*[[{]/.test(value) ? parseJson(value) : value
+    args[key] = key !== 'text' && key !== 'markdown_text' && /^\s*[[{]/.test(value) ? parseJson(value) : value
   }
   return args
 }

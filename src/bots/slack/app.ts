@@ -34,6 +34,8 @@ import { MAX_CHAT_BODY_BYTES } from '../../http/limits.ts'
 import { renderBlocks, slackVisibility, type SlackPlace } from './blocks.ts'
 import { slackPayloadKind, slackToInbound, WORKROOM_ACTION } from './inbound.ts'
 import { pgInstallationStore } from './installations.ts'
+import { LOOKING_IT_UP, threadTitle, workroomAssistant } from './assistant.ts'
+import { slackAnswerStream } from './stream.ts'
 
 export interface SlackSettings {
   signingSecret: string | undefined
@@ -49,7 +51,7 @@ export interface SlackSettings {
 }
 
 /** What manifest/slack/manifest.yml asks for; OAuth requests the same. */
-export const BOT_SCOPES = ['app_mentions:read', 'chat:write', 'commands', 'im:history', 'users:read', 'users:read.email']
+export const BOT_SCOPES = ['app_mentions:read', 'assistant:write', 'chat:write', 'commands', 'im:history', 'users:read', 'users:read.email']
 
 export interface SlackBot {
   app: App
@@ -68,10 +70,13 @@ export interface SlackBot {
   drain(): Promise<void>
 }
 
+/** Bolt's helpers for the assistant thread a message came from. */
+interface AssistantThread { setStatus(status: string): Promise<unknown>; setTitle(title: string): Promise<unknown> }
+
 /** Where a row is answered: a response_url (commands, clicks), or a channel and thread (mentions, DMs). */
 type AnswerTo =
   | { kind: 'response_url'; url: string; replaceOriginal: boolean | null }
-  | { kind: 'thread'; channel: string; user: string; threadTs: string | null; replaceTs: string | null; place: SlackPlace }
+  | { kind: 'thread'; channel: string; user: string; threadTs: string | null; replaceTs: string | null; place: SlackPlace; assistant?: boolean }
 
 /**
  * How long after a request reached the server its ack may wait for the inbox insert. Slack wants
@@ -185,7 +190,7 @@ export function createSlackBot(router: ConverseDeps, settings: SlackSettings, lo
   })
   const inbox = options.inbox ?? new Inbox(bookkeeping)
 
-  const emailOf = (client: WebClient, inbound: RecordedInbound) => async () =>
+  const emailOf = (client: WebClient, inbound: Pick<RecordedInbound, 'workspaceId' | 'enterpriseId' | 'externalUserId'>) => async () =>
     confirmedEmail(await client.users.info({ user: inbound.externalUserId }).catch(() => null), { team: inbound.workspaceId, enterprise: inbound.enterpriseId ?? null })
 
   /** Sends a reply where the row says; the client carries the workspace's bot token. */
@@ -195,9 +200,17 @@ export function createSlackBot(router: ConverseDeps, settings: SlackSettings, lo
     : deliver(client, reply, { channel: to.channel, user: to.user, threadTs: to.threadTs ?? undefined, replaceTs: to.replaceTs ?? undefined, place: to.place })
 
   /** The row's handler and its answer: the same for the process that acked it and for a resumer. */
-  const run = (row: InboxRow<RecordedInbound, AnswerTo>, client: WebClient) => runRecorded(router, inbox, row, {
-    answer: (reply) => answer(client, row.answerTo, reply), verifiedEmail: emailOf(client, row.inbound), logger,
-  })
+  const run = (row: InboxRow<RecordedInbound, AnswerTo>, client: WebClient) => {
+    // In an assistant thread a chat model's answer streams (stream.ts); elsewhere it posts once.
+    const to = row.answerTo
+    const stream = to.kind === 'thread' && to.assistant && to.threadTs
+      ? slackAnswerStream(client, { channel: to.channel, threadTs: to.threadTs, team: row.inbound.workspaceId, user: to.user }, logger)
+      : undefined
+    return runRecorded(router, inbox, row, {
+      answer: (reply) => (stream?.started ? stream.finish(reply) : answer(client, to, reply)),
+      ...(stream ? { stream } : {}), verifiedEmail: emailOf(client, row.inbound), logger,
+    })
+  }
 
   // The one error boundary for work after the ack: logged, and the person gets an apology where
   // the answer would have gone. Tracked, so that shutdown can wait for it (drain).
@@ -242,6 +255,27 @@ export function createSlackBot(router: ConverseDeps, settings: SlackSettings, lo
 
   const self = (context: Context) => ({ botUserId: context.botUserId })
 
+  // Slack's assistant view: its events and the messages in its threads go here before the
+  // catch-all (which would set aside assistant_thread_started); a message is still checked by
+  // slackToInbound, so Workroom's own posts and other bots' are not answered.
+  app.assistant(workroomAssistant({
+    deps: router, logger,
+    track: (work) => {
+      const done: Promise<void> = work().then(() => undefined, (err: unknown) => { logger.error({ err }, 'slack assistant listener failed') })
+        .finally(() => working.delete(done))
+      working.add(done)
+    },
+    emailOf: (client, who) => emailOf(client, who)(),
+    onMessage: async ({ body, event, client, context, setStatus, setTitle }) => {
+      const inbound = slackToInbound(body, self(context as Context))
+      if ('ignore' in inbound) {
+        logger.debug({ slack: slackPayloadKind(body), reason: inbound.ignore }, 'Slack assistant thread message acknowledged, not for Workroom')
+        return
+      }
+      await onMessage({ eventId: (body as { event_id: string }).event_id, channel: event.channel, inbound, place: 'dm', client, context, assistant: { setStatus, setTitle } })
+    },
+  }))
+
   // The catch-all: every request Bolt routes comes here first. What slackToInbound sets aside (a
   // command, button, modal or shortcut that is not Workroom's, a message Workroom does not answer)
   // is acked now and goes no further; without this, a command or click no listener matches would
@@ -274,16 +308,23 @@ export function createSlackBot(router: ConverseDeps, settings: SlackSettings, lo
 
   // Mentions in channels and direct messages: answered in the thread of the message (a mention
   // starts one; a DM is threaded only when it was in a thread).
-  const onMessage = async (args: { eventId: string; channel: string; inbound: Inbound; place: SlackPlace; client: WebClient; context: Record<string, unknown> }) => {
-    const { client, inbound } = args
+  const onMessage = async (args: { eventId: string; channel: string; inbound: Inbound; place: SlackPlace; client: WebClient; context: Record<string, unknown>; assistant?: AssistantThread }) => {
+    const { client, inbound, assistant } = args
     if (inbound.input.kind !== 'message') throw new Error(`a Slack message listener got a ${inbound.input.kind}`)
     const text = inbound.input.text
-    const to: AnswerTo = { kind: 'thread', channel: args.channel, user: inbound.externalUserId, threadTs: inbound.threadId, replaceTs: null, place: args.place }
+    const to: AnswerTo = { kind: 'thread', channel: args.channel, user: inbound.externalUserId, threadTs: inbound.threadId, replaceTs: null, place: args.place, ...(assistant ? { assistant: true } : {}) }
     const { early, recorded } = await record(args.context, `slack:event:${args.eventId}`, inbound, to)
     if (early === 'duplicate') return   // a retry of a delivery we already have
     // A question gets a progress note first; its ts goes into the row, so that whoever answers replaces it.
+    // In an assistant thread it gets the thread's status line instead (cleared by Slack when the
+    // answer is posted) and titles the thread; neither is worth failing the answer for.
     const progress = async (row: InboxRow<RecordedInbound, AnswerTo>) => {
       if (intentOf({ kind: 'message', text }).kind !== 'ask') return row
+      if (assistant) {
+        await Promise.all([assistant.setStatus(LOOKING_IT_UP), assistant.setTitle(threadTitle(text))])
+          .catch((err: unknown) => logger.warn({ err }, 'could not set the assistant thread status or title'))
+        return row
+      }
       const note = await client.chat.postMessage({ channel: args.channel, ...(inbound.threadId ? { thread_ts: inbound.threadId } : {}), text: ':mag: Looking that up…' })
       const answerTo: AnswerTo = { ...to, replaceTs: note.ts ?? null }
       await inbox.redirect(row.key, answerTo)

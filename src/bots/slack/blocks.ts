@@ -8,7 +8,7 @@
  * with a visible '…', and a payload that cannot fit throws rather than make a broken button.
  * https://docs.slack.dev/reference/block-kit/blocks
  */
-import type { ActionsBlock, Button as SlackButton, ContextBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types'
+import type { ActionsBlock, Button as SlackButton, ContextActionsBlock, ContextBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types'
 import { isBlank, linesOf, writeSpans, type Text } from '../../chat/text.ts'
 import { hasPrivate, MAX_BUTTON_PAYLOAD, NUMBERED_HINT, shownButtons, type Block, type Button, type Citation, type Reply } from '../../handlers/reply.ts'
 
@@ -139,6 +139,29 @@ function slackButton(b: Button, index: number): SlackButton {
   }
 }
 
+/** The Reply's action id of an answer's 👍 / 👎 pair (payloads "<ai_messages id>:1" and ":-1"). */
+export const FEEDBACK_ACTION = 'answer.feedback'
+
+/**
+ * An answer's 👍 / 👎 as Slack's own feedback buttons (a context_actions block, as Slack's AI apps
+ * show them under a reply) rather than two plain buttons; null for any other buttons. A click
+ * comes back as a block action of type feedback_buttons with the clicked button's value.
+ */
+function feedbackButtons(b: Extract<Block, { type: 'buttons' }>, index: number): ContextActionsBlock | null {
+  const [up, down, ...rest] = b.buttons
+  if (rest.length || !up || !down || b.numbered || up.actionId !== FEEDBACK_ACTION || down.actionId !== FEEDBACK_ACTION) return null
+  if (!up.payload.endsWith(':1') || !down.payload.endsWith(':-1')) return null
+  for (const btn of [up, down]) if (btn.payload.length > MAX_BUTTON_PAYLOAD) throw new Error(`Button ${btn.actionId}: payload is ${btn.payload.length} characters, Slack allows ${MAX_BUTTON_PAYLOAD}`)
+  return {
+    type: 'context_actions',
+    elements: [{
+      type: 'feedback_buttons', action_id: blockActionId(FEEDBACK_ACTION, index),
+      positive_button: { text: { type: 'plain_text', text: '👍' }, accessibility_label: 'This answer was helpful', value: up.payload },
+      negative_button: { text: { type: 'plain_text', text: '👎' }, accessibility_label: 'This answer was not helpful', value: down.payload },
+    }],
+  }
+}
+
 /** Block Kit blocks for a Reply, within Slack's limits, plus the fallback text for notifications. */
 export function renderBlocks(reply: Reply): { text: string; blocks: KnownBlock[] } {
   let buttonIndex = 0 // across the message, so action ids are unique in it, not just in one block
@@ -158,6 +181,11 @@ export function renderBlocks(reply: Reply): { text: string; blocks: KnownBlock[]
       case 'list':
         return sections([...(b.title ? [`*${escapeMrkdwn(b.title)}*`] : []), ...b.items.map((i) => `• ${mrkdwnOf(i)}`)].join('\n'))
       case 'buttons': {
+        const feedback = feedbackButtons(b, buttonIndex)
+        if (feedback) {
+          buttonIndex += 1
+          return [feedback]
+        }
         const buttons = shownButtons(b).filter((btn) => btn.label.trim()).map((btn) => slackButton(btn, buttonIndex++))
         return [
           ...chunk(buttons, MAX_BUTTONS).map((elements): ActionsBlock => ({ type: 'actions', elements })),

@@ -16,7 +16,7 @@ import { z } from 'zod'
 import { payloadDigest } from '../../handlers/inbox.ts'
 import type { Inbound } from '../../handlers/inbound.ts'
 import { COMMANDS } from '../../handlers/router.ts'
-import { replyActionId } from './blocks.ts'
+import { FEEDBACK_ACTION, replyActionId } from './blocks.ts'
 
 /** What the translation needs to know about Workroom's own app in the request's workspace (Bolt's context.botUserId). */
 export interface SlackSelf {
@@ -135,7 +135,9 @@ function blockAction(fields: Record<string, unknown>): SlackInbound {
   const b = parsed.data
   const action = b.actions[0]!
   if (!WORKROOM_ACTION.test(action.action_id)) return { ignore: `the action ${action.action_id}, which is not one of Workroom's buttons` }
-  if (action.type !== 'button') return { ignore: `a ${action.type} element, where Workroom renders only buttons` }
+  // Buttons, and an answer's feedback buttons (blocks.ts renders them as Slack's own).
+  const feedback = action.type === 'feedback_buttons' && replyActionId(action.action_id) === FEEDBACK_ACTION
+  if (action.type !== 'button' && !feedback) return { ignore: `a ${action.type} element, where Workroom renders only buttons and an answer's feedback buttons` }
   // Workroom's buttons are only ever in messages, which come with a response_url to answer at.
   if (!b.response_url) return { ignore: `the action ${action.action_id} outside a message (no response_url)` }
   const messageTs = b.container?.message_ts ?? b.message?.ts ?? 'none'
