@@ -47,9 +47,23 @@ export interface Answer {
 
 export interface Turn { role: 'user' | 'assistant'; content: string }
 
+export interface Completion { content: string; promptTokens?: number; completionTokens?: number }
+
 export interface ChatModel {
   readonly model: string
-  complete(messages: OpenAI.ChatCompletionMessageParam[]): Promise<{ content: string; promptTokens?: number; completionTokens?: number }>
+  complete(messages: OpenAI.ChatCompletionMessageParam[]): Promise<Completion>
+  /** The same completion, its text handed to onDelta piece by piece as the model writes it. */
+  stream?(messages: OpenAI.ChatCompletionMessageParam[], onDelta: (text: string) => Promise<void>): Promise<Completion>
+}
+
+/**
+ * Where an answer's text goes while the model writes it (a platform's streaming message). It gets
+ * plain answer text only: citations already checked and renumbered, exactly the text the answer
+ * ends with (CitedText), and only once the answer is sure to be the model's (its first citation of
+ * a shown source). The platform renders and sends it; the rest of the reply comes after.
+ */
+export interface AnswerSink {
+  append(text: string): Promise<void>
 }
 
 export class MalformedCompletion extends Error {}
@@ -63,6 +77,21 @@ export function openaiChat(client: OpenAI, model: string): ChatModel {
       const content = res?.choices?.[0]?.message?.content
       if (typeof content !== 'string' || content.trim() === '') throw new MalformedCompletion(`${model} returned no message content`)
       return { content, promptTokens: res.usage?.prompt_tokens, completionTokens: res.usage?.completion_tokens }
+    },
+    async stream(messages, onDelta) {
+      const chunks = await client.chat.completions.create({ model, messages, temperature: 0.1, max_tokens: 600, stream: true, stream_options: { include_usage: true } })
+      let content = ''
+      let usage: OpenAI.CompletionUsage | undefined
+      for await (const chunk of chunks) {
+        const delta = chunk.choices?.[0]?.delta?.content
+        if (delta) {
+          content += delta
+          await onDelta(delta)
+        }
+        if (chunk.usage) usage = chunk.usage
+      }
+      if (content.trim() === '') throw new MalformedCompletion(`${model} streamed no message content`)
+      return { content, promptTokens: usage?.prompt_tokens, completionTokens: usage?.completion_tokens }
     },
   }
 }
@@ -89,15 +118,30 @@ export function sourcesPrompt(question: string, sources: RetrievedChunk[]): stri
   return `Sources:\n${blocks.join('\n')}\n\nQuestion: ${question}`
 }
 
-export async function answerWithModel(chat: ChatModel, question: string, history: Turn[], sources: RetrievedChunk[]): Promise<Answer> {
+/**
+ * `sink`: with a model that streams, the answer's text goes there as it is written (AnswerSink).
+ * The Answer returned is the same either way: it is built from the whole completion as below.
+ */
+export async function answerWithModel(chat: ChatModel, question: string, history: Turn[], sources: RetrievedChunk[], sink?: AnswerSink): Promise<Answer> {
   const shown = sources.slice(0, MAX_SOURCES)
-  let completion: Awaited<ReturnType<ChatModel['complete']>>
+  let completion: Completion
+  const messages: OpenAI.ChatCompletionMessageParam[] = [
+    { role: 'system', content: SYSTEM_PROMPT },
+    ...history.map((t) => ({ role: t.role, content: t.content })),
+    { role: 'user', content: sourcesPrompt(question, shown) },
+  ]
   try {
-    completion = await chat.complete([
-      { role: 'system', content: SYSTEM_PROMPT },
-      ...history.map((t) => ({ role: t.role, content: t.content })),
-      { role: 'user', content: sourcesPrompt(question, shown) },
-    ])
+    if (sink && chat.stream) {
+      const cited = new CitedText(shown.length)
+      completion = await chat.stream(messages, async (delta) => {
+        const ready = cited.push(delta)
+        if (ready) await sink.append(ready)
+      })
+      const rest = cited.end()
+      if (rest) await sink.append(rest)
+    } else {
+      completion = await chat.complete(messages)
+    }
   } catch (err) {
     return { ...extractiveAnswer(question, sources), fallback: err instanceof MalformedCompletion || err instanceof SyntaxError ? 'llm_malformed' : 'llm_unavailable' }
   }
@@ -126,6 +170,86 @@ export function renumberCitations(content: string, sourceCount: number): { text:
   }).replace(/[ \t]+([.,;:])/g, '$1').replace(/[ \t]{2,}/g, ' ').trim()
   return { text, cited }
 }
+
+/**
+ * renumberCitations over a text that arrives in pieces: `push` returns what can be shown so far,
+ * and everything it has returned, joined, is a prefix of renumberCitations(all of it).text. A
+ * possible [n, m] marker, and whitespace that a following '.' or the end would remove, are held
+ * until the next piece decides them. Nothing is released before the first marker naming a shown
+ * source: until then the model may still be saying it found nothing, or citing nothing, and its
+ * text would not be the answer (answerWithModel falls back to the passages then).
+ */
+export class CitedText {
+  private cited: number[] = []
+  private pending = ''   // from a '[' that may still become a marker
+  private space = ''     // whitespace not yet followed by anything
+  private out = ''       // decided text, not yet released (before the first citation)
+  private started = false
+  constructor(private readonly sourceCount: number) {}
+
+  push(piece: string): string {
+    for (const ch of piece) this.take(ch)
+    if (this.cited.length === 0) return ''
+    const ready = this.out
+    this.out = ''
+    return ready
+  }
+
+  /** The end of the text: a '[' still open was text after all; trailing whitespace is dropped (trimmed). */
+  end(): string {
+    while (this.pending) {
+      const held = this.pending
+      this.pending = ''
+      this.emit('[')
+      for (const c of held.slice(1)) this.take(c)
+    }
+    return this.push('')
+  }
+
+  private take(ch: string): void {
+    if (this.pending) {
+      const next = this.pending + ch
+      const marker = /^\[(\d+(?:\s*,\s*\d+)*)\]$/.exec(next)
+      if (marker) {
+        this.pending = ''
+        this.emit(this.renumber(marker[1]!))
+        return
+      }
+      if (MARKER_PREFIX.test(next)) {
+        this.pending = next
+        return
+      }
+      // Not a marker: its '[' is text, and the rest is read again (it may hold another '[').
+      this.pending = ''
+      this.emit('[')
+      for (const c of next.slice(1)) this.take(c)
+      return
+    }
+    if (ch === '[') this.pending = '['
+    else if (/\s/.test(ch)) this.space += ch
+    else this.emit(ch)
+  }
+
+  /** Text after the whitespace before it, which renumberCitations would tidy: no space before .,;: and runs of spaces as one. */
+  private emit(text: string): void {
+    if (text === '') return   // a marker of no shown source: the whitespace around it waits for what follows
+    const before = this.started ? (this.space + text[0]).replace(/[ \t]+([.,;:])/g, '$1').replace(/[ \t]{2,}/g, ' ').slice(0, -1) : ''
+    this.space = ''
+    this.started = true
+    this.out += before + text
+  }
+
+  private renumber(list: string): string {
+    const marks = list.split(',').map((x) => Number(x.trim())).filter((n) => Number.isInteger(n) && n >= 1 && n <= this.sourceCount)
+    return marks.map((n) => {
+      if (!this.cited.includes(n)) this.cited.push(n)
+      return `[${this.cited.indexOf(n) + 1}]`
+    }).join('')
+  }
+}
+
+/** What the start of a citation marker can look like before its ']' arrives. */
+const MARKER_PREFIX = /^\[(?:\d+(?:\s*,\s*\d+)*(?:\s*(?:,\s*)?)?)?$/
 
 // ---------------------------------------------------------------------------------------------
 // Extractive answers.
