@@ -19,6 +19,9 @@ import { runDueDigests } from '../src/scheduler.ts'
 import { digestSender } from '../src/bots/teams/platform.ts'
 import { seed } from '../seeds/index.ts'
 import { bindWorkspace } from '../src/db/workspaces.ts'
+import { withActor } from '../src/db/actor.ts'
+import { resolveIdentity } from '../src/db/identity.ts'
+import { feedbackOnPost, rememberAnswerPost } from '../src/db/answer-posts.ts'
 import { describeEachEngine, pglite, type TestEngine } from './support/engines.ts'
 import { teamsFixture } from './support/teams-fixtures.ts'
 import { startTeamsStandin, type ConnectorCall, type TeamsStandin } from './support/teams-standin.ts'
@@ -120,12 +123,12 @@ function message(teams: TeamsStandin, from: Person, text: string, where: 'channe
 
 const cardOf = (call: ConnectorCall) => call.activity.attachments?.[0]
 const cardText = (call: ConnectorCall) => JSON.stringify(cardOf(call)?.content ?? {})
-/** Every Action.Submit in a card, wherever it sits. */
-function submitActions(node: unknown): Array<{ title: string; data: unknown }> {
+/** Every button (Action.Execute) in a card, wherever it sits. */
+function submitActions(node: unknown): Array<{ type: string; title: string; verb?: string; data: unknown }> {
   if (!node || typeof node !== 'object') return []
   if (Array.isArray(node)) return node.flatMap(submitActions)
   const o = node as Record<string, unknown>
-  return [...(o.type === 'Action.Submit' ? [{ title: String(o.title), data: o.data }] : []), ...Object.values(o).flatMap(submitActions)]
+  return [...(o.type === 'Action.Execute' || o.type === 'Action.Submit' ? [{ type: o.type, title: String(o.title), verb: o.verb as string | undefined, data: o.data }] : []), ...Object.values(o).flatMap(submitActions)]
 }
 
 describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEngine) => {
@@ -190,7 +193,61 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
     expect(ai?.citation?.some((c) => /Vendor Portal Tips/.test(c.appearance.name))).toBe(true)
   })
 
-  it('resolves an ambiguous campaign with an Action.Submit click; a double click logs once', async () => {
+  it("stores Teams' own 👍/👎 on an answer as the person who asked it; a colleague's click on the same message changes nothing", async () => {
+    // Lucy is a linked colleague: her click is a real person's, not an unknown one's.
+    await post(message(teams, PEOPLE.lucy, 'help', 'personal'))
+    await bot.drain()
+    const asked = message(teams, PEOPLE.sofia, 'How many quotes do I need for a purchase order over 10k?', 'channel')
+    const calls = teams.calls.length
+    expect((await post(asked)).status).toBe(200)
+    await bot.drain()
+    const answer = teams.calls.slice(calls).find((c) => c.activity.type === 'message')!
+    // Sent with Teams' feedback loop, and without the card's own 👍/👎 buttons (Teams shows its own).
+    expect(answer.activity.channelData).toMatchObject({ feedbackLoop: { type: 'default' }, feedbackLoopEnabled: true })
+    expect(JSON.stringify(cardOf(answer)?.content)).not.toMatch(/answer\.feedback/)
+    // The answer's row, found through the record of the message it was posted as.
+    const post_ = await engine.db.selectFrom('workroom.ai_message_posts').selectAll().where('post_id', '=', answer.id).executeTakeFirstOrThrow()
+    expect(post_).toMatchObject({ platform: 'teams', conversation_id: CHANNEL })
+    const row = () => engine.db.selectFrom('agency.ai_messages').select(['feedback', 'metadata']).where('id', '=', post_.message_id).executeTakeFirstOrThrow()
+    expect((await row()).feedback).toBeNull()
+
+    // The feedback invoke as Teams sends it, by whoever clicked, on that message in that thread.
+    const feedback = async (who: Person, reaction: 'like' | 'dislike', text: string) => {
+      const invoke = teamsFixture('invoke-message-submit-action-feedback', teams.serviceUrl)
+      const before = teams.calls.length
+      const res = await post({
+        ...invoke, id: `f:${randomUUID()}`, from: { id: who.id, name: who.name, aadObjectId: who.aadObjectId }, recipient: BOT,
+        conversation: asked.conversation, channelData: asked.channelData, replyToId: answer.id,
+        value: { actionName: 'feedback', actionValue: { reaction, feedback: JSON.stringify({ feedbackText: text }) } },
+      })
+      // An HTTP 200 and nothing posted: Teams shows its own thanks.
+      expect(res.status).toBe(200)
+      expect(await res.text()).toBe('')
+      await bot.drain()
+      expect(teams.calls.length).toBe(before)
+    }
+    await feedback(PEOPLE.lucy, 'dislike', 'Mallory was here')
+    expect((await row()).feedback).toBeNull()
+    await feedback(PEOPLE.sofia, 'like', 'Exactly what I needed')
+    expect(await row()).toMatchObject({ feedback: 1, metadata: expect.objectContaining({ feedback_comment: 'Exactly what I needed' }) })
+    await feedback(PEOPLE.lucy, 'dislike', 'Mallory was here')
+    expect(await row()).toMatchObject({ feedback: 1, metadata: expect.objectContaining({ feedback_comment: 'Exactly what I needed' }) })
+
+    // Underneath, as workroom_app under Lucy's actor: she sees no record of Sofia's answer, cannot
+    // point a message at it, and feedback through it stores nothing.
+    const lucy = (await resolveIdentity(engine.db, { platform: 'teams', workspaceId: TENANT, externalUserId: PEOPLE.lucy.aadObjectId }))!
+    expect(lucy).not.toBeNull()
+    const where = { platform: 'teams' as const, conversationId: CHANNEL, postId: answer.id }
+    expect(await withActor(engine.db, lucy, (trx) => trx.selectFrom('workroom.ai_message_posts').selectAll().execute())).toEqual([])
+    await expect(withActor(engine.db, lucy, (trx) => rememberAnswerPost(trx, lucy.tenantId, post_.message_id, { ...where, postId: 'forged-post' }))).rejects.toThrow(/row-level security/)
+    expect(await withActor(engine.db, lucy, (trx) => feedbackOnPost(trx, where, -1, 'forged'))).toBe(false)
+    expect(await withActor(engine.db, lucy, (trx) => trx.updateTable('agency.ai_messages').set({ feedback: -1 }).where('id', '=', post_.message_id).execute()))
+      .toEqual([expect.objectContaining({ numUpdatedRows: 0n })])
+    expect(await row()).toMatchObject({ feedback: 1 })
+    expect(errorsIn(logs)).toEqual([])
+  })
+
+  it('resolves an ambiguous campaign with a click as an older card\'s Action.Submit sends it; a double click logs once', async () => {
     const calls = teams.calls.length
     const ask = message(teams, PEOPLE.maya, 'timesheet 1h fizzwell', 'channel')
     await post(ask)
@@ -274,14 +331,16 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
     const calls = teams.calls.length
     await post(logged)
     const [card] = (await teams.waitForCalls(calls + 1)).slice(calls)
+    // The card's buttons are universal actions: a verb, and the data the invoke brings back.
     const undo = submitActions(cardOf(card!)?.content).find((a) => a.title === 'Undo')!
+    expect(undo).toMatchObject({ type: 'Action.Execute', verb: 'timesheet.undo' })
     const entry = (undo.data as { workroom: { payload: string } }).workroom.payload
     // The recorded Action.Execute click, made by Lucy on that card in that thread.
     const invoke = teamsFixture('invoke-adaptive-card-action', teams.serviceUrl)
     const click = {
       ...invoke, id: `f:${randomUUID()}`, from: { id: PEOPLE.lucy.id, name: PEOPLE.lucy.name, aadObjectId: PEOPLE.lucy.aadObjectId },
       recipient: BOT, conversation: logged.conversation, channelData: logged.channelData, replyToId: 'logged-card-execute',
-      value: { ...invoke.value, action: { ...invoke.value.action, data: undo.data } },
+      value: { ...invoke.value, action: { type: 'Action.Execute', title: undo.title, verb: undo.verb, data: undo.data } },
     }
     const res = await post(click)
     expect(res.status).toBe(200)

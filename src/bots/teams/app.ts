@@ -46,8 +46,11 @@ import { intentOf } from '../../handlers/router.ts'
 import { type ConverseDeps, DATABASE_UNAVAILABLE, SOMETHING_WENT_WRONG } from '../../chat/converse.ts'
 import type { Logger } from '../../log.ts'
 import { MAX_CHAT_BODY_BYTES } from '../../http/limits.ts'
-import { replyActivity, teamsDelivery, teamsPlace } from './cards.ts'
-import { baseConversationId, isEvent, isIgnored, teamsToInbound, type TeamsConversationRef } from './inbound.ts'
+import { answerMessageId, replyActivity, teamsDelivery, teamsPlace } from './cards.ts'
+import { runAs } from '../../db/actor.ts'
+import { resolveIdentity } from '../../db/identity.ts'
+import { feedbackOnPost, rememberAnswerPost } from '../../db/answer-posts.ts'
+import { baseConversationId, isEvent, isIgnored, teamsToInbound, type TeamsConversationRef, type TeamsEvent } from './inbound.ts'
 import { attachmentsOnlyReply, welcomeReply } from './welcome.ts'
 import { Entity as EntityMapper } from 'botframework-connector/lib/connectorApi/models/mappers.js'
 
@@ -96,6 +99,9 @@ export interface TeamsBot {
  * answer a reply to it), and the team it came from, where Teams looks up the asker's profile.
  */
 interface AnswerTo { reference: Partial<ConversationReference>; teamId?: string | null }
+
+/** Where a reply was posted: its conversation and the activity id Teams gave it. */
+interface Posted { conversationId: string; activityId: string }
 
 /** An Action.Execute click whose answer was not ready within the invoke's time: it follows as a reply to the card. */
 const WORKING = 'Working on it: the answer follows in this conversation.'
@@ -203,10 +209,47 @@ export function createTeamsBot(router: ConverseDeps, settings: TeamsSettings, lo
    * with figures asked for in a channel or group chat, the figures in the person's 1:1 chat and a
    * notice here. The notice says the figures were sent, so it goes out only once they were.
    */
-  const deliver = async (context: TurnContext, tenantId: string, reply: Reply, here: (activity: Partial<Activity>) => Promise<unknown>) => {
+  const deliver = async (context: TurnContext, tenantId: string, reply: Reply, here: (activity: Partial<Activity>) => Promise<Posted | null>): Promise<Posted | null> => {
     const delivery = teamsDelivery(reply, teamsPlace(context.activity.conversation?.conversationType))
     if (delivery.kind === 'here') return here(delivery.activity)
-    return here((await sendPersonally(context, tenantId, delivery.activity)) ? delivery.notice : delivery.unreachable)
+    const personal = await sendPersonally(context, tenantId, delivery.activity)
+    await here(personal ? delivery.notice : delivery.unreachable)
+    return personal
+  }
+
+  /**
+   * A knowledge answer's message, recorded as the person who asked (migration 029): Teams' own
+   * 👍/👎 under it names only the message. Best effort: without the record, feedback on that
+   * message stores nothing, which is no reason to fail an answer already sent.
+   */
+  const rememberPost = async (inbound: RecordedInbound, reply: Reply, posted: Posted | null) => {
+    const messageId = answerMessageId(reply)
+    if (!messageId || !posted) return
+    try {
+      const actor = await resolveIdentity(router.db, { platform: 'teams', workspaceId: inbound.workspaceId, externalUserId: inbound.externalUserId })
+      if (!actor) return
+      await runAs(router.db, actor)((trx) => rememberAnswerPost(trx, actor.tenantId, messageId, { platform: 'teams', conversationId: baseConversationId(posted.conversationId), postId: posted.activityId }))
+    } catch (err) {
+      log.warn({ err, activityId: posted.activityId }, 'teams answer not recorded for feedback')
+    }
+  }
+
+  /**
+   * Teams' own 👍/👎 on an answer: stored as the person who clicked, on their own answer posted as
+   * that message; anyone else's click finds no answer of theirs there (row security) and changes
+   * nothing. Teams wants a 200 whatever happened, and shows no reply to it.
+   */
+  const takeFeedback = async (feedback: Extract<TeamsEvent, { event: 'feedback' }>) => {
+    try {
+      const actor = await resolveIdentity(router.db, { platform: 'teams', ...feedback.who })
+      const stored = actor
+        ? await runAs(router.db, actor)((trx) => feedbackOnPost(trx, { platform: 'teams', conversationId: feedback.conversationId, postId: feedback.postId }, feedback.reaction, feedback.comment))
+        : false
+      log.info({ postId: feedback.postId, reaction: feedback.reaction, stored }, stored ? 'teams feedback stored' : 'teams feedback on no answer of the clicker: nothing stored')
+    } catch (err) {
+      if (!isDatabaseUnavailable(err)) throw err
+      log.warn({ err, postId: feedback.postId }, 'teams feedback not stored: database unavailable')
+    }
   }
 
   /**
@@ -219,12 +262,16 @@ export function createTeamsBot(router: ConverseDeps, settings: TeamsSettings, lo
     const { reference, teamId } = row.answerTo
     return inConversation(reference, async (context, connector) => {
       const reply = replyTo(connector, reference)
-      const here = async (activity: Partial<Activity>) => { if (!first.turn?.take(activity)) await reply(activity) }
+      const here = async (activity: Partial<Activity>): Promise<Posted | null> => {
+        if (first.turn?.take(activity)) return null
+        const sent = await reply(activity)
+        return sent?.id ? { conversationId: reference.conversation!.id, activityId: sent.id } : null
+      }
       try {
         // Best effort: a typing indicator that could not be shown is no reason not to answer.
         if (first.typing) await reply({ type: ActivityTypes.Typing }).catch((err: unknown) => log.debug({ err }, 'typing indicator not sent'))
         await runRecorded(router, inbox, row, {
-          answer: async (reply) => { await deliver(context, row.inbound.workspaceId, reply, here) },
+          answer: async (reply) => { await rememberPost(row.inbound, reply, await deliver(context, row.inbound.workspaceId, reply, here)) },
           verifiedEmail: () => memberEmail(context, row.inbound.workspaceId, teamId ?? null), logger: log,
         })
       } catch (err) {
@@ -338,6 +385,9 @@ export function createTeamsBot(router: ConverseDeps, settings: TeamsSettings, lo
         } else if (what.event === 'card_action') {
           await remember(activity)
           await takeCardAction(context, what.inbound)
+        } else if (what.event === 'feedback') {
+          await takeFeedback(what)
+          await context.sendActivity(invokeResponse())
         } else if (what.event === 'invoke') {
           log.debug({ name: what.name }, 'teams invoke not used')
           await context.sendActivity(invokeResponse())
@@ -465,10 +515,11 @@ export function createTeamsBot(router: ConverseDeps, settings: TeamsSettings, lo
 /**
  * Sends an activity to the asker's 1:1 chat with the bot: Bot Connector createConversation
  * (isGroup false, the bot, the person's Teams id, the tenant), which Teams answers with their one
- * personal chat with the bot (creating it if need be), then a new message there. False when Teams
- * refuses to open it (403: the app is not installed for the person, or they blocked it).
+ * personal chat with the bot (creating it if need be), then a new message there. Null when Teams
+ * refuses to open it (403: the app is not installed for the person, or they blocked it); else where
+ * the message went, for the feedback record.
  */
-async function sendPersonally(context: TurnContext, tenantId: string, activity: Partial<Activity>): Promise<boolean> {
+async function sendPersonally(context: TurnContext, tenantId: string, activity: Partial<Activity>): Promise<Posted | null> {
   const incoming = context.activity
   const connector = context.turnState.get<ConnectorClient>(context.adapter.ConnectorClientKey)
   let conversationId: string
@@ -479,7 +530,7 @@ async function sendPersonally(context: TurnContext, tenantId: string, activity: 
     }))
   } catch (err) {
     // The connector's RestError (@azure/core-rest-pipeline, not a dependency of ours) carries the HTTP status.
-    if (err instanceof Error && (err as Error & { statusCode?: unknown }).statusCode === 403) return false
+    if (err instanceof Error && (err as Error & { statusCode?: unknown }).statusCode === 403) return null
     throw err
   }
   // Without the activity it came from: a new message in the 1:1 chat, not a reply to the channel's.
@@ -487,8 +538,8 @@ async function sendPersonally(context: TurnContext, tenantId: string, activity: 
   const { replyToId: __, ...message } = TurnContext.applyConversationReference(activity, {
     ...reference, conversation: { id: conversationId, conversationType: 'personal', isGroup: false, tenantId, name: '' },
   })
-  await connector.conversations.sendToConversation(conversationId, message)
-  return true
+  const sent = await connector.conversations.sendToConversation(conversationId, message)
+  return { conversationId, activityId: sent.id }
 }
 
 /**
