@@ -26,6 +26,7 @@ import type { LimitKind, RateLimits } from '../limits.ts'
 import type { PassageLinks } from '../links/passage-link.ts'
 import type { Logger } from '../log.ts'
 import type { KnowledgeProviders } from '../rag/providers.ts'
+import type { AnswerSink } from '../rag/answer.ts'
 
 export interface ConverseDeps {
   /** Requests: every handler runs as its actor on this (runAs). */
@@ -59,6 +60,11 @@ export interface ConverseDeps {
    * running platforms' sendDirect (src/chat/direct.ts). None when absent: the reply says so.
    */
   direct?: DirectSenders
+  /**
+   * Per delivery, not per process: where an answer's text streams while a chat model writes it
+   * (runRecorded sets it from the Delivery). Answers post once when absent.
+   */
+  answerSink?: AnswerSink
   /** Told after every handler run (success or error), e.g. for metrics; the handler's own time, without the wait for inFlight. */
   observe?: (info: HandlerObservation) => void
 }

@@ -18,6 +18,7 @@ import type { DigestSender } from '../scheduler.ts'
 import type { Reply } from '../handlers/reply.ts'
 import type { Voice } from '../handlers/help.ts'
 import type { Inbound } from '../handlers/inbound.ts'
+import type { AnswerSink } from '../rag/answer.ts'
 
 /**
  * How one inbound is answered, once it is recorded and acknowledged: the adapter makes one per
@@ -32,6 +33,11 @@ export interface Delivery {
   answer(reply: Reply): Promise<void>
   /** The asker's e-mail as the platform vouches for it, fetched only when the person is not linked yet. */
   verifiedEmail?: Inbound['verifiedEmail']
+  /**
+   * Where an answer streams while a chat model writes it, on a platform and in a place that
+   * stream (Slack's assistant threads); answer(reply) then finishes that message.
+   */
+  stream?: AnswerSink
 }
 
 /** One person on one platform, as their chat identity names them (workroom.chat_identities). */

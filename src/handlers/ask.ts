@@ -7,7 +7,7 @@
  */
 import type { RunAs } from '../db/actor.ts'
 import type { LinkedActor } from '../db/identity.ts'
-import { answerWithModel, extractiveAnswer, MAX_SOURCES, notFound, type Answer, type Turn } from '../rag/answer.ts'
+import { answerWithModel, extractiveAnswer, MAX_SOURCES, notFound, type Answer, type AnswerSink, type Turn } from '../rag/answer.ts'
 import { saveTurn, threadHistory, type ThreadKey } from '../rag/conversation.ts'
 import { terms } from '../rag/embed.ts'
 import type { KnowledgeProviders } from '../rag/providers.ts'
@@ -73,11 +73,12 @@ export interface AskResult {
 /**
  * `channel`: where the question was asked. In a channel scoped to a client (migration 028) the
  * search is that client's documents and artifacts plus the agency-wide ones (src/db/channels.ts);
- * elsewhere it is everything the asker may read, as `filters` say.
+ * elsewhere it is everything the asker may read, as `filters` say. `sink`: where a chat model's
+ * text goes while it is written, when the platform streams (the answer returned is the same).
  */
 export async function ask(
   run: RunAs, who: LinkedActor, thread: ThreadKey, question: string, deps: KnowledgeProviders,
-  filters: RetrievalFilters = {}, channel: ChannelRef | null = null,
+  filters: RetrievalFilters = {}, channel: ChannelRef | null = null, sink?: AnswerSink,
 ): Promise<AskResult> {
   const started = performance.now()
   const { history, scoped } = await run(async (trx) => ({
@@ -98,7 +99,7 @@ export async function ask(
   })
   const answered = missing ? notFound(chunks, missing.known ? false : missing.name)
     : !isRelevant(query, chunks, deps.embedder.model) ? notFound(chunks)
-    : deps.chat ? await answerWithModel(deps.chat, question, history, chunks)
+    : deps.chat ? await answerWithModel(deps.chat, question, history, chunks, sink)
     : readOffline(question, query, chunks)
   const answer: Answer = embedding ? answered : { ...answered, keywordOnly: true }
   const saved = await run((trx) => saveTurn(trx, who, thread, {

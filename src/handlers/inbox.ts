@@ -43,7 +43,7 @@ export async function runRecorded(deps: ConverseDeps, inbox: Inbox, row: InboxRo
     const once = inbound.input.kind === 'action' ? () => inbox.claimOnce(row.key, `${row.platform}:${inbound.requestId}`) : undefined
     let reply: Reply | null
     try {
-      reply = await converse(deps, inbound, once)
+      reply = await converse(options.stream ? { ...deps, answerSink: options.stream } : deps, inbound, once)
       if (reply) await options.answer(reply)
     } catch (err) {
       lease.stop()

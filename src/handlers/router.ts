@@ -216,7 +216,7 @@ export async function route(deps: ConverseDeps, { run, who, inbound, channel, vo
       const thread = { platform: inbound.platform, channelId: inbound.channelId, threadId: inbound.threadId }
       const links = deps.passageLinks
       const linkFor = links ? (chunkId: string) => passageLink(links, chunkId, inbound, now) : undefined
-      return askReply(await ask(run, who, thread, intent.question, deps.knowledge ?? OFFLINE_PROVIDERS, {}, channel), visibility, linkFor)
+      return askReply(await ask(run, who, thread, intent.question, deps.knowledge ?? OFFLINE_PROVIDERS, {}, channel, deps.answerSink), visibility, linkFor)
     }
     case 'digest':
       return digestCommand(run, who, channel, intent.text, now, today, (target) => buildDigest(deps.db, who.tenantId, today, target))

@@ -43,7 +43,11 @@ export function withBreakers(p: KnowledgeProviders, options: { failures?: number
   if (p.chat) {
     const inner = p.chat
     const policy = breaker()
-    chat = { model: inner.model, complete: (messages) => guard(policy, () => inner.complete(messages)) }
+    chat = {
+      model: inner.model,
+      complete: (messages) => guard(policy, () => inner.complete(messages)),
+      ...(inner.stream ? { stream: (messages, onDelta) => guard(policy, () => inner.stream!(messages, onDelta)) } satisfies Pick<ChatModel, 'stream'> : {}),
+    }
   }
   return { embedder, chat }
 }

@@ -34,6 +34,7 @@ export async function startOpenAIStandin(options: { embed?: (text: string) => nu
 
   const answer = (endpoint: Endpoint, body: any, res: ServerResponse) => {
     try {
+      if (endpoint === 'chat' && body.stream === true) return streamCompletion(body, res)
       sendJson(res, 200, endpoint === 'embeddings' ? embeddings(body) : completion(body))
     } catch (err) {
       // A throwing embed/onChat is a bug in the test: surface its message through the SDK's
@@ -66,6 +67,23 @@ export async function startOpenAIStandin(options: { embed?: (text: string) => nu
       choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: 'stop' }],
       usage: { prompt_tokens: prompt, completion_tokens: words(content), total_tokens: prompt + words(content) },
     }
+  }
+
+  // `stream: true`: server-sent events as OpenAI sends them, one chat.completion.chunk per few
+  // characters (a delta of content each), then the usage chunk when stream_options asks for it,
+  // then [DONE]. https://platform.openai.com/docs/api-reference/chat-streaming
+  const streamCompletion = (body: any, res: ServerResponse) => {
+    const whole = completion(body)
+    const content = whole.choices[0]!.message.content
+    const base = { id: whole.id, object: 'chat.completion.chunk', created: whole.created, model: body.model }
+    const pieces = content.match(/[\s\S]{1,7}/g) ?? []
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
+    const event = (data: unknown) => res.write(`data: ${JSON.stringify(data)}\n\n`)
+    event({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] })
+    for (const piece of pieces) event({ ...base, choices: [{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }] })
+    event({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] })
+    if (body.stream_options?.include_usage) event({ ...base, choices: [], usage: whole.usage })
+    res.end('data: [DONE]\n\n')
   }
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
