@@ -22,6 +22,10 @@ import { bindWorkspace } from '../src/db/workspaces.ts'
 import { withActor } from '../src/db/actor.ts'
 import { resolveIdentity } from '../src/db/identity.ts'
 import { feedbackOnPost, rememberAnswerPost } from '../src/db/answer-posts.ts'
+import { openaiChat } from '../src/rag/answer.ts'
+import { HashingEmbedder, openaiClient } from '../src/rag/embed.ts'
+import type { KnowledgeProviders } from '../src/rag/providers.ts'
+import { startOpenAIStandin, type OpenAIStandin } from './support/openai-standin.ts'
 import { describeEachEngine, pglite, type TestEngine } from './support/engines.ts'
 import { teamsFixture } from './support/teams-fixtures.ts'
 import { startTeamsStandin, type ConnectorCall, type TeamsStandin } from './support/teams-standin.ts'
@@ -58,6 +62,9 @@ interface ServerOptions {
   leaseMs?: number
   /** How long an Action.Execute click waits for its answer to go in the invoke's response. */
   invokeAnswerWithinMs?: number
+  /** Embedding and answer providers (a chat model makes answers stream in personal chats). */
+  knowledge?: KnowledgeProviders
+  streamUpdateEveryMs?: number
 }
 
 async function startTeamsServer(settings: (teams: TeamsStandin) => TeamsSettings, testEngine: TestEngine = pglite, options: ServerOptions = {}) {
@@ -69,10 +76,11 @@ async function startTeamsServer(settings: (teams: TeamsStandin) => TeamsSettings
   // Everything the server logs, debug included: a test can tell an error from an expected refusal.
   const logs: LogLine[] = []
   const logger = createLogger('debug', { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) })
-  const router = { db: engine.db, now: () => new Date(), ...(options.inFlight ? { inFlight: options.inFlight } : {}) }
+  const router = { db: engine.db, now: () => new Date(), ...(options.inFlight ? { inFlight: options.inFlight } : {}), ...(options.knowledge ? { knowledge: options.knowledge } : {}) }
   const bot = createTeamsBot(router, settings(teams), logger, {
     ...(options.leaseMs ? { inbox: new Inbox(engine.db, { leaseMs: options.leaseMs }) } : {}),
     ...(options.invokeAnswerWithinMs ? { invokeAnswerWithinMs: options.invokeAnswerWithinMs } : {}),
+    ...(options.streamUpdateEveryMs !== undefined ? { streamUpdateEveryMs: options.streamUpdateEveryMs } : {}),
   })
   const server = await startServer(createApp({ engine, logger, router, adapters: [bot.routes] }), { port: 0, host: '127.0.0.1', logger })
   return {
@@ -554,6 +562,91 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
     expect((await post({ ...message(teams, PEOPLE.lucy, 'x'.repeat(300_000), 'personal') })).status).toBe(413)
     await bot.drain()
     expect(teams.calls.length).toBe(calls)
+  })
+})
+
+describe('Teams bot with a chat model: answers stream in a personal chat, and are one message elsewhere', () => {
+  let engine: Engine
+  let teams: TeamsStandin
+  let bot: TeamsBot
+  let url: string
+  let logs: LogLine[]
+  let close: () => Promise<void>
+  let openai: OpenAIStandin
+  const QUESTION = 'How many quotes do I need for a purchase order over 10k?'
+  // What the model writes (the stand-in streams it 7 characters at a time); [1] is a source it was shown.
+  const WRITTEN = 'A purchase order over 10k needs three competitive quotes [1], attached to the order before it is approved by the budget holder.'
+
+  const post = (activity: unknown) => fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) })
+  const streamInfo = (call: ConnectorCall) => (call.activity.entities ?? []).find((e: { type?: string }) => e.type === 'streaminfo') as
+    { streamType: string; streamId?: string; streamSequence?: number } | undefined
+
+  beforeAll(async () => {
+    openai = await startOpenAIStandin()
+    openai.onChat(() => WRITTEN)
+    const client = openaiClient({ apiKey: 'sk-test', baseURL: openai.url, timeoutMs: 10_000, maxRetries: 0 })
+    const knowledge: KnowledgeProviders = { embedder: new HashingEmbedder(), chat: openaiChat(client, 'gpt-test') }
+    ;({ engine, teams, bot, url, logs, close } = await startTeamsServer(anonymous, pglite, { knowledge, streamUpdateEveryMs: 0 }))
+  }, 300_000)
+  afterAll(async () => {
+    await close?.()
+    await openai?.close()
+  })
+
+  it('streams an answer in a personal chat: informative, streaming updates of the text so far, then the final message with the AI label, citations and feedback', async () => {
+    const asked = message(teams, PEOPLE.sofia, QUESTION, 'personal')
+    const calls = teams.calls.length
+    expect((await post(asked)).status).toBe(200)
+    await bot.drain()
+    const mine = teams.calls.slice(calls)
+    // Every one a reply to the question, in its chat.
+    for (const c of mine) expect(c).toMatchObject({ conversationId: asked.conversation.id, activityId: asked.id })
+    const [informative, ...rest] = mine
+    const final = rest.at(-1)!
+    const streaming = rest.slice(0, -1)
+
+    expect(informative!.activity).toMatchObject({ type: 'typing', text: 'Looking that up…', entities: [{ type: 'streaminfo', streamType: 'informative', streamSequence: 1 }] })
+    const streamId = informative!.id
+    expect(streaming.length).toBeGreaterThanOrEqual(2)
+    streaming.forEach((c, i) => {
+      expect(c.activity.type).toBe('typing')
+      expect(streamInfo(c)).toEqual({ type: 'streaminfo', streamId, streamType: 'streaming', streamSequence: i + 2 })
+      // Each update is the whole text so far: the one before it, and more.
+      if (i > 0) expect(c.activity.text.startsWith(streaming[i - 1]!.activity.text)).toBe(true)
+    })
+
+    expect(final.activity.type).toBe('message')
+    expect(streamInfo(final)).toEqual({ type: 'streaminfo', streamId, streamType: 'final' })
+    // The final text is the answer as stored, and the streamed text was its beginning.
+    const stored = await engine.db.selectFrom('agency.ai_messages').select(['content', 'model']).where('role', '=', 'assistant').orderBy('created_at', 'desc').executeTakeFirstOrThrow()
+    expect(stored).toEqual({ content: WRITTEN, model: 'gpt-test' })
+    expect(final.activity.text).toBe(WRITTEN)
+    expect(final.activity.text.startsWith(streaming.at(-1)!.activity.text)).toBe(true)
+    // Labelled and cited as an unstreamed answer, with Teams' feedback.
+    const ai = final.activity.entities.find((e: { additionalType?: string[] }) => e.additionalType) as { additionalType: string[]; citation: Array<{ position: number }> }
+    expect(ai.additionalType).toEqual(['AIGeneratedContent'])
+    expect(ai.citation.map((c) => c.position)).toEqual([1])
+    expect(final.activity.channelData).toMatchObject({ feedbackLoop: { type: 'default' } })
+    expect(cardText(final)).toMatch(/Sources/)
+    // No plain typing indicator beside the stream.
+    expect(mine.filter((c) => c.activity.type === 'typing' && !streamInfo(c))).toEqual([])
+    // Teams' feedback on the final message reaches the stored answer.
+    expect(await engine.db.selectFrom('workroom.ai_message_posts').select('post_id').where('post_id', '=', final.id).executeTakeFirst()).toBeDefined()
+    expect(errorsIn(logs)).toEqual([])
+
+    // The same question in a channel: one message, no stream; its card says first what the final
+    // message's text said, then exactly what the final message's card holds.
+    const inChannel = message(teams, PEOPLE.sofia, QUESTION, 'channel')
+    const before = teams.calls.length
+    expect((await post(inChannel)).status).toBe(200)
+    await bot.drain()
+    const there = teams.calls.slice(before)
+    expect(there.map((c) => c.activity.type)).toEqual(['typing', 'message'])
+    expect(there.some((c) => streamInfo(c))).toBe(false)
+    const whole = cardOf(there[1]!)!.content.body as Array<{ type: string; text?: string }>
+    expect(whole[0]!.text!.replace(/\\\[(\d+)\\\]/g, '[$1]')).toBe(final.activity.text)
+    expect(whole.slice(1)).toEqual(cardOf(final)!.content.body)
+    expect(there[1]!.activity.entities).toEqual(final.activity.entities.filter((e: { type?: string }) => e.type !== 'streaminfo'))
   })
 })
 

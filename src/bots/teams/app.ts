@@ -46,7 +46,8 @@ import { intentOf } from '../../handlers/router.ts'
 import { type ConverseDeps, DATABASE_UNAVAILABLE, SOMETHING_WENT_WRONG } from '../../chat/converse.ts'
 import type { Logger } from '../../log.ts'
 import { MAX_CHAT_BODY_BYTES } from '../../http/limits.ts'
-import { answerMessageId, replyActivity, teamsDelivery, teamsPlace } from './cards.ts'
+import { answerMessageId, finalStreamMessage, informativeUpdate, replyActivity, streamingUpdate, teamsDelivery, teamsPlace } from './cards.ts'
+import type { AnswerSink } from '../../rag/answer.ts'
 import { runAs } from '../../db/actor.ts'
 import { resolveIdentity } from '../../db/identity.ts'
 import { feedbackOnPost, rememberAnswerPost } from '../../db/answer-posts.ts'
@@ -113,9 +114,16 @@ const DONE_ALREADY = 'Done already: that button acts once.'
  * card; what is not answered within this is answered as a reply instead.
  */
 const INVOKE_ANSWER_WITHIN_MS = 4_000
+const STREAM_UPDATE_EVERY_MS = 1_000
 
 export interface TeamsBotOptions {
   inbox?: Inbox
+  /**
+   * The least time between two streaming updates of an answer (STREAM_UPDATE_EVERY_MS): Teams
+   * throttles a stream's updates to about one a second, and each carries the whole text so far,
+   * so fewer lose nothing.
+   */
+  streamUpdateEveryMs?: number
   /** How long an adaptiveCard/action invoke waits for its answer to go in the response (INVOKE_ANSWER_WITHIN_MS). */
   invokeAnswerWithinMs?: number
 }
@@ -262,6 +270,9 @@ export function createTeamsBot(router: ConverseDeps, settings: TeamsSettings, lo
     const { reference, teamId } = row.answerTo
     return inConversation(reference, async (context, connector) => {
       const reply = replyTo(connector, reference)
+      // A question in a personal chat, with a chat model to write the answer, streams; elsewhere it is one message.
+      const stream = first.typing && router.knowledge?.chat && teamsPlace(reference.conversation?.conversationType) === 'personal'
+        ? await startStream(reply) : null
       const here = async (activity: Partial<Activity>): Promise<Posted | null> => {
         if (first.turn?.take(activity)) return null
         const sent = await reply(activity)
@@ -269,14 +280,19 @@ export function createTeamsBot(router: ConverseDeps, settings: TeamsSettings, lo
       }
       try {
         // Best effort: a typing indicator that could not be shown is no reason not to answer.
-        if (first.typing) await reply({ type: ActivityTypes.Typing }).catch((err: unknown) => log.debug({ err }, 'typing indicator not sent'))
+        if (first.typing && !stream) await reply({ type: ActivityTypes.Typing }).catch((err: unknown) => log.debug({ err }, 'typing indicator not sent'))
         await runRecorded(router, inbox, row, {
-          answer: async (reply) => { await rememberPost(row.inbound, reply, await deliver(context, row.inbound.workspaceId, reply, here)) },
+          answer: async (answered) => {
+            const posted = stream ? await here(finalStreamMessage(answered, stream.id)) : await deliver(context, row.inbound.workspaceId, answered, here)
+            await rememberPost(row.inbound, answered, posted)
+          },
+          ...(stream ? { stream: stream.sink } : {}),
           verifiedEmail: () => memberEmail(context, row.inbound.workspaceId, teamId ?? null), logger: log,
         })
       } catch (err) {
         log.error({ err, inboxKey: row.key, activityId: reference.activityId }, 'teams turn failed')
-        await here(replyActivity(textReply(SOMETHING_WENT_WRONG))).catch(() => undefined)
+        const sorry = textReply(SOMETHING_WENT_WRONG)
+        await here(stream ? finalStreamMessage(sorry, stream.id) : replyActivity(sorry)).catch(() => undefined)
       } finally {
         first.turn?.done()
       }
@@ -285,6 +301,40 @@ export function createTeamsBot(router: ConverseDeps, settings: TeamsSettings, lo
       // The Bot Connector could not be reached at all: the row stays unanswered, and is resumed.
       log.error({ err, inboxKey: row.key, activityId: reference.activityId }, 'teams answer not sent')
     })
+  }
+
+  /**
+   * Opens a stream for an answer: the informative update, whose id names the stream. Null when
+   * Teams would not take it: the answer is then one message, as in a channel. The sink sends the
+   * text so far as a streaming update at most every STREAM_UPDATE_EVERY_MS; an update Teams
+   * refuses (the person stopped the stream, or it is throttled) ends the updates, not the answer,
+   * whose final message follows in any case.
+   */
+  const startStream = async (send: (activity: Partial<Activity>) => Promise<{ id?: string } | undefined>): Promise<{ id: string; sink: AnswerSink } | null> => {
+    const opened = await send(informativeUpdate()).catch((err: unknown) => {
+      log.debug({ err }, 'teams stream not opened: answering in one message')
+      return undefined
+    })
+    const id = opened?.id
+    if (!id) return null
+    const every = options.streamUpdateEveryMs ?? STREAM_UPDATE_EVERY_MS
+    let text = ''
+    let sequence = 1
+    let last = 0
+    let open = true
+    const sink: AnswerSink = {
+      append: async (piece) => {
+        text += piece
+        if (!open || Date.now() - last < every) return
+        last = Date.now()
+        sequence += 1
+        await send(streamingUpdate(id, sequence, text)).catch((err: unknown) => {
+          open = false
+          log.debug({ err, streamId: id }, 'teams streaming update refused: the rest comes in the final message')
+        })
+      },
+    }
+    return { id, sink }
   }
 
   /** Stores (or refreshes) where Teams can be posted to later; true when this conversation is new to Workroom. */

@@ -480,6 +480,46 @@ export function replyActivity(reply: Reply): Partial<Activity> {
 }
 
 /**
+ * Streaming in a personal chat, as Microsoft documents it ("Stream bot messages"): an informative
+ * update (`typing`, streamSequence 1) whose id is the stream's, streaming updates (`typing`, the
+ * whole text so far, streamSequence counting up), and a final message (`message`, streamType
+ * final). Each carries a `streaminfo` entity.
+ */
+export interface StreamInfo { type: 'streaminfo'; streamType: 'informative' | 'streaming' | 'final'; streamId?: string; streamSequence?: number }
+
+export const LOOKING_IT_UP = 'Looking that up…'
+
+export function informativeUpdate(text = LOOKING_IT_UP): Partial<Activity> {
+  return { type: 'typing', text, entities: [{ type: 'streaminfo', streamType: 'informative', streamSequence: 1 } satisfies StreamInfo] }
+}
+
+export function streamingUpdate(streamId: string, sequence: number, text: string): Partial<Activity> {
+  return { type: 'typing', text, entities: [{ type: 'streaminfo', streamId, streamType: 'streaming', streamSequence: sequence } satisfies StreamInfo] }
+}
+
+/**
+ * The message that ends a stream: the answer's own words as the message's text (Teams replaces
+ * the streamed text with it, and links its [n] to the citation entity), and the rest of the reply
+ * (sources, notes, buttons) as the card, with the AI label and the feedback loop as unstreamed.
+ * The text is what the card of the same answer unstreamed shows first, so nothing is said twice.
+ * A reply that is not an answer (nothing found) keeps its whole card, with its summary as text.
+ */
+export function finalStreamMessage(reply: Reply, streamId: string): Partial<Activity> {
+  const cut = reply.blocks.findIndex((b) => b.type === 'citations')
+  const body = cut > 0 ? reply.blocks.slice(0, cut) : []
+  const answer = body.length && body.every((b) => b.type === 'text' || b.type === 'quote')
+  const text = answer
+    ? body.map((b) => paragraphs((b as { text: Text }).text)).filter(Boolean).join('\n\n').replace(/\\\[(\d+)\\\]/g, '[$1]')
+    : escapeMarkdown(reply.summary)
+  const activity = replyActivity(answer ? { ...reply, blocks: reply.blocks.slice(cut) } : reply)
+  return {
+    ...activity,
+    text: text || '…',
+    entities: [...(activity.entities ?? []), { type: 'streaminfo', streamId, streamType: 'final' } satisfies StreamInfo],
+  }
+}
+
+/**
  * Teams' own 👍/👎 under a message, as Microsoft documents the feedback loop: `feedbackLoop` is
  * the current property, `feedbackLoopEnabled` the one older clients read (still documented as
  * supported). A click comes back as a `message/submitAction` invoke (inbound.ts).
