@@ -12,6 +12,8 @@ export type Scripted =
   | { kind: 'delay'; ms: number }
   | { kind: 'raw'; status?: number; body: string; contentType?: string }
   | { kind: 'json'; body: unknown }
+  /** A streamed completion (stream: true) that reports a server error after this many content chunks, as OpenAI does mid-stream. */
+  | { kind: 'stream_error'; after: number }
 export interface OpenAIStandin {
   url: string
   requests: RecordedRequest[]
@@ -72,7 +74,7 @@ export async function startOpenAIStandin(options: { embed?: (text: string) => nu
   // `stream: true`: server-sent events as OpenAI sends them, one chat.completion.chunk per few
   // characters (a delta of content each), then the usage chunk when stream_options asks for it,
   // then [DONE]. https://platform.openai.com/docs/api-reference/chat-streaming
-  const streamCompletion = (body: any, res: ServerResponse) => {
+  const streamCompletion = (body: any, res: ServerResponse, cutAfter?: number) => {
     const whole = completion(body)
     const content = whole.choices[0]!.message.content
     const base = { id: whole.id, object: 'chat.completion.chunk', created: whole.created, model: body.model }
@@ -80,7 +82,13 @@ export async function startOpenAIStandin(options: { embed?: (text: string) => nu
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
     const event = (data: unknown) => res.write(`data: ${JSON.stringify(data)}\n\n`)
     event({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] })
-    for (const piece of pieces) event({ ...base, choices: [{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }] })
+    for (const [i, piece] of pieces.entries()) {
+      if (i === cutAfter) {
+        event({ error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } })
+        return void res.end()
+      }
+      event({ ...base, choices: [{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }] })
+    }
     event({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] })
     if (body.stream_options?.include_usage) event({ ...base, choices: [], usage: whole.usage })
     res.end('data: [DONE]\n\n')
@@ -102,6 +110,7 @@ export async function startOpenAIStandin(options: { embed?: (text: string) => nu
       case 'json': return sendJson(res, 200, next.body)
       case 'raw': return send(res, next.status ?? 200, next.body, { 'content-type': next.contentType ?? 'application/json' })
       case 'hang': return // close() destroys the socket
+      case 'stream_error': return streamCompletion(body, res, next.after)
       case 'delay': {
         const timer = setTimeout(() => { timers.delete(timer); answer(endpoint, body, res) }, next.ms)
         timers.add(timer)
