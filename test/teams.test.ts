@@ -184,12 +184,14 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
     expect((await entries()).length).toBe(before + 1)
   })
 
-  it('answers a question in a personal chat with an Adaptive Card citing its sources, after a typing indicator', async () => {
+  it('answers a question in a personal chat offline with one Adaptive Card citing its sources, after a typing indicator', async () => {
     const activity = message(teams, PEOPLE.sofia, 'How many quotes do I need for a purchase order over 10k?', 'personal')
     const calls = teams.calls.length
     expect((await post(activity)).status).toBe(200)
     const mine = (await teams.waitForCalls(calls + 2)).slice(calls)
     expect(mine.map((c) => c.activity.type)).toEqual(['typing', 'message'])
+    // No chat model (offline): one message, not a stream.
+    expect(mine.flatMap((c) => c.activity.entities ?? []).filter((e: { type?: string }) => e.type === 'streaminfo')).toEqual([])
     const answer = mine[1]!
     expect(answer.conversationId).toBe(`a:personal-${PEOPLE.sofia.aadObjectId}`)
     expect(cardText(answer)).toMatch(/three competitive quotes/)
