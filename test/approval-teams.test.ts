@@ -31,7 +31,7 @@ function submitActions(node: unknown): Array<{ title: string; data: unknown }> {
   if (!node || typeof node !== 'object') return []
   if (Array.isArray(node)) return node.flatMap(submitActions)
   const o = node as Record<string, unknown>
-  return [...(o.type === 'Action.Submit' ? [{ title: String(o.title), data: o.data }] : []), ...Object.values(o).flatMap(submitActions)]
+  return [...(o.type === 'Action.Execute' || o.type === 'Action.Submit' ? [{ title: String(o.title), data: o.data }] : []), ...Object.values(o).flatMap(submitActions)]
 }
 
 describeEachEngine('Teams end to end: approval card and budget alert in 1:1 chats', (testEngine) => {

@@ -103,7 +103,7 @@ describeEachEngine('reminder DMs through the running server', (engine) => {
     const card = teams.calls.slice(before).find((c) => c.conversationId === conversation.id)!
     expect(card.activity.summary ?? card.activity.text).toMatch(/Timesheet reminder: Today: 0h logged of your usual 8h/)
     const actions = JSON.stringify(card.activity.attachments)
-    const submit = [...actions.matchAll(/"title":"(Log 2h to Campaign cX A)","data":(\{"workroom":\{"actionId":"timesheet\.choose","payload":"(?:[^"\\]|\\.)*"\}\})/g)][0]
+    const submit = [...actions.matchAll(/"title":"(Log 2h to Campaign cX A)","verb":"timesheet\.choose","data":(\{"workroom":\{"actionId":"timesheet\.choose","payload":"(?:[^"\\]|\\.)*"\}\})/g)][0]
     expect(submit).toBeDefined()
     const data = JSON.parse(submit![2]!) as { workroom: { actionId: string; payload: string } }
 

@@ -5,7 +5,7 @@ import { marked } from 'marked'
 import { describe, expect, it } from 'vitest'
 import {
   CARD_BUDGET, escapeMarkdown, renderCard, replyActivity, submittedAction,
-  type ActionSet, type AdaptiveCard, type CardElement, type SubmitAction, type TextBlock,
+  type ActionSet, type AdaptiveCard, type CardElement, type ExecuteAction, type TextBlock,
 } from '../src/bots/teams/cards.ts'
 import type { AskResult } from '../src/handlers/ask.ts'
 import type { CampaignDetails } from '../src/handlers/campaign.ts'
@@ -53,7 +53,7 @@ const markdownOf = (els: CardElement[]) => [
 ]
 const actionsOf = (els: CardElement[]) => flat(els).filter((e): e is ActionSet => e.type === 'ActionSet').flatMap((s) => s.actions)
 /** Teams delivers a click as a message activity whose value is the action's data, as JSON. */
-const click = (a: SubmitAction): unknown => JSON.parse(JSON.stringify(a.data))
+const click = (a: ExecuteAction): unknown => JSON.parse(JSON.stringify(a.data))
 
 const ENTITIES: Record<string, string> = { '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&amp;': '&' }
 const decode = (html: string) => html.replace(/&(lt|gt|quot|#39|amp);/g, (e) => ENTITIES[e]!)
@@ -214,9 +214,9 @@ describe('Teams Adaptive Card renderer', () => {
         { type: 'TextBlock', text: '\\[2\\] Notes', wrap: true, spacing: 'Small' },
         { type: 'TextBlock', text: 'Logged from Teams', wrap: true, isSubtle: true, size: 'Small' },
         { type: 'ActionSet', actions: [
-          { type: 'Action.Submit', title: 'Undo', style: 'destructive', data: { workroom: { actionId: 'timesheet.undo', payload: 'e1' } } },
-          { type: 'Action.Submit', title: 'Keep', style: 'positive', data: { workroom: { actionId: 'timesheet.keep', payload: 'e1' } } },
-          { type: 'Action.Submit', title: 'Later', data: { workroom: { actionId: 'timesheet.later', payload: '' } } },
+          { type: 'Action.Execute', title: 'Undo', verb: 'timesheet.undo', style: 'destructive', data: { workroom: { actionId: 'timesheet.undo', payload: 'e1' } } },
+          { type: 'Action.Execute', title: 'Keep', verb: 'timesheet.keep', style: 'positive', data: { workroom: { actionId: 'timesheet.keep', payload: 'e1' } } },
+          { type: 'Action.Execute', title: 'Later', verb: 'timesheet.later', data: { workroom: { actionId: 'timesheet.later', payload: '' } } },
         ] },
       ],
     })

@@ -61,6 +61,11 @@ const cases: Array<[fixture: string, expected: TeamsInbound]> = [
     conversation: { conversationId: 'sample conversation Id@thread.skype', conversationType: 'channel', teamId: 'sample team ID', aadTenantId: 'sample tenant ID' },
   }],
   ['message-reaction', { ignore: 'a reaction to a message: Workroom does not act on reactions' }],
+  ['invoke-message-submit-action-feedback', {
+    event: 'feedback', who: { workspaceId: '56653e9d-2158-46ee-90d7-675c39642038', externalUserId: 'c5e99701-2a32-49c1-a660-4629ceeb8c61' },
+    conversationId: 'a:17vxw6pGQOb3Zfh8acXT8m_PqHycYpaFgzu2mFMUfkT-h0UskMctq5ZPPc7FIQxn2bx7rBSm5yE_HeUXsCcKZBrv77RgorB3_1_pAdvMhi39ClxQgawzyQ9GBFkdiwOxT',
+    postId: '1767765488332', reaction: 1, comment: 'This is my feedback.',
+  }],
 ]
 
 describe('teamsToInbound on recorded Teams activities', () => {
@@ -85,6 +90,15 @@ describe('teamsToInbound on variations Teams sends of the same activities', () =
 
   it.each(['remove-upgrade', 'add-upgrade'])("reads installationUpdate '%s' (an app update that took the bot out or put it in) as a removal or an install", (action) => {
     expect(teamsToInbound({ ...teamsFixture('installation-update-add-team'), action })).toMatchObject({ event: action.startsWith('add') ? 'installed' : 'removed' })
+  })
+
+  it('reads a 👎 without a comment, and feedback Workroom cannot place as an unused invoke or with the reason', () => {
+    const feedback = teamsFixture('invoke-message-submit-action-feedback')
+    expect(teamsToInbound({ ...feedback, value: { actionName: 'feedback', actionValue: { reaction: 'dislike' } } })).toMatchObject({ event: 'feedback', reaction: -1, comment: null })
+    expect(teamsToInbound({ ...feedback, value: { actionName: 'feedback', actionValue: { reaction: 'dislike', feedback: 'not json' } } })).toMatchObject({ event: 'feedback', reaction: -1, comment: null })
+    expect(teamsToInbound({ ...feedback, value: { actionName: 'feedback', actionValue: { reaction: 'meh' } } })).toEqual({ event: 'invoke', name: 'message/submitAction' })
+    expect(teamsToInbound({ ...feedback, value: { actionName: 'other' } })).toEqual({ event: 'invoke', name: 'message/submitAction' })
+    expect(teamsToInbound({ ...feedback, replyToId: undefined })).toEqual({ ignore: 'feedback without the message it is on (replyToId)' })
   })
 
   it('answers any other invoke with nothing, naming it', () => {

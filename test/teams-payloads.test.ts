@@ -80,6 +80,10 @@ const JOURNEY: Array<[fixture: string, what: string, expectation: Expectation]> 
     expect(sent).toEqual([])
     expect(JSON.parse(body)).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: { type: 'AdaptiveCard' } })
   }],
+  ['invoke-message-submit-action-feedback', 'answers Teams\' own feedback on a message that is no answer of the clicker with 200 and nothing else', (_a, { sent, body }) => {
+    expect(sent).toEqual([])
+    expect(body).toBe('')
+  }],
   ['message-reaction', 'does nothing with a reaction', nothingSent],
   ['conversation-update-member-removed', 'does nothing when a person leaves a team, and keeps the team', (activity, outcome) => {
     nothingSent(activity, outcome)

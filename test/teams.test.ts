@@ -19,6 +19,13 @@ import { runDueDigests } from '../src/scheduler.ts'
 import { digestSender } from '../src/bots/teams/platform.ts'
 import { seed } from '../seeds/index.ts'
 import { bindWorkspace } from '../src/db/workspaces.ts'
+import { withActor } from '../src/db/actor.ts'
+import { resolveIdentity } from '../src/db/identity.ts'
+import { feedbackOnPost, rememberAnswerPost } from '../src/db/answer-posts.ts'
+import { openaiChat } from '../src/rag/answer.ts'
+import { HashingEmbedder, openaiClient } from '../src/rag/embed.ts'
+import type { KnowledgeProviders } from '../src/rag/providers.ts'
+import { startOpenAIStandin, type OpenAIStandin } from './support/openai-standin.ts'
 import { describeEachEngine, pglite, type TestEngine } from './support/engines.ts'
 import { teamsFixture } from './support/teams-fixtures.ts'
 import { startTeamsStandin, type ConnectorCall, type TeamsStandin } from './support/teams-standin.ts'
@@ -55,6 +62,9 @@ interface ServerOptions {
   leaseMs?: number
   /** How long an Action.Execute click waits for its answer to go in the invoke's response. */
   invokeAnswerWithinMs?: number
+  /** Embedding and answer providers (a chat model makes answers stream in personal chats). */
+  knowledge?: KnowledgeProviders
+  streamUpdateEveryMs?: number
 }
 
 async function startTeamsServer(settings: (teams: TeamsStandin) => TeamsSettings, testEngine: TestEngine = pglite, options: ServerOptions = {}) {
@@ -66,10 +76,11 @@ async function startTeamsServer(settings: (teams: TeamsStandin) => TeamsSettings
   // Everything the server logs, debug included: a test can tell an error from an expected refusal.
   const logs: LogLine[] = []
   const logger = createLogger('debug', { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) })
-  const router = { db: engine.db, now: () => new Date(), ...(options.inFlight ? { inFlight: options.inFlight } : {}) }
+  const router = { db: engine.db, now: () => new Date(), ...(options.inFlight ? { inFlight: options.inFlight } : {}), ...(options.knowledge ? { knowledge: options.knowledge } : {}) }
   const bot = createTeamsBot(router, settings(teams), logger, {
     ...(options.leaseMs ? { inbox: new Inbox(engine.db, { leaseMs: options.leaseMs }) } : {}),
     ...(options.invokeAnswerWithinMs ? { invokeAnswerWithinMs: options.invokeAnswerWithinMs } : {}),
+    ...(options.streamUpdateEveryMs !== undefined ? { streamUpdateEveryMs: options.streamUpdateEveryMs } : {}),
   })
   const server = await startServer(createApp({ engine, logger, router, adapters: [bot.routes] }), { port: 0, host: '127.0.0.1', logger })
   return {
@@ -120,12 +131,12 @@ function message(teams: TeamsStandin, from: Person, text: string, where: 'channe
 
 const cardOf = (call: ConnectorCall) => call.activity.attachments?.[0]
 const cardText = (call: ConnectorCall) => JSON.stringify(cardOf(call)?.content ?? {})
-/** Every Action.Submit in a card, wherever it sits. */
-function submitActions(node: unknown): Array<{ title: string; data: unknown }> {
+/** Every button (Action.Execute) in a card, wherever it sits. */
+function submitActions(node: unknown): Array<{ type: string; title: string; verb?: string; data: unknown }> {
   if (!node || typeof node !== 'object') return []
   if (Array.isArray(node)) return node.flatMap(submitActions)
   const o = node as Record<string, unknown>
-  return [...(o.type === 'Action.Submit' ? [{ title: String(o.title), data: o.data }] : []), ...Object.values(o).flatMap(submitActions)]
+  return [...(o.type === 'Action.Execute' || o.type === 'Action.Submit' ? [{ type: o.type, title: String(o.title), verb: o.verb as string | undefined, data: o.data }] : []), ...Object.values(o).flatMap(submitActions)]
 }
 
 describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEngine) => {
@@ -173,12 +184,14 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
     expect((await entries()).length).toBe(before + 1)
   })
 
-  it('answers a question in a personal chat with an Adaptive Card citing its sources, after a typing indicator', async () => {
+  it('answers a question in a personal chat offline with one Adaptive Card citing its sources, after a typing indicator', async () => {
     const activity = message(teams, PEOPLE.sofia, 'How many quotes do I need for a purchase order over 10k?', 'personal')
     const calls = teams.calls.length
     expect((await post(activity)).status).toBe(200)
     const mine = (await teams.waitForCalls(calls + 2)).slice(calls)
     expect(mine.map((c) => c.activity.type)).toEqual(['typing', 'message'])
+    // No chat model (offline): one message, not a stream.
+    expect(mine.flatMap((c) => c.activity.entities ?? []).filter((e: { type?: string }) => e.type === 'streaminfo')).toEqual([])
     const answer = mine[1]!
     expect(answer.conversationId).toBe(`a:personal-${PEOPLE.sofia.aadObjectId}`)
     expect(cardText(answer)).toMatch(/three competitive quotes/)
@@ -190,7 +203,61 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
     expect(ai?.citation?.some((c) => /Vendor Portal Tips/.test(c.appearance.name))).toBe(true)
   })
 
-  it('resolves an ambiguous campaign with an Action.Submit click; a double click logs once', async () => {
+  it("stores Teams' own 👍/👎 on an answer as the person who asked it; a colleague's click on the same message changes nothing", async () => {
+    // Lucy is a linked colleague: her click is a real person's, not an unknown one's.
+    await post(message(teams, PEOPLE.lucy, 'help', 'personal'))
+    await bot.drain()
+    const asked = message(teams, PEOPLE.sofia, 'How many quotes do I need for a purchase order over 10k?', 'channel')
+    const calls = teams.calls.length
+    expect((await post(asked)).status).toBe(200)
+    await bot.drain()
+    const answer = teams.calls.slice(calls).find((c) => c.activity.type === 'message')!
+    // Sent with Teams' feedback loop, and without the card's own 👍/👎 buttons (Teams shows its own).
+    expect(answer.activity.channelData).toMatchObject({ feedbackLoop: { type: 'default' }, feedbackLoopEnabled: true })
+    expect(JSON.stringify(cardOf(answer)?.content)).not.toMatch(/answer\.feedback/)
+    // The answer's row, found through the record of the message it was posted as.
+    const post_ = await engine.db.selectFrom('workroom.ai_message_posts').selectAll().where('post_id', '=', answer.id).executeTakeFirstOrThrow()
+    expect(post_).toMatchObject({ platform: 'teams', conversation_id: CHANNEL })
+    const row = () => engine.db.selectFrom('agency.ai_messages').select(['feedback', 'metadata']).where('id', '=', post_.message_id).executeTakeFirstOrThrow()
+    expect((await row()).feedback).toBeNull()
+
+    // The feedback invoke as Teams sends it, by whoever clicked, on that message in that thread.
+    const feedback = async (who: Person, reaction: 'like' | 'dislike', text: string) => {
+      const invoke = teamsFixture('invoke-message-submit-action-feedback', teams.serviceUrl)
+      const before = teams.calls.length
+      const res = await post({
+        ...invoke, id: `f:${randomUUID()}`, from: { id: who.id, name: who.name, aadObjectId: who.aadObjectId }, recipient: BOT,
+        conversation: asked.conversation, channelData: asked.channelData, replyToId: answer.id,
+        value: { actionName: 'feedback', actionValue: { reaction, feedback: JSON.stringify({ feedbackText: text }) } },
+      })
+      // An HTTP 200 and nothing posted: Teams shows its own thanks.
+      expect(res.status).toBe(200)
+      expect(await res.text()).toBe('')
+      await bot.drain()
+      expect(teams.calls.length).toBe(before)
+    }
+    await feedback(PEOPLE.lucy, 'dislike', 'Mallory was here')
+    expect((await row()).feedback).toBeNull()
+    await feedback(PEOPLE.sofia, 'like', 'Exactly what I needed')
+    expect(await row()).toMatchObject({ feedback: 1, metadata: expect.objectContaining({ feedback_comment: 'Exactly what I needed' }) })
+    await feedback(PEOPLE.lucy, 'dislike', 'Mallory was here')
+    expect(await row()).toMatchObject({ feedback: 1, metadata: expect.objectContaining({ feedback_comment: 'Exactly what I needed' }) })
+
+    // Underneath, as workroom_app under Lucy's actor: she sees no record of Sofia's answer, cannot
+    // point a message at it, and feedback through it stores nothing.
+    const lucy = (await resolveIdentity(engine.db, { platform: 'teams', workspaceId: TENANT, externalUserId: PEOPLE.lucy.aadObjectId }))!
+    expect(lucy).not.toBeNull()
+    const where = { platform: 'teams' as const, conversationId: CHANNEL, postId: answer.id }
+    expect(await withActor(engine.db, lucy, (trx) => trx.selectFrom('workroom.ai_message_posts').selectAll().execute())).toEqual([])
+    await expect(withActor(engine.db, lucy, (trx) => rememberAnswerPost(trx, lucy.tenantId, post_.message_id, { ...where, postId: 'forged-post' }))).rejects.toThrow(/row-level security/)
+    expect(await withActor(engine.db, lucy, (trx) => feedbackOnPost(trx, where, -1, 'forged'))).toBe(false)
+    expect(await withActor(engine.db, lucy, (trx) => trx.updateTable('agency.ai_messages').set({ feedback: -1 }).where('id', '=', post_.message_id).execute()))
+      .toEqual([expect.objectContaining({ numUpdatedRows: 0n })])
+    expect(await row()).toMatchObject({ feedback: 1 })
+    expect(errorsIn(logs)).toEqual([])
+  })
+
+  it('resolves an ambiguous campaign with a click as an older card\'s Action.Submit sends it; a double click logs once', async () => {
     const calls = teams.calls.length
     const ask = message(teams, PEOPLE.maya, 'timesheet 1h fizzwell', 'channel')
     await post(ask)
@@ -274,14 +341,16 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
     const calls = teams.calls.length
     await post(logged)
     const [card] = (await teams.waitForCalls(calls + 1)).slice(calls)
+    // The card's buttons are universal actions: a verb, and the data the invoke brings back.
     const undo = submitActions(cardOf(card!)?.content).find((a) => a.title === 'Undo')!
+    expect(undo).toMatchObject({ type: 'Action.Execute', verb: 'timesheet.undo' })
     const entry = (undo.data as { workroom: { payload: string } }).workroom.payload
     // The recorded Action.Execute click, made by Lucy on that card in that thread.
     const invoke = teamsFixture('invoke-adaptive-card-action', teams.serviceUrl)
     const click = {
       ...invoke, id: `f:${randomUUID()}`, from: { id: PEOPLE.lucy.id, name: PEOPLE.lucy.name, aadObjectId: PEOPLE.lucy.aadObjectId },
       recipient: BOT, conversation: logged.conversation, channelData: logged.channelData, replyToId: 'logged-card-execute',
-      value: { ...invoke.value, action: { ...invoke.value.action, data: undo.data } },
+      value: { ...invoke.value, action: { type: 'Action.Execute', title: undo.title, verb: undo.verb, data: undo.data } },
     }
     const res = await post(click)
     expect(res.status).toBe(200)
@@ -495,6 +564,91 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
     expect((await post({ ...message(teams, PEOPLE.lucy, 'x'.repeat(300_000), 'personal') })).status).toBe(413)
     await bot.drain()
     expect(teams.calls.length).toBe(calls)
+  })
+})
+
+describe('Teams bot with a chat model: answers stream in a personal chat, and are one message elsewhere', () => {
+  let engine: Engine
+  let teams: TeamsStandin
+  let bot: TeamsBot
+  let url: string
+  let logs: LogLine[]
+  let close: () => Promise<void>
+  let openai: OpenAIStandin
+  const QUESTION = 'How many quotes do I need for a purchase order over 10k?'
+  // What the model writes (the stand-in streams it 7 characters at a time); [1] is a source it was shown.
+  const WRITTEN = 'A purchase order over 10k needs three competitive quotes [1], attached to the order before it is approved by the budget holder.'
+
+  const post = (activity: unknown) => fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) })
+  const streamInfo = (call: ConnectorCall) => (call.activity.entities ?? []).find((e: { type?: string }) => e.type === 'streaminfo') as
+    { streamType: string; streamId?: string; streamSequence?: number } | undefined
+
+  beforeAll(async () => {
+    openai = await startOpenAIStandin()
+    openai.onChat(() => WRITTEN)
+    const client = openaiClient({ apiKey: 'sk-test', baseURL: openai.url, timeoutMs: 10_000, maxRetries: 0 })
+    const knowledge: KnowledgeProviders = { embedder: new HashingEmbedder(), chat: openaiChat(client, 'gpt-test') }
+    ;({ engine, teams, bot, url, logs, close } = await startTeamsServer(anonymous, pglite, { knowledge, streamUpdateEveryMs: 0 }))
+  }, 300_000)
+  afterAll(async () => {
+    await close?.()
+    await openai?.close()
+  })
+
+  it('streams an answer in a personal chat: informative, streaming updates of the text so far, then the final message with the AI label, citations and feedback', async () => {
+    const asked = message(teams, PEOPLE.sofia, QUESTION, 'personal')
+    const calls = teams.calls.length
+    expect((await post(asked)).status).toBe(200)
+    await bot.drain()
+    const mine = teams.calls.slice(calls)
+    // Every one a reply to the question, in its chat.
+    for (const c of mine) expect(c).toMatchObject({ conversationId: asked.conversation.id, activityId: asked.id })
+    const [informative, ...rest] = mine
+    const final = rest.at(-1)!
+    const streaming = rest.slice(0, -1)
+
+    expect(informative!.activity).toMatchObject({ type: 'typing', text: 'Looking that up…', entities: [{ type: 'streaminfo', streamType: 'informative', streamSequence: 1 }] })
+    const streamId = informative!.id
+    expect(streaming.length).toBeGreaterThanOrEqual(2)
+    streaming.forEach((c, i) => {
+      expect(c.activity.type).toBe('typing')
+      expect(streamInfo(c)).toEqual({ type: 'streaminfo', streamId, streamType: 'streaming', streamSequence: i + 2 })
+      // Each update is the whole text so far: the one before it, and more.
+      if (i > 0) expect(c.activity.text.startsWith(streaming[i - 1]!.activity.text)).toBe(true)
+    })
+
+    expect(final.activity.type).toBe('message')
+    expect(streamInfo(final)).toEqual({ type: 'streaminfo', streamId, streamType: 'final' })
+    // The final text is the answer as stored, and the streamed text was its beginning.
+    const stored = await engine.db.selectFrom('agency.ai_messages').select(['content', 'model']).where('role', '=', 'assistant').orderBy('created_at', 'desc').executeTakeFirstOrThrow()
+    expect(stored).toEqual({ content: WRITTEN, model: 'gpt-test' })
+    expect(final.activity.text).toBe(WRITTEN)
+    expect(final.activity.text.startsWith(streaming.at(-1)!.activity.text)).toBe(true)
+    // Labelled and cited as an unstreamed answer, with Teams' feedback.
+    const ai = final.activity.entities.find((e: { additionalType?: string[] }) => e.additionalType) as { additionalType: string[]; citation: Array<{ position: number }> }
+    expect(ai.additionalType).toEqual(['AIGeneratedContent'])
+    expect(ai.citation.map((c) => c.position)).toEqual([1])
+    expect(final.activity.channelData).toMatchObject({ feedbackLoop: { type: 'default' } })
+    expect(cardText(final)).toMatch(/Sources/)
+    // No plain typing indicator beside the stream.
+    expect(mine.filter((c) => c.activity.type === 'typing' && !streamInfo(c))).toEqual([])
+    // Teams' feedback on the final message reaches the stored answer.
+    expect(await engine.db.selectFrom('workroom.ai_message_posts').select('post_id').where('post_id', '=', final.id).executeTakeFirst()).toBeDefined()
+    expect(errorsIn(logs)).toEqual([])
+
+    // The same question in a channel: one message, no stream; its card says first what the final
+    // message's text said, then exactly what the final message's card holds.
+    const inChannel = message(teams, PEOPLE.sofia, QUESTION, 'channel')
+    const before = teams.calls.length
+    expect((await post(inChannel)).status).toBe(200)
+    await bot.drain()
+    const there = teams.calls.slice(before)
+    expect(there.map((c) => c.activity.type)).toEqual(['typing', 'message'])
+    expect(there.some((c) => streamInfo(c))).toBe(false)
+    const whole = cardOf(there[1]!)!.content.body as Array<{ type: string; text?: string }>
+    expect(whole[0]!.text!.replace(/\\\[(\d+)\\\]/g, '[$1]')).toBe(final.activity.text)
+    expect(whole.slice(1)).toEqual(cardOf(final)!.content.body)
+    expect(there[1]!.activity.entities).toEqual(final.activity.entities.filter((e: { type?: string }) => e.type !== 'streaminfo'))
   })
 })
 

@@ -502,6 +502,15 @@ export interface ChannelClientsTable {
   bound_by: string
   bound_at: Timestamp
 }
+/** Migration 029: the platform message an answer was posted as, for the platform's own feedback control. */
+export interface AiMessagePostsTable {
+  tenant_id: string
+  message_id: string
+  platform: 'slack' | 'teams'
+  conversation_id: string
+  post_id: string
+  posted_at: Generated<Timestamp>
+}
 /** Migration 023: the choices a reply offered a person in a conversation, picked by typing their number. */
 export interface OfferedChoicesTable {
   tenant_id: string
@@ -613,6 +622,7 @@ export interface DB {
   'workroom.digest_runs': DigestRunsTable
   'workroom.offered_choices': OfferedChoicesTable
   'workroom.channel_clients': ChannelClientsTable
+  'workroom.ai_message_posts': AiMessagePostsTable
   'workroom.budget_alerts': BudgetAlertsTable
   'workroom.timers': TimersTable
   'workroom.reminder_settings': ReminderSettingsTable

@@ -39,6 +39,8 @@ const TENANT_TABLES = [
   'workroom.person_week_hours', 'workroom.campaign_money', 'workroom.campaign_week_money',
   // 026's budget-burn alerts: money, sent by the service's job
   'workroom.budget_alerts',
+  // 029: where a person's answer was posted, private like the answer
+  'workroom.ai_message_posts',
 ]
 
 /** Columns workroom_app never updates (015): identities, authorship, and money. */

@@ -9,9 +9,9 @@ import { MIGRATIONS_DIR, loadMigrations, migrateDown, migrateUp, migrationStatus
 import { describeEachEngine } from '../support/engines.ts'
 import { describe } from 'vitest'
 
-/** The spec's 15 base tables; Workroom's: tenants, people, chat_identities, chat_inbox, slack_installations, teams_conversations, digest_subscriptions, digest_runs, workspace_bindings, offered_choices, channel_clients, budget_alerts, timers, reminder_settings, reminder_runs. */
+/** The spec's 15 base tables; Workroom's: tenants, people, chat_identities, chat_inbox, slack_installations, teams_conversations, digest_subscriptions, digest_runs, workspace_bindings, offered_choices, channel_clients, budget_alerts, timers, reminder_settings, reminder_runs, ai_message_posts. */
 const SPEC_TABLES = 15
-const WORKROOM_TABLES = 15
+const WORKROOM_TABLES = 16
 /** workroom.artifact_chunks (019). */
 const KNOWLEDGE_TABLES = 1
 /** Migration 021's rollups, which the views read. */

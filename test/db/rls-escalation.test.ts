@@ -473,7 +473,7 @@ describeEachEngine('write escalations', (engine) => {
       'agency.artifact_comments', 'workroom.artifact_chunks', 'agency.timesheet_entries', 'agency.team_allocations', 'agency.knowledge_documents',
       'agency.knowledge_chunks', 'agency.ai_conversations', 'agency.ai_messages', 'agency.integration_links',
       'agency.integration_sync_runs', 'workroom.tenants', 'workroom.people', 'workroom.chat_identities', 'workroom.digest_subscriptions',
-      'workroom.channel_clients',
+      'workroom.channel_clients', 'workroom.ai_message_posts',
     ]
     const counts = async (trx: Kysely<DB>) => {
       const out: Record<string, number> = {}

@@ -21,6 +21,8 @@ export interface ConnectorCall {
   conversationId: string
   /** The activity replied to (POST …/activities/{id}) or updated (PUT). */
   activityId: string | null
+  /** The id answered: what Teams would call the posted activity (a feedback invoke's replyToId). */
+  id: string
   activity: Record<string, any>
   authorization: string | null
   at: number
@@ -140,9 +142,10 @@ export async function startTeamsStandin(): Promise<TeamsStandin> {
             next.retryAfterSeconds !== undefined ? { 'retry-after': String(next.retryAfterSeconds) } : {})
           return
         }
-        calls.push({ method: req.method, conversationId: parts[2]!, activityId: parts[4] ?? null, activity, authorization: req.headers.authorization ?? null, at: Date.now() })
+        const id = parts[4] && req.method === 'PUT' ? parts[4] : `activity-${randomUUID()}`
+        calls.push({ method: req.method, conversationId: parts[2]!, activityId: parts[4] ?? null, id, activity, authorization: req.headers.authorization ?? null, at: Date.now() })
         for (const w of waiters) if (w()) waiters.delete(w)
-        return json(res, req.method === 'POST' ? 201 : 200, { id: parts[4] && req.method === 'PUT' ? parts[4] : `activity-${randomUUID()}` })
+        return json(res, req.method === 'POST' ? 201 : 200, { id })
       }
       json(res, 404, { error: { code: 'NotFound', message: `${req.method} ${url.pathname}` } })
     } catch (err) {

@@ -46,8 +46,12 @@ import { intentOf } from '../../handlers/router.ts'
 import { type ConverseDeps, DATABASE_UNAVAILABLE, SOMETHING_WENT_WRONG } from '../../chat/converse.ts'
 import type { Logger } from '../../log.ts'
 import { MAX_CHAT_BODY_BYTES } from '../../http/limits.ts'
-import { replyActivity, teamsDelivery, teamsPlace } from './cards.ts'
-import { baseConversationId, isEvent, isIgnored, teamsToInbound, type TeamsConversationRef } from './inbound.ts'
+import { answerMessageId, finalStreamMessage, informativeUpdate, replyActivity, streamingUpdate, teamsDelivery, teamsPlace } from './cards.ts'
+import type { AnswerSink } from '../../rag/answer.ts'
+import { runAs } from '../../db/actor.ts'
+import { resolveIdentity } from '../../db/identity.ts'
+import { feedbackOnPost, rememberAnswerPost } from '../../db/answer-posts.ts'
+import { baseConversationId, isEvent, isIgnored, teamsToInbound, type TeamsConversationRef, type TeamsEvent } from './inbound.ts'
 import { attachmentsOnlyReply, welcomeReply } from './welcome.ts'
 import { Entity as EntityMapper } from 'botframework-connector/lib/connectorApi/models/mappers.js'
 
@@ -97,6 +101,9 @@ export interface TeamsBot {
  */
 interface AnswerTo { reference: Partial<ConversationReference>; teamId?: string | null }
 
+/** Where a reply was posted: its conversation and the activity id Teams gave it. */
+interface Posted { conversationId: string; activityId: string }
+
 /** An Action.Execute click whose answer was not ready within the invoke's time: it follows as a reply to the card. */
 const WORKING = 'Working on it: the answer follows in this conversation.'
 /** A click on a button that already acted (a double click, or Teams sending the click again). */
@@ -107,9 +114,16 @@ const DONE_ALREADY = 'Done already: that button acts once.'
  * card; what is not answered within this is answered as a reply instead.
  */
 const INVOKE_ANSWER_WITHIN_MS = 4_000
+const STREAM_UPDATE_EVERY_MS = 1_000
 
 export interface TeamsBotOptions {
   inbox?: Inbox
+  /**
+   * The least time between two streaming updates of an answer (STREAM_UPDATE_EVERY_MS): Teams
+   * throttles a stream's updates to about one a second, and each carries the whole text so far,
+   * so fewer lose nothing.
+   */
+  streamUpdateEveryMs?: number
   /** How long an adaptiveCard/action invoke waits for its answer to go in the response (INVOKE_ANSWER_WITHIN_MS). */
   invokeAnswerWithinMs?: number
 }
@@ -203,10 +217,47 @@ export function createTeamsBot(router: ConverseDeps, settings: TeamsSettings, lo
    * with figures asked for in a channel or group chat, the figures in the person's 1:1 chat and a
    * notice here. The notice says the figures were sent, so it goes out only once they were.
    */
-  const deliver = async (context: TurnContext, tenantId: string, reply: Reply, here: (activity: Partial<Activity>) => Promise<unknown>) => {
+  const deliver = async (context: TurnContext, tenantId: string, reply: Reply, here: (activity: Partial<Activity>) => Promise<Posted | null>): Promise<Posted | null> => {
     const delivery = teamsDelivery(reply, teamsPlace(context.activity.conversation?.conversationType))
     if (delivery.kind === 'here') return here(delivery.activity)
-    return here((await sendPersonally(context, tenantId, delivery.activity)) ? delivery.notice : delivery.unreachable)
+    const personal = await sendPersonally(context, tenantId, delivery.activity)
+    await here(personal ? delivery.notice : delivery.unreachable)
+    return personal
+  }
+
+  /**
+   * A knowledge answer's message, recorded as the person who asked (migration 029): Teams' own
+   * 👍/👎 under it names only the message. Best effort: without the record, feedback on that
+   * message stores nothing, which is no reason to fail an answer already sent.
+   */
+  const rememberPost = async (inbound: RecordedInbound, reply: Reply, posted: Posted | null) => {
+    const messageId = answerMessageId(reply)
+    if (!messageId || !posted) return
+    try {
+      const actor = await resolveIdentity(router.db, { platform: 'teams', workspaceId: inbound.workspaceId, externalUserId: inbound.externalUserId })
+      if (!actor) return
+      await runAs(router.db, actor)((trx) => rememberAnswerPost(trx, actor.tenantId, messageId, { platform: 'teams', conversationId: baseConversationId(posted.conversationId), postId: posted.activityId }))
+    } catch (err) {
+      log.warn({ err, activityId: posted.activityId }, 'teams answer not recorded for feedback')
+    }
+  }
+
+  /**
+   * Teams' own 👍/👎 on an answer: stored as the person who clicked, on their own answer posted as
+   * that message; anyone else's click finds no answer of theirs there (row security) and changes
+   * nothing. Teams wants a 200 whatever happened, and shows no reply to it.
+   */
+  const takeFeedback = async (feedback: Extract<TeamsEvent, { event: 'feedback' }>) => {
+    try {
+      const actor = await resolveIdentity(router.db, { platform: 'teams', ...feedback.who })
+      const stored = actor
+        ? await runAs(router.db, actor)((trx) => feedbackOnPost(trx, { platform: 'teams', conversationId: feedback.conversationId, postId: feedback.postId }, feedback.reaction, feedback.comment))
+        : false
+      log.info({ postId: feedback.postId, reaction: feedback.reaction, stored }, stored ? 'teams feedback stored' : 'teams feedback on no answer of the clicker: nothing stored')
+    } catch (err) {
+      if (!isDatabaseUnavailable(err)) throw err
+      log.warn({ err, postId: feedback.postId }, 'teams feedback not stored: database unavailable')
+    }
   }
 
   /**
@@ -219,17 +270,29 @@ export function createTeamsBot(router: ConverseDeps, settings: TeamsSettings, lo
     const { reference, teamId } = row.answerTo
     return inConversation(reference, async (context, connector) => {
       const reply = replyTo(connector, reference)
-      const here = async (activity: Partial<Activity>) => { if (!first.turn?.take(activity)) await reply(activity) }
+      // A question in a personal chat, with a chat model to write the answer, streams; elsewhere it is one message.
+      const stream = first.typing && router.knowledge?.chat && teamsPlace(reference.conversation?.conversationType) === 'personal'
+        ? await startStream(reply) : null
+      const here = async (activity: Partial<Activity>): Promise<Posted | null> => {
+        if (first.turn?.take(activity)) return null
+        const sent = await reply(activity)
+        return sent?.id ? { conversationId: reference.conversation!.id, activityId: sent.id } : null
+      }
       try {
         // Best effort: a typing indicator that could not be shown is no reason not to answer.
-        if (first.typing) await reply({ type: ActivityTypes.Typing }).catch((err: unknown) => log.debug({ err }, 'typing indicator not sent'))
+        if (first.typing && !stream) await reply({ type: ActivityTypes.Typing }).catch((err: unknown) => log.debug({ err }, 'typing indicator not sent'))
         await runRecorded(router, inbox, row, {
-          answer: async (reply) => { await deliver(context, row.inbound.workspaceId, reply, here) },
+          answer: async (answered) => {
+            const posted = stream ? await here(finalStreamMessage(answered, stream.id)) : await deliver(context, row.inbound.workspaceId, answered, here)
+            await rememberPost(row.inbound, answered, posted)
+          },
+          ...(stream ? { stream: stream.sink } : {}),
           verifiedEmail: () => memberEmail(context, row.inbound.workspaceId, teamId ?? null), logger: log,
         })
       } catch (err) {
         log.error({ err, inboxKey: row.key, activityId: reference.activityId }, 'teams turn failed')
-        await here(replyActivity(textReply(SOMETHING_WENT_WRONG))).catch(() => undefined)
+        const sorry = textReply(SOMETHING_WENT_WRONG)
+        await here(stream ? finalStreamMessage(sorry, stream.id) : replyActivity(sorry)).catch(() => undefined)
       } finally {
         first.turn?.done()
       }
@@ -238,6 +301,40 @@ export function createTeamsBot(router: ConverseDeps, settings: TeamsSettings, lo
       // The Bot Connector could not be reached at all: the row stays unanswered, and is resumed.
       log.error({ err, inboxKey: row.key, activityId: reference.activityId }, 'teams answer not sent')
     })
+  }
+
+  /**
+   * Opens a stream for an answer: the informative update, whose id names the stream. Null when
+   * Teams would not take it: the answer is then one message, as in a channel. The sink sends the
+   * text so far as a streaming update at most every STREAM_UPDATE_EVERY_MS; an update Teams
+   * refuses (the person stopped the stream, or it is throttled) ends the updates, not the answer,
+   * whose final message follows in any case.
+   */
+  const startStream = async (send: (activity: Partial<Activity>) => Promise<{ id?: string } | undefined>): Promise<{ id: string; sink: AnswerSink } | null> => {
+    const opened = await send(informativeUpdate()).catch((err: unknown) => {
+      log.debug({ err }, 'teams stream not opened: answering in one message')
+      return undefined
+    })
+    const id = opened?.id
+    if (!id) return null
+    const every = options.streamUpdateEveryMs ?? STREAM_UPDATE_EVERY_MS
+    let text = ''
+    let sequence = 1
+    let last = 0
+    let open = true
+    const sink: AnswerSink = {
+      append: async (piece) => {
+        text += piece
+        if (!open || Date.now() - last < every) return
+        last = Date.now()
+        sequence += 1
+        await send(streamingUpdate(id, sequence, text)).catch((err: unknown) => {
+          open = false
+          log.debug({ err, streamId: id }, 'teams streaming update refused: the rest comes in the final message')
+        })
+      },
+    }
+    return { id, sink }
   }
 
   /** Stores (or refreshes) where Teams can be posted to later; true when this conversation is new to Workroom. */
@@ -338,6 +435,9 @@ export function createTeamsBot(router: ConverseDeps, settings: TeamsSettings, lo
         } else if (what.event === 'card_action') {
           await remember(activity)
           await takeCardAction(context, what.inbound)
+        } else if (what.event === 'feedback') {
+          await takeFeedback(what)
+          await context.sendActivity(invokeResponse())
         } else if (what.event === 'invoke') {
           log.debug({ name: what.name }, 'teams invoke not used')
           await context.sendActivity(invokeResponse())
@@ -465,10 +565,11 @@ export function createTeamsBot(router: ConverseDeps, settings: TeamsSettings, lo
 /**
  * Sends an activity to the asker's 1:1 chat with the bot: Bot Connector createConversation
  * (isGroup false, the bot, the person's Teams id, the tenant), which Teams answers with their one
- * personal chat with the bot (creating it if need be), then a new message there. False when Teams
- * refuses to open it (403: the app is not installed for the person, or they blocked it).
+ * personal chat with the bot (creating it if need be), then a new message there. Null when Teams
+ * refuses to open it (403: the app is not installed for the person, or they blocked it); else where
+ * the message went, for the feedback record.
  */
-async function sendPersonally(context: TurnContext, tenantId: string, activity: Partial<Activity>): Promise<boolean> {
+async function sendPersonally(context: TurnContext, tenantId: string, activity: Partial<Activity>): Promise<Posted | null> {
   const incoming = context.activity
   const connector = context.turnState.get<ConnectorClient>(context.adapter.ConnectorClientKey)
   let conversationId: string
@@ -479,7 +580,7 @@ async function sendPersonally(context: TurnContext, tenantId: string, activity: 
     }))
   } catch (err) {
     // The connector's RestError (@azure/core-rest-pipeline, not a dependency of ours) carries the HTTP status.
-    if (err instanceof Error && (err as Error & { statusCode?: unknown }).statusCode === 403) return false
+    if (err instanceof Error && (err as Error & { statusCode?: unknown }).statusCode === 403) return null
     throw err
   }
   // Without the activity it came from: a new message in the 1:1 chat, not a reply to the channel's.
@@ -487,8 +588,8 @@ async function sendPersonally(context: TurnContext, tenantId: string, activity: 
   const { replyToId: __, ...message } = TurnContext.applyConversationReference(activity, {
     ...reference, conversation: { id: conversationId, conversationType: 'personal', isGroup: false, tenantId, name: '' },
   })
-  await connector.conversations.sendToConversation(conversationId, message)
-  return true
+  const sent = await connector.conversations.sendToConversation(conversationId, message)
+  return { conversationId, activityId: sent.id }
 }
 
 /**

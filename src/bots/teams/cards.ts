@@ -46,11 +46,19 @@ export interface TextBlock {
 }
 export interface FactSet { type: 'FactSet'; facts: Array<{ title: string; value: string }>; separator?: true }
 export interface Container { type: 'Container'; style: 'emphasis'; items: CardElement[]; separator?: true }
-export interface SubmitAction { type: 'Action.Submit'; title: string; style?: 'positive' | 'destructive'; data: SubmitData }
-export interface ActionSet { type: 'ActionSet'; actions: SubmitAction[]; separator?: true }
+/**
+ * A button, as a universal action: Teams sends its click as an `adaptiveCard/action` invoke whose
+ * response is the card shown in place of the clicked one, for the person who clicked. The verb is
+ * the action id; data is what an `Action.Submit` of older cards sent, so both reach one handler.
+ */
+export interface ExecuteAction { type: 'Action.Execute'; title: string; verb: string; style?: 'positive' | 'destructive'; data: SubmitData }
+export interface ActionSet { type: 'ActionSet'; actions: ExecuteAction[]; separator?: true }
 export type CardElement = TextBlock | FactSet | Container | ActionSet
 
-/** What a button sends back: Teams delivers a click as a message activity whose value is this. */
+/**
+ * What a button sends back: the invoke's `value.action.data` (Action.Execute) or, from cards posted
+ * before buttons were universal actions, a message activity's `value` (Action.Submit).
+ */
 export interface SubmitData { workroom: { actionId: string; payload: string } }
 
 export interface MentionEntity { type: 'mention'; text: string; mentioned: { id: string; name: string } }
@@ -204,13 +212,14 @@ function citationElements(c: Citation): CardElement[] {
   ]
 }
 
-function submitAction(b: Button): SubmitAction {
+function executeAction(b: Button): ExecuteAction {
   // Teams would deliver these, but submittedAction could not read them back: a bug, not a limit to meet.
   if (!ACTION_ID.test(b.actionId) || b.actionId.length > MAX_ACTION_ID) throw new Error(`Button ${JSON.stringify(b.actionId)}: an action id must look like "timesheet.choose"`)
   if (b.payload.length > MAX_BUTTON_PAYLOAD) throw new Error(`Button ${b.actionId}: payload is ${b.payload.length} characters, at most ${MAX_BUTTON_PAYLOAD} come back`)
   return {
-    type: 'Action.Submit',
+    type: 'Action.Execute',
     title: clip(oneLine(b.label), MAX_BUTTON_LABEL), // a title is plain text: no Markdown to escape
+    verb: b.actionId,
     ...(b.style ? { style: b.style === 'primary' ? 'positive' as const : 'destructive' as const } : {}),
     data: { workroom: { actionId: b.actionId, payload: b.payload } },
   }
@@ -297,7 +306,7 @@ function piece(b: Exclude<Block, { type: 'divider' }>): Omit<Piece, 'separator'>
       return names.length ? countPiece(names, (kept, dropped) => [textBlock(`${escapeInline(oneLine(b.label))} ${kept.join(', ')}`), ...(dropped ? [more(dropped, 'people')] : [])]) : null
     }
     case 'buttons': {
-      const actions = shownButtons(b).filter((btn) => oneLine(btn.label)).map(submitAction)
+      const actions = shownButtons(b).filter((btn) => oneLine(btn.label)).map(executeAction)
       return actions.length
         ? countPiece(actions, (kept, dropped) => [
           ...chunk(kept, BUTTONS_PER_SET).map((set): ActionSet => ({ type: 'ActionSet', actions: set })),
@@ -459,12 +468,88 @@ export function replyActivity(reply: Reply): Partial<Activity> {
   const summary = clipBytes(oneLine(reply.summary).replace(CONTROL, ''), MAX_SUMMARY_BYTES)
   const cited = reply.blocks.flatMap((b) => (b.type === 'citations' ? b.citations : []))
   const entities = cited.length ? [aiMessageEntity(cited)] : []
+  const feedback = answerMessageId(reply) !== null
+  const shown = feedback ? withoutFeedbackButtons(reply) : reply
   return {
     type: 'message',
     summary,
-    attachments: [CardFactory.adaptiveCard(renderCard(reply, entities.length ? bytes({ entities }) : 0))],
+    attachments: [CardFactory.adaptiveCard(renderCard(shown, entities.length ? bytes({ entities }) : 0))],
     ...(entities.length ? { entities } : {}),
+    ...(feedback ? { channelData: FEEDBACK_LOOP } : {}),
   }
+}
+
+/**
+ * Streaming in a personal chat, as Microsoft documents it ("Stream bot messages"): an informative
+ * update (`typing`, streamSequence 1) whose id is the stream's, streaming updates (`typing`, the
+ * whole text so far, streamSequence counting up), and a final message (`message`, streamType
+ * final). Each carries a `streaminfo` entity.
+ */
+export interface StreamInfo { type: 'streaminfo'; streamType: 'informative' | 'streaming' | 'final'; streamId?: string; streamSequence?: number }
+
+export const LOOKING_IT_UP = 'Looking that up…'
+
+export function informativeUpdate(text = LOOKING_IT_UP): Partial<Activity> {
+  return { type: 'typing', text, entities: [{ type: 'streaminfo', streamType: 'informative', streamSequence: 1 } satisfies StreamInfo] }
+}
+
+export function streamingUpdate(streamId: string, sequence: number, text: string): Partial<Activity> {
+  return { type: 'typing', text, entities: [{ type: 'streaminfo', streamId, streamType: 'streaming', streamSequence: sequence } satisfies StreamInfo] }
+}
+
+/**
+ * The message that ends a stream: the answer's own words as the message's text (Teams replaces
+ * the streamed text with it, and links its [n] to the citation entity), and the rest of the reply
+ * (sources, notes, buttons) as the card, with the AI label and the feedback loop as unstreamed.
+ * The text is what the card of the same answer unstreamed shows first, so nothing is said twice.
+ * A reply that is not an answer (nothing found) keeps its whole card, with its summary as text.
+ */
+export function finalStreamMessage(reply: Reply, streamId: string): Partial<Activity> {
+  const cut = reply.blocks.findIndex((b) => b.type === 'citations')
+  const body = cut > 0 ? reply.blocks.slice(0, cut) : []
+  const answer = body.length && body.every((b) => b.type === 'text' || b.type === 'quote')
+  const text = answer
+    ? body.map((b) => paragraphs((b as { text: Text }).text)).filter(Boolean).join('\n\n').replace(/\\\[(\d+)\\\]/g, '[$1]')
+    : escapeMarkdown(reply.summary)
+  const activity = replyActivity(answer ? { ...reply, blocks: reply.blocks.slice(cut) } : reply)
+  return {
+    ...activity,
+    text: text || '…',
+    entities: [...(activity.entities ?? []), { type: 'streaminfo', streamId, streamType: 'final' } satisfies StreamInfo],
+  }
+}
+
+/**
+ * Teams' own 👍/👎 under a message, as Microsoft documents the feedback loop: `feedbackLoop` is
+ * the current property, `feedbackLoopEnabled` the one older clients read (still documented as
+ * supported). A click comes back as a `message/submitAction` invoke (inbound.ts).
+ */
+export const FEEDBACK_LOOP = { feedbackLoop: { type: 'default' }, feedbackLoopEnabled: true } as const
+
+const FEEDBACK_ACTION = 'answer.feedback'
+
+/**
+ * The ai_messages row a knowledge answer stands for, read from its feedback buttons (whose payload
+ * is `<message id>:<±1>`); null for any other reply.
+ */
+export function answerMessageId(reply: Reply): string | null {
+  for (const b of reply.blocks) {
+    if (b.type !== 'buttons') continue
+    const button = b.buttons.find((x) => x.actionId === FEEDBACK_ACTION)
+    const id = button?.payload.split(':')[0]
+    if (id) return id
+  }
+  return null
+}
+
+/** The reply without its 👍/👎 buttons: Teams shows its own under the message instead. */
+function withoutFeedbackButtons(reply: Reply): Reply {
+  const blocks = reply.blocks.flatMap((b): Block[] => {
+    if (b.type !== 'buttons') return [b]
+    const kept = b.buttons.filter((x) => x.actionId !== FEEDBACK_ACTION)
+    return kept.length ? [{ ...b, buttons: kept }] : []
+  })
+  return { ...reply, blocks }
 }
 
 /**

@@ -6,8 +6,9 @@
  * - A message, or a click on a Workroom `Action.Submit` button (a message whose `value` is the
  *   button's data), is an `Inbound` for the router.
  * - `adaptiveCard/action` (an `Action.Execute` click) is answered in the invoke's own response, by
- *   the handler the same button's `Action.Submit` click would reach; other invokes are answered
- *   200 with nothing (Teams shows an error for a 501).
+ *   the handler the same button's `Action.Submit` click would reach; `message/submitAction` with
+ *   `actionName: 'feedback'` is Teams' own 👍/👎 on an answer; other invokes are answered 200
+ *   with nothing (Teams shows an error for a 501).
  * - Install and removal, whichever of `installationUpdate` and `conversationUpdate` says so: Teams
  *   sends both for the same install, so what they lead to must happen once (app.ts).
  * - Everything else (reactions, renames, other people joining) is ignored, with the reason.
@@ -39,6 +40,12 @@ export type TeamsEvent =
   | { event: 'installed'; conversation: TeamsConversationRef; via: 'conversationUpdate' | 'installationUpdate' }
   /** Workroom was removed: its conversation references there are deleted, so nothing is posted there. */
   | { event: 'removed'; conversation: TeamsConversationRef; via: 'conversationUpdate' | 'installationUpdate' }
+  /**
+   * Teams' own 👍/👎 under an answer (the feedback loop): a `message/submitAction` invoke naming
+   * the bot's message (`postId`, its replyToId). Stored as the person who clicked, on their answer
+   * posted as that message only (app.ts).
+   */
+  | { event: 'feedback'; who: { workspaceId: string; externalUserId: string }; conversationId: string; postId: string; reaction: 1 | -1; comment: string | null }
   /** An `Action.Execute` click: `inbound` when it came from a Workroom button, else null. */
   | { event: 'card_action'; inbound: Inbound | null }
   /** An invoke Workroom does not use (message extensions, task modules, sign-in, …). */
@@ -128,8 +135,30 @@ function message(a: Record<string, unknown>): TeamsInbound {
   return inbound(e, `teams:activity:${e.id}`, { kind: 'message', text: '' })
 }
 
+/**
+ * The feedback loop's invoke value, as Microsoft documents it: `actionName: 'feedback'` and an
+ * `actionValue` with the reaction and, as a JSON string, what the form collected
+ * (`{"feedbackText": "…"}` for the default form).
+ */
+const FeedbackValue = z.object({
+  actionName: z.literal('feedback'),
+  actionValue: z.object({ reaction: z.enum(['like', 'dislike']), feedback: z.string().optional().catch(undefined) }),
+})
+const FeedbackForm = z.object({ feedbackText: z.string() })
+
+function feedbackComment(feedback: string | undefined): string | null {
+  if (!feedback) return null
+  try {
+    const form = FeedbackForm.safeParse(JSON.parse(feedback))
+    return form.success ? form.data.feedbackText : null
+  } catch {
+    return null
+  }
+}
+
 function invoke(a: Record<string, unknown>): TeamsInbound {
   const name = typeof a.name === 'string' ? a.name : ''
+  if (name === 'message/submitAction') return submitAction(a)
   if (name !== 'adaptiveCard/action') return { event: 'invoke', name }
   const e = envelope(a)
   if ('ignore' in e) return e
@@ -137,6 +166,24 @@ function invoke(a: Record<string, unknown>): TeamsInbound {
   const value = typeof a.value === 'object' && a.value !== null ? (a.value as { action?: { data?: unknown } }) : {}
   const submitted = submittedAction(value.action?.data)
   return { event: 'card_action', inbound: submitted ? inbound(e, click(e, submitted), { kind: 'action', ...submitted }) : null }
+}
+
+function submitAction(a: Record<string, unknown>): TeamsInbound {
+  const e = envelope(a)
+  if ('ignore' in e) return e
+  const value = FeedbackValue.safeParse(a.value)
+  if (!value.success) return { event: 'invoke', name: 'message/submitAction' }
+  if (!e.replyToId) return { ignore: 'feedback without the message it is on (replyToId)' }
+  const tenant = tenantOf(e)
+  if (!tenant) return { ignore: 'feedback without a tenant' }
+  return {
+    event: 'feedback',
+    who: { workspaceId: tenant, externalUserId: e.from.aadObjectId ?? e.from.id },
+    conversationId: baseConversationId(e.conversation.id),
+    postId: e.replyToId,
+    reaction: value.data.actionValue.reaction === 'like' ? 1 : -1,
+    comment: feedbackComment(value.data.actionValue.feedback),
+  }
 }
 
 function conversationUpdate(a: Record<string, unknown>): TeamsInbound {
