@@ -122,6 +122,16 @@ describeEachEngine('Slack App Home, Log time modal and message shortcut (signed 
     const priya = homeText(await openHome('U0PRIYA'))
     expect(priya).toMatch(/Budget of active campaigns/)
 
+    // Why a creative gets no tiles: the same view, read as Lucy, holds her own part of the agency
+    // (row security), never the agency's figures, and no money.
+    const lucy$ = await personOf('U0LUCY')
+    const asLucy = await withActor(engine.db, lucy$, async (trx) => ({
+      kpis: (await sql<{ active_campaigns: string | number; active_budget: unknown }>`SELECT active_campaigns, active_budget FROM agency.v_dashboard_kpis WHERE tenant_id = ${lucy$.tenantId}`.execute(trx)).rows[0]!,
+      mine: (await visibleCampaigns(trx)).filter((c) => c.status === 'active').length,
+    }))
+    expect(asLucy.kpis.active_budget).toBeNull()
+    expect(Number(asLucy.kpis.active_campaigns)).toBe(asLucy.mine)
+
     // The tiles hold the agency's figures as the view gives them to leadership.
     const maya$ = await personOf('U0MAYA')
     const kpis = await withActor(engine.db, maya$, async (trx) => (await sql<{ active_campaigns: string | number }>`SELECT active_campaigns FROM agency.v_dashboard_kpis WHERE tenant_id = ${maya$.tenantId}`.execute(trx)).rows[0]!)
@@ -134,6 +144,18 @@ describeEachEngine('Slack App Home, Log time modal and message shortcut (signed 
     expect(home).toMatch(/I don't know who you are yet/)
     expect(home).toMatch(/workroom link --platform slack/)
     expect(home).not.toMatch(/My week|Agency dashboard|Recent activity|home\.log_time/)
+  })
+
+  it('an unlinked Slack user who reaches the Log time button is told who to ask, and the campaign picker offers them nothing', async () => {
+    const modal = await clickLogTime('U0NOBODY')
+    expect(JSON.stringify(modal)).toMatch(/I don't know who you are yet/)
+    expect(modal).not.toHaveProperty('submit')
+    const suggest = await interact({
+      type: 'block_suggestion', user: userOf('U0NOBODY'), container: { type: 'view', view_id: 'V0MODALX' }, api_app_id: 'A0APP', token: 'legacy',
+      action_id: 'campaign', block_id: 'campaign', value: 'aurora', team, enterprise: null, is_enterprise_install: false,
+      view: { id: 'V0MODALX', type: 'modal', callback_id: 'log_time', team_id: TEAM, blocks: [], state: { values: {} }, hash: 'h' },
+    })
+    expect(await suggest.json()).toEqual({ options: [] })
   })
 
   /** The Home tab's Log time button, clicked: the modal views.open received. */
@@ -196,14 +218,25 @@ describeEachEngine('Slack App Home, Log time modal and message shortcut (signed 
     expect(offered.options.map((o) => o.value)).toContain(campaign.id)
     const visibleIds = new Set(visible.map((c) => c.id))
     expect(offered.options.every((o) => visibleIds.has(o.value))).toBe(true)
+    // Nothing typed yet: the person's loggable campaigns, at most Slack's 100.
+    const empty = await interact({
+      type: 'block_suggestion', user: userOf('U0LUCY'), container: { type: 'view', view_id: 'V0MODAL1' }, api_app_id: 'A0APP', token: 'legacy',
+      action_id: 'campaign', block_id: 'campaign', value: '', team, enterprise: null, is_enterprise_install: false,
+      view: { ...modal, id: 'V0MODAL1', type: 'modal', team_id: TEAM, state: { values: {} }, hash: 'h' },
+    })
+    const first = ((await empty.json()) as { options: Array<{ value: string }> }).options
+    expect(first.length).toBeGreaterThan(0)
+    expect(first.length).toBeLessThanOrEqual(100)
+    const loggable = new Set(visible.filter((c) => ['active', 'on_hold', 'planning'].includes(c.status)).map((c) => c.id))
+    expect(first.every((o) => loggable.has(o.value))).toBe(true)
     const all = await engine.db.selectFrom('agency.campaigns').select('id').where('name', 'ilike', '%aurora%').execute()
     expect(all.length).toBeGreaterThan(offered.options.length) // some Aurora campaigns are not Lucy's to see, and are not offered
 
     const viewId = `V0SUBMIT${++seq}`
     const body = submission('U0LUCY', modal, viewId, { campaign: campaign.id, hours: '1h30', date: today, billable: false, note: 'Deck tweaks from the modal' })
-    const first = await interact(body)
-    expect(first.status).toBe(200)
-    const answer = (await first.json()) as { response_action: string; view: { blocks: unknown[] } }
+    const submitted = await interact(body)
+    expect(submitted.status).toBe(200)
+    const answer = (await submitted.json()) as { response_action: string; view: { blocks: unknown[] } }
     expect(answer.response_action).toBe('update')
     expect(JSON.stringify(answer.view)).toMatch(/Logged 1\.5h to \*Aurora Air Spring Launch\*/)
     const logged = await entries(`view:${viewId}`)
@@ -246,6 +279,8 @@ describeEachEngine('Slack App Home, Log time modal and message shortcut (signed 
     const several = await errorsFor({ campaign: null, hours: '', date: '' })
     expect(Object.keys(several).sort()).toEqual(['campaign', 'date', 'hours'])
     expect(await errorsFor({ campaign: hidden.id, hours: '2', date: today })).toEqual({ campaign: expect.stringMatching(/isn't one you can log time to/) })
+    const tomorrow = new Date(Date.parse(`${today}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10)
+    expect(await errorsFor({ campaign: campaign.id, hours: '2', date: tomorrow })).toEqual({ date: expect.stringMatching(/hasn't happened yet/) })
     expect((await entries()).length).toBe(before)
 
     // Fixed in place and submitted again (same view): logged.
