@@ -6,6 +6,7 @@
  */
 import { createHmac } from 'node:crypto'
 import { sql } from 'kysely'
+import type { LimitFunction } from 'p-limit'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createSlackBot } from '../src/bots/slack/app.ts'
 import { withActor } from '../src/db/actor.ts'
@@ -40,6 +41,7 @@ describeEachEngine('Slack App Home, Log time modal and message shortcut (signed 
   let url: string
   let close: () => Promise<void>
   let seq = 0
+  let held: Promise<void> | null = null
 
   beforeAll(async () => {
     slack = await startSlackStandin()
@@ -49,7 +51,9 @@ describeEachEngine('Slack App Home, Log time modal and message shortcut (signed 
     engine = await testEngine.migrated()
     await seed(engine, { scale: 'demo', progress: false })
     const logger = createLogger('silent')
-    const router = { db: engine.db, now: () => new Date() }
+    // A queue the test can hold shut, as a busy CHAT_CONCURRENCY would: handlers wait for it.
+    const inFlight = (<T>(fn: () => Promise<T>) => (held ?? Promise.resolve()).then(fn)) as unknown as LimitFunction
+    const router = { db: engine.db, now: () => new Date(), inFlight }
     const bot = createSlackBot(router, { signingSecret: SECRET, botToken: 'xoxb-test', appToken: undefined, apiUrl: slack.apiUrl, tenant: 'northwind' }, logger)
     const server = await startServer(createApp({ engine, logger, router, adapters: [bot.routes] }), { port: 0, host: '127.0.0.1', logger })
     url = `http://127.0.0.1:${server.port}`
@@ -290,6 +294,32 @@ describeEachEngine('Slack App Home, Log time modal and message shortcut (signed 
     expect(((await fixed.json()) as { response_action: string }).response_action).toBe('update')
     expect(await entries(`view:${viewId}`)).toHaveLength(1)
   }, 60_000)
+
+  it('a submission whose answer is not ready before Slack\'s deadline closes the modal and is answered in the DM, logged once', async () => {
+    const modal = await clickLogTime('U0LUCY')
+    const today = modal.blocks[2]!.element.initial_date as string
+    const { campaign } = await aurora('U0LUCY')
+    let release!: () => void
+    held = new Promise<void>((resolve) => { release = resolve })
+    const viewId = `V0SLOW${++seq}`
+    const posted = slack.calls.filter((c) => c.method === 'chat.postMessage').length
+    try {
+      const started = performance.now()
+      const res = await interact(submission('U0LUCY', modal, viewId, { campaign: campaign.id, hours: '0.25', date: today }))
+      const ackMs = performance.now() - started
+      expect(res.status).toBe(200)
+      expect(await res.text()).toBe('') // an empty ack: Slack closes the modal
+      expect(ackMs).toBeLessThan(3000)
+      expect(await entries(`view:${viewId}`)).toHaveLength(0)
+    } finally {
+      held = null
+      release()
+    }
+    const dm = (await slack.waitFor('chat.postMessage', posted + 1, 10_000)).at(-1)!
+    expect(dm.args.channel).toBe('U0LUCY')
+    expect(`${dm.args.text}`).toMatch(/Logged 0\.25h to Aurora Air Spring Launch/)
+    expect(await entries(`view:${viewId}`)).toHaveLength(1)
+  }, 30_000)
 
   it('"Log time for this" on a message opens the modal with the note from the message and the campaign it names preselected', async () => {
     const { campaign } = await aurora('U0LUCY')

@@ -70,10 +70,14 @@ export interface SlackBot {
   drain(): Promise<void>
 }
 
-/** Where a row is answered: a response_url (commands, clicks), or a channel and thread (mentions, DMs). */
+/**
+ * Where a row is answered: a response_url (commands, clicks), a channel and thread (mentions,
+ * DMs), or the person's DM with the app, by their user id (a modal's submission answered late).
+ */
 type AnswerTo =
   | { kind: 'response_url'; url: string; replaceOriginal: boolean | null }
   | { kind: 'thread'; channel: string; user: string; threadTs: string | null; replaceTs: string | null; place: SlackPlace }
+  | { kind: 'direct'; user: string }
 
 /**
  * How long after a request reached the server its ack may wait for the inbox insert. Slack wants
@@ -198,10 +202,13 @@ export function createSlackBot(router: ConverseDeps, settings: SlackSettings, lo
     confirmedEmail(await client.users.info({ user: inbound.externalUserId }).catch(() => null), { team: inbound.workspaceId, enterprise: inbound.enterpriseId ?? null })
 
   /** Sends a reply where the row says; the client carries the workspace's bot token. */
-  const answer = (client: WebClient, to: AnswerTo, reply: Reply) => to.kind === 'response_url'
+  const answer = async (client: WebClient, to: AnswerTo, reply: Reply): Promise<void> => {
     // 'shared' even in a DM: a slash command or button there may be in a DM between two people.
-    ? respondAt(to.url, { ...renderBlocks(reply), response_type: slackVisibility(reply, 'shared'), ...(to.replaceOriginal === null ? {} : { replace_original: to.replaceOriginal }) })
-    : deliver(client, reply, { channel: to.channel, user: to.user, threadTs: to.threadTs ?? undefined, replaceTs: to.replaceTs ?? undefined, place: to.place })
+    if (to.kind === 'response_url') return respondAt(to.url, { ...renderBlocks(reply), response_type: slackVisibility(reply, 'shared'), ...(to.replaceOriginal === null ? {} : { replace_original: to.replaceOriginal }) })
+    // A user id as the channel is the person's DM with the app (as sendDirect): nobody else reads it.
+    if (to.kind === 'direct') return void await client.chat.postMessage({ channel: to.user, ...renderBlocks(reply) })
+    return deliver(client, reply, { channel: to.channel, user: to.user, threadTs: to.threadTs ?? undefined, replaceTs: to.replaceTs ?? undefined, place: to.place })
+  }
 
   /** The row's handler and its answer: the same for the process that acked it and for a resumer. */
   const run = (row: InboxRow<RecordedInbound, AnswerTo>, client: WebClient, answerWith = (reply: Reply) => answer(client, row.answerTo, reply)) => runRecorded(router, inbox, row, {
@@ -342,7 +349,7 @@ export function createSlackBot(router: ConverseDeps, settings: SlackSettings, lo
    */
   const submitLogTime = async ({ ack, body, client, context }: { ack: (response?: ViewResponseAction) => Promise<void>; body: ViewSubmitAction; client: WebClient; context: Context }) => {
     const inbound = inboundOf(body, context)
-    const to: AnswerTo = { kind: 'thread', channel: body.user.id, user: body.user.id, threadTs: null, replaceTs: null, place: 'dm' }
+    const to: AnswerTo = { kind: 'direct', user: body.user.id }
     const { early, recorded } = await record(context, `slack:view:${body.trigger_id}`, inbound, to)
     if (early === 'duplicate') return ack()
     if (early === 'unavailable') return ack({ response_action: 'update', view: messageModal(textReply(DATABASE_UNAVAILABLE)) })
