@@ -277,7 +277,8 @@ describeEachEngine('Slack App Home, Log time modal and message shortcut (signed 
       expect(body.response_action).toBe('errors')
       return body.errors
     }
-    expect(await errorsFor({ campaign: campaign.id, hours: '0', date: today })).toEqual({ hours: 'Log more than 0 hours.' })
+    expect(await errorsFor({ campaign: campaign.id, hours: '0', date: today })).toEqual({ hours: 'Log at least a quarter of an hour (0.25).' })
+    expect(await errorsFor({ campaign: campaign.id, hours: '0.1', date: today })).toEqual({ hours: 'Log at least a quarter of an hour (0.25).' })
     expect(await errorsFor({ campaign: campaign.id, hours: '25', date: today })).toEqual({ hours: 'A day holds 24 hours at most.' })
     expect(await errorsFor({ campaign: campaign.id, hours: 'lots', date: today })).toHaveProperty('hours')
     const several = await errorsFor({ campaign: null, hours: '', date: '' })

@@ -35,11 +35,12 @@ function readForm(fields: Record<string, string | null>) {
   if (!campaign) errors.campaign = 'Pick a campaign.'
   else if (!rowId.safeParse(campaign).success) errors.campaign = 'Pick a campaign from the list.'
   const typed = fields.hours?.trim() ?? ''
-  // The same reading as /timesheet: "1.5", "1h30", "90m", "half a day".
-  const hours = typed ? (/^\d+(?:[.,]\d+)?$/.test(typed) ? Number(typed.replace(',', '.')) : parseDuration(typed)) : null
+  // The same reading as /timesheet ("1h30", "90m", "half a day", rounded to the quarter hour); a
+  // bare number, which in a message is not a duration, is hours in a field called Hours.
+  const hours = typed ? parseDuration(/^\d+(?:[.,]\d+)?$/.test(typed) ? `${typed.replace(',', '.')}h` : typed) : null
   if (!typed) errors.hours = 'How many hours? e.g. 1.5 or 1h30.'
   else if (hours === null || !Number.isFinite(hours)) errors.hours = `"${typed.slice(0, 40)}" isn't a number of hours: write e.g. 1.5 or 1h30.`
-  else if (hours <= 0) errors.hours = 'Log more than 0 hours.'
+  else if (hours <= 0) errors.hours = `Log at least a quarter of an hour (${HOURS.step}).`
   else if (hours > HOURS.max) errors.hours = `A day holds ${HOURS.max} hours at most.`
   else if (!loggableHours.safeParse(hours).success) errors.hours = 'Hours are logged in quarter hours: e.g. 1.25, 1.5 or 1.75.'
   const date = fields.date?.trim() ?? ''
