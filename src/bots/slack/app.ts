@@ -366,9 +366,10 @@ export function createSlackBot(router: ConverseDeps, settings: SlackSettings, lo
     // A failure is the boundary's: it apologises in the DM; the modal closes.
     void work.finally(() => settle(null))
     let timer: NodeJS.Timeout | undefined
-    const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), Math.max(0, arrivedAt + VIEW_ANSWER_WITHIN_MS - performance.now())) })
+    // From the moment the deadline passes, an answer goes to the DM (set here, not after the race,
+    // so that an answer arriving in between is not given to a modal already closed).
+    const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => { inDm = true; resolve('late') }, Math.max(0, arrivedAt + VIEW_ANSWER_WITHIN_MS - performance.now())) })
     const result = await Promise.race([inModal, late]).finally(() => clearTimeout(timer))
-    if (result === 'late') inDm = true
     if (result === 'late' || result === null) return ack()
     await ack(submissionAck(result) as ViewResponseAction)
     // What was logged shows on the Home tab at once, when the modal was opened from it.
