@@ -73,6 +73,24 @@ describe('slackToInbound: what Workroom answers', () => {
     })
     expect((inbound as Inbound).requestId).toMatch(/^action:W111:111\.222:timesheet\.undo#0:[\w-]{22}$/)
   })
+
+  it("a submission of Workroom's Log time modal is the form and its fields by name, its request id naming the view", () => {
+    // Slack's recorded view_submission, as it arrives from Workroom's modal (callback id and block ids).
+    const recorded = fixture('view_submission.json') as Record<string, any>
+    const option = (value: string) => ({ text: { type: 'plain_text', text: value }, value })
+    const body = { ...recorded, view: { ...recorded.view, callback_id: 'log_time', state: { values: {
+      campaign: { campaign: { type: 'external_select', selected_option: option('7f3c1a52-9d0e-4b8a-8f61-2a4c5e6d7b90') } },
+      hours: { hours: { type: 'plain_text_input', value: '1h30' } },
+      date: { date: { type: 'datepicker', selected_date: '2026-11-30' } },
+      billable: { billable: { type: 'checkboxes', selected_options: [] } },
+      note: { note: { type: 'plain_text_input', value: null } },
+    } } } }
+    expect(translate(body)).toEqual({
+      platform: 'slack', workspaceId: 'T111', enterpriseId: 'E111', externalUserId: 'W111', channelId: null, threadId: null, requestId: 'view:V111',
+      input: { kind: 'form', formId: 'timesheet.log', fields: { campaign: '7f3c1a52-9d0e-4b8a-8f61-2a4c5e6d7b90', hours: '1h30', date: '2026-11-30', billable: 'false', note: null } },
+    })
+    expect(translate({ ...body, user: undefined })).toEqual({ ignore: expect.stringMatching(/Log time submission without/) })
+  })
 })
 
 describe('slackToInbound: what Workroom acknowledges and leaves alone', () => {

@@ -70,7 +70,7 @@ export interface ConverseDeps {
 }
 
 export interface HandlerObservation {
-  intent: Intent['kind'] | 'action'
+  intent: Intent['kind'] | 'action' | 'form'
   platform: Inbound['platform']
   seconds: number
   /** The handler threw (the reply failed); a refusal or a "did not understand" reply is not an error. */
@@ -118,7 +118,7 @@ export const TIMESHEET_LOCKED = 'That day is in a locked period, so nothing was 
 export const TIMESHEET_APPROVED = "That entry has been approved, so nothing was changed. Ask your project manager to reopen it first."
 
 async function observed(deps: ConverseDeps, inbound: Inbound, once: ClaimOnce | undefined, observe: NonNullable<ConverseDeps['observe']>): Promise<Reply | null> {
-  const intent = inbound.input.kind === 'action' ? 'action' : intentOf(inbound.input).kind
+  const intent = inbound.input.kind === 'action' || inbound.input.kind === 'form' ? inbound.input.kind : intentOf(inbound.input).kind
   const started = performance.now()
   let error = true
   try {
@@ -134,25 +134,41 @@ async function observed(deps: ConverseDeps, inbound: Inbound, once: ClaimOnce | 
   }
 }
 
-/** Who is asking, whether they may, then the router's choice, run as them. */
-async function answer(deps: ConverseDeps, inbound: Inbound, once?: ClaimOnce): Promise<Reply | null> {
-  const id = { platform: inbound.platform, workspaceId: inbound.workspaceId, externalUserId: inbound.externalUserId, enterpriseId: inbound.enterpriseId ?? null }
+/** Who a platform user is: the fields of an Inbound identification reads. */
+export type Asker = Pick<Inbound, 'platform' | 'workspaceId' | 'enterpriseId' | 'externalUserId' | 'verifiedEmail'>
+
+/**
+ * The person behind a platform user (the workspace's binding, then their link, auto-linked by a
+ * verified e-mail inside that binding), or the reply that says why there is none. Every turn
+ * starts here, and so does anything a platform shows a person outside a turn (Slack's App Home,
+ * a form's options): nobody unlinked sees a tenant's data.
+ */
+export async function identify(deps: Pick<ConverseDeps, 'db'>, asker: Asker): Promise<{ who: LinkedActor } | { refused: Reply }> {
+  const id = { platform: asker.platform, workspaceId: asker.workspaceId, externalUserId: asker.externalUserId, enterpriseId: asker.enterpriseId ?? null }
   let actor: LinkedActor | null = await resolveIdentity(deps.db, id)
   if (!actor) {
     // Only now, off the hot path: is the workspace connected to an agency at all? If not, nothing
     // of any tenant is touched, not even the platform's e-mail lookup.
-    if (!(await workspaceTenant(deps.db, id.platform, id.workspaceId, id.enterpriseId))) return notConnectedReply(inbound)
-    if (inbound.verifiedEmail) {
-      const email = typeof inbound.verifiedEmail === 'function' ? await inbound.verifiedEmail() : inbound.verifiedEmail
+    if (!(await workspaceTenant(deps.db, id.platform, id.workspaceId, id.enterpriseId))) return { refused: notConnectedReply(asker) }
+    if (asker.verifiedEmail) {
+      const email = typeof asker.verifiedEmail === 'function' ? await asker.verifiedEmail() : asker.verifiedEmail
       if (email) actor = await autoLinkIdentity(deps.db, id, email)
     }
   }
   if (!actor) {
-    return reply("I don't know who you are yet, so I can't do anything for you.", [
+    return { refused: reply("I don't know who you are yet, so I can't do anything for you.", [
       { type: 'text', text: "I don't know who you are yet, so I can't do anything for you." },
-      { type: 'context', text: `Ask a Workroom admin to run: workroom link --platform ${inbound.platform} --workspace ${inbound.workspaceId} --user ${inbound.externalUserId} --email <your work e-mail>` },
-    ])
+      { type: 'context', text: `Ask a Workroom admin to run: workroom link --platform ${asker.platform} --workspace ${asker.workspaceId} --user ${asker.externalUserId} --email <your work e-mail>` },
+    ]) }
   }
+  return { who: actor }
+}
+
+/** Who is asking, whether they may, then the router's choice, run as them. */
+async function answer(deps: ConverseDeps, inbound: Inbound, once?: ClaimOnce): Promise<Reply | null> {
+  const identified = await identify(deps, inbound)
+  if ('refused' in identified) return identified.refused
+  const actor = identified.who
   const now = deps.now()
   const today = localDate(now, actor.timezone)
   const who = actor

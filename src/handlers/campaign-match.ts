@@ -27,6 +27,47 @@ const candidates = (trx: ActorTx) => trx.selectFrom('agency.campaigns as c')
   .leftJoin('agency.brands as b', 'b.id', 'c.brand_id')
   .select(['c.id', 'c.name', 'c.code', 'c.status', 'cl.name as clientName', 'c.client_id as clientId', 'b.name as brandName', 'c.start_date as startDate', 'c.end_date as endDate'])
 
+/** The statuses time can be logged to. */
+export const LOGGABLE_STATUSES: readonly CampaignStatus[] = ['active', 'on_hold', 'planning']
+
+/** The most options a picker offers at once (Slack's external_select takes 100). */
+export const MAX_PICKER_OPTIONS = 100
+
+/**
+ * What a campaign picker offers for the text typed so far: the campaigns time can be logged to
+ * among those the text can mean (the shortlist, fuzzy only when the words name none), or with
+ * nothing typed the first of them by name. RLS decides visibility, as for every match.
+ */
+export async function campaignOptions(trx: ActorTx, query: string): Promise<CampaignCandidate[]> {
+  const loggable = (c: CampaignCandidate) => LOGGABLE_STATUSES.includes(c.status)
+  if (!normalise(query)) {
+    return candidates(trx).where('c.status', 'in', [...LOGGABLE_STATUSES]).orderBy('c.name').limit(MAX_PICKER_OPTIONS).execute()
+  }
+  const byWords = (await campaignShortlist(trx, query, { fuzzy: false })).filter(loggable)
+  const found = byWords.length > 0 ? byWords : (await campaignShortlist(trx, query, { fuzzy: true })).filter(loggable)
+  return found.slice(0, MAX_PICKER_OPTIONS)
+}
+
+/**
+ * The one campaign a piece of text names by its full name or code, anywhere in it ("can you fix
+ * the Aurora Air Spring Launch deck?"), among those time can be logged to; null when it names
+ * none or several. A name inside a longer one named too ("Aurora Air" in "Aurora Air Spring
+ * Launch") counts as the longer one.
+ */
+export async function campaignNamedIn(trx: ActorTx, text: string): Promise<CampaignCandidate | null> {
+  const hay = normalise(text)
+  if (!hay) return null
+  const padded = ` ${hay} `
+  const named = await candidates(trx).where('c.status', 'in', [...LOGGABLE_STATUSES])
+    .where(sql<boolean>`(strpos(${padded}, ' ' || trim(regexp_replace(lower(c.name), '[^[:alnum:]]+', ' ', 'g')) || ' ') > 0
+      OR strpos(${padded}, ' ' || trim(regexp_replace(lower(c.code), '[^[:alnum:]]+', ' ', 'g')) || ' ') > 0)`)
+    .limit(20).execute()
+  // SQL's normalising is close to normalise()'s (no NFKD); the same comparison in full decides here.
+  const hits = named.filter((c) => padded.includes(` ${normalise(c.name)} `) || padded.includes(` ${normalise(c.code)} `))
+  const outer = hits.filter((c) => !hits.some((o) => o !== c && normalise(o.name).includes(normalise(c.name)) && o.name.length > c.name.length))
+  return outer.length === 1 ? outer[0]! : null
+}
+
 /** The campaigns this actor may see (RLS decides), with the names people call them by. */
 export async function visibleCampaigns(trx: ActorTx): Promise<CampaignCandidate[]> {
   return candidates(trx).orderBy('c.name').execute()

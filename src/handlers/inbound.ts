@@ -14,11 +14,16 @@ export interface Inbound {
   channelId: string | null
   /** Slack thread_ts or Teams reply-chain id; null outside a thread. */
   threadId: string | null
-  /** A slash command and its text, a plain message (mention, DM), or a click on a Reply button. */
+  /** A slash command and its text, a plain message (mention, DM), a click on a Reply button, or a submitted form. */
   input:
     | { kind: 'command'; command: string; text: string }
     | { kind: 'message'; text: string }
     | { kind: 'action'; actionId: string; payload: string }
+    /**
+     * A form the platform shows (Slack's Log time modal): its id and each field as the person
+     * left it (null when empty). Validated by its handler like any other input.
+     */
+    | { kind: 'form'; formId: string; fields: Record<string, string | null> }
   /** The platform's delivery id: a retried delivery carries the same one and must not act twice. */
   requestId: string
   /**
@@ -27,3 +32,6 @@ export interface Inbound {
    */
   verifiedEmail?: string | null | (() => Promise<string | null>)
 }
+
+/** The inputs that are words (a command and its text, a message): what intentOf reads. */
+export type TextInput = Extract<Inbound['input'], { kind: 'command' | 'message' }>

@@ -5,7 +5,7 @@
  * schema and the button payload schemas use the same numbers.
  */
 import { z } from 'zod'
-import type { Inbound } from './inbound.ts'
+import type { Inbound, TextInput } from './inbound.ts'
 import { reply, type Reply } from './reply.ts'
 
 /**
@@ -44,14 +44,18 @@ export const NUL_REFUSED = "What you sent contains a NUL character (U+0000), whi
  * (22021), in any field: the ids a platform sends are stored and compared too. `isQuestion` is
  * the router's reading of a text, for the wording of "too long".
  */
-export function refuseInput(inbound: Inbound, isQuestion: (input: Exclude<Inbound['input'], { kind: 'action' }>) => boolean): Reply | null {
+export function refuseInput(inbound: Inbound, isQuestion: (input: TextInput) => boolean): Reply | null {
   const { input } = inbound
-  const texts = input.kind === 'action' ? [input.actionId, input.payload] : input.kind === 'command' ? [input.command, input.text] : [input.text]
+  const texts = input.kind === 'action' ? [input.actionId, input.payload]
+    : input.kind === 'form' ? [input.formId, ...Object.keys(input.fields), ...Object.values(input.fields).map((v) => v ?? '')]
+      : input.kind === 'command' ? [input.command, input.text] : [input.text]
   const ids = [inbound.workspaceId, inbound.externalUserId, inbound.channelId ?? '', inbound.threadId ?? '', inbound.requestId]
   if ([...texts, ...ids].some((s) => s.includes('\u0000'))) return reply(NUL_REFUSED)
   if (input.kind === 'action') {
     return input.payload.length > MAX_PAYLOAD_CHARS ? reply(UNKNOWN_BUTTON) : null
   }
+  // A form's fields are checked by its handler, which names the field that is too long.
+  if (input.kind === 'form') return null
   if (input.text.length <= MAX_TEXT_CHARS) return null
   const chars = (n: number) => n.toLocaleString('en')
   return reply(isQuestion(input)

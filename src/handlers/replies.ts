@@ -17,7 +17,7 @@ export const money = (n: number, currency: string) => {
   }
 }
 const WEEKDAY = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' })
-const weekday = (date: string) => WEEKDAY.format(new Date(`${date}T00:00:00Z`))
+export const weekday = (date: string) => WEEKDAY.format(new Date(`${date}T00:00:00Z`))
 
 /**
  * Buttons that carry what to do, or, when that would not fit on a button (a long note travels in

@@ -90,6 +90,11 @@ export interface Reply {
   visibility: 'ephemeral' | 'in_channel'
   /** What the reply is about, in a few words ("Aurora Air Spring Launch"): a notice that stands in for a private reply names it. */
   subject?: string
+  /**
+   * The answer to a submitted form that is refused: what is wrong, by field name, for the
+   * platform to show beside each field (Slack's response_action: errors). Nothing was saved.
+   */
+  fieldErrors?: Record<string, string>
   /** Set on the apology for a handler that failed: why, for the inbox's bookkeeping. Never shown. */
   failed?: string
 }

@@ -18,7 +18,8 @@ import { channelClientOf, channelCommand, parseChannelCommand } from './channel.
 import { digestCommand } from './digest.ts'
 import { buildDigest } from './digest-content.ts'
 import { visibleCampaign } from './campaign-match.ts'
-import type { Inbound } from './inbound.ts'
+import type { Inbound, TextInput } from './inbound.ts'
+import { submitForm } from './log-form.ts'
 import { loggableHours, payloadText, rowId, UNKNOWN_BUTTON } from './input-limits.ts'
 import { helpReply, type Voice } from './help.ts'
 import type { ChannelRef } from '../db/digests.ts'
@@ -63,7 +64,7 @@ const COMMAND_WORD = new RegExp(`^(${COMMANDS.join('|')})(?:\\s+(.*))?$`, 'i')
 const MENTION = /<@[A-Z0-9]+>|@workroom\b/gi
 
 /** Slash commands map directly; free text by intent: a duration → timesheet, "status of …" → lookup, else a question. */
-export function intentOf(input: Exclude<Inbound['input'], { kind: 'action' }>): Intent {
+export function intentOf(input: TextInput): Intent {
   if (input.kind === 'command') {
     const command = input.command.replace(/^\//, '').toLowerCase()
     const text = input.text.trim()
@@ -134,13 +135,13 @@ const SETTLE = retry(handleWhen(isDatabaseUnavailable), { maxAttempts: 6, backof
  * logged. Only when the database stays away is the outcome still unknown, and the reply says so
  * (converse). Undo and edit are not idempotent and are not retried.
  */
-export async function logSettled(log: () => Promise<LogResult>): Promise<Reply> {
+export async function logSettled(log: () => Promise<LogResult>, toReply: (r: LogResult) => Reply = logReply): Promise<Reply> {
   try {
-    return logReply(await log())
+    return toReply(await log())
   } catch (err) {
     if (!(err instanceof CommitOutcomeUnknown)) throw err
     const settled = await SETTLE.execute(log).catch(() => { throw err })
-    return settled.kind === 'duplicate' ? reply(SAVED_ONCE) : logReply(settled)
+    return settled.kind === 'duplicate' ? reply(SAVED_ONCE) : toReply(settled)
   }
 }
 
@@ -187,7 +188,7 @@ export interface Turn {
  * anything that writes (a time entry, edit or undo, a click) the writing one; looking up nothing.
  */
 export function limitFor(input: Inbound['input'], today: string, locale = 'en-GB'): LimitKind | null {
-  if (input.kind === 'action') return 'write'
+  if (input.kind === 'action' || input.kind === 'form') return 'write'
   const intent = intentOf(input)
   if (intent.kind === 'ask') return 'ask'
   if (intent.kind === 'channel') {
@@ -203,6 +204,7 @@ export function limitFor(input: Inbound['input'], today: string, locale = 'en-GB
 export async function route(deps: ConverseDeps, { run, who, inbound, channel, voice, now, today }: Turn): Promise<Reply> {
   const settings = deps.timesheet ?? DEFAULT_TIMESHEET_SETTINGS
   if (inbound.input.kind === 'action') return handleAction(deps, run, who, inbound, inbound.input, now, today, settings)
+  if (inbound.input.kind === 'form') return submitForm(run, who, inbound.input, { today, requestId: inbound.requestId, source: sourceOf(inbound.platform), settings })
   const intent = intentOf(inbound.input)
   switch (intent.kind) {
     case 'help':

@@ -6,7 +6,7 @@ import { sql } from 'kysely'
 import { addDays } from '../dates.ts'
 import type { Actor, ActorTx } from '../db/actor.ts'
 import type { EntrySource } from '../db/schema.ts'
-import { findCampaignNamed, findCampaignWithNote, visibleCampaign, type CampaignCandidate } from './campaign-match.ts'
+import { findCampaignNamed, findCampaignWithNote, LOGGABLE_STATUSES, visibleCampaign, type CampaignCandidate } from './campaign-match.ts'
 
 export interface TimesheetSettings {
   /** Entries older than this many days are locked (Northwind's policy: 14). */
@@ -85,7 +85,7 @@ export type LogResult =
   | { kind: 'locked_period'; date: string; lockDays: number }
   | { kind: 'future_date'; date: string }
 
-const LOGGABLE = new Set(['active', 'on_hold', 'planning'])
+const LOGGABLE = new Set<string>(LOGGABLE_STATUSES)
 
 /**
  * A day's entries from one request with several days are stored as `<request id>#<date>`: the

@@ -12,7 +12,7 @@
  * unanswered; the row lets another process (src/resume.ts) answer it through the stored
  * response_url or thread.
  */
-import { App, HTTPReceiver, LogLevel, type BlockAction, type ButtonAction, type Context, type Logger as SlackLogger } from '@slack/bolt'
+import { App, HTTPReceiver, LogLevel, type BlockAction, type ButtonAction, type Context, type Logger as SlackLogger, type ViewResponseAction, type ViewSubmitAction } from '@slack/bolt'
 import { WebClient, type UsersInfoResponse } from '@slack/web-api'
 import { Hono } from 'hono'
 import type { HttpBindings } from '@hono/node-server'
@@ -36,6 +36,8 @@ import { slackPayloadKind, slackToInbound, WORKROOM_ACTION } from './inbound.ts'
 import { pgInstallationStore } from './installations.ts'
 import { LOOKING_IT_UP, threadTitle, workroomAssistant } from './assistant.ts'
 import { slackAnswerStream } from './stream.ts'
+import { publishHome, registerHome } from './home.ts'
+import { isWorkroomSurface, LOG_TIME_VIEW, messageModal, openedFrom, registerLogTime, submissionAck, type SurfaceDeps } from './log-time-modal.ts'
 
 export interface SlackSettings {
   signingSecret: string | undefined
@@ -73,10 +75,14 @@ export interface SlackBot {
 /** Bolt's helpers for the assistant thread a message came from. */
 interface AssistantThread { setStatus(status: string): Promise<unknown>; setTitle(title: string): Promise<unknown> }
 
-/** Where a row is answered: a response_url (commands, clicks), or a channel and thread (mentions, DMs). */
+/**
+ * Where a row is answered: a response_url (commands, clicks), a channel and thread (mentions,
+ * DMs), or the person's DM with the app, by their user id (a modal's submission answered late).
+ */
 type AnswerTo =
   | { kind: 'response_url'; url: string; replaceOriginal: boolean | null }
   | { kind: 'thread'; channel: string; user: string; threadTs: string | null; replaceTs: string | null; place: SlackPlace; assistant?: boolean }
+  | { kind: 'direct'; user: string }
 
 /**
  * How long after a request reached the server its ack may wait for the inbox insert. Slack wants
@@ -98,6 +104,13 @@ const ARRIVED = new WeakMap<object, number>()
  * notice, a payload type newer than Bolt), answered 200 here before Slack's deadline.
  */
 const UNHANDLED_ACK_MS = 2_500
+
+/**
+ * How long after its arrival a Log time submission's answer may take before the ack goes without
+ * it (Slack closes the modal then, and the answer goes to the person's DM). Within Slack's 3 s,
+ * with room for the response to travel.
+ */
+const VIEW_ANSWER_WITHIN_MS = 2_300
 
 /** A response_url that does not answer is given up on (the row fails) rather than waited on forever. */
 const RESPOND_TIMEOUT_MS = 15_000
@@ -194,20 +207,23 @@ export function createSlackBot(router: ConverseDeps, settings: SlackSettings, lo
     confirmedEmail(await client.users.info({ user: inbound.externalUserId }).catch(() => null), { team: inbound.workspaceId, enterprise: inbound.enterpriseId ?? null })
 
   /** Sends a reply where the row says; the client carries the workspace's bot token. */
-  const answer = (client: WebClient, to: AnswerTo, reply: Reply) => to.kind === 'response_url'
+  const answer = async (client: WebClient, to: AnswerTo, reply: Reply): Promise<void> => {
     // 'shared' even in a DM: a slash command or button there may be in a DM between two people.
-    ? respondAt(to.url, { ...renderBlocks(reply), response_type: slackVisibility(reply, 'shared'), ...(to.replaceOriginal === null ? {} : { replace_original: to.replaceOriginal }) })
-    : deliver(client, reply, { channel: to.channel, user: to.user, threadTs: to.threadTs ?? undefined, replaceTs: to.replaceTs ?? undefined, place: to.place })
+    if (to.kind === 'response_url') return respondAt(to.url, { ...renderBlocks(reply), response_type: slackVisibility(reply, 'shared'), ...(to.replaceOriginal === null ? {} : { replace_original: to.replaceOriginal }) })
+    // A user id as the channel is the person's DM with the app (as sendDirect): nobody else reads it.
+    if (to.kind === 'direct') return void await client.chat.postMessage({ channel: to.user, ...renderBlocks(reply) })
+    return deliver(client, reply, { channel: to.channel, user: to.user, threadTs: to.threadTs ?? undefined, replaceTs: to.replaceTs ?? undefined, place: to.place })
+  }
 
   /** The row's handler and its answer: the same for the process that acked it and for a resumer. */
-  const run = (row: InboxRow<RecordedInbound, AnswerTo>, client: WebClient) => {
+  const run = (row: InboxRow<RecordedInbound, AnswerTo>, client: WebClient, answerWith = (reply: Reply) => answer(client, row.answerTo, reply)) => {
     // In an assistant thread a chat model's answer streams (stream.ts); elsewhere it posts once.
     const to = row.answerTo
     const stream = to.kind === 'thread' && to.assistant && to.threadTs
       ? slackAnswerStream(client, { channel: to.channel, threadTs: to.threadTs, team: row.inbound.workspaceId, user: to.user }, logger)
       : undefined
     return runRecorded(router, inbox, row, {
-      answer: (reply) => (stream?.started ? stream.finish(reply) : answer(client, to, reply)),
+      answer: (reply) => (stream?.started ? stream.finish(reply) : answerWith(reply)),
       ...(stream ? { stream } : {}), verifiedEmail: emailOf(client, row.inbound), logger,
     })
   }
@@ -282,7 +298,7 @@ export function createSlackBot(router: ConverseDeps, settings: SlackSettings, lo
   // wait for Bolt's unhandled-request timer. Events are acked by Bolt before any middleware.
   app.use(async (args) => {
     const inbound = slackToInbound(args.body, self(args.context))
-    if (!('ignore' in inbound)) return args.next()
+    if (!('ignore' in inbound) || isWorkroomSurface(args.body)) return args.next()
     if ('ack' in args && args.ack) await args.ack()
     logger.debug({ slack: slackPayloadKind(args.body), reason: inbound.ignore }, 'Slack request acknowledged, not for Workroom')
   })
@@ -352,6 +368,57 @@ export function createSlackBot(router: ConverseDeps, settings: SlackSettings, lo
     if (early === 'duplicate') return
     void guarded(client, to, () => afterAck(recorded, client, to))
   })
+
+  // The Home tab, the Log time modal's openers and its campaign picker (home.ts, log-time-modal.ts).
+  const surfaces: SurfaceDeps = {
+    router, logger,
+    verifiedEmail: (client, asker) => async () =>
+      confirmedEmail(await client.users.info({ user: asker.externalUserId }).catch(() => null), { team: asker.workspaceId, enterprise: asker.enterpriseId ?? null }),
+    track: (work) => {
+      const done: Promise<void> = work().then(() => undefined, (err: unknown) => { logger.error({ err }, 'slack listener failed') }).finally(() => working.delete(done))
+      working.add(done)
+    },
+  }
+  registerHome(app, surfaces)
+  registerLogTime(app, surfaces)
+
+  /**
+   * A Log time submission: recorded in the inbox (its trigger_id: a retried delivery is found and
+   * runs nothing), run through converse like any input, and answered in the ack itself: the
+   * fields' errors, or the modal replaced by what was logged. Past the ack's deadline the modal
+   * closes and the answer goes to the person's DM with the app, as it does for a resumer.
+   */
+  const submitLogTime = async ({ ack, body, client, context }: { ack: (response?: ViewResponseAction) => Promise<void>; body: ViewSubmitAction; client: WebClient; context: Context }) => {
+    const inbound = inboundOf(body, context)
+    const to: AnswerTo = { kind: 'direct', user: body.user.id }
+    const { early, recorded } = await record(context, `slack:view:${body.trigger_id}`, inbound, to)
+    if (early === 'duplicate') return ack()
+    if (early === 'unavailable') return ack({ response_action: 'update', view: messageModal(textReply(DATABASE_UNAVAILABLE)) })
+    const arrivedAt = typeof context.arrivedAt === 'number' ? context.arrivedAt : performance.now()
+    let inDm = false
+    let settle!: (reply: Reply | null) => void
+    const inModal = new Promise<Reply | null>((resolve) => { settle = resolve })
+    const work = guarded(client, to, async () => {
+      const row = await recorded
+      if (row === null || row === 'unavailable') return settle(row === null ? null : textReply(DATABASE_UNAVAILABLE))
+      await run(row, client, async (reply) => (inDm ? answer(client, to, reply) : settle(reply)))
+      settle(null)
+    })
+    // A failure is the boundary's: it apologises in the DM; the modal closes.
+    void work.finally(() => settle(null))
+    let timer: NodeJS.Timeout | undefined
+    // From the moment the deadline passes, an answer goes to the DM (set here, not after the race,
+    // so that an answer arriving in between is not given to a modal already closed).
+    const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => { inDm = true; resolve('late') }, Math.max(0, arrivedAt + VIEW_ANSWER_WITHIN_MS - performance.now())) })
+    const result = await Promise.race([inModal, late]).finally(() => clearTimeout(timer))
+    if (result === 'late' || result === null) return ack()
+    await ack(submissionAck(result) as ViewResponseAction)
+    // What was logged shows on the Home tab at once, when the modal was opened from it.
+    if (!result.fieldErrors && openedFrom(body.view) === 'home') {
+      surfaces.track(() => publishHome(surfaces, client, { team: inbound.workspaceId, enterprise: inbound.enterpriseId ?? null, user: inbound.externalUserId }))
+    }
+  }
+  app.view<ViewSubmitAction>({ callback_id: LOG_TIME_VIEW, type: 'view_submission' }, (args) => submitLogTime({ ...args, ack: args.ack as (response?: ViewResponseAction) => Promise<void> }))
 
   app.error(async (err) => {
     logger.error({ err }, 'slack listener failed')

@@ -17,6 +17,7 @@ import { payloadDigest } from '../../handlers/inbox.ts'
 import type { Inbound } from '../../handlers/inbound.ts'
 import { COMMANDS } from '../../handlers/router.ts'
 import { FEEDBACK_ACTION, replyActionId } from './blocks.ts'
+import { logTimeSubmission } from './log-time-modal.ts'
 
 /** What the translation needs to know about Workroom's own app in the request's workspace (Bolt's context.botUserId). */
 export interface SlackSelf {
@@ -63,13 +64,17 @@ const BlockActions = z.looseObject({
   actions: z.array(z.looseObject({ type: z.string(), action_id: z.string(), value: z.string().optional(), action_ts: z.string().optional() })).min(1),
 })
 
-/** Interaction payload types Workroom has no use for: it opens no modals and registers no shortcuts or menus with options. */
+/**
+ * Interaction payload types that are not an Inbound. Workroom's own modal's submission is one
+ * (logTimeSubmission); its shortcut, its picker's options and its Home tab go to their own
+ * listeners (isWorkroomSurface); the rest of each type is another app's, or not used.
+ */
 const NOT_USED: Record<string, string> = {
-  view_submission: 'a modal submitted (Workroom opens no modals)',
-  view_closed: 'a modal closed (Workroom opens no modals)',
+  view_submission: "a modal submitted that is not Workroom's Log time",
+  view_closed: 'a modal closed (Workroom has nothing to do when one closes)',
   shortcut: 'a global shortcut (Workroom registers none)',
-  message_action: 'a message shortcut (Workroom registers none)',
-  block_suggestion: 'an options request (Workroom has no external select menus)',
+  message_action: "a message shortcut that is not Workroom's",
+  block_suggestion: "an options request for a menu that is not Workroom's",
   interactive_message: 'a legacy attachment button (Workroom sends none)',
   dialog_submission: 'a legacy dialog (Workroom opens none)',
   dialog_cancellation: 'a legacy dialog (Workroom opens none)',
@@ -87,6 +92,11 @@ export function slackToInbound(body: unknown, self: SlackSelf): SlackInbound {
     case 'event_callback': return event(fields, self)
     case 'block_actions': return blockAction(fields)
     case 'app_rate_limited': return { ignore: 'app_rate_limited: Slack is holding back events for this workspace' }
+    case 'view_submission': {
+      const form = logTimeSubmission(fields)
+      if (form) return form
+      break
+    }
   }
   const type = typeof fields.type === 'string' ? fields.type : '(no type)'
   return { ignore: NOT_USED[type] ?? `a ${type} payload, which Workroom does not use` }
