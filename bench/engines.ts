@@ -21,10 +21,18 @@ export async function emptyPgliteDump(): Promise<Blob> {
   return dump
 }
 
-/** The engines a benchmark runs on, named: PGlite always, native PostgreSQL when configured. */
+/**
+ * The engines a benchmark runs on, named: PGlite always, native PostgreSQL when configured.
+ * BENCH_ENGINE=native or =pglite keeps one of them (a quicker look while working on one path).
+ */
 export async function benchEngines(): Promise<Array<[string, () => Promise<Engine>]>> {
-  const dump = await emptyPgliteDump()
-  const engines: Array<[string, () => Promise<Engine>]> = [['PGlite (embedded)', () => scratchPglite(dump)]]
+  const only = process.env.BENCH_ENGINE
+  const engines: Array<[string, () => Promise<Engine>]> = []
+  if (only !== 'native') {
+    const dump = await emptyPgliteDump()
+    engines.push(['PGlite (embedded)', () => scratchPglite(dump)])
+  }
+  if (only === 'pglite') return engines
   if (nativeUrl) engines.push(['PostgreSQL (native)', scratchNative])
   else console.log('native PostgreSQL: skipped (set BENCH_DATABASE_URL or TEST_DATABASE_URL)')
   return engines

@@ -58,6 +58,7 @@ const program = new Command('bench')
       process.exit(2)
     }
     const section = await bench(opts)
+    if (process.env.BENCH_ENGINE) section.lines.push(`Measured on one engine only (BENCH_ENGINE=${process.env.BENCH_ENGINE}); the other's figures are not in this section.`)
     console.log(`\n${renderSection(section)}`)
     if (opts.write) {
       writeFileSync(REPORT, replaceSection(readFileSync(REPORT, 'utf8'), name, renderSection(section)))

@@ -17,9 +17,7 @@
  */
 import autocannon from 'autocannon'
 import { createHmac } from 'node:crypto'
-import { summarize } from './stats.ts'
-
-export interface Latency { n: number; p50: number; p90: number; p99: number; max: number }
+import { latency, type Latency } from './stats.ts'
 
 export interface LoadResult {
   /** Requests built and sent (setupRequest calls). */
@@ -32,6 +30,8 @@ export interface LoadResult {
   open: Latency
   /** Ack latency in ms of each connection's first request: connecting included. */
   firstOnConnection: Latency
+  /** The samples behind open and firstOnConnection, in ms, for pooling several runs (bench/slack.ts's rounds). */
+  samples: { open: number[]; firstOnConnection: number[] }
   /** Epoch milliseconds of the first request built and the last response, comparable with the stand-in's `at`. */
   startedAt: number
   finishedAt: number
@@ -112,13 +112,8 @@ const out: LoadResult = {
   timeouts: result.timeouts,
   open: latency(open),
   firstOnConnection: latency(first),
+  samples: { open, firstOnConnection: first },
   startedAt: firstSentAt,
   finishedAt: lastAckAt,
-}
-function latency(samples: number[]): Latency {
-  if (samples.length === 0) return { n: 0, p50: 0, p90: 0, p99: 0, max: 0 }
-  const s = summarize(samples)
-  const round = (n: number) => Math.round(n * 10) / 10
-  return { n: s.runs, p50: round(s.median), p90: round(s.p90), p99: round(s.p99), max: round(s.max) }
 }
 process.stdout.write(`${JSON.stringify(out)}\n`)

@@ -11,7 +11,7 @@ import { matchCampaignWithNote, type CampaignCandidate } from '../src/handlers/c
 import { converse } from '../src/chat/converse.ts'
 import type { Inbound } from '../src/handlers/inbound.ts'
 import { editLast, logTime, longDayHours, undoLast, weekView, type LogRequest } from '../src/handlers/timesheet.ts'
-import { describeEachEngine } from './support/engines.ts'
+import { describeEachEngine, postgres } from './support/engines.ts'
 import { actorOf, useFixtureDatabase, type PersonKey } from './support/fixture.ts'
 
 const TODAY = '2026-11-25'
@@ -409,5 +409,44 @@ describeEachEngine('timesheet handler', (engine) => {
     expect(week.days[0]!.entries).toContainEqual(expect.objectContaining({ hours: 2, inRange: true }))
     const later = await as('admin', (trx) => weekView(trx, admin, '2026-11-16', new Date(Date.now() + 3 * 24 * 3600_000)))
     expect(later.days.flatMap((d) => d.entries).some((e) => e.undoable)).toBe(false)
+  })
+})
+
+// Two sessions at once: needs a server (PGlite is one connection, so its transactions queue).
+const concurrent = process.env.TEST_DATABASE_URL ? describe : describe.skip
+concurrent(`timesheet handler under concurrent messages [postgres${process.env.TEST_DATABASE_URL ? '' : ': skipped, TEST_DATABASE_URL is not set'}]`, () => {
+  const db = useFixtureDatabase(postgres)
+
+  it('lets only one of two messages arriving together fill the same day past 24 h', async () => {
+    const pm = actorOf(db.fx, 'A', 'pm')
+    const day = '2026-11-17'
+    const log = (trx: Parameters<typeof logTime>[0]) => logTime(trx, pm, req({ date: day, hours: 14, campaignQuery: 'Campaign cY', confirmedLongDayFor: pm.userId }), ctx())
+    let release!: () => void
+    const held = new Promise<void>((resolve) => { release = resolve })
+    // The first logs 14 h and keeps its transaction open ...
+    let firstLogged!: () => void
+    const logged = new Promise<void>((resolve) => { firstLogged = resolve })
+    const first = withActor(db.e.db, pm, async (trx) => {
+      const result = await log(trx)
+      firstLogged()
+      await held
+      return result
+    })
+    await logged
+    // ... so the second, for the same person and day, waits for the day's lock ...
+    const second = withActor(db.e.db, pm, (trx) => log(trx))
+    for (let i = 0; ; i++) {
+      const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'`.execute(db.e.db)
+      if (rows[0]!.n > 0) break
+      if (i === 2000) throw new Error('the second message never waited for the first')
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    release()
+    // ... and, once the first commits, counts its 14 h: 28 would be over 24, so nothing is written.
+    expect((await first).kind).toBe('logged')
+    expect(await second).toEqual({ kind: 'day_over_24', date: day, alreadyLogged: 14, hours: 14 })
+    const { rows } = await sql<{ total: number }>`SELECT sum(hours) AS total FROM agency.timesheet_entries WHERE user_id = ${pm.userId} AND entry_date = ${day}`.execute(db.e.db)
+    expect(rows[0]!.total).toBe(14)
   })
 })

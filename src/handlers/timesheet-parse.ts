@@ -24,6 +24,21 @@ export type DateOrder = 'dmy' | 'mdy'
 
 /** How a locale writes numeric dates, from Intl: month first (en-US) or day first (en-GB, fr-FR, and the rest). */
 export function dateOrderOf(locale: string): DateOrder {
+  let order = DATE_ORDERS.get(locale)
+  if (order === undefined) {
+    order = readDateOrder(locale)
+    // Bounded: the tag comes from the directory, but a table of tags must not grow without end.
+    if (DATE_ORDERS.size >= 1000) DATE_ORDERS.clear()
+    DATE_ORDERS.set(locale, order)
+  }
+  return order
+}
+
+// Building an Intl.DateTimeFormat costs about as much as parsing the rest of a message, and every
+// /timesheet asked it twice (the rate limit's parse and the handler's): one answer per locale.
+const DATE_ORDERS = new Map<string, DateOrder>()
+
+function readDateOrder(locale: string): DateOrder {
   try {
     const parts = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'numeric' }).formatToParts(new Date(Date.UTC(2026, 10, 20)))
     return parts.findIndex((p) => p.type === 'month') < parts.findIndex((p) => p.type === 'day') ? 'mdy' : 'dmy'

@@ -101,9 +101,16 @@ export async function logTime(trx: ActorTx, actor: Actor, req: LogRequest, ctx: 
   if (req.offeredTo !== undefined && req.offeredTo !== actor.userId) return { kind: 'not_your_choice' }
   const dates = req.dates ? [...new Set(req.dates)].sort() : [req.date]
   const refs = req.dates ? dates.map((d) => batchRef(ctx.requestId, d)) : [ctx.requestId]
-  const existing = await trx.selectFrom('agency.timesheet_entries').select('id')
-    .where('source', '=', ctx.source).where('external_ref', 'in', refs).orderBy('entry_date').executeTakeFirst()
-  if (existing) return { kind: 'duplicate', entryId: existing.id }
+  // One round trip: this person's days locked, so two messages arriving together cannot both pass
+  // the 24 h check below (in date order, so two requests over overlapping days cannot deadlock),
+  // and an earlier delivery of this request looked for. The lock is held to the end of the
+  // transaction; the totals are read after it, in a statement of their own (a statement sees what
+  // was committed when it began, and this one began before it waited for the lock).
+  const { rows: [first] } = await sql<{ existing: string | null }>`
+    SELECT (SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest(${dates.map((d) => `${actor.userId}:${d}`)}::text[]) AS k) AS locked,
+           (SELECT id FROM agency.timesheet_entries WHERE source = ${ctx.source} AND external_ref = ANY(${refs}::text[])
+             ORDER BY entry_date LIMIT 1) AS existing`.execute(trx)
+  if (first?.existing) return { kind: 'duplicate', entryId: first.existing }
   const future = dates.find((d) => d > ctx.today)
   if (future) return { kind: 'future_date', date: future }
   const locked = dates.find((d) => d < addDays(ctx.today, -settings.lockDays))
@@ -135,16 +142,17 @@ export async function logTime(trx: ActorTx, actor: Actor, req: LogRequest, ctx: 
     phaseId = phase.id
   }
 
-  // Lock this person's days so two messages arriving together cannot both pass the 24 h check;
-  // in date order, so two requests over overlapping days cannot deadlock.
-  for (const d of dates) await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${actor.userId}:${d}`}, 0))`.execute(trx)
-  const totals = await trx.selectFrom('agency.timesheet_entries').select(['entry_date', (eb) => eb.fn.sum<number>('hours').as('total')])
-    .where('user_id', '=', actor.userId).where('entry_date', 'in', dates).groupBy('entry_date').execute()
-  const logged = (d: string) => Number(totals.find((t) => t.entry_date === d)?.total ?? 0)
+  // The days' totals (locked above) and the person's weekly capacity, in one round trip.
+  const { rows: [day] } = await sql<{ totals: Record<string, number> | null; capacity: number | null }>`
+    SELECT (SELECT json_object_agg(to_char(entry_date, 'YYYY-MM-DD'), total) FROM (
+              SELECT entry_date, sum(hours) AS total FROM agency.timesheet_entries
+               WHERE user_id = ${actor.userId} AND entry_date = ANY(${dates}::date[]) GROUP BY entry_date) t) AS totals,
+           (SELECT weekly_capacity_hours FROM workroom.people WHERE id = ${actor.userId}) AS capacity`.execute(trx)
+  const logged = (d: string) => Number(day?.totals?.[d] ?? 0)
   const full = dates.find((d) => logged(d) + req.hours > 24)
   if (full) return { kind: 'day_over_24', date: full, alreadyLogged: logged(full), hours: req.hours }
   if (req.confirmedLongDayFor !== actor.userId) {
-    const capacity = await weeklyCapacity(trx, actor)
+    const capacity = Number(day?.capacity ?? DEFAULT_WEEKLY_CAPACITY)
     const limit = longDayHours(capacity)
     const long = dates.filter((d) => logged(d) + req.hours > limit)
     if (long.length > 0) {
@@ -320,9 +328,12 @@ const joinNote = (...parts: Array<string | null | undefined>) => parts.filter((p
  * ("edit Fizzwell Summer Refresh"); words that name none, or several, are the note, as before.
  */
 /** The person's weekly capacity in hours (the directory's default, 40, when unset). */
+/** A person the directory gives no capacity (not found under row security): a 40-hour week. */
+const DEFAULT_WEEKLY_CAPACITY = 40
+
 async function weeklyCapacity(trx: ActorTx, actor: Actor): Promise<number> {
   const person = await trx.selectFrom('workroom.people').select('weekly_capacity_hours').where('id', '=', actor.userId).executeTakeFirst()
-  return person?.weekly_capacity_hours ?? 40
+  return person?.weekly_capacity_hours ?? DEFAULT_WEEKLY_CAPACITY
 }
 
 export async function editLast(

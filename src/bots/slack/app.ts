@@ -32,7 +32,7 @@ import { type ConverseDeps, DATABASE_UNAVAILABLE, SOMETHING_WENT_WRONG } from '.
 import type { Logger } from '../../log.ts'
 import { MAX_CHAT_BODY_BYTES } from '../../http/limits.ts'
 import { renderBlocks, slackVisibility, type SlackPlace } from './blocks.ts'
-import { slackPayloadKind, slackToInbound, WORKROOM_ACTION } from './inbound.ts'
+import { slackPayloadKind, slackToInbound, WORKROOM_ACTION, type SlackInbound } from './inbound.ts'
 import { pgInstallationStore } from './installations.ts'
 import { LOOKING_IT_UP, threadTitle, workroomAssistant } from './assistant.ts'
 import { slackAnswerStream } from './stream.ts'
@@ -230,9 +230,15 @@ export function createSlackBot(router: ConverseDeps, settings: SlackSettings, lo
 
   // The one error boundary for work after the ack: logged, and the person gets an apology where
   // the answer would have gone. Tracked, so that shutdown can wait for it (drain).
+  //
+  // The work starts on the next turn of the event loop (setImmediate), not in the listener that
+  // acks: Bolt writes the ack once the listener's promise settles, so work started inside it ran
+  // its first synchronous stretch (identity lookup, query building) ahead of the ack, and a
+  // request already waiting on its socket was read only after that. Deferred, the ack goes out
+  // first and waiting requests are read before the work begins.
   const working = new Set<Promise<void>>()
   const guarded = (client: WebClient, to: AnswerTo, work: () => Promise<unknown>): Promise<void> => {
-    const done: Promise<void> = work().then(() => undefined, async (err: unknown) => {
+    const done: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve)).then(work).then(() => undefined, async (err: unknown) => {
       logger.error({ err }, 'slack listener failed')
       await answer(client, to, textReply(SOMETHING_WENT_WRONG)).catch(() => undefined)
     }).finally(() => working.delete(done))
@@ -296,8 +302,18 @@ export function createSlackBot(router: ConverseDeps, settings: SlackSettings, lo
   // command, button, modal or shortcut that is not Workroom's, a message Workroom does not answer)
   // is acked now and goes no further; without this, a command or click no listener matches would
   // wait for Bolt's unhandled-request timer. Events are acked by Bolt before any middleware.
+  // The catch-all's translation, for the listener that handles the same body (Bolt hands both the
+  // same object): a payload is parsed once per request, not twice.
+  const translations = new WeakMap<object, SlackInbound>()
+  const translated = (body: unknown, context: Context): SlackInbound => {
+    const known = typeof body === 'object' && body !== null ? translations.get(body) : undefined
+    if (known) return known
+    const inbound = slackToInbound(body, self(context))
+    if (typeof body === 'object' && body !== null) translations.set(body, inbound)
+    return inbound
+  }
   app.use(async (args) => {
-    const inbound = slackToInbound(args.body, self(args.context))
+    const inbound = translated(args.body, args.context)
     if (!('ignore' in inbound) || isWorkroomSurface(args.body)) return args.next()
     if ('ack' in args && args.ack) await args.ack()
     logger.debug({ slack: slackPayloadKind(args.body), reason: inbound.ignore }, 'Slack request acknowledged, not for Workroom')
@@ -305,7 +321,7 @@ export function createSlackBot(router: ConverseDeps, settings: SlackSettings, lo
 
   /** The Inbound of a request the catch-all let through: the same pure function, so an ignore here is a bug. */
   const inboundOf = (body: unknown, context: Context): Inbound => {
-    const inbound = slackToInbound(body, self(context))
+    const inbound = translated(body, context)
     if ('ignore' in inbound) throw new Error(`a Slack listener ran for a request slackToInbound ignores: ${inbound.ignore}`)
     return inbound
   }
