@@ -15,9 +15,8 @@
 import { Assistant, type AssistantConfig } from '@slack/bolt'
 import type { WebClient } from '@slack/web-api'
 import { runAs } from '../../db/actor.ts'
-import { autoLinkIdentity, resolveIdentity, type LinkedActor } from '../../db/identity.ts'
-import { workspaceTenant } from '../../db/workspaces.ts'
-import type { ConverseDeps } from '../../chat/converse.ts'
+import type { LinkedActor } from '../../db/identity.ts'
+import { identify, type ConverseDeps } from '../../chat/converse.ts'
 import { GREETING, suggestedPrompts, UNLINKED_PROMPTS, type SuggestedPrompt } from '../../handlers/prompts.ts'
 import type { Logger } from '../../log.ts'
 
@@ -45,14 +44,10 @@ export interface AssistantOptions {
 
 export function workroomAssistant(options: AssistantOptions): Assistant {
   const { deps, logger } = options
-  /** This person, linked (or auto-linked by their confirmed e-mail) in a connected workspace; null otherwise. */
+  /** This person, as every turn resolves them (converse's identify: linked, or auto-linked by their confirmed e-mail in a connected workspace); null otherwise. */
   const personOf = async (client: WebClient, id: { workspaceId: string; enterpriseId: string | null; externalUserId: string }): Promise<LinkedActor | null> => {
-    const identity = { platform: 'slack' as const, ...id }
-    const known = await resolveIdentity(deps.db, identity)
-    if (known) return known
-    if (!(await workspaceTenant(deps.db, 'slack', id.workspaceId, id.enterpriseId))) return null
-    const email = await options.emailOf(client, id)
-    return email ? autoLinkIdentity(deps.db, identity, email) : null
+    const known = await identify(deps, { platform: 'slack', ...id, verifiedEmail: () => options.emailOf(client, id) })
+    return 'who' in known ? known.who : null
   }
   return new Assistant({
     threadContextStore: NO_THREAD_CONTEXT,
