@@ -213,7 +213,9 @@ describeEachEngine('Teams bot (anonymous mode, Bot Connector stand-in)', (testEn
     await bot.drain()
     const answer = teams.calls.slice(calls).find((c) => c.activity.type === 'message')!
     // Sent with Teams' feedback loop, and without the card's own 👍/👎 buttons (Teams shows its own).
-    expect(answer.activity.channelData).toMatchObject({ feedbackLoop: { type: 'default' }, feedbackLoopEnabled: true })
+    // Teams rejects an activity that sets both feedbackLoopEnabled and feedbackLoop.
+    expect(answer.activity.channelData).toMatchObject({ feedbackLoopEnabled: true })
+    expect(answer.activity.channelData).not.toHaveProperty('feedbackLoop')
     expect(JSON.stringify(cardOf(answer)?.content)).not.toMatch(/answer\.feedback/)
     // The answer's row, found through the record of the message it was posted as.
     const post_ = await engine.db.selectFrom('workroom.ai_message_posts').selectAll().where('post_id', '=', answer.id).executeTakeFirstOrThrow()
@@ -628,7 +630,8 @@ describe('Teams bot with a chat model: answers stream in a personal chat, and ar
     const ai = final.activity.entities.find((e: { additionalType?: string[] }) => e.additionalType) as { additionalType: string[]; citation: Array<{ position: number }> }
     expect(ai.additionalType).toEqual(['AIGeneratedContent'])
     expect(ai.citation.map((c) => c.position)).toEqual([1])
-    expect(final.activity.channelData).toMatchObject({ feedbackLoop: { type: 'default' } })
+    expect(final.activity.channelData).toMatchObject({ feedbackLoopEnabled: true })
+    expect(final.activity.channelData).not.toHaveProperty('feedbackLoop')
     expect(cardText(final)).toMatch(/Sources/)
     // No plain typing indicator beside the stream.
     expect(mine.filter((c) => c.activity.type === 'typing' && !streamInfo(c))).toEqual([])

@@ -520,11 +520,12 @@ export function finalStreamMessage(reply: Reply, streamId: string): Partial<Acti
 }
 
 /**
- * Teams' own 👍/👎 under a message, as Microsoft documents the feedback loop: `feedbackLoop` is
- * the current property, `feedbackLoopEnabled` the one older clients read (still documented as
- * supported). A click comes back as a `message/submitAction` invoke (inbound.ts).
+ * Teams' own 👍/👎 under a message, as Microsoft documents the feedback loop: `feedbackLoopEnabled`
+ * for Teams' default form. Not together with `feedbackLoop` (its newer form, needed only for a
+ * custom dialog): Teams rejects an activity that sets both. A click comes back as a
+ * `message/submitAction` invoke (inbound.ts).
  */
-export const FEEDBACK_LOOP = { feedbackLoop: { type: 'default' }, feedbackLoopEnabled: true } as const
+export const FEEDBACK_LOOP = { feedbackLoopEnabled: true } as const
 
 const FEEDBACK_ACTION = 'answer.feedback'
 

@@ -137,19 +137,20 @@ function message(a: Record<string, unknown>): TeamsInbound {
 
 /**
  * The feedback loop's invoke value, as Microsoft documents it: `actionName: 'feedback'` and an
- * `actionValue` with the reaction and, as a JSON string, what the form collected
+ * `actionValue` with the reaction and, as a JSON string (or an object), what the form collected
  * (`{"feedbackText": "…"}` for the default form).
  */
 const FeedbackValue = z.object({
   actionName: z.literal('feedback'),
-  actionValue: z.object({ reaction: z.enum(['like', 'dislike']), feedback: z.string().optional().catch(undefined) }),
+  actionValue: z.object({ reaction: z.enum(['like', 'dislike']), feedback: z.union([z.string(), z.record(z.string(), z.unknown())]).optional().catch(undefined) }),
 })
 const FeedbackForm = z.object({ feedbackText: z.string() })
 
-function feedbackComment(feedback: string | undefined): string | null {
+/** The form's text: `feedback` is documented as a JSON string or, in some SDKs, already an object. */
+function feedbackComment(feedback: string | Record<string, unknown> | undefined): string | null {
   if (!feedback) return null
   try {
-    const form = FeedbackForm.safeParse(JSON.parse(feedback))
+    const form = FeedbackForm.safeParse(typeof feedback === 'string' ? JSON.parse(feedback) : feedback)
     return form.success ? form.data.feedbackText : null
   } catch {
     return null
