@@ -10,7 +10,7 @@ import { sql, type RawBuilder } from 'kysely'
  * document frequency, counted through the GIN index up to this many: past it a word is common
  * whatever the exact count).
  */
-export const RARITY_CAP = 2000
+export const RARITY_CAP = 200
 
 /**
  * Each word of the question (a one-lexeme tsquery `lq`) with its weight: BM25's inverse document
