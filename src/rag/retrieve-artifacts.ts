@@ -71,7 +71,7 @@ export async function fullTextArtifactChunks(trx: ActorTx, text: string, model: 
         LEFT JOIN agency.campaigns cp ON cp.id = a.campaign_id
        WHERE numnode(q.t) > 0 AND c.content_tsv @@ q.t AND ${where(model, filters)}
        LIMIT ${scan}),
-    weights AS (${rarityWeights(text, model)})
+    weights AS MATERIALIZED (${rarityWeights(text, model)})
     SELECT m.id AS chunk_id, m.artifact_id AS document_id, m.title AS artifact_title, m.version_number, m.heading, m.content,
            m.client_id, m.artifact_type AS doc_type, m.file_url AS source_url, ${rarityRank} AS score
       FROM q, matches m

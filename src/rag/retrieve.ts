@@ -144,7 +144,7 @@ async function fullText(trx: ActorTx, text: string, model: string, filters: Retr
            : sql``}
          ${filters.docTypes?.length ? sql`AND d.doc_type IN (${sql.join(filters.docTypes)})` : sql``}
        LIMIT ${FULL_TEXT_SCAN}),
-    weights AS (${rarityWeights(text, model)})
+    weights AS MATERIALIZED (${rarityWeights(text, model)})
     SELECT m.id AS chunk_id, m.document_id, m.title, m.heading, m.content, m.client_id, m.doc_type, m.source_url,
            ${rarityRank} AS score
       FROM q, matches m
