@@ -11,14 +11,10 @@
 import { sql } from 'kysely'
 import type { ActorTx } from '../db/actor.ts'
 import { artifactLabel } from './artifacts.ts'
-import { rarityRank, rarityWeights } from './full-text.ts'
+import { matching, questionQuery, rarityCtes, rarityRank, type MatchFilters } from './full-text.ts'
 import { toVectorLiteral } from './embed.ts'
 
-export interface ArtifactFilters {
-  clientId?: string
-  includeTenantWide?: boolean
-  docTypes?: string[]
-}
+export type ArtifactFilters = MatchFilters
 
 export type ArtifactRow = {
   chunk_id: string; document_id: string; title: string; heading: string | null; content: string
@@ -60,21 +56,21 @@ export async function nearestArtifactChunks(trx: ActorTx, embedding: number[], m
   return rows.map(label)
 }
 
-/** Full-text artifact matches, with the relaxed query retrieve.ts's fullText builds (see there). */
+/** Full-text artifact matches, as retrieve.ts's fullText (see there). */
 export async function fullTextArtifactChunks(trx: ActorTx, text: string, model: string, filters: ArtifactFilters, limit: number, scan: number): Promise<ArtifactRow[]> {
   const { rows } = await sql<Raw>`
-    WITH q AS (SELECT regexp_replace(websearch_to_tsquery('english', ${text})::text, ' & (?!!)', ' | ', 'g')::tsquery AS t),
+    WITH q AS (SELECT ${questionQuery(text)} AS t),
     matches AS (
       SELECT c.id, c.artifact_id, c.version_number, c.heading, c.content, c.content_tsv, a.title, a.artifact_type, a.file_url, cp.client_id
-        FROM q, workroom.artifact_chunks c
+        FROM q, ${matching('artifact', sql`q.t`, model, scan, filters)} hit
+        JOIN workroom.artifact_chunks c ON c.id = hit
         JOIN agency.artifacts a ON a.id = c.artifact_id
         LEFT JOIN agency.campaigns cp ON cp.id = a.campaign_id
-       WHERE numnode(q.t) > 0 AND c.content_tsv @@ q.t AND ${where(model, filters)}
-       LIMIT ${scan}),
-    weights AS MATERIALIZED (${rarityWeights(text, model)})
+       WHERE numnode(q.t) > 0 AND ${where(model, filters)}),
+    ${rarityCtes(text, model)}
     SELECT m.id AS chunk_id, m.artifact_id AS document_id, m.title AS artifact_title, m.version_number, m.heading, m.content,
            m.client_id, m.artifact_type AS doc_type, m.file_url AS source_url, ${rarityRank} AS score
-      FROM q, matches m
+      FROM q, matches m LEFT JOIN rarity r ON r.id = m.id
      ORDER BY score DESC, m.id
      LIMIT ${limit}`.execute(trx)
   return rows.map(label)

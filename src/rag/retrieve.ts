@@ -7,7 +7,7 @@
 import { sql } from 'kysely'
 import type { ActorTx } from '../db/actor.ts'
 import { toVectorLiteral } from './embed.ts'
-import { rarityRank, rarityWeights } from './full-text.ts'
+import { matching, questionQuery, rarityCtes, rarityRank } from './full-text.ts'
 import { fullTextArtifactChunks, nearestArtifactChunks, readArtifactPassage } from './retrieve-artifacts.ts'
 
 export interface RetrievalFilters {
@@ -120,34 +120,30 @@ async function nearest(trx: ActorTx, embedding: number[], filters: object, candi
 const FULL_TEXT_SCAN = 300
 
 /**
- * websearch_to_tsquery understands what people type ("quoted phrases", -exclusions, or), but
- * joins plain words with AND: a chat question ("who approves a write-off on an invoice?") would
- * then match only chunks containing every word. Relaxing the top-level ANDs to ORs keeps phrases
- * and exclusions and lets ts_rank_cd reward chunks that match more of the question. (An AND before a negation
- * stays: "x -y" must not become "x or not y".)
+ * Full-text candidates (the question as full-text-ts's questionQuery), through 030's function.
  *
  * Ranking reads every matching chunk's tsvector, so a question made of common words would rank
- * thousands of chunks at 100k (bench/rag.ts: ~100 ms). At most FULL_TEXT_SCAN matches are ranked:
- * a question that common is a weak lexical signal anyway, and the vector half carries it.
+ * thousands of chunks at 100k. At most FULL_TEXT_SCAN matches are ranked: a question that
+ * common is a weak lexical signal anyway, and the vector half carries it.
  */
 async function fullText(trx: ActorTx, text: string, model: string, filters: RetrievalFilters, limit: number): Promise<Row[]> {
   const { rows } = await sql<Row>`
-    WITH q AS (SELECT regexp_replace(websearch_to_tsquery('english', ${text})::text, ' & (?!!)', ' | ', 'g')::tsquery AS t),
+    WITH q AS (SELECT ${questionQuery(text)} AS t),
     matches AS (
       SELECT c.id, c.document_id, c.heading, c.content, c.client_id, c.content_tsv, d.title, d.doc_type, d.source_url
-        FROM q, agency.knowledge_chunks c
+        FROM q, ${matching('knowledge', sql`q.t`, model, FULL_TEXT_SCAN, filters)} hit
+        JOIN agency.knowledge_chunks c ON c.id = hit
         JOIN agency.knowledge_documents d ON d.id = c.document_id
-       WHERE numnode(q.t) > 0 AND c.content_tsv @@ q.t
+       WHERE numnode(q.t) > 0
          AND c.embedding_model = ${model}
          ${filters.clientId
            ? (filters.includeTenantWide ?? true) ? sql`AND (c.client_id = ${filters.clientId} OR c.client_id IS NULL)` : sql`AND c.client_id = ${filters.clientId}`
            : sql``}
-         ${filters.docTypes?.length ? sql`AND d.doc_type IN (${sql.join(filters.docTypes)})` : sql``}
-       LIMIT ${FULL_TEXT_SCAN}),
-    weights AS MATERIALIZED (${rarityWeights(text, model)})
+         ${filters.docTypes?.length ? sql`AND d.doc_type IN (${sql.join(filters.docTypes)})` : sql``}),
+    ${rarityCtes(text, model)}
     SELECT m.id AS chunk_id, m.document_id, m.title, m.heading, m.content, m.client_id, m.doc_type, m.source_url,
            ${rarityRank} AS score
-      FROM q, matches m
+      FROM q, matches m LEFT JOIN rarity r ON r.id = m.id
      ORDER BY score DESC, m.id
      LIMIT ${limit}`.execute(trx)
   return rows
@@ -162,9 +158,9 @@ export async function knowledgeMentions(trx: ActorTx, word: string): Promise<boo
   const { rows } = await sql<{ found: boolean }>`
     WITH q AS (SELECT plainto_tsquery('english', ${word}) AS t)
     SELECT numnode(q.t) = 0 OR (
-             EXISTS (SELECT 1 FROM agency.knowledge_chunks c WHERE c.content_tsv @@ q.t)
+             EXISTS (SELECT 1 FROM ${matching('knowledge', sql`q.t`, null, 1)})
           OR EXISTS (SELECT 1 FROM agency.knowledge_documents d WHERE to_tsvector('english', d.title) @@ q.t)
-          OR EXISTS (SELECT 1 FROM workroom.artifact_chunks a WHERE a.content_tsv @@ q.t)) AS found
+          OR EXISTS (SELECT 1 FROM ${matching('artifact', sql`q.t`, null, 1)})) AS found
       FROM q`.execute(trx)
   return rows[0]?.found === true
 }

@@ -19,6 +19,10 @@ const APP_DEFINER_FUNCTIONS = [
   // "my campaigns" and "my clients" for the policies; an invoker function would recurse into them
   'agency.current_user_campaign_ids()',
   'agency.current_user_client_ids()',
+  // full-text matches through the GIN index, which row security keeps from `@@` (030); they
+  // apply the select policies' terms themselves (test/db/full-text-matches.test.ts)
+  'agency.knowledge_chunks_matching(q tsquery, model text, max_rows integer, client uuid, include_tenant_wide boolean, doc_types text[])',
+  'workroom.artifact_chunks_matching(q tsquery, model text, max_rows integer, client uuid, include_tenant_wide boolean, artifact_types text[])',
   // who is asking, before any actor exists; one person or none, of the workspace's tenant (016)
   'workroom.auto_link_identity(p_platform text, p_workspace_id text, p_external_user_id text, p_verified_email text, p_enterprise_id text)',
   'workroom.resolve_identity(p_platform text, p_workspace_id text, p_external_user_id text, p_enterprise_id text)',

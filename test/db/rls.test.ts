@@ -303,6 +303,11 @@ describeEachEngine('row level security', (engine) => {
         }
         const hits = await sql`SELECT * FROM agency.search_knowledge(${vec(1)}::vector, 0, 10)`.execute(trx)
         counts['search_knowledge'] = hits.rows.length
+        // 030's full-text matches read past row security: with no actor they too find nothing.
+        for (const fn of ['agency.knowledge_chunks_matching', 'workroom.artifact_chunks_matching']) {
+          const matches = await sql`SELECT * FROM ${sql.raw(fn)}('!zzqqxx'::tsquery, NULL, 1000)`.execute(trx)
+          counts[fn] = matches.rows.length
+        }
         return counts
       })
 
