@@ -16,6 +16,14 @@ const aurora = passage('northwind-brand-guidelines-aurora-air.md', 'Aurora Air B
 const dashdish = passage('northwind-brief-dashdish-late-night-cravings.md', 'Creative Brief — Dashdish Late Night Cravings')
 
 describe('the offline reader', () => {
+  it('reads how people say it: logging time in "chunks" or "blocks" is the policy\'s recording it in increments', () => {
+    const a = extractiveAnswer('do i log time in 15 min chunks or can i do 10 mins?', [policy])
+    expect(a.found).toBe(true)
+    expect(a.text.split('\n')[0]).toMatch(/Record time in 15-minute increments/)
+    const southpaw = passage('southpaw-timesheet-and-invoicing-policy.md', 'Southpaw Time Tracking and Invoicing Policy')
+    expect(extractiveAnswer('do we log time in tenths of an hour or 15 min blocks?', [southpaw]).text.split('\n')[0]).toMatch(/6-minute increments/)
+  })
+
   it('leads with the sentence that states the rule, not its exceptions', () => {
     const a = extractiveAnswer('when do timesheets need to be in by?', [policy])
     expect(a.found).toBe(true)

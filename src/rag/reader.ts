@@ -73,6 +73,8 @@ const SYNONYM_GROUPS: string[][] = [
   ['cab', 'taxi', 'uber', 'minicab'],
   ['weeknight', 'weekdai', 'weeknit'],
   ['utilis', 'utiliz', 'target'],
+  ['increment', 'chunk', 'block', 'tenth'],
+  ['log', 'record'],
 ]
 const SYNONYMS = new Map<string, Set<string>>()
 for (const group of SYNONYM_GROUPS) for (const w of group) SYNONYMS.set(w, new Set([...(SYNONYMS.get(w) ?? []), ...group]))
