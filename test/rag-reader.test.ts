@@ -24,6 +24,11 @@ describe('the offline reader', () => {
     expect(extractiveAnswer('do we log time in tenths of an hour or 15 min blocks?', [southpaw]).text.split('\n')[0]).toMatch(/6-minute increments/)
   })
 
+  it('reads "what will it sell for" as its price', () => {
+    const brief = passage('northwind-brief-halcyon-glow-serum-launch.md', 'Creative Brief — Halcyon Glow Serum Launch')
+    expect(extractiveAnswer('how much is daybreak going to sell for?', [brief]).text.split('\n')[0]).toMatch(/£38 for 30 ml/)
+  })
+
   it('leads with the sentence that states the rule, not its exceptions', () => {
     const a = extractiveAnswer('when do timesheets need to be in by?', [policy])
     expect(a.found).toBe(true)

@@ -75,6 +75,7 @@ const SYNONYM_GROUPS: string[][] = [
   ['utilis', 'utiliz', 'target'],
   ['increment', 'chunk', 'block', 'tenth'],
   ['log', 'record'],
+  ['price', 'sell', 'retail', 'rrp'],
 ]
 const SYNONYMS = new Map<string, Set<string>>()
 for (const group of SYNONYM_GROUPS) for (const w of group) SYNONYMS.set(w, new Set([...(SYNONYMS.get(w) ?? []), ...group]))
