@@ -4,7 +4,9 @@
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { isRelevant } from '../src/handlers/ask.ts'
 import { extractiveAnswer } from '../src/rag/answer.ts'
+import { HashingEmbedder } from '../src/rag/embed.ts'
 import { ownerOf, subjectMissing } from '../src/rag/reader.ts'
 import type { RetrievedChunk } from '../src/rag/retrieve.ts'
 
@@ -27,6 +29,13 @@ describe('the offline reader', () => {
   it('reads "what will it sell for" as its price', () => {
     const brief = passage('northwind-brief-halcyon-glow-serum-launch.md', 'Creative Brief — Halcyon Glow Serum Launch')
     expect(extractiveAnswer('how much is daybreak going to sell for?', [brief]).text.split('\n')[0]).toMatch(/£38 for 30 ml/)
+  })
+
+  it('counts a question word the passage says otherwise toward relevance ("nicked" is "stolen"), and still turns away one it lacks', () => {
+    const onboarding = passage('northwind-onboarding-guide.md', 'New Starter Onboarding Guide')
+    const model = new HashingEmbedder().model
+    expect(isRelevant('my laptop got nicked on saturday, how quickly do i need to tell IT?', [onboarding], model)).toBe(true)
+    expect(isRelevant('my bike got nicked on saturday, which bike shop fixes frames?', [onboarding], model)).toBe(false)
   })
 
   it('leads with the sentence that states the rule, not its exceptions', () => {

@@ -11,7 +11,7 @@ import { answerWithModel, extractiveAnswer, MAX_SOURCES, notFound, type Answer, 
 import { saveTurn, threadHistory, type ThreadKey } from '../rag/conversation.ts'
 import { terms } from '../rag/embed.ts'
 import type { KnowledgeProviders } from '../rag/providers.ts'
-import { subjectMissing } from '../rag/reader.ts'
+import { meanings, subjectMissing } from '../rag/reader.ts'
 import { channelClientOf } from './channel.ts'
 import type { ChannelRef } from '../db/digests.ts'
 import type { Inbound } from './inbound.ts'
@@ -38,7 +38,8 @@ export function isRelevant(question: string, chunks: RetrievedChunk[], model: st
   const wanted = new Set(terms(question))
   const coverage = Math.max(0, ...chunks.slice(0, 3).map((c) => {
     const have = new Set(terms(`${c.title} ${c.heading ?? ''} ${c.content}`))
-    return [...wanted].filter((t) => have.has(t)).length / Math.max(1, wanted.size)
+    // A word counts when the chunk says it or says it otherwise (the reader's synonyms: nicked → stolen).
+    return [...wanted].filter((t) => [...meanings(t)].some((m) => have.has(m))).length / Math.max(1, wanted.size)
   }))
   // Without a vector search (the embedding service was down) only the words can vouch.
   if (similarities.length === 0) return chunks.length > 0 && coverage >= Math.max(0.5, min.coverage)

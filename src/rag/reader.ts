@@ -80,6 +80,9 @@ const SYNONYM_GROUPS: string[][] = [
 const SYNONYMS = new Map<string, Set<string>>()
 for (const group of SYNONYM_GROUPS) for (const w of group) SYNONYMS.set(w, new Set([...(SYNONYMS.get(w) ?? []), ...group]))
 
+/** The stems a question's stem matches in a document: itself, or any word of its synonym groups. */
+export const meanings = (stem: string): Set<string> => SYNONYMS.get(stem) ?? new Set([stem])
+
 /** Question words that say what is asked, not about what: they decide the answer type, not the match. */
 const ASKING = new Set(terms([
   'how much many long quickly soon often fast what which who whom where when time day date',
@@ -167,7 +170,7 @@ export function analyse(question: string): QuestionTerms {
   const counted = new Set(terms(question.match(/\bhow many\s+((?:\S+\s+){0,2}\S+)/i)?.[1] ?? ''))
   // Two words of one synonym group ("new starter", "fee cost") are one meaning: counted once.
   const words: QuestionTerms['words'] = []
-  for (const stem of stems) if (!words.some((w) => w.matches.has(stem))) words.push({ stem, matches: SYNONYMS.get(stem) ?? new Set([stem]) })
+  for (const stem of stems) if (!words.some((w) => w.matches.has(stem))) words.push({ stem, matches: meanings(stem) })
   return { words, type: answerType(question), counted, outcome: OUTCOME.test(question) }
 }
 
