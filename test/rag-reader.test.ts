@@ -38,6 +38,12 @@ describe('the offline reader', () => {
     expect(isRelevant('my bike got nicked on saturday, which bike shop fixes frames?', [onboarding], model)).toBe(false)
   })
 
+  it('answers "what speed" with a number and its unit, not a sentence that mentions speed beside another number', () => {
+    const sow = passage('northwind-sow-tidewave-fibre-full-speed.md', 'Statement of Work — Tidewave Fibre Full Speed')
+    const brief = passage('northwind-brief-tidewave-fibre-full-speed.md', 'Creative Brief — Tidewave Fibre Full Speed')
+    expect(extractiveAnswer('what speed are we claiming for tidewave fibre', [sow, brief]).text.split('\n')[0]).toMatch(/^900 Mbps average download speed/)
+  })
+
   it('leads with the sentence that states the rule, not its exceptions', () => {
     const a = extractiveAnswer('when do timesheets need to be in by?', [policy])
     expect(a.found).toBe(true)

@@ -93,7 +93,7 @@ const ASKING = new Set(terms([
   'its im ive dont cant wont didnt doesnt isnt arent theres thats whats hows youre',
 ].join(' ')))
 
-export type AnswerType = 'amount' | 'percent' | 'number' | 'time' | 'duration' | 'person' | 'font' | 'colour' | 'place' | 'code' | 'choice' | 'rule' | null
+export type AnswerType = 'amount' | 'percent' | 'measure' | 'number' | 'time' | 'duration' | 'person' | 'font' | 'colour' | 'place' | 'code' | 'choice' | 'rule' | null
 
 /** Numbers as documents write them in words ("at most two objectives", "four skin types"); "one" is too often not a number. */
 const NUMBER_WORDS = 'two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|dozen|twice|single'
@@ -103,6 +103,8 @@ const PATTERNS: Record<Exclude<AnswerType, null>, RegExp> = {
   // Money, not a share: "how much is it going to sell for?" is not answered by "a 15% serum".
   amount: /[£$€]\s?\d|\d(?:[\d,.]*)\s?(?:p\b|pence|k\b)|\b\d[\d,.]*\s?(?:pounds|dollars|euros|gbp|usd|eur)\b/i,
   percent: /\d\s?(?:%|per ?cent|points?)/i,
+  // A speed, a range, a size: a number with its unit ("900 Mbps", "the 412-mile range", "2 GB").
+  measure: /\d[\d,.]*\s?-?(?:[kmg]bps|mph|km\/h|kph|miles?|km|kilomet\w*|metres?|meters?|mm|cm|px|pt|kg|g|ml|litres?|liters?|[kmgt]b|inch(?:es)?|ft|feet|mah|w|kw|kwh)\b/i,
   number: new RegExp(`\\d|\\b(?:${NUMBER_WORDS})\\b`, 'i'),
   time: /\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(?:am|pm)\b|\bnoon\b|\bmidnight\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\b|\b\d+(?:st|nd|rd|th)\b|\bworking days?\b|\bwithin\b|\bbefore\b|\bafter\b|\bday (?:one|\d+)\b|\b(?:first|last) (?:day|week|month)\b|\b(?:daily|weekly|monthly|annually|every)\b|\b(?:dawn|dusk|sunrise|sunset|morning|afternoon|evening|overnight)\b/i,
   duration: /\b(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a|an)(?:\s+|-)(?:working\s+|calendar\s+|business\s+)?(?:minutes?|hours?|days?|weeks?|months?|years?|seconds?|pages?|words?|characters?|slides?)\b|\b\d+\s?(?:h|hrs?|mins?)\b/i,
@@ -139,6 +141,7 @@ export function answerType(question: string): AnswerType {
   // "How much lighter", "how much faster": a difference, measured in whatever unit.
   if (/\bhow much \w+er\b/.test(q) && !/\bhow much (?:\w+ )?(?:cheaper|dearer)\b/.test(q)) return 'number'
   if (/\bhow (much|expensive)\b|\b(fee|fees|cost|costs|price|charge|charging|rate|budget|deposit|retainer|bonus|salary|worth|bill|billed|invoice|invoiced|spend)\b/.test(q)) return 'amount'
+  if (/\b(speed|range|size|weight|distance|dimensions?|resolution|capacity|battery)\b/.test(q) && !/\bhow many\b/.test(q)) return 'measure'
   if (/\bhow many\b|\bnumber of\b|\bhow (big|small|large|heavy|light)\b|\b(figure|speed|target|limit|maximum|minimum|max|min|smallest|largest|biggest|most|least)\b/.test(q)) return 'number'
   if (/\bwho\b|\bwhom\b/.test(q)) return 'person'
   if (/^which\b.*\b(pick|picked|choose|chose|chosen|go with|went with|select|selected|decide|decided|agree|agreed|prefer|preferred)\b/.test(q)) return 'choice'
