@@ -5,7 +5,7 @@ import type { Engine } from '../../src/db/engine.ts'
 import { matching } from '../../src/rag/full-text.ts'
 import { seed } from '../../seeds/index.ts'
 import { describeEachEngine } from '../support/engines.ts'
-import { seedFixture } from '../support/fixture.ts'
+import { seedFixture, twoPerTenantAndRole } from '../support/fixture.ts'
 
 // Migration 030's functions read past row security to use the GIN indexes, and apply the select
 // policies' terms themselves. What they return must be exactly what the policies show: compared
@@ -42,13 +42,7 @@ describeEachEngine('full-text matches: the functions and the policies agree', (e
     const archived = await e.db.selectFrom('workroom.artifact_chunks').select('artifact_id').limit(1).executeTakeFirstOrThrow()
     await e.db.updateTable('agency.artifacts').set({ status: 'archived' }).where('id', '=', archived.artifact_id).execute()
     archivedChunks = sorted(await e.db.selectFrom('workroom.artifact_chunks').select('id').where('artifact_id', '=', archived.artifact_id).execute())
-    const all = await e.db.selectFrom('workroom.people').select(['id', 'tenant_id', 'role']).orderBy('email').execute()
-    const taken = new Map<string, number>()
-    people = all.filter((p) => {
-      const key = `${p.tenant_id} ${p.role}`
-      taken.set(key, (taken.get(key) ?? 0) + 1)
-      return taken.get(key)! <= 2
-    }).map((p) => ({ tenantId: p.tenant_id, userId: p.id, role: p.role }))
+    people = await twoPerTenantAndRole(e.db)
   }, SLOW)
   afterAll(async () => {
     await e?.close()

@@ -3,7 +3,7 @@ import type { Actor } from '../../src/db/actor.ts'
 import type { Engine } from '../../src/db/engine.ts'
 import { seed } from '../../seeds/index.ts'
 import { describeEachEngine } from '../support/engines.ts'
-import { seedFixture } from '../support/fixture.ts'
+import { seedFixture, twoPerTenantAndRole } from '../support/fixture.ts'
 import { compareViews, installLegacyViews } from '../support/legacy-views.ts'
 
 // The spec's six views and campaign_financials() are read through rollups since migration 021;
@@ -20,15 +20,7 @@ describeEachEngine('views: old and new definitions', (engine) => {
     await seed(e, { scale: 'demo', progress: false })
     await seedFixture(e.db)
     await installLegacyViews(e.db)
-    // Per tenant and role, the first two people by e-mail (a lead and someone on fewer campaigns,
-    // in the fixture the creative on none among them).
-    const all = await e.db.selectFrom('workroom.people').select(['id', 'tenant_id', 'role']).orderBy('email').execute()
-    const taken = new Map<string, number>()
-    people = all.filter((p) => {
-      const key = `${p.tenant_id} ${p.role}`
-      taken.set(key, (taken.get(key) ?? 0) + 1)
-      return taken.get(key)! <= 2
-    }).map((p) => ({ tenantId: p.tenant_id, userId: p.id, role: p.role }))
+    people = await twoPerTenantAndRole(e.db)
   })
   afterAll(async () => {
     await e?.close()

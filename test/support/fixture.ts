@@ -173,6 +173,20 @@ export async function seedFixture(db: Kysely<DB>): Promise<Fixture> {
   return fx
 }
 
+/**
+ * Readers for the "every role of every tenant" suites: per tenant and role, the first two people
+ * by e-mail (a lead and someone on fewer campaigns; in the fixture, the creative on none among them).
+ */
+export async function twoPerTenantAndRole(db: Kysely<DB>): Promise<Actor[]> {
+  const all = await db.selectFrom('workroom.people').select(['id', 'tenant_id', 'role']).orderBy('email').execute()
+  const taken = new Map<string, number>()
+  return all.filter((p) => {
+    const key = `${p.tenant_id} ${p.role}`
+    taken.set(key, (taken.get(key) ?? 0) + 1)
+    return taken.get(key)! <= 2
+  }).map((p) => ({ tenantId: p.tenant_id, userId: p.id, role: p.role }))
+}
+
 /** A migrated database with the fixture in it, for one describe block; closed after it. */
 export function useFixtureDatabase(engine: TestEngine): { e: Engine; fx: Fixture } {
   const ctx = {} as { e: Engine; fx: Fixture }
