@@ -71,6 +71,26 @@ describeEachEngine('full-text matches: the functions and the policies agree', (e
     expect(seen).toBeGreaterThan(0)
   }, SLOW)
 
+  it("gives an attacker who names another client's or tenant's id, as workroom_app, nothing the policies hide", async () => {
+    // Every client of every tenant, read as the owner: ids a person may have guessed or seen.
+    const everyClient = (await e.db.selectFrom('agency.clients').select('id').execute()).map((c) => c.id)
+    const leaked: string[] = []
+    for (const actor of people) {
+      await withActor(e.db, actor, async (trx) => {
+        const q = QUERIES[0]![1]
+        const visible = { knowledge: new Set(await underPolicies.knowledge(trx, q)), artifact: new Set(await underPolicies.artifact(trx, q)) }
+        for (const id of everyClient) {
+          for (const table of ['knowledge', 'artifact'] as const) {
+            const got = await fromFunction(trx, table, q, id)
+            if (got.some((c) => !visible[table].has(c))) leaked.push(`${actor.role} ${actor.userId} ${table} ${id}`)
+          }
+        }
+      })
+    }
+    expect(everyClient.length).toBeGreaterThan(4)
+    expect(leaked).toEqual([])
+  }, SLOW)
+
   it("applies a client filter without losing any of that client's chunks or adding a hidden one", async () => {
     const differing: string[] = []
     for (const actor of people) {
