@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { isRelevant } from '../src/handlers/ask.ts'
 import { extractiveAnswer } from '../src/rag/answer.ts'
 import { HashingEmbedder } from '../src/rag/embed.ts'
-import { ownerOf, subjectMissing } from '../src/rag/reader.ts'
+import { focusOf, focusUnheard, ownerOf, subjectMissing } from '../src/rag/reader.ts'
 import type { RetrievedChunk } from '../src/rag/retrieve.ts'
 
 const passage = (file: string, title: string, content = readFileSync(`seeds/knowledge/${file}`, 'utf8').replace(/^---[\s\S]*?---\n/, '')): RetrievedChunk => ({
@@ -88,6 +88,23 @@ describe('the offline reader', () => {
     expect(subjectMissing('is the timesheet deadline different on a Friday, FYI?', [policy])).toBeUndefined()
     expect(subjectMissing('whats the awareness uplift on dashdish?', [dashdish])).toBeUndefined()
     expect(subjectMissing('how many resturants does dashdish have open til 2am?', [dashdish])).toBeUndefined()
+  })
+
+  it('finds what a question asks about from its first words, and which of those words no passage has', () => {
+    expect(focusOf('is there a dress code for client meetings?')).toEqual({ phrase: 'dress code', stems: ['dress', 'code'] })
+    expect(focusOf("when's the southpaw holiday party?")?.phrase).toBe('southpaw holiday party')
+    expect(focusOf('do we get a sabbatical after 5 years?')?.phrase).toBe('sabbatical')
+    expect(focusOf('how many ritual rewards signups have we got so far?')?.phrase).toBe('ritual rewards signups')
+    // A question that does not name its subject up front has no focus.
+    expect(focusOf('photographer wants to crack on before the PO comes through, is that ok?')).toBeNull()
+    expect(focusOf('whats the SMP for aurora kids?')).toBeNull()
+    // The policy says "holiday" and "code" (and "deadline", said as "due"); it says nothing of companies, barbecues or dress.
+    expect(focusUnheard("when's the company holiday barbecue?", [policy])).toEqual({ phrase: 'company holiday barbecue', words: ['company', 'barbecue'] })
+    expect(focusUnheard('is there a dress code for client meetings?', [policy])?.words).toEqual(['dress'])
+    expect(focusUnheard("what's the timesheet due date?", [policy])).toBeUndefined()
+    // Misspelt or said otherwise, a word is heard: "typeface" is the guidelines' typography.
+    expect(focusUnheard("what's the timesheet dedline?", [policy])).toBeUndefined()
+    expect(focusUnheard("what's the headline typeface for aurora air", [aurora])).toBeUndefined()
   })
 
   it('answers "can we…?" and "is that ok?" with the sentence that states the rule, reading "it" as what the sentence before names', () => {

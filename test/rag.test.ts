@@ -182,6 +182,23 @@ describeEachEngine('knowledge answers', (engine) => {
     expect(await withActor(e.db, nw, (trx) => knowledgeMentions(trx, 'copperline'))).toBe(false)
   })
 
+  it('declines a question about a thing nothing the asker may read covers, and names it', async () => {
+    const nw = await firstOfRole('northwind', 'leadership')
+    const sp = await firstOfRole('southpaw', 'leadership')
+    const place = { platform: 'cli', channelId: null, threadId: null } as const
+    const sabbatical = await ask(runAs(e.db, nw), nw, place, 'do we get a sabbatical after 5 years?', OFFLINE_PROVIDERS)
+    expect(sabbatical.answer).toMatchObject({ found: false, citations: [], text: 'I couldn\'t find anything about "sabbatical" in the knowledge base, so I won\'t guess.' })
+    // Mileage is in Northwind's expenses policy: its people get the rate, Southpaw's (who may not read it) are told nothing of it.
+    const question = "what's the mileage rate if i drive to a client?"
+    const theirs = await ask(runAs(e.db, nw), nw, place, question, OFFLINE_PROVIDERS)
+    expect(theirs.answer).toMatchObject({ found: true })
+    expect(theirs.answer.text).toContain('45p per mile')
+    expect((await ask(runAs(e.db, sp), sp, place, question, OFFLINE_PROVIDERS)).answer).toMatchObject({ found: false, citations: [], text: expect.stringContaining('"mileage rate"') })
+    // A word of the question's focus the knowledge base has elsewhere is the reader's to weigh, not a refusal: "main" here.
+    const colour = await ask(runAs(e.db, nw), nw, place, "whats aurora air's main brand colour? need the hex", OFFLINE_PROVIDERS)
+    expect(colour.answer.text).toContain('#5B2EFF')
+  })
+
   it('answers a follow-up in the same thread with the thread history, one conversation per person', async () => {
     const who = await firstOfRole('northwind', 'leadership')
     const other = await firstOfRole('northwind', 'pm')

@@ -11,7 +11,7 @@ import { answerWithModel, extractiveAnswer, MAX_SOURCES, notFound, type Answer, 
 import { saveTurn, threadHistory, type ThreadKey } from '../rag/conversation.ts'
 import { terms } from '../rag/embed.ts'
 import type { KnowledgeProviders } from '../rag/providers.ts'
-import { meanings, subjectMissing } from '../rag/reader.ts'
+import { focusUnheard, meanings, subjectMissing } from '../rag/reader.ts'
 import { channelClientOf } from './channel.ts'
 import type { ChannelRef } from '../db/digests.ts'
 import type { Inbound } from './inbound.ts'
@@ -95,8 +95,17 @@ export async function ask(
     // A name the passages lack ("the Kestrel brief") means they are about something else,
     // however well they match the rest of the question. When nothing the asker may read
     // mentions it either, the reply says so by name.
-    const name = subjectMissing(question, chunks.slice(0, MAX_SOURCES))
-    return { chunks, missing: name && { name, known: await knowledgeMentions(trx, name) } }
+    const passages = chunks.slice(0, MAX_SOURCES)
+    const name = subjectMissing(question, passages)
+    if (name) return { chunks, missing: { name, known: await knowledgeMentions(trx, name) } }
+    // What the question asks about ("is there a dress code…") in none of the passages and
+    // nowhere else the asker may read: the knowledge base does not cover it. (A word the
+    // knowledge base has elsewhere is left to the reader: "main" in "main brand colour".)
+    const focus = focusUnheard(question, passages)
+    for (const word of focus?.words ?? []) {
+      if (!(await knowledgeMentions(trx, word))) return { chunks, missing: { name: focus!.phrase, known: false } }
+    }
+    return { chunks, missing: undefined }
   })
   const answered = missing ? notFound(chunks, missing.known ? false : missing.name)
     : !isRelevant(query, chunks, deps.embedder.model) ? notFound(chunks)

@@ -76,6 +76,8 @@ const SYNONYM_GROUPS: string[][] = [
   ['increment', 'chunk', 'block', 'tenth'],
   ['log', 'record'],
   ['price', 'sell', 'retail', 'rrp'],
+  ['typefac', 'typographi'],
+  ['legal', 'mandatori', 'term', 'disclaim'],
 ]
 const SYNONYMS = new Map<string, Set<string>>()
 for (const group of SYNONYM_GROUPS) for (const w of group) SYNONYMS.set(w, new Set([...(SYNONYMS.get(w) ?? []), ...group]))
@@ -386,6 +388,44 @@ const vocabularyOf = (sources: Passage[]) => new Set(sources.flatMap((s) => term
 export function subjectMissing(question: string, sources: Passage[]): string | undefined {
   const vocabulary = vocabularyOf(sources)
   return unknownSubject(question, withNearSpellings(analyse(question), vocabulary), vocabulary)
+}
+
+/** How a question names the thing it asks about: "is there a…", "do we get a…", "what's the…", "how many…". */
+const FOCUS_LEAD = /^(?:(?:is|are) there|(?:do|does|can|will|would) (?:we|i|you|staff|people|anyone|\p{L}+) (?:get|have|offer|give)|(?:what|when|where|who|which)(?:['’]s|s| is| are| was| were)?|how many)\s+(?:(?:a|an|any|some|the|our|my|your)\s+)?(.*)$/iu
+/** Where that name ends: a preposition, a verb, a pronoun. */
+const FOCUS_END = /^(?:for|at|on|in|after|before|to|if|of|with|from|by|when|about|into|over|under|during|since|until|til|than|as|per|like|and|or|so|that|this|there|here|the|a|an|do|does|did|is|are|was|were|be|been|can|could|should|would|will|have|has|had|go|going|use|need|get|got|we|i|you|they|he|she|it)$/i
+
+/**
+ * The thing a question asks about, as its first words name it: "is there a dress code for client
+ * meetings?" → "dress code"; "when's the southpaw holiday party?" → "southpaw holiday party".
+ * null when the question does not start that way ("photographer wants to crack on…").
+ */
+export function focusOf(question: string): { phrase: string; stems: string[] } | null {
+  const rest = question.trim().match(FOCUS_LEAD)?.[1]
+  if (!rest) return null
+  const words: string[] = []
+  for (const w of rest.split(/[^\p{L}\p{N}'’-]+/u)) {
+    if (!w || FOCUS_END.test(w)) break
+    words.push(w)
+  }
+  const stems = terms(words.join(' ')).filter((t) => t.length >= 4 && !/\d/.test(t) && !ASKING.has(t))
+  return stems.length > 0 ? { phrase: words.join(' '), stems } : null
+}
+
+/**
+ * The question's focus (focusOf) when some of its words are in none of these passages, even said
+ * otherwise or misspelt, with those words as the question writes them ("sabbatical" in "do we get
+ * a sabbatical after 5 years?"). Whether the knowledge base has them anywhere else is the
+ * caller's question (knowledgeMentions): when it does not, it does not cover the thing asked about.
+ */
+export function focusUnheard(question: string, sources: Passage[]): { phrase: string; words: string[] } | undefined {
+  const focus = focusOf(question)
+  if (!focus) return undefined
+  const vocabulary = vocabularyOf(sources)
+  const q = withNearSpellings(analyse(question), vocabulary)
+  const unheard = new Set(focus.stems.filter((stem) => !q.words.some((w) => w.stem === stem && [...w.matches].some((m) => vocabulary.has(m)))))
+  if (unheard.size === 0) return undefined
+  return { phrase: focus.phrase, words: focus.phrase.split(/\s+/).filter((w) => unheard.has(terms(w)[0] ?? '')) }
 }
 
 export function read(question: string, sources: Passage[]): Reading {
