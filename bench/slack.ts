@@ -24,6 +24,8 @@ import { Hono } from 'hono'
 import pLimit from 'p-limit'
 import { loadConfig } from '../src/config.ts'
 import { createSlackBot } from '../src/bots/slack/app.ts'
+import { startAnswerWorkers } from '../src/answer-workers.ts'
+import { Inbox } from '../src/db/inbox.ts'
 import { addDays, isoDow } from '../src/dates.ts'
 import { listPeople } from '../src/db/directory.ts'
 import type { Engine } from '../src/db/engine.ts'
@@ -78,6 +80,7 @@ export async function benchSlack(args: BenchArgs): Promise<Section> {
   const rows: Row[] = []
   const figures: Figure[] = []
   const problems: string[] = []
+  const threads = new Map<string, number>()
   const logger = createLogger('silent')
   const bare = await startBareBolt(logger)
   try {
@@ -87,8 +90,24 @@ export async function benchSlack(args: BenchArgs): Promise<Section> {
       try {
         await migrateAndSeedDemo(engine)
         const senders = await linkSenders(engine)
-        const router = { db: engine.db, now: () => new Date(), inFlight: pLimit(loadConfig({}).CHAT_CONCURRENCY) }
-        const bot = createSlackBot(router, { signingSecret: SIGNING_SECRET, botToken: 'xoxb-bench', appToken: undefined, apiUrl: standin.apiUrl }, logger)
+        const settings = { signingSecret: SIGNING_SECRET, botToken: 'xoxb-bench', appToken: undefined, apiUrl: standin.apiUrl }
+        // As `npm start` runs: answers on the main thread, or on a PostgreSQL server in ANSWER_WORKERS
+        // threads (default 0; BENCH_ANSWER_WORKERS=1 measures one). BENCH_CHAT_CONCURRENCY sets CHAT_CONCURRENCY.
+        const config = loadConfig({
+          ...('url' in engine ? { DATABASE_URL: String(engine.url) } : {}),
+          SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: settings.botToken, SLACK_API_URL: standin.apiUrl, LOG_LEVEL: 'silent',
+          ...(process.env.BENCH_ANSWER_WORKERS ? { ANSWER_WORKERS: process.env.BENCH_ANSWER_WORKERS } : {}),
+          ...(process.env.BENCH_CHAT_CONCURRENCY ? { CHAT_CONCURRENCY: process.env.BENCH_CHAT_CONCURRENCY } : {}),
+          // The bench's senders send hundreds of commands a minute each.
+          WRITE_RATE_LIMIT: '0', ASK_RATE_LIMIT: '0',
+        })
+        const inbox = new Inbox(engine.db)
+        const workers = config.DATABASE_URL && config.ANSWER_WORKERS > 0
+          ? await startAnswerWorkers({ config, count: config.ANSWER_WORKERS, owner: inbox.owner, passageLinks: null, logger })
+          : null
+        threads.set(name, workers?.size ?? 0)
+        const router = { db: engine.db, now: () => new Date(), inFlight: pLimit(config.CHAT_CONCURRENCY) }
+        const bot = createSlackBot(router, settings, logger, { inbox, ...(workers ? { answerElsewhere: workers.run } : {}) })
         const server = await startServer(createApp({ engine, logger, router, adapters: [bot.routes] }), { port: 0, host: '127.0.0.1', logger })
         try {
           const days = recentWeekdays()
@@ -151,6 +170,8 @@ export async function benchSlack(args: BenchArgs): Promise<Section> {
         } finally {
           await server.close()
           await bot.stop()
+          await bot.drain()
+          await workers?.stop()
         }
       } finally {
         await standin.close()
@@ -179,6 +200,7 @@ export async function benchSlack(args: BenchArgs): Promise<Section> {
         + ` verification), mounted on the same Hono app and Node server, sent the same signed commands, with one listener that only`
         + ` acks. Each level runs ${ROUNDS} rounds of each app, alternating (bare first in the first and last round), in the same process,`
         + ` so a change in the machine's load moves both; Workroom's answers to one round are all delivered before the next round starts.`,
+      `Workroom runs as \`npm start\` does: ${[...threads].map(([engine, n]) => `${engine}, ${n === 0 ? 'answers on the main thread' : `answers in ${n} answer thread${n === 1 ? '' : 's'} (ANSWER_WORKERS)`}`).join('; ')}.`,
       ...problems,
     ],
   }

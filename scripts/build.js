@@ -19,7 +19,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
 /** Under the project's root (a test builds a project of its own). */
 const OUT = 'dist/app'
 const CURRENT = 'current.json'
-const ENTRIES = { main: 'src/main.ts', cli: 'src/cli.ts', template: 'src/db/template.ts' }
+const ENTRIES = { main: 'src/main.ts', cli: 'src/cli.ts', template: 'src/db/template.ts', 'answer-worker': 'src/answer-worker.ts' }
 const EXTERNAL = ['@electric-sql/*', 'pino', 'pino-*', 'thread-stream', 'pg-native', '@slack/*', 'botbuilder', 'botbuilder-*', 'botframework-*', '@faker-js/*']
 /** A superseded build is deleted once it is this old: a process that started on it has loaded it by then. */
 const KEEP_OLD_MS = 60 * 60_000

@@ -36,6 +36,14 @@ const EnvSchema = z.object({
    * (bench slack, 50 connections: p99 ack 101 ms unbounded, 57 ms at 8).
    */
   CHAT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
+  /**
+   * Threads that run the chat answers (handlers, the replies they post) beside the one that takes
+   * requests and acks them, on a PostgreSQL server (the embedded database is the main thread's
+   * alone: there, answers always run on it). 0: answers on the main thread. Worth it when the
+   * database runs on another machine; beside the database on two cores it costs throughput
+   * (docs/performance.md, "The Slack ack path").
+   */
+  ANSWER_WORKERS: z.coerce.number().int().min(0).max(16).default(0),
   /** Questions per person per hour (each may be an LLM call); 0: no limit. Per process. */
   ASK_RATE_LIMIT: z.coerce.number().int().min(0).max(100_000).default(60),
   /** Timesheet writes and button clicks per person per minute; 0: no limit. Per process. */

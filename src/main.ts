@@ -10,6 +10,8 @@ import { startResumer, type ResumeDeps } from './resume.ts'
 import { Inbox } from './db/inbox.ts'
 import { createEngine, engineOptionsFromConfig, type Engine } from './db/engine.ts'
 import type { Embedder } from './rag/embed.ts'
+import { startAnswerWorkers, type AnswerWorkers } from './answer-workers.ts'
+import { converseDeps } from './chat/deps.ts'
 import { migrateUp, migrationStatus } from './db/migrate.ts'
 import { applyTimesheetLock } from './db/directory.ts'
 import { createApp } from './http/app.ts'
@@ -26,6 +28,8 @@ import { assertPortFree, explainFailure, startupProgress, StartupError, type Sta
 export interface Running {
   engine: Engine
   port: number
+  /** The answer threads (ANSWER_WORKERS on a PostgreSQL server), with how many rows they have run; null: answers run on the main thread. */
+  answerThreads: Pick<AnswerWorkers, 'size' | 'ran'> | null
   stop(): Promise<void>
 }
 
@@ -52,12 +56,17 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     if (links?.secretGenerated) logger.warn('LINK_SECRET is not set: passage links are signed with a secret made up for this process, and stop opening when it restarts')
     // Filled once the platforms have started (they take the router, and the router sends through them).
     const direct: DirectSenders = {}
-    const router = { db: engine.db, service: engine.service.db, now: () => new Date(), timesheet: timesheetSettings(config), knowledge, inFlight: pLimit(config.CHAT_CONCURRENCY), observe: metrics.observeHandler, log: logger.child({ component: 'router' }), direct,
-      ...(links ? { passageLinks: { publicUrl: links.publicUrl, secret: links.secret } } : {}),
-      limits: createRateLimits({ asksPerHour: config.ASK_RATE_LIMIT, writesPerMinute: config.WRITE_RATE_LIMIT }) }
+    const passageLinks = links ? { publicUrl: links.publicUrl, secret: links.secret } : null
+    const router = converseDeps(config, engine, { knowledge, direct, logger, observe: metrics.observeHandler, passageLinks })
     // One inbox per process: the platforms record into it and the resumer claims from it under the same owner.
     const inbox = new Inbox(engine.service.db, { leaseMs: config.INBOX_LEASE_SECONDS * 1000 })
-    const platforms = await startPlatforms({ config, router, logger, inbox })
+    // Answers in threads of their own, so that an ack never waits behind one (src/answer-workers.ts).
+    if (config.ANSWER_WORKERS > 0 && !config.DATABASE_URL) logger.info('ANSWER_WORKERS is for a PostgreSQL server: on the embedded database answers run on the main thread')
+    const workers = config.ANSWER_WORKERS > 0 && config.DATABASE_URL
+      ? (phase(`starting ${config.ANSWER_WORKERS} answer thread${config.ANSWER_WORKERS === 1 ? '' : 's'}`),
+        await startAnswerWorkers({ config, count: config.ANSWER_WORKERS, owner: inbox.owner, passageLinks, logger, observe: metrics.observeHandler }))
+      : null
+    const platforms = await startPlatforms({ config, router, logger, inbox, ...(workers ? { answerElsewhere: workers.run } : {}) })
     const running = runningOf(platforms)
     const senders = byName(platforms, 'postDigest')
     Object.assign(direct, byName(platforms, 'sendDirect'))
@@ -94,6 +103,7 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     return {
       engine,
       port: server.port,
+      answerThreads: workers,
       // Within SHUTDOWN_TIMEOUT_MS: the scheduler's tick, requests in flight, then the answers
       // Slack and Teams were already acked for (they run after the response); then the database closes.
       stop: async () => {
@@ -105,6 +115,7 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
         if (!(await withDeadline(Promise.all([idle(router.inFlight), ...running.map((r) => r.drain?.())]), left()))) {
           logger.warn({ running: router.inFlight.activeCount, waiting: router.inFlight.pendingCount }, 'chat handlers still running at the shutdown deadline')
         }
+        await workers?.stop()
         await engine.close()
       },
     }

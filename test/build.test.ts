@@ -21,7 +21,8 @@ beforeAll(async () => {
   await mkdir(path.join(root, 'src'))
   await writeFile(path.join(root, 'package.json'), '{ "type": "module" }\n')
   await writeFile(path.join(root, 'src/where.ts'), "export const here: string = new URL('.', import.meta.url).pathname\nexport const word: string = 'one'\n")
-  await writeFile(path.join(root, 'src/main.ts'), "export { here, word } from './where.ts'\n")
+  await writeFile(path.join(root, 'src/main.ts'), "export { here, word } from './where.ts'\nexport const running: string = import.meta.filename\n")
+  await writeFile(path.join(root, 'src/answer-worker.ts'), "export const thread = 'answers'\n")
   await writeFile(path.join(root, 'src/cli.ts'), "export const lazy = () => import('./where.ts')\n")
   await mkdir(path.join(root, 'src/db'))
   await writeFile(path.join(root, 'src/db/template.ts'), 'export const makeTemplate = async () => "present"\n')
@@ -55,5 +56,12 @@ describe('the build npm start runs', () => {
   it('keeps import.meta.url naming the source file, so files beside the sources are found', async () => {
     const dir = await ensure({ root })
     expect((await load(dir)).here).toBe(`${path.join(root, 'src')}/`)
+  })
+
+  it('builds the answer thread beside main.js, where import.meta.filename (the file running) finds it', async () => {
+    const dir = await ensure({ root })
+    const { running } = await load(dir) as unknown as { running: string }
+    expect(path.dirname(running)).toBe(dir)
+    expect((await import(pathToFileURL(path.join(path.dirname(running), 'answer-worker.js')).href)).thread).toBe('answers')
   })
 })

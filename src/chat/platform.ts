@@ -53,6 +53,11 @@ export interface PlatformContext {
   logger: Logger
   /** The process's one inbox: platforms that ack before answering record deliveries in it. */
   inbox: Inbox
+  /**
+   * Where an acknowledged row is run instead of here: an answer thread (src/answer-workers.ts),
+   * which runs it through this platform's resume. Absent: here, after the ack.
+   */
+  answerElsewhere?: (row: InboxRow) => Promise<void>
 }
 
 export interface RunningPlatform {

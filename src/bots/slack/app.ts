@@ -115,7 +115,7 @@ const VIEW_ANSWER_WITHIN_MS = 2_300
 /** A response_url that does not answer is given up on (the row fails) rather than waited on forever. */
 const RESPOND_TIMEOUT_MS = 15_000
 
-export function createSlackBot(router: ConverseDeps, settings: SlackSettings, logger: Logger, options: { inbox?: Inbox } = {}): SlackBot {
+export function createSlackBot(router: ConverseDeps, settings: SlackSettings, logger: Logger, options: { inbox?: Inbox; answerElsewhere?: (row: InboxRow) => Promise<void> } = {}): SlackBot {
   const socket = Boolean(settings.appToken)
   const bookkeeping = router.service ?? router.db
   const installationStore = pgInstallationStore(bookkeeping)
@@ -267,12 +267,16 @@ export function createSlackBot(router: ConverseDeps, settings: SlackSettings, lo
     if (early === 'late') logger.debug({ inboxKey: key }, 'acked before the inbox insert finished (no time left before Slack\'s deadline)')
     return { early: early === null ? 'duplicate' as const : early, recorded }
   }
-  /** After the ack: the recorded row run, or the outage told. */
+  /**
+   * After the ack: the recorded row run (in an answer thread when there are some: its resume runs
+   * it there, as here), or the outage told.
+   */
   const afterAck = async (recorded: Promise<InboxRow<RecordedInbound, AnswerTo> | null | 'unavailable'>, client: WebClient, to: AnswerTo, start?: (row: InboxRow<RecordedInbound, AnswerTo>) => Promise<InboxRow<RecordedInbound, AnswerTo>>) => {
     const row = await recorded
     if (row === null) return   // recorded by an earlier delivery of the same thing
     if (row === 'unavailable') return answer(client, to, textReply(DATABASE_UNAVAILABLE))
-    await run(start ? await start(row) : row, client)
+    const started = start ? await start(row) : row
+    await (options.answerElsewhere ? options.answerElsewhere(started) : run(started, client))
   }
 
   const self = (context: Context) => ({ botUserId: context.botUserId })
@@ -473,6 +477,13 @@ export function createSlackBot(router: ConverseDeps, settings: SlackSettings, lo
     if (!token) throw new Error(`no bot token for Slack workspace ${workspaceId}`)
     return token
   }
+  // One WebClient per bot token, as Bolt keeps for its listeners: an answer thread resumes every row it runs.
+  const clients = new Map<string, WebClient>()
+  const clientFor = (token: string) => {
+    let client = clients.get(token)
+    if (!client) clients.set(token, client = new WebClient(token, clientOptions))
+    return client
+  }
   return {
     app, routes, mode: socket ? 'socket' : 'http',
     postMessage: async (workspaceId, channelId, reply) => {
@@ -496,7 +507,7 @@ export function createSlackBot(router: ConverseDeps, settings: SlackSettings, lo
     },
     resume: async (stored) => {
       const row = stored as InboxRow<RecordedInbound, AnswerTo>
-      const client = new WebClient(await tokenFor(row.inbound.workspaceId), clientOptions)
+      const client = clientFor(await tokenFor(row.inbound.workspaceId))
       await guarded(client, row.answerTo, () => run(row, client))
     },
     start: async () => {

@@ -20,11 +20,11 @@ export const slack: ChatPlatform<'slack'> = {
     checkWorkspace: (id) => (/^[TE][A-Z0-9]{2,}$/.test(id) ? null : `"${id}" is not a Slack team id (T…) or Enterprise Grid org id (E…)`),
   },
   channels: true,
-  async start({ config, router, logger, inbox }) {
+  async start({ config, router, logger, inbox, answerElsewhere }) {
     const settings = slackSettings(config)
     if (!settings) return null
     const { createSlackBot } = await import('./app.ts')
-    const bot = createSlackBot(router, settings, logger, { inbox })
+    const bot = createSlackBot(router, settings, logger, { inbox, ...(answerElsewhere ? { answerElsewhere } : {}) })
     return {
       mode: bot.mode,
       describe: (url) => (bot.mode === 'socket' ? 'on, Socket Mode' : `on, ${url}/slack/events${settings.oauth ? ` (install: ${url}/slack/install)` : ''}`),

@@ -1,0 +1,112 @@
+/**
+ * Answer threads (ANSWER_WORKERS, src/answer-workers.ts): on a PostgreSQL server the main thread
+ * records and acks, and the answers run in worker threads. From the outside: a running Workroom
+ * sent signed Slack commands answers each through its response_url, the answers were run by the
+ * threads (not the main thread), the rows are settled, and the handlers' timings reach the main
+ * thread's /metrics. With ANSWER_WORKERS=0 the main thread answers, as on the embedded database.
+ *
+ * Native PostgreSQL only: the embedded database belongs to the main thread, so there are no
+ * answer threads on it (src/main.ts).
+ */
+import { createHmac } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { loadConfig } from '../src/config.ts'
+import { addDays } from '../src/dates.ts'
+import type { Engine } from '../src/db/engine.ts'
+import { migrateUp } from '../src/db/migrate.ts'
+import { createScratchDatabase } from '../src/db/scratch.ts'
+import { createLogger } from '../src/log.ts'
+import { start, type Running } from '../src/main.ts'
+import { seed } from '../seeds/index.ts'
+import { startSlackStandin, type SlackStandin } from './support/slack-standin.ts'
+
+const nativeUrl = process.env.TEST_DATABASE_URL
+const missing = !nativeUrl ? 'TEST_DATABASE_URL is not set (answer threads run on a PostgreSQL server only)' : null
+if (missing) console.warn(`answer-threads: skipped, ${missing}`)
+
+const SECRET = 'threads-signing-secret'
+const TEAM = 'T0TEST'   // the Slack stand-in's auth.test team
+const CAMPAIGN = 'Aurora Air Spring Launch'
+const logger = createLogger('silent')
+
+describe.skipIf(missing !== null)('answer threads on a PostgreSQL server', () => {
+  let db: Engine & { url: string }
+  let slack: SlackStandin
+
+  beforeAll(async () => {
+    db = await createScratchDatabase(nativeUrl!, { prefix: 'workroom_threads', poolSize: 3 })
+    const migrated = await migrateUp(db.pool)
+    if (migrated.error) throw new Error(migrated.error.message)
+    await seed(db, { scale: 'demo', progress: false })
+    slack = await startSlackStandin()
+    slack.users.set('U0LUCY', { email: 'lucy.fernandes@northwind.example', name: 'Lucy Fernandes' })
+  }, 120_000)
+
+  afterAll(async () => {
+    await slack?.close()
+    await db?.close()
+  })
+
+  const config = (workers: number) => loadConfig({
+    NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', PLAYGROUND_ENABLED: 'false', WORKROOM_DEMO_SEED: 'false',
+    DATABASE_URL: db.url, DATABASE_POOL_SIZE: '4', ANSWER_WORKERS: String(workers),
+    SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-threads', SLACK_API_URL: slack.apiUrl, SLACK_TENANT: 'northwind',
+  })
+
+  const slash = (port: number, command: string, text: string, id: string) => {
+    const body = new URLSearchParams({
+      token: 'legacy', team_id: TEAM, team_domain: 'threads', channel_id: 'C0THREADS', channel_name: 'threads', user_id: 'U0LUCY', user_name: 'lucy',
+      command, text, api_app_id: 'A0THREADS', trigger_id: `trigger.${id}`, response_url: slack.responseUrl(id),
+    }).toString()
+    const ts = Math.floor(Date.now() / 1000)
+    return fetch(`http://127.0.0.1:${port}/slack/events`, {
+      method: 'POST', body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': `v0=${createHmac('sha256', SECRET).update(`v0:${ts}:${body}`).digest('hex')}` },
+    })
+  }
+  const answerTo = async (id: string) => {
+    await vi.waitFor(() => expect(slack.responses.some((r) => r.path === `/response/${id}`)).toBe(true), { timeout: 15_000, interval: 25 })
+    return slack.responses.filter((r) => r.path === `/response/${id}`).at(-1)!.body as { text: string }
+  }
+  const settled = (id: string) => vi.waitFor(async () => expect(await db.db.selectFrom('workroom.chat_inbox').select('state').where('inbox_key', '=', `slack:command:trigger.${id}`).execute())
+    .toEqual([{ state: 'answered' }]), { timeout: 10_000, interval: 50 })
+
+  it('acks on the main thread and answers from an answer thread: time logged, a question answered, rows settled, timings in /metrics', async () => {
+    let running: Running | undefined
+    try {
+      running = await start(config(1), logger)
+      expect(running.answerThreads).toMatchObject({ size: 1, ran: 0 })
+      const day = addDays(new Date().toISOString().slice(0, 10), -1)
+      expect((await slash(running.port, '/timesheet', `1h ${day} ${CAMPAIGN}`, 'log')).status).toBe(200)
+      expect((await answerTo('log')).text).toMatch(new RegExp(`^Logged 1h to ${CAMPAIGN}`))
+      // /ask acks with a progress note; the answer replaces it from the thread.
+      const asked = await slash(running.port, '/ask', 'when do timesheets need to be in by?', 'ask')
+      expect(asked.status).toBe(200)
+      expect(await asked.json()).toMatchObject({ text: expect.stringContaining('Looking that up') })
+      expect((await answerTo('ask')).text).toContain('17:00 every Friday')
+      await settled('log')
+      await settled('ask')
+      expect(running.answerThreads!.ran).toBe(2)
+      expect(await db.db.selectFrom('agency.timesheet_entries').select('hours').where('external_ref', '=', 'slash:trigger.log').execute()).toEqual([{ hours: 1 }])
+      const metrics = await (await fetch(`http://127.0.0.1:${running.port}/metrics`)).text()
+      expect(metrics).toMatch(/workroom_handler_duration_seconds_count\{intent="timesheet",platform="slack"\} 1\b/)
+      expect(metrics).toMatch(/workroom_handler_duration_seconds_count\{intent="ask",platform="slack"\} 1\b/)
+    } finally {
+      await running?.stop()
+    }
+  }, 120_000)
+
+  it('answers on the main thread with ANSWER_WORKERS=0', async () => {
+    let running: Running | undefined
+    try {
+      running = await start(config(0), logger)
+      expect(running.answerThreads).toBeNull()
+      const day = addDays(new Date().toISOString().slice(0, 10), -2)
+      expect((await slash(running.port, '/timesheet', `1h ${day} ${CAMPAIGN}`, 'main')).status).toBe(200)
+      expect((await answerTo('main')).text).toMatch(new RegExp(`^Logged 1h to ${CAMPAIGN}`))
+      await settled('main')
+    } finally {
+      await running?.stop()
+    }
+  }, 60_000)
+})
