@@ -1,7 +1,8 @@
 /**
  * Answer threads (ANSWER_WORKERS, src/answer-workers.ts): on a PostgreSQL server the main thread
  * records and acks, and the answers run in worker threads. From the outside: a running Workroom
- * sent signed Slack commands answers each through its response_url, the answers were run by the
+ * sent signed Slack commands answers each through its response_url, and a Teams message through
+ * the Bot Connector, the answers were run by the
  * threads (not the main thread), the rows are settled, and the handlers' timings reach the main
  * thread's /metrics. With ANSWER_WORKERS=0 the main thread answers, as on the embedded database.
  *
@@ -18,7 +19,9 @@ import { createScratchDatabase } from '../src/db/scratch.ts'
 import { createLogger } from '../src/log.ts'
 import { start, type Running } from '../src/main.ts'
 import { seed } from '../seeds/index.ts'
+import { bindWorkspace } from '../src/db/workspaces.ts'
 import { startSlackStandin, type SlackStandin } from './support/slack-standin.ts'
+import { startTeamsStandin, type TeamsStandin } from './support/teams-standin.ts'
 
 const nativeUrl = process.env.TEST_DATABASE_URL
 const missing = !nativeUrl ? 'TEST_DATABASE_URL is not set (answer threads run on a PostgreSQL server only)' : null
@@ -27,11 +30,13 @@ if (missing) console.warn(`answer-threads: skipped, ${missing}`)
 const SECRET = 'threads-signing-secret'
 const TEAM = 'T0TEST'   // the Slack stand-in's auth.test team
 const CAMPAIGN = 'Aurora Air Spring Launch'
+const ENTRA = 'aad-tenant-threads'
 const logger = createLogger('silent')
 
 describe.skipIf(missing !== null)('answer threads on a PostgreSQL server', () => {
   let db: Engine & { url: string }
   let slack: SlackStandin
+  let teams: TeamsStandin
 
   beforeAll(async () => {
     db = await createScratchDatabase(nativeUrl!, { prefix: 'workroom_threads', poolSize: 3 })
@@ -40,10 +45,14 @@ describe.skipIf(missing !== null)('answer threads on a PostgreSQL server', () =>
     await seed(db, { scale: 'demo', progress: false })
     slack = await startSlackStandin()
     slack.users.set('U0LUCY', { email: 'lucy.fernandes@northwind.example', name: 'Lucy Fernandes' })
+    teams = await startTeamsStandin()
+    teams.members.set('29:lucy', { aadObjectId: 'aad-lucy', email: 'lucy.fernandes@northwind.example', name: 'Lucy Fernandes' })
+    await bindWorkspace(db.db, 'teams', ENTRA, 'northwind', 'operator')
   }, 120_000)
 
   afterAll(async () => {
     await slack?.close()
+    await teams?.close()
     await db?.close()
   })
 
@@ -51,6 +60,7 @@ describe.skipIf(missing !== null)('answer threads on a PostgreSQL server', () =>
     NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', PLAYGROUND_ENABLED: 'false', WORKROOM_DEMO_SEED: 'false',
     DATABASE_URL: db.url, DATABASE_POOL_SIZE: '4', ANSWER_WORKERS: String(workers),
     SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-threads', SLACK_API_URL: slack.apiUrl, SLACK_TENANT: 'northwind',
+    TEAMS_EMULATOR: 'true',
   })
 
   const slash = (port: number, command: string, text: string, id: string) => {
@@ -86,11 +96,25 @@ describe.skipIf(missing !== null)('answer threads on a PostgreSQL server', () =>
       expect((await answerTo('ask')).text).toContain('17:00 every Friday')
       await settled('log')
       await settled('ask')
-      expect(running.answerThreads!.ran).toBe(2)
+      // Teams: a question in a personal chat, answered (after a typing indicator) from the thread too.
+      const activity = {
+        type: 'message', id: 'threads-teams-1', timestamp: new Date().toISOString(), serviceUrl: teams.serviceUrl, channelId: 'msteams',
+        from: { id: '29:lucy', name: 'Lucy Fernandes', aadObjectId: 'aad-lucy' }, recipient: { id: '28:workroom-bot', name: 'Workroom' },
+        conversation: { id: 'a:personal-lucy', conversationType: 'personal', tenantId: ENTRA }, channelData: { tenant: { id: ENTRA } },
+        text: 'when do timesheets need to be in by?', textFormat: 'plain', entities: [],
+      }
+      expect((await fetch(`http://127.0.0.1:${running.port}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) })).status).toBe(200)
+      const calls = await teams.waitForCalls(2, 15_000)
+      expect(calls.map((c) => c.activity.type)).toEqual(['typing', 'message'])
+      expect(JSON.stringify(calls[1]!.activity)).toContain('17:00 every Friday')
+      await vi.waitFor(async () => expect(await db.db.selectFrom('workroom.chat_inbox').select('state').where('inbox_key', '=', 'teams:activity:threads-teams-1').execute())
+        .toEqual([{ state: 'answered' }]), { timeout: 10_000, interval: 50 })
+      expect(running.answerThreads!.ran).toBe(3)
       expect(await db.db.selectFrom('agency.timesheet_entries').select('hours').where('external_ref', '=', 'slash:trigger.log').execute()).toEqual([{ hours: 1 }])
       const metrics = await (await fetch(`http://127.0.0.1:${running.port}/metrics`)).text()
       expect(metrics).toMatch(/workroom_handler_duration_seconds_count\{intent="timesheet",platform="slack"\} 1\b/)
       expect(metrics).toMatch(/workroom_handler_duration_seconds_count\{intent="ask",platform="slack"\} 1\b/)
+      expect(metrics).toMatch(/workroom_handler_duration_seconds_count\{intent="ask",platform="teams"\} 1\b/)
     } finally {
       await running?.stop()
     }

@@ -126,6 +126,12 @@ export interface TeamsBotOptions {
   streamUpdateEveryMs?: number
   /** How long an adaptiveCard/action invoke waits for its answer to go in the response (INVOKE_ANSWER_WITHIN_MS). */
   invokeAnswerWithinMs?: number
+  /**
+   * Where a recorded message or Action.Submit click is answered instead of after the turn here:
+   * an answer thread (src/answer-workers.ts), which runs it through resume. An Action.Execute
+   * click is answered here, since its answer may go in the invoke's response.
+   */
+  answerElsewhere?: (row: InboxRow) => Promise<void>
 }
 
 /** The invoke's HTTP answer: 200, with a card or a message Teams shows on the clicked card. */
@@ -369,7 +375,12 @@ export function createTeamsBot(router: ConverseDeps, settings: TeamsSettings, lo
   /** A message or an Action.Submit click: recorded in the turn, answered after it (answer). */
   const take = async (context: TurnContext, inbound: Inbound) => {
     const row = await record(context, inbound, { reference: TurnContext.getConversationReference(context.activity), teamId: teamOf(context.activity) })
-    if (row) afterTurn(answer(row, { typing: inbound.input.kind === 'message' && intentOf(inbound.input).kind === 'ask' }))
+    if (row) afterTurn(options.answerElsewhere ? options.answerElsewhere(row) : answer(row, { typing: asks(row) }))
+  }
+  /** A question gets a typing indicator (or a stream) first, resumed or not. */
+  const asks = (row: InboxRow) => {
+    const input = (row.inbound as RecordedInbound).input
+    return input.kind === 'message' && intentOf(input).kind === 'ask'
   }
 
   /**
@@ -555,7 +566,7 @@ export function createTeamsBot(router: ConverseDeps, settings: TeamsSettings, lo
       })
       return sent
     },
-    resume: (stored) => answer(stored),
+    resume: (stored) => answer(stored, { typing: asks(stored) }),
     drain: async () => {
       while (working.size > 0) await Promise.allSettled([...working])
     },

@@ -27,11 +27,11 @@ export const teams: ChatPlatform<'teams'> = {
     checkWorkspace: (id) => (z.uuid().safeParse(id).success ? null : `"${id}" is not an Entra tenant id (a GUID, e.g. from the Azure portal's tenant properties)`),
   },
   channels: true,
-  async start({ config, router, logger, inbox }) {
+  async start({ config, router, logger, inbox, answerElsewhere }) {
     const settings = teamsSettings(config)
     if (!settings) return null
     const { createTeamsBot } = await import('./app.ts')
-    const bot = createTeamsBot(router, settings, logger, { inbox })
+    const bot = createTeamsBot(router, settings, logger, { inbox, ...(answerElsewhere ? { answerElsewhere } : {}) })
     return {
       mode: bot.mode,
       describe: (url) => `on, ${url}/api/messages${bot.mode === 'anonymous' ? ' (Emulator mode: NO token checks)' : ''}`,
