@@ -124,10 +124,29 @@ export function renderSection(s: Section): string {
  */
 export function replaceSection(report: string, bench: string, section: string): string {
   const start = report.search(new RegExp(`^## ${bench}:`, 'm'))
-  if (start < 0) return `${report.trimEnd()}\n\n${section}\n`
-  const rest = report.slice(start + 3).search(/^## /m)
-  const end = rest < 0 ? report.length : start + 3 + rest
-  return `${report.slice(0, start)}${section}\n${rest < 0 ? '' : `\n${report.slice(end)}`}`
+  const replaced = start < 0 ? `${report.trimEnd()}\n\n${section}\n` : (() => {
+    const rest = report.slice(start + 3).search(/^## /m)
+    const end = rest < 0 ? report.length : start + 3 + rest
+    return `${report.slice(0, start)}${section}\n${rest < 0 ? '' : `\n${report.slice(end)}`}`
+  })()
+  return recount(replaced)
+}
+
+/** The header's count of figures met and missed, counted again from the verdict columns of the report's tables as they now stand. */
+function recount(report: string): string {
+  let met = 0
+  let missed = 0
+  let verdict = -1
+  for (const line of report.split('\n')) {
+    if (!line.startsWith('|')) { verdict = -1; continue }
+    const cells = line.split('|').slice(1, -1).map((c) => c.trim())
+    if (verdict < 0) { verdict = cells.indexOf('verdict'); if (verdict < 0) verdict = -2; continue }
+    if (verdict === -2 || /^-+$/.test(cells[0] ?? '')) continue
+    if (cells[verdict] === 'met') met++
+    else if (cells[verdict]?.startsWith('missed')) missed++
+  }
+  return report.replace(/^\d+ figures? met (?:its|their) target, \d+ missed \(listed under their tables, with why\)/m,
+    `${met} figure${met === 1 ? '' : 's'} met ${met === 1 ? 'its' : 'their'} target, ${missed} missed (listed under their tables, with why)`)
 }
 
 function renderFailure(f: Failure): string {
