@@ -105,6 +105,18 @@ describeEachEngine('schema contract', (engine) => {
     }
   })
 
+  it('tests membership in the helpers\' id arrays by hash (IN (SELECT unnest(…))), never by walking the array (= ANY) row by row', async () => {
+    const rows = await q<{ policyname: string; expr: string }>(
+      `SELECT policyname, coalesce(qual, '') || ' ' || coalesce(with_check, '') AS expr
+         FROM pg_policies WHERE schemaname IN ('agency', 'workroom')`)
+    const using = rows.filter((r) => /current_user_(campaign|client)_ids/.test(r.expr))
+    expect(using.length).toBeGreaterThanOrEqual(13)
+    for (const { policyname, expr } of using) {
+      expect(expr, policyname).not.toMatch(/= ANY \(\( SELECT agency\.current_user_c\w+_ids\(\)/)
+      expect(expr, policyname).toMatch(/IN \( SELECT unnest\(\( SELECT agency\.current_user_c\w+_ids\(\)/)
+    }
+  })
+
   it('pins search_path on every SECURITY DEFINER function', async () => {
     const rows = await q<{ proname: string }>(
       `SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
