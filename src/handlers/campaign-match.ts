@@ -97,14 +97,14 @@ export async function campaignShortlist(trx: ActorTx, query: string, { fuzzy }: 
       .orderBy('c.name').execute()
   }
   // The word rules' superset (as agency.campaign_shortlist's first part), in the candidate query
-  // itself: one statement planned once. The client's and brand's names are tested on the rows
-  // the candidate query joins (visible, as a subquery of their own would see them): each table
-  // read twice ran its row-security helper twice (docs/performance.md).
+  // itself: one statement planned once, each name through its trigram index.
   const longest = [...words].sort((a, b) => b.length - a.length || (a < b ? -1 : 1))[0]!
   const pats = [...new Set([words[0]!, longest])].map((w) => `%${w}%`)
   const holds = (column: string) => sql.join(pats.map((p) => sql`lower(normalize(${sql.ref(column)}, NFKD)) LIKE ${p}`), sql` OR `)
   return candidates(trx)
-    .where(sql<boolean>`(${holds('c.name')} OR ${holds('c.code')} OR ${holds('cl.name')} OR ${holds('b.name')})`)
+    .where(sql<boolean>`(${holds('c.name')} OR ${holds('c.code')}
+      OR c.client_id IN (SELECT cl2.id FROM agency.clients cl2 WHERE ${holds('cl2.name')})
+      OR c.brand_id IN (SELECT b2.id FROM agency.brands b2 WHERE ${holds('b2.name')}))`)
     .orderBy('c.name').execute()
 }
 
