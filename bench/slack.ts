@@ -171,7 +171,7 @@ export async function benchSlack(args: BenchArgs): Promise<Section> {
           await server.close()
           await bot.stop()
           await bot.drain()
-          await workers?.stop()
+          await workers?.stop(10_000)
         }
       } finally {
         await standin.close()

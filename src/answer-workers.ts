@@ -53,8 +53,11 @@ export interface AnswerWorkers {
   readonly size: number
   /** Rows run by the workers since they started (for /metrics and tests). */
   readonly ran: number
-  /** Waits for the rows handed over, then ends the workers. */
-  stop(): Promise<void>
+  /**
+   * Waits up to `withinMs` for the rows handed over, then ends the workers (cut off at the
+   * deadline, a row stays leased and unanswered: it is resumed elsewhere).
+   */
+  stop(withinMs: number): Promise<void>
 }
 
 export interface AnswerWorkerOptions {
@@ -138,14 +141,17 @@ export async function startAnswerWorkers(options: AnswerWorkerOptions): Promise<
         worker.postMessage({ kind: 'run', id, row } satisfies ToWorker)
       })
     },
-    stop: async () => {
+    stop: async (withinMs) => {
       stopping = true
       await Promise.all(slots.map(async (slot) => {
         const worker = slot.worker
         if (!worker) return
+        let timer: NodeJS.Timeout | undefined
         const exited = new Promise((resolve) => worker.once('exit', resolve))
         worker.postMessage({ kind: 'stop' } satisfies ToWorker)
-        await exited
+        await Promise.race([exited, new Promise<void>((resolve) => { timer = setTimeout(resolve, withinMs) })])
+        clearTimeout(timer)
+        await worker.terminate()
       }))
     },
   }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import pLimit, { type LimitFunction } from 'p-limit'
-import { demoSeedOnStart, loadConfig, passageLinkSettings, timesheetSettings, ConfigError, type Config } from './config.ts'
+import type { LimitFunction } from 'p-limit'
+import { demoSeedOnStart, loadConfig, passageLinkSettings, ConfigError, type Config } from './config.ts'
 import { byName, runningOf, startPlatforms } from './chat/platforms.ts'
 import { startScheduler } from './scheduler.ts'
 import { startBudgetAlerts } from './alerts.ts'
@@ -20,7 +20,6 @@ import { startServer } from './http/server.ts'
 import { createLogger, type Logger } from './log.ts'
 import { describeProviders, providersFromConfig } from './rag/providers.ts'
 import { startArtifactWorker } from './rag/artifacts.ts'
-import { createRateLimits } from './limits.ts'
 import { startLocalEndpoint } from './local/endpoint.ts'
 import { openTerminalSession } from './bots/playground/terminal.ts'
 import { assertPortFree, explainFailure, startupProgress, StartupError, type StartupProgress } from './startup.ts'
@@ -45,6 +44,7 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     ? `opening the embedded database at ${dataDir}${existsSync(path.join(dataDir, 'PG_VERSION')) ? '' : ' (new: creating it takes several seconds)'}`
     : 'connecting to the database (DATABASE_URL)')
   const engine = await createEngine(engineOptionsFromConfig(config), { role: 'server', command: 'Workroom' })
+  let workers: AnswerWorkers | null = null
   try {
     if (options.migrate !== false) await migrateOnStart(engine, logger, phase)
     const knowledge = providersFromConfig(config)
@@ -62,10 +62,10 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     const inbox = new Inbox(engine.service.db, { leaseMs: config.INBOX_LEASE_SECONDS * 1000 })
     // Answers in threads of their own, so that an ack never waits behind one (src/answer-workers.ts).
     if (config.ANSWER_WORKERS > 0 && !config.DATABASE_URL) logger.info('ANSWER_WORKERS is for a PostgreSQL server: on the embedded database answers run on the main thread')
-    const workers = config.ANSWER_WORKERS > 0 && config.DATABASE_URL
-      ? (phase(`starting ${config.ANSWER_WORKERS} answer thread${config.ANSWER_WORKERS === 1 ? '' : 's'}`),
-        await startAnswerWorkers({ config, count: config.ANSWER_WORKERS, owner: inbox.owner, passageLinks, logger, observe: metrics.observeHandler }))
-      : null
+    if (config.ANSWER_WORKERS > 0 && config.DATABASE_URL) {
+      phase(`starting ${config.ANSWER_WORKERS} answer thread${config.ANSWER_WORKERS === 1 ? '' : 's'}`)
+      workers = await startAnswerWorkers({ config, count: config.ANSWER_WORKERS, owner: inbox.owner, passageLinks, logger, observe: metrics.observeHandler })
+    }
     const platforms = await startPlatforms({ config, router, logger, inbox, ...(workers ? { answerElsewhere: workers.run } : {}) })
     const running = runningOf(platforms)
     const senders = byName(platforms, 'postDigest')
@@ -80,7 +80,9 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
     const server = await startServer(createApp({ engine, logger, router, passages: links ? { db: engine.db, secret: links.secret, now: () => new Date() } : undefined, adapters, metrics, components }), { port: config.PORT, host: config.HOST, logger })
     for (const r of running) await r.start?.()
     // Acknowledged and never answered (a process killed after the ack): once now, then every third of a lease.
-    const resumers = byName(platforms, 'resume') as ResumeDeps['resumers']
+    // With answer threads, a resumed row is run there too.
+    const answering = workers
+    const resumers = (answering ? Object.fromEntries(Object.keys(byName(platforms, 'resume')).map((name) => [name, answering.run])) : byName(platforms, 'resume')) as ResumeDeps['resumers']
     const resumer = Object.keys(resumers).length > 0 ? startResumer({ inbox, resumers, logger, everyMs: inbox.leaseMs / 3 }) : null
     const scheduler = Object.keys(senders).length > 0 ? startScheduler({ db: engine.db, service: engine.service.db, now: () => new Date(), senders, logger, directSenders: direct }) : null
     // Budget-burn alerts recorded by the database, sent privately (src/alerts.ts); off without a platform to send them.
@@ -115,11 +117,13 @@ export async function start(config: Config, logger: Logger, options: { migrate?:
         if (!(await withDeadline(Promise.all([idle(router.inFlight), ...running.map((r) => r.drain?.())]), left()))) {
           logger.warn({ running: router.inFlight.activeCount, waiting: router.inFlight.pendingCount }, 'chat handlers still running at the shutdown deadline')
         }
-        await workers?.stop()
+        // Their rows are done (drain waited for them) or cut off at the deadline: resumed elsewhere.
+        await workers?.stop(left())
         await engine.close()
       },
     }
   } catch (err) {
+    await workers?.stop(0)
     await engine.close()
     throw err
   }

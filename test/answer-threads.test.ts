@@ -22,6 +22,7 @@ import { seed } from '../seeds/index.ts'
 import { bindWorkspace } from '../src/db/workspaces.ts'
 import { startSlackStandin, type SlackStandin } from './support/slack-standin.ts'
 import { startTeamsStandin, type TeamsStandin } from './support/teams-standin.ts'
+import { startOpenAIStandin } from './support/openai-standin.ts'
 
 const nativeUrl = process.env.TEST_DATABASE_URL
 const missing = !nativeUrl ? 'TEST_DATABASE_URL is not set (answer threads run on a PostgreSQL server only)' : null
@@ -56,11 +57,12 @@ describe.skipIf(missing !== null)('answer threads on a PostgreSQL server', () =>
     await db?.close()
   })
 
-  const config = (workers: number) => loadConfig({
+  const config = (workers: number, more: Record<string, string> = {}) => loadConfig({
     NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', PLAYGROUND_ENABLED: 'false', WORKROOM_DEMO_SEED: 'false',
     DATABASE_URL: db.url, DATABASE_POOL_SIZE: '4', ANSWER_WORKERS: String(workers),
     SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-threads', SLACK_API_URL: slack.apiUrl, SLACK_TENANT: 'northwind',
     TEAMS_EMULATOR: 'true',
+    ...more,
   })
 
   const slash = (port: number, command: string, text: string, id: string) => {
@@ -117,6 +119,39 @@ describe.skipIf(missing !== null)('answer threads on a PostgreSQL server', () =>
       expect(metrics).toMatch(/workroom_handler_duration_seconds_count\{intent="ask",platform="teams"\} 1\b/)
     } finally {
       await running?.stop()
+    }
+  }, 120_000)
+
+  it('cuts off at the shutdown deadline an answer still running in a thread; the next Workroom answers its row once the lease runs out', async () => {
+    const openai = await startOpenAIStandin()
+    // The first answer never comes: the model hangs. The next one is the stand-in's default.
+    openai.script('chat', { kind: 'hang' })
+    const more = {
+      OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: openai.url, RAG_EMBEDDINGS: 'offline', RAG_ANSWERS: 'openai',
+      SHUTDOWN_TIMEOUT_MS: '1000', INBOX_LEASE_SECONDS: '2',
+    }
+    let first: Running | undefined
+    let second: Running | undefined
+    try {
+      first = await start(config(1, more), logger)
+      expect((await slash(first.port, '/ask', 'when do timesheets need to be in by?', 'cut')).status).toBe(200)
+      await vi.waitFor(() => expect(openai.requests.some((r) => r.path === '/v1/chat/completions')).toBe(true), { timeout: 15_000, interval: 25 })
+      const stopping = performance.now()
+      await first.stop()
+      first = undefined
+      expect(performance.now() - stopping).toBeLessThan(5_000)
+      expect(await db.db.selectFrom('workroom.chat_inbox').select('state').where('inbox_key', '=', 'slack:command:trigger.cut').execute()).toEqual([{ state: 'received' }])
+      expect(slack.responses.filter((r) => r.path === '/response/cut')).toEqual([])
+
+      second = await start(config(1, more), logger)
+      const answer = await answerTo('cut')
+      expect(answer.text.length).toBeGreaterThan(0)
+      await settled('cut')
+      expect(second.answerThreads!.ran).toBeGreaterThanOrEqual(1)
+    } finally {
+      await first?.stop()
+      await second?.stop()
+      await openai.close()
     }
   }, 120_000)
 
