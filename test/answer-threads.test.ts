@@ -65,9 +65,9 @@ describe.skipIf(missing !== null)('answer threads on a PostgreSQL server', () =>
     ...more,
   })
 
-  const slash = (port: number, command: string, text: string, id: string) => {
+  const slash = (port: number, command: string, text: string, id: string, team = TEAM) => {
     const body = new URLSearchParams({
-      token: 'legacy', team_id: TEAM, team_domain: 'threads', channel_id: 'C0THREADS', channel_name: 'threads', user_id: 'U0LUCY', user_name: 'lucy',
+      token: 'legacy', team_id: team, team_domain: 'threads', channel_id: 'C0THREADS', channel_name: 'threads', user_id: 'U0LUCY', user_name: 'lucy',
       command, text, api_app_id: 'A0THREADS', trigger_id: `trigger.${id}`, response_url: slack.responseUrl(id),
     }).toString()
     const ts = Math.floor(Date.now() / 1000)
@@ -117,6 +117,13 @@ describe.skipIf(missing !== null)('answer threads on a PostgreSQL server', () =>
       expect(metrics).toMatch(/workroom_handler_duration_seconds_count\{intent="timesheet",platform="slack"\} 1\b/)
       expect(metrics).toMatch(/workroom_handler_duration_seconds_count\{intent="ask",platform="slack"\} 1\b/)
       expect(metrics).toMatch(/workroom_handler_duration_seconds_count\{intent="ask",platform="teams"\} 1\b/)
+      // From the attacker's side: a signed command from a workspace bound to no agency, with a user
+      // whose e-mail is a Northwind person's, is refused in the thread as on the main thread.
+      expect((await slash(running.port, '/timesheet', `1h ${day} ${CAMPAIGN}`, 'foreign', 'T0FOREIGN')).status).toBe(200)
+      expect((await answerTo('foreign')).text).toMatch(/This Slack workspace is not connected to an agency in Workroom yet/)
+      expect(await db.db.selectFrom('agency.timesheet_entries').select('id').where('external_ref', '=', 'slash:trigger.foreign').execute()).toEqual([])
+      expect(await db.db.selectFrom('workroom.chat_identities').select('workspace_id').where('workspace_id', '=', 'T0FOREIGN').execute()).toEqual([])
+      expect(running.answerThreads!.ran).toBe(4)
     } finally {
       await running?.stop()
     }
