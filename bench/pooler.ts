@@ -21,7 +21,7 @@ export async function benchPooler(args: BenchArgs): Promise<Section> {
   if (nativeUrl) engines.push(['PostgreSQL (native, superuser owner)', scratchNative])
   if (supabaseUrl) {
     engines.push(['Supabase-shaped, direct', () => createScratchDatabase(supabaseUrl, { prefix: 'workroom_bench_supa' })])
-    if (poolerUrl) engines.push(['Supabase-shaped, PgBouncer transaction mode', () => createScratchDatabase(supabaseUrl, { prefix: 'workroom_bench_supa', connectVia: poolerUrl })])
+    if (poolerUrl) engines.push(['Supabase-shaped, PgBouncer transaction mode', () => createScratchDatabase(supabaseUrl, { prefix: 'workroom_bench_supa', connectVia: poolerUrl, prepare: false })])
   } else {
     console.log('Supabase-shaped server: skipped (run .ci/provision-supabase.sh and set TEST_SUPABASE_URL and TEST_POOLER_URL)')
   }

@@ -31,6 +31,14 @@ const EnvSchema = z.object({
   /** Connections in the pg.Pool for a server database (PGlite always has one). */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /**
+   * Prepare each parameterised statement once per connection (PGlite's one session or a
+   * server's connections), so PostgreSQL plans it once rather than on every request
+   * (src/db/prepared.ts). 'false' behind a
+   * transaction-mode pooler without prepared-statement support (PgBouncer before 1.21,
+   * docs/deploy.md).
+   */
+  DATABASE_PREPARE: z.enum(['true', 'false']).default('true'),
+  /**
    * Chat handlers (a command, a question, a button) running at once in this process. Slack's
    * acks never wait for it; a bound keeps the event loop free to ack and accept connections
    * (bench slack, 50 connections: p99 ack 101 ms unbounded, 57 ms at 8).

@@ -7,12 +7,12 @@ describe('configuration', () => {
   it('defaults to the embedded database on 127.0.0.1:3000', () => {
     const config = loadConfig({})
     expect(config).toMatchObject({ PORT: 3000, HOST: '127.0.0.1', WORKROOM_DATA_DIR: '.data/pglite' })
-    expect(engineOptionsFromConfig(config)).toEqual({ kind: 'pglite', dataDir: '.data/pglite' })
+    expect(engineOptionsFromConfig(config)).toEqual({ kind: 'pglite', dataDir: '.data/pglite', prepare: true })
   })
 
   it('uses a server database when DATABASE_URL is set, and treats an empty one as unset', () => {
     const url = 'postgres://workroom@db.internal:5432/workroom'
-    expect(engineOptionsFromConfig(loadConfig({ DATABASE_URL: url }))).toEqual({ kind: 'postgres', url, poolSize: 10 })
+    expect(engineOptionsFromConfig(loadConfig({ DATABASE_URL: url }))).toEqual({ kind: 'postgres', url, poolSize: 10, prepare: true })
     expect(engineOptionsFromConfig(loadConfig({ DATABASE_URL: '' })).kind).toBe('pglite')
   })
 

@@ -5,6 +5,7 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import type { DB } from './schema.ts'
+import { preparingPool } from './prepared.ts'
 import { checkDataDir, DataDirDamaged, lockDataDir, type DataDirLock, type LockOwner } from './data-dir.ts'
 import { readTemplate } from './template.ts'
 
@@ -46,9 +47,10 @@ export interface Engine {
 }
 
 export type EngineOptions =
-  | { kind: 'postgres'; url: string; poolSize?: number; serviceUrl?: string | undefined }
+  /** prepare (both kinds): name parameterised statements so they are planned once per connection (src/db/prepared.ts); on unless false. */
+  | { kind: 'postgres'; url: string; poolSize?: number; serviceUrl?: string | undefined; prepare?: boolean }
   /** dataDir undefined or 'memory://' keeps the database in memory; loadDataDir restores a dump. */
-  | { kind: 'pglite'; dataDir?: string; loadDataDir?: Blob }
+  | { kind: 'pglite'; dataDir?: string; loadDataDir?: Blob; prepare?: boolean }
 
 /**
  * Opens the database. An embedded one on disk is locked first (DataDirBusy when another live
@@ -69,7 +71,7 @@ export async function createEngine(options: EngineOptions, owner: Pick<LockOwner
     // Bookkeeping is a few short statements per request; a quarter of the request pool is plenty.
     const service = options.serviceUrl ? open(options.serviceUrl, Math.max(2, Math.ceil((options.poolSize ?? 10) / 4))) : undefined
     const url = new URL(options.url)
-    return wrap('postgres', `PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname}`, pool, async () => {}, undefined, service)
+    return wrap('postgres', `PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname}`, pool, async () => {}, undefined, service, undefined, options.prepare !== false)
   }
 
   const dataDir = options.dataDir && options.dataDir !== 'memory://' ? options.dataDir : undefined
@@ -107,12 +109,12 @@ export async function createEngine(options: EngineOptions, owner: Pick<LockOwner
     } finally {
       await lock?.release()
     }
-  }, lite, undefined, lock)
+  }, lite, undefined, lock, options.prepare !== false)
 }
 
-function wrap(kind: EngineKind, description: string, pool: pg.Pool, closeInner: () => Promise<void>, lite?: PGlite, servicePool?: pg.Pool, lock?: DataDirLock): Engine {
-  const db = kyselyOver(pool)
-  const service = servicePool ? { pool: servicePool, db: kyselyOver(servicePool) } : { pool, db }
+function wrap(kind: EngineKind, description: string, pool: pg.Pool, closeInner: () => Promise<void>, lite?: PGlite, servicePool?: pg.Pool, lock?: DataDirLock, prepare = false): Engine {
+  const db = kyselyOver(pool, prepare)
+  const service = servicePool ? { pool: servicePool, db: kyselyOver(servicePool, prepare) } : { pool, db }
   let closed: Promise<void> | undefined
   return {
     kind,
@@ -138,7 +140,7 @@ function wrap(kind: EngineKind, description: string, pool: pg.Pool, closeInner: 
   }
 }
 
-function kyselyOver(pool: pg.Pool): Kysely<DB> {
+function kyselyOver(pool: pg.Pool, prepare: boolean): Kysely<DB> {
   // A connection that drops (server restart, network) must not crash the process. The pool
   // listens on its idle clients (pool 'error') and discards them; a client that is checked out
   // has no listener of the pool's, and node-postgres emits 'error' on it when the connection ends
@@ -147,12 +149,12 @@ function kyselyOver(pool: pg.Pool): Kysely<DB> {
   // the pool drops the dead client when it is released.
   pool.on('error', () => {})
   pool.on('connect', (client) => client.on('error', () => {}))
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool: prepare ? preparingPool(pool) : pool }) })
 }
 
 /** The engine the configuration asks for: a server when DATABASE_URL is set, else embedded PGlite. */
-export function engineOptionsFromConfig(config: { DATABASE_URL?: string | undefined; DATABASE_SERVICE_URL?: string | undefined; WORKROOM_DATA_DIR: string; DATABASE_POOL_SIZE: number }): EngineOptions {
+export function engineOptionsFromConfig(config: { DATABASE_URL?: string | undefined; DATABASE_SERVICE_URL?: string | undefined; WORKROOM_DATA_DIR: string; DATABASE_POOL_SIZE: number; DATABASE_PREPARE?: 'true' | 'false' }): EngineOptions {
   return config.DATABASE_URL
-    ? { kind: 'postgres', url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, serviceUrl: config.DATABASE_SERVICE_URL }
-    : { kind: 'pglite', dataDir: config.WORKROOM_DATA_DIR }
+    ? { kind: 'postgres', url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, serviceUrl: config.DATABASE_SERVICE_URL, prepare: config.DATABASE_PREPARE !== 'false' }
+    : { kind: 'pglite', dataDir: config.WORKROOM_DATA_DIR, prepare: config.DATABASE_PREPARE !== 'false' }
 }

@@ -13,9 +13,10 @@ export function withDatabase(url: string, database: string): string {
  * A throwaway database on a PostgreSQL server (tests and benchmarks): created empty or from a
  * template, and dropped again when the returned engine is closed. `connectVia` is a pooler in
  * front of that server (PgBouncer): the database is created and dropped directly, the engine
- * connects through it.
+ * connects through it. `prepare`: as DATABASE_PREPARE (src/db/prepared.ts); false through a
+ * pooler that cannot keep prepared statements.
  */
-export async function createScratchDatabase(serverUrl: string, options: { prefix: string; template?: string; poolSize?: number; connectVia?: string }): Promise<Engine & { url: string }> {
+export async function createScratchDatabase(serverUrl: string, options: { prefix: string; template?: string; poolSize?: number; connectVia?: string; prepare?: boolean }): Promise<Engine & { url: string }> {
   const name = `${options.prefix}_${randomBytes(5).toString('hex')}`
   await withAdmin(serverUrl, async (admin) => {
     // A backend that just closed can linger on the template for a moment (SQLSTATE 55006).
@@ -30,7 +31,7 @@ export async function createScratchDatabase(serverUrl: string, options: { prefix
     }
   })
   const url = withDatabase(options.connectVia ?? serverUrl, name)
-  const engine = await createEngine({ kind: 'postgres', url, ...(options.poolSize ? { poolSize: options.poolSize } : {}) })
+  const engine = await createEngine({ kind: 'postgres', url, ...(options.poolSize ? { poolSize: options.poolSize } : {}), ...(options.prepare === false ? { prepare: false } : {}) })
   const close = engine.close.bind(engine)
   return Object.assign(engine, {
     url,

@@ -31,7 +31,7 @@ describe.skipIf(missing)(`Workroom on a Supabase-shaped database${missing ? ` [s
   const scratch = async (options: { viaPooler?: boolean; template?: string } = {}) => {
     const e = await createScratchDatabase(supabaseUrl!, {
       prefix: 'workroom_supa', poolSize: 5, ...(options.template ? { template: options.template } : {}),
-      ...(options.viaPooler ? { connectVia: poolerUrl! } : {}),
+      ...(options.viaPooler ? { connectVia: poolerUrl!, prepare: false } : {}),
     })
     open.push(e)
     return e

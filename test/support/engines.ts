@@ -52,8 +52,9 @@ const supabase: TestEngine = {
 const pooler: TestEngine = {
   kind: 'postgres',
   flavour: 'pooler',
-  empty: () => createScratchDatabase(supabaseUrl!, { prefix: 'workroom_supa', poolSize: 5, connectVia: poolerUrl! }),
-  migrated: () => createScratchDatabase(supabaseUrl!, { prefix: 'workroom_supa', template: inject('supabaseTemplateDb'), poolSize: 5, connectVia: poolerUrl! }),
+  // PgBouncer 1.18 (Debian's) in transaction mode keeps no prepared statements: DATABASE_PREPARE=false, as docs/deploy.md says.
+  empty: () => createScratchDatabase(supabaseUrl!, { prefix: 'workroom_supa', poolSize: 5, connectVia: poolerUrl!, prepare: false }),
+  migrated: () => createScratchDatabase(supabaseUrl!, { prefix: 'workroom_supa', template: inject('supabaseTemplateDb'), poolSize: 5, connectVia: poolerUrl!, prepare: false }),
   urlOf: (engine) => (engine as Engine & { url: string }).url,
 }
 
