@@ -109,9 +109,9 @@ export async function benchViews(args: BenchArgs): Promise<Section> {
     bench: 'views', title: "the spec's expected query performance",
     lines: [
       `The analytics views of migration 006, each statement in its own withActor transaction as a request runs it (row-level`
-        + ` security on, transaction included), ${runs} runs after ${WARMUP} warm-up ones (the page of 100: ${WARMUP} of each page).'
+        + ` security on, transaction included), ${runs} runs after ${WARMUP} warm-up ones (the page of 100: ${WARMUP} of each page).`
         + ' Statements are prepared, as Workroom sends them (DATABASE_PREPARE, on by default): the warm-up covers the five'
-        + ' executions PostgreSQL plans afresh before it keeps a plan for the statement. Data: the bench scale seed without`
+        + ` executions PostgreSQL plans afresh before it keeps a plan for the statement. Data: the bench scale seed without`
         + ` synthetic chunks, plus people logging the week of ${week} until ${EMPLOYEES} do (row counts below). The actor is a`
         + ' leadership person, who sees every campaign, entry and money figure; the campaign list is read as a pm too, who'
         + ' sees every campaign but no money figures. Targets are the spec figures, met when p99 is under them.',
