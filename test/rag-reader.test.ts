@@ -88,6 +88,8 @@ describe('the offline reader', () => {
     expect(subjectMissing('is the timesheet deadline different on a Friday, FYI?', [policy])).toBeUndefined()
     expect(subjectMissing('whats the awareness uplift on dashdish?', [dashdish])).toBeUndefined()
     expect(subjectMissing('how many resturants does dashdish have open til 2am?', [dashdish])).toBeUndefined()
+    // Chat shorthand is not a name either.
+    expect(subjectMissing('need to fix my timesheet tmrw, prob friday, when is it due?', [policy])).toBeUndefined()
   })
 
   it('finds what a question asks about from its first words, and which of those words no passage has', () => {
@@ -98,6 +100,9 @@ describe('the offline reader', () => {
     // A question that does not name its subject up front has no focus.
     expect(focusOf('photographer wants to crack on before the PO comes through, is that ok?')).toBeNull()
     expect(focusOf('whats the SMP for aurora kids?')).toBeNull()
+    // "the latest", "the most": a limit of something named later, not a subject.
+    expect(focusOf('whats the latest we can get finished artwork to the media owners?')).toBeNull()
+    expect(focusOf("what's the most i can spend on a hotel?")).toBeNull()
     // The policy says "holiday" and "code" (and "deadline", said as "due"); it says nothing of companies, barbecues or dress.
     expect(focusUnheard("when's the company holiday barbecue?", [policy])).toEqual({ phrase: 'company holiday barbecue', words: ['company', 'barbecue'] })
     expect(focusUnheard('is there a dress code for client meetings?', [policy])?.words).toEqual(['dress'])

@@ -11,7 +11,7 @@
  */
 import { distance } from 'fastest-levenshtein'
 import { stemmer } from 'stemmer'
-import { isCalendarStem, isEnglishStem } from './common-words.ts'
+import { isCalendarStem, isEnglishStem, isShorthandStem } from './common-words.ts'
 import { terms } from './embed.ts'
 import type { RetrievedChunk } from './retrieve.ts'
 
@@ -392,6 +392,11 @@ export function subjectMissing(question: string, sources: Passage[]): string | u
 
 /** How a question names the thing it asks about: "is there a…", "do we get a…", "what's the…", "how many…". */
 const FOCUS_LEAD = /^(?:(?:is|are) there|(?:do|does|can|will|would) (?:we|i|you|staff|people|anyone|\p{L}+) (?:get|have|offer|give)|(?:what|when|where|who|which)(?:['’]s|s| is| are| was| were)?|how many)\s+(?:(?:a|an|any|some|the|our|my|your)\s+)?(.*)$/iu
+/**
+ * Words of degree after "what's the…" ("the latest we can…", "the most I can…"): they ask for a
+ * limit of something said later, and name nothing themselves.
+ */
+const DEGREE = new Set(terms('latest earliest soonest most least max maximum min minimum biggest smallest longest shortest highest lowest best worst first last next usual normal typical standard quickest fastest cheapest furthest oldest newest'))
 /** Where that name ends: a preposition, a verb, a pronoun. */
 const FOCUS_END = /^(?:for|at|on|in|after|before|to|if|of|with|from|by|when|about|into|over|under|during|since|until|til|than|as|per|like|and|or|so|that|this|there|here|the|a|an|do|does|did|is|are|was|were|be|been|can|could|should|would|will|have|has|had|go|going|use|need|get|got|we|i|you|they|he|she|it)$/i
 
@@ -408,7 +413,7 @@ export function focusOf(question: string): { phrase: string; stems: string[] } |
     if (!w || FOCUS_END.test(w)) break
     words.push(w)
   }
-  const stems = terms(words.join(' ')).filter((t) => t.length >= 4 && !/\d/.test(t) && !ASKING.has(t))
+  const stems = terms(words.join(' ')).filter((t) => t.length >= 4 && !/\d/.test(t) && !ASKING.has(t) && !DEGREE.has(t) && !isShorthandStem(t))
   return stems.length > 0 ? { phrase: words.join(' '), stems } : null
 }
 
