@@ -38,6 +38,13 @@ describe('the offline reader', () => {
     expect(isRelevant('my bike got nicked on saturday, which bike shop fixes frames?', [onboarding], model)).toBe(false)
   })
 
+  it('weighs the question after a lead-in on its own: the scene\'s words are rarely in the answer', () => {
+    const onboarding = passage('northwind-onboarding-guide.md', 'New Starter Onboarding Guide')
+    const model = new HashingEmbedder().model
+    expect(isRelevant('got a courier dropping off early tmrw with a parcel for marketing, what time is reception open from?', [onboarding], model)).toBe(true)
+    expect(isRelevant('got a courier dropping off early tmrw with a parcel for marketing, which courier firm is cheapest?', [onboarding], model)).toBe(false)
+  })
+
   it('answers "what speed" with a number and its unit, not a sentence that mentions speed beside another number', () => {
     const sow = passage('northwind-sow-tidewave-fibre-full-speed.md', 'Statement of Work — Tidewave Fibre Full Speed')
     const brief = passage('northwind-brief-tidewave-fibre-full-speed.md', 'Creative Brief — Tidewave Fibre Full Speed')

@@ -31,15 +31,23 @@ const RELEVANCE: Record<string, { similarity: number; coverage: number }> = {
 }
 const DEFAULT_RELEVANCE = { similarity: 0.25, coverage: 0 }
 
+/** The question after what leads up to it, when a lead-in comes first. */
+const ASKED_LAST = /[,.;:!]\s+((?:what|when|where|who|which|how|is|are|can|could|do|does|should|will|would)\b[^,.;:!]*\?*)\s*$/i
+
 export function isRelevant(question: string, chunks: RetrievedChunk[], model: string): boolean {
   const min = RELEVANCE[model] ?? DEFAULT_RELEVANCE
   const similarities = chunks.flatMap((c) => (c.similarity === null ? [] : [c.similarity]))
   const best = Math.max(-1, ...similarities)
-  const wanted = new Set(terms(question))
-  const coverage = Math.max(0, ...chunks.slice(0, 3).map((c) => {
-    const have = new Set(terms(`${c.title} ${c.heading ?? ''} ${c.content}`))
-    // A word counts when the chunk says it or says it otherwise (the reader's synonyms: nicked → stolen).
-    return [...wanted].filter((t) => [...meanings(t)].some((m) => have.has(m))).length / Math.max(1, wanted.size)
+  // After a lead-in ("got a courier coming early tmrw, what time is reception open?") the scene's
+  // words are rarely in the answer: the question proper is weighed on its own as well.
+  const asked = question.trim().match(ASKED_LAST)?.[1]
+  const coverage = Math.max(0, ...[question, ...(asked ? [asked] : [])].flatMap((text) => {
+    const wanted = new Set(terms(text))
+    return chunks.slice(0, 3).map((c) => {
+      const have = new Set(terms(`${c.title} ${c.heading ?? ''} ${c.content}`))
+      // A word counts when the chunk says it or says it otherwise (the reader's synonyms: nicked → stolen).
+      return [...wanted].filter((t) => [...meanings(t)].some((m) => have.has(m))).length / Math.max(1, wanted.size)
+    })
   }))
   // Without a vector search (the embedding service was down) only the words can vouch.
   if (similarities.length === 0) return chunks.length > 0 && coverage >= Math.max(0.5, min.coverage)
