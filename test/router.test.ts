@@ -56,6 +56,10 @@ describe('intent', () => {
     [{ kind: 'message', text: 'who approves write-offs?' }, { kind: 'ask', question: 'who approves write-offs?' }],
     // A question word first is a question even with a duration in it and no question mark.
     [{ kind: 'message', text: 'whats the smallest entry i can put on my timesheet, its a 10 min call' }, { kind: 'ask', question: 'whats the smallest entry i can put on my timesheet, its a 10 min call' }],
+    // …or after a lead-in with a duration in it; a note on an entry does not ask.
+    [{ kind: 'message', text: "client's sat on our proof and it's 3 days overdue now, what am i meant to do about it" }, { kind: 'ask', question: "client's sat on our proof and it's 3 days overdue now, what am i meant to do about it" }],
+    [{ kind: 'message', text: 'shoot ran 2h over yesterday. do we bill the client for that' }, { kind: 'ask', question: 'shoot ran 2h over yesterday. do we bill the client for that' }],
+    [{ kind: 'message', text: '3h Fizzwell, what a day' }, { kind: 'timesheet', text: '3h Fizzwell, what a day' }],
     // Asked to act in the world: said it cannot, then help; not a passage that mentions booking.
     [{ kind: 'message', text: 'can you book me a meeting room for 3pm?' }, { kind: 'help', unable: 'book' }],
     [{ kind: 'message', text: '<@U0BOT> please order more business cards' }, { kind: 'help', unable: 'order' }],

@@ -63,6 +63,9 @@ export const COMMANDS = ['timesheet', 'campaign', 'ask', 'digest', 'workroom'] a
 const COMMAND_WORD = new RegExp(`^(${COMMANDS.join('|')})(?:\\s+(.*))?$`, 'i')
 const MENTION = /<@[A-Z0-9]+>|@workroom\b/gi
 
+/** A clause that asks, after a comma or a full stop: a question word, then who does what. */
+const ASKED_AFTER_LEAD_IN = /[,.;]\s+(?:what|how|who|when|where|why|which|can|could|should|do|does|is|are)\s+(?:am|do|does|did|should|can|could|would|will|is|are|i|we|you|they)\b/i
+
 /** Slash commands map directly; free text by intent: a duration → timesheet, "status of …" → lookup, else a question. */
 export function intentOf(input: TextInput): Intent {
   if (input.kind === 'command') {
@@ -93,8 +96,10 @@ export function intentOf(input: TextInput): Intent {
   const numericDuration = tokens.some((w, i) => /\d/.test(w) && (parseDuration(w) !== null || (i + 1 < tokens.length && parseDuration(`${w} ${tokens[i + 1]}`) !== null)))
   const unable = text.match(OUT_OF_SCOPE)
   if (unable && !numericDuration) return { kind: 'help', unable: (unable[1] ?? unable[2])!.toLowerCase() }
-  // A question mark, or a question word first ("whats the smallest entry, it's a 10 min call"), means a question.
-  if (text.endsWith('?') || /^(?:what|what's|whats|when|where|who|whose|why|which|how)\b/i.test(text)) return { kind: 'ask', question: text }
+  // A question mark, or a question word first ("whats the smallest entry, it's a 10 min call"), or
+  // a question after a lead-in ("client's proof is 3 days overdue, what am i meant to do?"), means a
+  // question. (An entry's note does not ask: "3h Fizzwell, what a day" stays an entry.)
+  if (text.endsWith('?') || /^(?:what|what's|whats|when|where|who|whose|why|which|how)\b/i.test(text) || ASKED_AFTER_LEAD_IN.test(text)) return { kind: 'ask', question: text }
   const spelledDuration = /^(?:half an hour|an hour|half a day|half day|a day|full day)\b/i.test(words)
   if (tokens.length > 1 && (numericDuration || spelledDuration)) return { kind: 'timesheet', text: words }
   return { kind: 'ask', question: text }
