@@ -124,21 +124,19 @@ describeEachEngine('artifacts as knowledge', (engine) => {
     await sql`UPDATE agency.artifacts SET description = coalesce(description, '') || ' (revised)'`.execute(ctx.e.db)
     const pending = (await ctx.e.db.selectFrom('agency.artifacts').select('id').where('embedding_status', '=', 'pending').execute()).length
     expect(pending).toBeGreaterThanOrEqual(9)
-    // The first embedding call waits (at most 5 s) for a second one, which only the other worker
-    // can make: both then hold claims at once, whatever the speed of the machine or the database.
+    // The first embedding call waits for a second one, which only the other worker can make: both
+    // then hold claims at once, whatever the speed of the machine or the database. A worker that
+    // finishes having claimed nothing opens the gate too (no timer), and the assertions below fail.
     let calls = 0
     let bothIn!: () => void
     const barrier = new Promise<void>((resolve) => (bothIn = resolve))
-    const timer = setTimeout(bothIn, 5_000)
     const waiting = { model: embedder.model, embed: async (texts: string[]) => {
       if (++calls === 2) bothIn()
       await barrier
       return embedder.embed(texts)
     } }
-    const [one, two] = await Promise.all([
-      embedAllPendingArtifacts(ctx.e.db, waiting, { limit: 2 }),
-      embedAllPendingArtifacts(ctx.e.db, waiting, { limit: 2 }),
-    ]).finally(() => clearTimeout(timer))
+    const drain = () => embedAllPendingArtifacts(ctx.e.db, waiting, { limit: 2 }).finally(bothIn)
+    const [one, two] = await Promise.all([drain(), drain()])
     expect(one!.embedded + two!.embedded).toBe(pending)
     // Both took part, and SKIP LOCKED kept their claims apart.
     expect(Math.min(one!.embedded, two!.embedded)).toBeGreaterThan(0)
