@@ -82,6 +82,35 @@ describeEachEngine('migration runner', (engine) => {
     expect((await e.pool.query(`SELECT to_regclass('agency.knowledge_chunks') AS t`)).rows[0].t).not.toBeNull()
   })
 
+  it('032 down restores the policy helpers exactly as 031 left them', async () => {
+    const e = await fresh()
+    const dir = await mkdtemp(path.join(tmpdir(), 'workroom-migrations-'))
+    dirs.push(dir)
+    await cp(MIGRATIONS_DIR, dir, { recursive: true })
+    for (const sub of ['', 'down']) {
+      for (const f of await readdir(path.join(dir, sub))) if (/^\d{8}_\d{3}_/.test(f) && f > '20251210_031_~') await rm(path.join(dir, sub, f))
+    }
+    expect((await migrateUp(e.pool, { dir })).error).toBeUndefined()
+    const helpers = async () => (await e.pool.query(`
+      SELECT p.oid::regprocedure::text AS name, l.lanname, pg_get_functiondef(p.oid) AS def, p.proacl::text AS acl
+        FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+       WHERE p.oid::regprocedure::text = ANY ($1) ORDER BY 1`, [[
+      'agency.safe_uuid(text)', 'agency.current_tenant_id()', 'agency.current_user_id()', 'agency.current_user_role()',
+      'agency.has_role(text)', 'agency.has_any_role(text[])', 'agency.can_view_financials()', 'workroom.sees_all_timesheets()',
+      'agency.current_user_campaign_ids()', 'agency.current_user_client_ids()']])).rows
+    const before = await helpers()
+    expect(before).toHaveLength(10)
+    expect(before.every((h) => h.lanname === 'sql')).toBe(true)
+
+    expect((await migrateUp(e.pool)).error).toBeUndefined()
+    const after = await helpers()
+    expect(after.every((h) => h.lanname === 'plpgsql')).toBe(true)
+    expect(after.map((h) => h.acl)).toEqual(before.map((h) => h.acl))
+
+    expect((await migrateDown(e.pool, { to: '20251210_031_hashed_membership' })).error).toBeUndefined()
+    expect(await helpers()).toEqual(before)
+  })
+
   it('refuses an unknown down target without touching anything', async () => {
     const e = await fresh()
     await migrateUp(e.pool)
