@@ -1,4 +1,4 @@
--- 032 down · The helpers as SQL functions, exactly as 007, 020 and 021 wrote them.
+-- 032 down · The helpers as SQL functions, exactly as 007, 016, 020, 021 and 024 wrote them.
 
 CREATE OR REPLACE FUNCTION agency.safe_uuid(value text) RETURNS uuid
 LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog AS $$
@@ -74,4 +74,34 @@ CREATE OR REPLACE FUNCTION workroom.sees_all_timesheets() RETURNS boolean
 LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
   SELECT NOT row_security_active('agency.timesheet_entries'::regclass)
          OR agency.has_any_role(ARRAY['leadership', 'finance', 'pm']);
+$$;
+
+CREATE OR REPLACE FUNCTION workroom.workspace_tenant(p_platform text, p_workspace_id text, p_enterprise_id text DEFAULT NULL)
+RETURNS uuid
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, workroom AS $$
+  SELECT coalesce(
+    (SELECT b.tenant_id FROM workroom.workspace_bindings b
+      WHERE b.platform = p_platform AND b.workspace_id = p_workspace_id),
+    (SELECT b.tenant_id FROM workroom.workspace_bindings b
+      WHERE p_platform = 'slack' AND b.platform = 'slack' AND b.workspace_id = p_enterprise_id),
+    (SELECT t.id FROM workroom.tenants t WHERE p_platform = 'playground' AND t.slug = p_workspace_id));
+$$;
+
+CREATE OR REPLACE FUNCTION workroom.identity_tenant_ok(p_platform text, p_workspace_id text, p_enterprise_id text, p_tenant_id uuid)
+RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, workroom AS $$
+  SELECT CASE WHEN p_platform = 'cli' THEN true
+              ELSE coalesce(workroom.workspace_tenant(p_platform, p_workspace_id, p_enterprise_id) = p_tenant_id, false) END;
+$$;
+
+CREATE OR REPLACE FUNCTION workroom.resolve_identity(p_platform text, p_workspace_id text, p_external_user_id text, p_enterprise_id text DEFAULT NULL)
+RETURNS TABLE (tenant_id uuid, user_id uuid, role text, display_name text, email text, timezone text, locale text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, workroom AS $$
+  SELECT p.tenant_id, p.id, p.role, p.display_name, p.email, coalesce(p.timezone, t.timezone), t.locale
+    FROM workroom.chat_identities i
+    JOIN workroom.people p ON p.id = i.person_id AND p.tenant_id = i.tenant_id
+    JOIN workroom.tenants t ON t.id = p.tenant_id
+   WHERE i.platform = p_platform AND i.workspace_id = p_workspace_id
+     AND i.external_user_id = p_external_user_id AND p.is_active
+     AND workroom.identity_tenant_ok(p_platform, p_workspace_id, p_enterprise_id, p.tenant_id);
 $$;

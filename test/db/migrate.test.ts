@@ -82,7 +82,7 @@ describeEachEngine('migration runner', (engine) => {
     expect((await e.pool.query(`SELECT to_regclass('agency.knowledge_chunks') AS t`)).rows[0].t).not.toBeNull()
   })
 
-  it('032 down restores the policy helpers exactly as 031 left them', async () => {
+  it('032 down restores the policy and identity helpers exactly as 031 left them', async () => {
     const e = await fresh()
     const dir = await mkdtemp(path.join(tmpdir(), 'workroom-migrations-'))
     dirs.push(dir)
@@ -97,9 +97,10 @@ describeEachEngine('migration runner', (engine) => {
        WHERE p.oid::regprocedure::text = ANY ($1) ORDER BY 1`, [[
       'agency.safe_uuid(text)', 'agency.current_tenant_id()', 'agency.current_user_id()', 'agency.current_user_role()',
       'agency.has_role(text)', 'agency.has_any_role(text[])', 'agency.can_view_financials()', 'workroom.sees_all_timesheets()',
-      'agency.current_user_campaign_ids()', 'agency.current_user_client_ids()']])).rows
+      'agency.current_user_campaign_ids()', 'agency.current_user_client_ids()',
+      'workroom.workspace_tenant(text,text,text)', 'workroom.identity_tenant_ok(text,text,text,uuid)', 'workroom.resolve_identity(text,text,text,text)']])).rows
     const before = await helpers()
-    expect(before).toHaveLength(10)
+    expect(before).toHaveLength(13)
     expect(before.every((h) => h.lanname === 'sql')).toBe(true)
 
     expect((await migrateUp(e.pool)).error).toBeUndefined()
