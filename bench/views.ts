@@ -27,6 +27,7 @@ import { stableId } from '../seeds/generate.ts'
 import { seed } from '../seeds/index.ts'
 import { overviewPage, namesPage, pageKeys, type PageKey } from './campaign-page.ts'
 import { benchEngines } from './engines.ts'
+import { pgbenchLatencies } from './pgbench.ts'
 import { judge, type BenchArgs, type Figure, type Row, type Section } from './report.ts'
 import { ms, summarize } from './stats.ts'
 
@@ -95,6 +96,9 @@ export async function benchViews(args: BenchArgs): Promise<Section> {
         figures.push(out.figure)
         plans.push(out.plan)
       }
+      const url = (engine as { url?: string }).url
+      const alone = url ? await pageWithoutNode(url, engine, actors.get('leadership')!, keys, name) : null
+      if (alone) figures.push(alone)
     } finally {
       await engine.close()
     }
@@ -134,6 +138,34 @@ export async function benchViews(args: BenchArgs): Promise<Section> {
 }
 
 const count = (n: number) => n.toLocaleString('en')
+
+/** Transactions pgbench runs for the page: enough for a p99 that is not just the slowest few. */
+const PGBENCH_PAGES = 2000
+
+/**
+ * The page of 100 as the database serves it, without Node: pgbench runs Workroom's transaction
+ * (BEGIN, the actor's settings, the same prepared statement with the same parameters, COMMIT) for
+ * each page key in turn. The figure above it is measured through Workroom's pool; the difference
+ * is the Node process's (docs/performance.md, "The campaign page from the view").
+ */
+async function pageWithoutNode(url: string, engine: Engine, actor: Actor, keys: PageKey[], name: string): Promise<Figure | null> {
+  const what = 'campaign list page of 100, the database alone (pgbench, no Node)'
+  const statements = keys.map((k) => {
+    const c = overviewPage(engine.db, k).compile()
+    return { sql: c.sql, values: c.parameters.map(String) }
+  })
+  process.stderr.write(`${name}: ${what} × ${PGBENCH_PAGES}\n`)
+  const out = await pgbenchLatencies(url, actor, statements, PGBENCH_PAGES, 20 * keys.length)
+  if ('skipped' in out) {
+    process.stderr.write(`${name}: ${what} not measured: ${out.skipped}\n`)
+    return null
+  }
+  const s = summarize(out)
+  return {
+    engine: name, what, median: s.median, p99: s.p99, unit: 'ms', runs: s.runs, verdict: '—',
+    note: `the same transaction as the page above (the actor's settings, the page's prepared statement with its parameters, commit), ${count(s.runs)} of them over one connection, pages in random turn, after ${20 * keys.length} to warm up; p90 ${ms(s.p90)}, max ${ms(s.max)}. What the page above adds to this is the Node process's: node-postgres, Kysely and its garbage collector.`,
+  }
+}
 
 /** WARMUP + runs reads of one view, each in its own withActor transaction, then one EXPLAIN (ANALYZE) of it. */
 async function measure(engine: Engine, name: string, actor: Actor, q: ViewQuery, runs: number): Promise<{ figure: Figure; plan: Row }> {
