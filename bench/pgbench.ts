@@ -50,7 +50,7 @@ export async function pgbenchLatencies(url: string, actor: Actor, statements: Pg
     const logs = (await readdir(dir)).filter((f) => f.startsWith('log'))
     // Each line: client, transaction number, latency in µs, script number, epoch s, µs.
     const lines = (await Promise.all(logs.map((f) => readFile(path.join(dir, f), 'utf8')))).join('\n').split('\n').filter(Boolean)
-    return lines.map((l) => l.split(' ').map(Number)).filter((f) => f[1]! >= warmup).map((f) => f[2]! / 1000)
+    return lines.map((l) => l.split(' ').map(Number)).sort((a, b) => a[1]! - b[1]!).slice(warmup).map((f) => f[2]! / 1000)
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
